@@ -1,0 +1,23 @@
+/**
+ * Small key/value file storage for gateway state (`devices/paired.json`, ...). Keys are relative
+ * paths under the state dir. Writes must be atomic: a reader never sees half a file.
+ */
+export interface Storage {
+  read(key: string): Promise<string | undefined>;
+  write(key: string, data: string): Promise<void>;
+  /** Absolute location of a key, for status output; undefined for non-file storage. */
+  locate?(key: string): string | undefined;
+}
+
+/** Volatile storage for tests and embedders that keep no state. */
+export class MemoryStorage implements Storage {
+  readonly #files = new Map<string, string>();
+
+  async read(key: string): Promise<string | undefined> {
+    return this.#files.get(key);
+  }
+
+  async write(key: string, data: string): Promise<void> {
+    this.#files.set(key, data);
+  }
+}

@@ -1,0 +1,18 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: {
+    'lib/index': 'lib/index.ts',
+    'lib/client/index': 'lib/client/index.ts',
+    'transports/ws': 'transports/ws.ts',
+    'transports/stdio': 'transports/stdio.ts',
+    'bin/openclaw': 'bin/openclaw.ts',
+  },
+  format: ['esm'],
+  target: 'node20',
+  platform: 'node',
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  splitting: true,
+});
