@@ -1,0 +1,162 @@
+import { buildDeviceAuthPayload, deriveDeviceId, verifyDeviceSignature } from './device-identity.js';
+import type { DevicePairingStore } from './device-pairing-store.js';
+import { GatewayError } from './errors.js';
+import { ADMIN_SCOPE, type Role } from './method-access.js';
+import { CloseCode, SUPPORTED_PROTOCOLS } from './protocol/index.js';
+import type { ConnectParams, DevicePairingRequest } from './protocol/generated/types.js';
+import { checkSharedAuth, describeAuthFailure, type GatewayAuthConfig } from './shared-auth.js';
+import type { PeerInfo } from './transport.js';
+
+export const SIGNATURE_SKEW_MS = 10 * 60_000;
+
+export interface ControlUiAuthOptions {
+  allowInsecureAuth?: boolean;
+  dangerouslyDisableDeviceAuth?: boolean;
+}
+
+export interface ConnectCheckInput {
+  params: ConnectParams;
+  nonce: string;
+  peer: PeerInfo;
+  now: number;
+  auth: GatewayAuthConfig;
+  controlUi: ControlUiAuthOptions;
+  devices: DevicePairingStore;
+}
+
+export interface ConnectAccepted {
+  ok: true;
+  protocol: number;
+  role: Role;
+  scopes: string[];
+  authMethod: 'token' | 'password' | 'device-token';
+  deviceId?: string;
+  /** A pairing request this connect created and that was approved at once (local peer). */
+  autoApproved?: DevicePairingRequest;
+}
+
+export interface ConnectRefused {
+  ok: false;
+  error: GatewayError;
+  closeCode: number;
+  closeReason: string;
+  /** A pairing request now waiting for an operator, to announce. */
+  pairingRequest?: DevicePairingRequest;
+}
+
+/** The server-side connect checks of protocol §3.3, in their documented order. */
+export async function runConnectChecks(input: ConnectCheckInput): Promise<ConnectAccepted | ConnectRefused> {
+  const { params, peer, controlUi, devices } = input;
+
+  const protocol = negotiateProtocol(params.minProtocol, params.maxProtocol);
+  if (protocol === undefined) {
+    return refuse(
+      new GatewayError('INVALID_REQUEST', 'protocol mismatch', {
+        details: { expectedProtocol: SUPPORTED_PROTOCOLS[0], supportedProtocols: [...SUPPORTED_PROTOCOLS] },
+      }),
+      CloseCode.ProtocolError,
+    );
+  }
+
+  const role = params.role ?? 'operator';
+  if (role !== 'operator' && role !== 'node') return refuse(new GatewayError('INVALID_REQUEST', 'invalid role'));
+  const requestedScopes = params.scopes ?? [];
+  const scopes = requestedScopes.length > 0 || role === 'node' ? [...requestedScopes] : [ADMIN_SCOPE];
+
+  const isControlUi = params.client.id === 'openclaw-control-ui';
+  const controlUiBypass = isControlUi && Boolean(controlUi.allowInsecureAuth || controlUi.dangerouslyDisableDeviceAuth);
+  const device = params.device;
+  if (!device) {
+    if (isControlUi && !controlUiBypass) {
+      return refuse(new GatewayError('INVALID_REQUEST', 'control ui requires HTTPS or localhost (secure context)'));
+    }
+    const hasSecret = Boolean(params.auth?.token) || (controlUiBypass && Boolean(params.auth?.password));
+    if (!hasSecret) return refuse(new GatewayError('NOT_PAIRED', 'device identity required'));
+  } else {
+    const problem = checkDeviceClaim(input, protocol, role, requestedScopes);
+    if (problem) return refuse(new GatewayError('INVALID_REQUEST', problem));
+  }
+
+  const shared = checkSharedAuth(input.auth, params.auth);
+  let authMethod: ConnectAccepted['authMethod'];
+  if (shared.ok) {
+    authMethod = shared.method;
+  } else if (device && params.auth?.token && devices.verifyToken(device.id, role, params.auth.token, scopes)) {
+    authMethod = 'device-token';
+  } else {
+    const { message, details } = describeAuthFailure(shared.reason, params.client.id);
+    return refuse(new GatewayError('INVALID_REQUEST', message, { details }));
+  }
+
+  if (!device) return { ok: true, protocol, role, scopes, authMethod };
+
+  let autoApproved: DevicePairingRequest | undefined;
+  const skipPairing = isControlUi && Boolean(controlUi.dangerouslyDisableDeviceAuth);
+  if (!skipPairing && !devices.isPairedFor(device.id, role, scopes)) {
+    const { request } = await devices.requestPairing({
+      deviceId: device.id,
+      publicKey: device.publicKey,
+      displayName: params.client.displayName,
+      platform: params.client.platform,
+      clientId: params.client.id,
+      clientMode: params.client.mode,
+      role,
+      roles: [role],
+      scopes,
+      remoteIp: peer.remoteAddress,
+      silent: peer.local,
+    });
+    if (!peer.local) {
+      return {
+        ...refuse(new GatewayError('NOT_PAIRED', 'pairing required', { details: { requestId: request.requestId } })),
+        closeReason: 'pairing required',
+        pairingRequest: request,
+      };
+    }
+    await devices.approve(request.requestId);
+    autoApproved = request;
+  }
+  return { ok: true, protocol, role, scopes, authMethod, deviceId: device.id, autoApproved };
+}
+
+/** Highest protocol version both sides accept, or undefined. */
+export function negotiateProtocol(min: number, max: number): number | undefined {
+  let best: number | undefined;
+  for (const v of SUPPORTED_PROTOCOLS) if (v >= min && v <= max) best = v;
+  return best;
+}
+
+function checkDeviceClaim(
+  input: ConnectCheckInput,
+  protocol: number,
+  role: string,
+  requestedScopes: string[],
+): string | undefined {
+  const { params, peer, now, nonce } = input;
+  const device = params.device!;
+  const derived = deriveDeviceId(device.publicKey);
+  if (derived === undefined) return 'device public key invalid';
+  if (derived !== device.id) return 'device identity mismatch';
+  if (Math.abs(now - device.signedAt) > SIGNATURE_SKEW_MS) return 'device signature expired';
+  if (!device.nonce && (!peer.local || protocol >= 4)) return 'device nonce required';
+  if (device.nonce && device.nonce !== nonce) return 'device nonce mismatch';
+  const base = {
+    deviceId: device.id,
+    clientId: params.client.id,
+    clientMode: params.client.mode,
+    role,
+    scopes: requestedScopes,
+    signedAtMs: device.signedAt,
+    token: params.auth?.token ?? '',
+    nonce: device.nonce,
+    platform: params.client.platform,
+    deviceFamily: params.client.deviceFamily,
+  };
+  const versions = device.nonce ? (['v3', 'v2'] as const) : (['v1'] as const);
+  const valid = versions.some((v) => verifyDeviceSignature(device.publicKey, buildDeviceAuthPayload(v, base), device.signature));
+  return valid ? undefined : 'device signature invalid';
+}
+
+function refuse(error: GatewayError, closeCode: number = CloseCode.PolicyViolation): ConnectRefused {
+  return { ok: false, error, closeCode, closeReason: error.message };
+}

@@ -1,0 +1,35 @@
+export type Role = 'operator' | 'node';
+
+/** The access class a method or event declares in the schema (`x-methods[].scope`). */
+export type AccessScope = 'read' | 'write' | 'admin' | 'pairing' | 'approvals' | 'node';
+
+export const ADMIN_SCOPE = 'operator.admin';
+
+/**
+ * Protocol §5: node-only methods refuse operators, nodes may call nothing else, `operator.admin`
+ * passes everything, read access is granted by read or write. Returns the error text or undefined.
+ */
+export function methodAccessError(role: Role, scopes: readonly string[], access: AccessScope): string | undefined {
+  if (access === 'node') return role === 'node' ? undefined : `unauthorized role: ${role}`;
+  if (role === 'node') return 'unauthorized role: node';
+  if (scopes.includes(ADMIN_SCOPE)) return undefined;
+  switch (access) {
+    case 'read':
+      return scopes.includes('operator.read') || scopes.includes('operator.write') ? undefined : 'missing scope: operator.read';
+    case 'write':
+      return scopes.includes('operator.write') ? undefined : 'missing scope: operator.write';
+    case 'pairing':
+      return scopes.includes('operator.pairing') ? undefined : 'missing scope: operator.pairing';
+    case 'approvals':
+      return scopes.includes('operator.approvals') ? undefined : 'missing scope: operator.approvals';
+    case 'admin':
+      return 'missing scope: operator.admin';
+  }
+}
+
+/** Events gated by a scope reach only operators holding it (or admin); nodes never see them. */
+export function canReceiveEvent(role: Role, scopes: readonly string[], access: AccessScope | undefined): boolean {
+  if (!access) return true;
+  if (role !== 'operator') return false;
+  return methodAccessError(role, scopes, access) === undefined;
+}

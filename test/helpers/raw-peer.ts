@@ -1,0 +1,95 @@
+/**
+ * A protocol-agnostic test peer: sends raw text, collects parsed frames, and records the close.
+ * Each transport's test builds one, so the contract suite runs the same scenarios everywhere.
+ */
+export interface Frame {
+  type: string;
+  [key: string]: any;
+}
+
+export class RawPeer {
+  readonly frames: Frame[] = [];
+  readonly raw: string[] = [];
+  closed?: { code: number; reason: string };
+  readonly #sendText: (text: string) => void;
+  readonly #closeFn: (code?: number, reason?: string) => void;
+  #waiters: Array<() => void> = [];
+
+  constructor(sendText: (text: string) => void, close: (code?: number, reason?: string) => void) {
+    this.#sendText = sendText;
+    this.#closeFn = close;
+  }
+
+  /** Feed from the transport side. */
+  receive(text: string): void {
+    this.raw.push(text);
+    try {
+      this.frames.push(JSON.parse(text));
+    } catch {
+      this.frames.push({ type: 'unparsable', text });
+    }
+    this.#wake();
+  }
+
+  markClosed(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = { code, reason };
+    this.#wake();
+  }
+
+  sendText(text: string): void {
+    this.#sendText(text);
+  }
+
+  send(frame: unknown): void {
+    this.#sendText(JSON.stringify(frame));
+  }
+
+  close(code?: number, reason?: string): void {
+    this.#closeFn(code, reason);
+  }
+
+  async waitFor<T>(check: () => T | undefined | false, label: string, timeoutMs = 5000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = check();
+      if (value !== undefined && value !== false) return value as T;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${label}; frames: ${JSON.stringify(this.frames).slice(0, 2000)}; closed: ${JSON.stringify(this.closed)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 200));
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  response(id: string, index = 0): Promise<Frame> {
+    return this.waitFor(() => this.frames.filter((f) => f.type === 'res' && f.id === id)[index], `res ${id}#${index}`);
+  }
+
+  event(name: string, predicate: (f: Frame) => boolean = () => true): Promise<Frame> {
+    return this.waitFor(() => this.frames.find((f) => f.type === 'event' && f.event === name && predicate(f)), `event ${name}`);
+  }
+
+  waitClosed(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
+    return this.waitFor(() => this.closed, 'close', timeoutMs);
+  }
+
+  async challenge(): Promise<{ nonce: string; ts: number }> {
+    return (await this.event('connect.challenge')).payload;
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+let nextId = 0;
+export function reqId(): string {
+  return `r${++nextId}`;
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { connectMemory } from '../../lib/memory-transport.js';
+import { handshake } from '../helpers/connect.js';
+import { RawPeer } from '../helpers/raw-peer.js';
+import { createTestGateway, runGatewayContract } from './contract.js';
+
+runGatewayContract('the in-memory transport', async (gateway) => ({
+  supportsRemote: true,
+  async open(options) {
+    const socket = connectMemory(gateway, { local: options?.local ?? true, remoteAddress: options?.local === false ? '203.0.113.7' : '127.0.0.1' });
+    const peer = new RawPeer((t) => socket.send(t), (c, r) => socket.close(c, r));
+    socket.onmessage = (t) => peer.receive(t);
+    socket.onclose = (c, r) => peer.markClosed(c, r);
+    return peer;
+  },
+  async close() {},
+}));
+
+describe('slow consumers (in-memory transport)', () => {
+  it('skips droppable events and closes 1008 on the others', async () => {
+    const gateway = createTestGateway({ policy: { maxBufferedBytes: 2048, tickIntervalMs: 60_000 } });
+    await gateway.start();
+    const socket = connectMemory(gateway);
+    const peer = new RawPeer((t) => socket.send(t), (c, r) => socket.close(c, r));
+    socket.onmessage = (t) => peer.receive(t);
+    socket.onclose = (c, r) => peer.markClosed(c, r);
+    expect((await handshake(peer)).ok).toBe(true);
+
+    socket.pause();
+    // Presence and tick are droppable: once over the limit they are skipped, the socket stays.
+    for (let i = 0; i < 40; i++) gateway.broadcast('tick', { ts: i });
+    const droppedFrom = peer.frames.length;
+    // shutdown is not droppable: the slow consumer gets closed instead.
+    gateway.broadcast('device.pair.resolved', { requestId: 'r', deviceId: 'd', decision: 'approved', ts: 1 });
+    socket.resume();
+    const closed = await peer.waitClosed();
+    expect(closed).toEqual({ code: 1008, reason: 'slow consumer' });
+    const ticks = peer.frames.slice(droppedFrom - 1).filter((f) => f.event === 'tick');
+    expect(ticks.length).toBeLessThan(40);
+    expect(peer.frames.some((f) => f.event === 'device.pair.resolved')).toBe(false);
+    await gateway.close();
+  });
+
+  it('closes 1009 on a frame over maxPayload', async () => {
+    const gateway = createTestGateway({ policy: { maxPayload: 1024 } });
+    await gateway.start();
+    const socket = connectMemory(gateway);
+    const peer = new RawPeer((t) => socket.send(t), (c, r) => socket.close(c, r));
+    socket.onmessage = (t) => peer.receive(t);
+    socket.onclose = (c, r) => peer.markClosed(c, r);
+    await peer.challenge();
+    peer.sendText(JSON.stringify({ type: 'req', id: '1', method: 'connect', params: { pad: 'x'.repeat(2000) } }));
+    expect((await peer.waitClosed()).code).toBe(1009);
+    await gateway.close();
+  });
+});
