@@ -6,6 +6,8 @@ import { DevicePairingStore } from './device-pairing-store.js';
 import { GatewayError, invalidRequest, toWireError } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { canReceiveEvent, methodAccessError, type AccessScope, type Role } from './method-access.js';
+import { registerDeviceMethods } from './methods/device-methods.js';
+import { registerSystemMethods } from './methods/system-methods.js';
 import { PresenceStore } from './presence.js';
 import { CloseCode, DEFAULT_POLICY, HANDSHAKE_TIMEOUT_MS, eventSpecs, methodSpecs } from './protocol/index.js';
 import type {
@@ -149,6 +151,8 @@ export class Gateway implements ConnectionSink {
       self: () => this.#selfPresence(),
     });
     this.#healthBuilder = () => this.#baseHealth();
+    registerSystemMethods(this);
+    registerDeviceMethods(this);
   }
 
   get version(): string {

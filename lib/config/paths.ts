@@ -125,13 +125,15 @@ function checkProfileName(name: string, source: string): string {
   return trimmed;
 }
 
+/** 0 is allowed from flags and env ("pick a free port", for tests and scripts), not from config. */
 function parsePort(value: string | number, source: string): number {
   const text = String(value).trim();
   const port = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  const min = source === 'gateway.port' ? 1 : 0;
+  if (!Number.isInteger(port) || port < min || port > 65535) {
     throw new GatewayError(
       'CONFIG_INVALID',
-      `invalid port ${JSON.stringify(value)} from ${source}: expected an integer between 1 and 65535`,
+      `invalid port ${JSON.stringify(value)} from ${source}: expected an integer between ${min} and 65535`,
     );
   }
   return port;

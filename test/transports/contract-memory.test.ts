@@ -5,7 +5,6 @@ import { RawPeer } from '../helpers/raw-peer.js';
 import { createTestGateway, runGatewayContract } from './contract.js';
 
 runGatewayContract('the in-memory transport', async (gateway) => ({
-  supportsRemote: true,
   async open(options) {
     const socket = connectMemory(gateway, { local: options?.local ?? true, remoteAddress: options?.local === false ? '203.0.113.7' : '127.0.0.1' });
     const peer = new RawPeer((t) => socket.send(t), (c, r) => socket.close(c, r));
@@ -14,7 +13,7 @@ runGatewayContract('the in-memory transport', async (gateway) => ({
     return peer;
   },
   async close() {},
-}));
+}), { supportsRemote: true });
 
 describe('slow consumers (in-memory transport)', () => {
   it('skips droppable events and closes 1008 on the others', async () => {

@@ -1,8 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateDeviceIdentity } from '../../lib/device-identity.js';
 import { Gateway, type GatewayOptions } from '../../lib/gateway.js';
-import { registerDeviceMethods } from '../../lib/methods/device-methods.js';
-import { registerSystemMethods } from '../../lib/methods/system-methods.js';
 import { call, connectParams, handshake, TOKEN, withDevice } from '../helpers/connect.js';
 import type { RawPeer } from '../helpers/raw-peer.js';
 import { reqId } from '../helpers/raw-peer.js';
@@ -15,26 +13,27 @@ export interface OpenOptions {
 export interface TransportHarness {
   open(options?: OpenOptions): Promise<RawPeer>;
   close(): Promise<void>;
-  /** False for transports whose peers are always local (stdio). */
-  readonly supportsRemote: boolean;
+}
+
+export interface ContractOptions {
+  /** False for transports whose peers are always local (stdio): remote-only scenarios are skipped. */
+  supportsRemote: boolean;
 }
 
 export type HarnessFactory = (gateway: Gateway) => Promise<TransportHarness>;
 
 export function createTestGateway(overrides: Partial<GatewayOptions> = {}): Gateway {
-  const gateway = new Gateway({
+  return new Gateway({
     auth: { mode: 'token', token: TOKEN },
     version: '9.9.9-test',
     policy: { tickIntervalMs: 60_000 },
     ...overrides,
   });
-  registerSystemMethods(gateway);
-  registerDeviceMethods(gateway);
-  return gateway;
 }
 
 /** The protocol scenarios every transport must pass (protocol.md §2-§7). */
-export function runGatewayContract(name: string, factory: HarnessFactory): void {
+export function runGatewayContract(name: string, factory: HarnessFactory, options: ContractOptions): void {
+  const remoteIt = it.skipIf(!options.supportsRemote);
   describe(`gateway contract over ${name}`, () => {
     let gateway: Gateway | undefined;
     let harness: TransportHarness | undefined;
@@ -258,8 +257,7 @@ export function runGatewayContract(name: string, factory: HarnessFactory): void 
         });
       }
 
-      it('requires pairing for a remote device and lets an operator approve it', async () => {
-        if (!harness!.supportsRemote) return;
+      remoteIt('requires pairing for a remote device and lets an operator approve it', async () => {
         const admin = await ready();
         const identity = generateDeviceIdentity();
         const remote = await open({ local: false });
@@ -281,8 +279,7 @@ export function runGatewayContract(name: string, factory: HarnessFactory): void 
         expect(ok.ok, JSON.stringify(ok.error)).toBe(true);
       });
 
-      it('lets an operator reject a pairing request', async () => {
-        if (!harness!.supportsRemote) return;
+      remoteIt('lets an operator reject a pairing request', async () => {
         const admin = await ready();
         const remote = await open({ local: false });
         const res = await handshake(remote, (nonce) => withDevice(connectParams(), nonce));
@@ -293,8 +290,7 @@ export function runGatewayContract(name: string, factory: HarnessFactory): void 
         expect((await call(admin, 'device.pair.list', {})).payload.pending).toEqual([]);
       });
 
-      it('requires a nonce from remote devices', async () => {
-        if (!harness!.supportsRemote) return;
+      remoteIt('requires a nonce from remote devices', async () => {
         const peer = await open({ local: false });
         const res = await handshake(peer, (nonce) => withDevice(connectParams(), nonce, { nonce: null }));
         expect(res.error.message).toBe('device nonce required');
@@ -450,8 +446,7 @@ export function runGatewayContract(name: string, factory: HarnessFactory): void 
         expect(tick.seq).toEqual(expect.any(Number));
       });
 
-      it('sends pairing events only to pairing-scoped operators', async () => {
-        if (!harness!.supportsRemote) return;
+      remoteIt('sends pairing events only to pairing-scoped operators', async () => {
         const reader = await ready(() => connectParams({ scopes: ['operator.read'] }));
         const pairer = await ready(() => connectParams({ scopes: ['operator.pairing'] }));
         const remote = await open({ local: false });

@@ -122,13 +122,19 @@ describe('resolvePort', () => {
     expect(resolvePort({ env: { OPENCLAW_GATEWAY_PORT: '' }, config })).toEqual({ port: 20000, source: 'config' });
   });
 
-  it.each(['abc', '12.5', '1e3', '0', '65536', '-1', '19001abc'])('rejects %j with the source named', (bad) => {
+  it.each(['abc', '12.5', '1e3', '65536', '-1', '19001abc'])('rejects %j with the source named', (bad) => {
     expect(configError(() => resolvePort({ flag: bad, env: {}, config: {} })).message).toBe(
-      `invalid port ${JSON.stringify(bad)} from --port: expected an integer between 1 and 65535`,
+      `invalid port ${JSON.stringify(bad)} from --port: expected an integer between 0 and 65535`,
     );
     expect(configError(() => resolvePort({ env: { OPENCLAW_GATEWAY_PORT: bad }, config: {} })).message).toMatch(
       /from OPENCLAW_GATEWAY_PORT/,
     );
+  });
+
+  it('accepts 0 (any free port) from the flag and env, never from config', () => {
+    expect(resolvePort({ flag: '0', env: {}, config: {} })).toEqual({ port: 0, source: 'flag' });
+    expect(resolvePort({ env: { OPENCLAW_GATEWAY_PORT: '0' }, config: {} })).toEqual({ port: 0, source: 'env' });
+    expect(configError(() => resolvePort({ env: {}, config: { gateway: { port: 0 } } })).message).toMatch(/between 1 and 65535/);
   });
 
   it('rejects a bad config port that skipped validation', () => {

@@ -1,0 +1,40 @@
+import { homedir } from 'node:os';
+import { loadConfig, resolvePaths, resolvePort, resolveProfile, type LoadedConfig } from '../lib/config/index.js';
+import { packageVersion } from './version.js';
+
+export interface GlobalFlags {
+  dev?: boolean;
+  profile?: string;
+}
+
+export interface CliContext {
+  env: Record<string, string | undefined>;
+  profile: string;
+  stateDir: string;
+  configPath: string;
+  workspaceDir: string;
+  version: string;
+  loaded: LoadedConfig;
+}
+
+/**
+ * What every command starts from: the profile applied to the environment, the resolved paths,
+ * and the validated config file (an invalid file throws CONFIG_INVALID naming the keys).
+ */
+export async function loadCliContext(flags: GlobalFlags, baseEnv: NodeJS.ProcessEnv = process.env): Promise<CliContext> {
+  const profile = resolveProfile({ dev: flags.dev, profile: flags.profile }, baseEnv);
+  const env: Record<string, string | undefined> = { ...baseEnv, ...profile.env };
+  const paths = resolvePaths(env, homedir());
+  const loaded = await loadConfig({ path: paths.configPath, env });
+  for (const [key, value] of Object.entries(loaded.envAdditions)) env[key] ??= value;
+  return { env, ...paths, version: packageVersion(env), loaded };
+}
+
+/** Where RPC helpers connect: `--url`, else the remote URL of a remote-mode config, else loopback. */
+export function resolveGatewayUrl(ctx: CliContext, flagUrl?: string): { url: string; source: string } {
+  if (flagUrl) return { url: flagUrl, source: 'flag' };
+  const gw = ctx.loaded.config.gateway;
+  if (gw?.mode === 'remote' && gw.remote?.url) return { url: gw.remote.url, source: 'config:gateway.remote.url' };
+  const { port, source } = resolvePort({ env: ctx.env, config: ctx.loaded.config });
+  return { url: `ws://127.0.0.1:${port}`, source: `local:${source}` };
+}

@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import { GatewayClient } from '../lib/client/index.js';
+import { createNodeDeviceSigner, DeviceTokenStore, loadOrCreateDeviceIdentity } from '../lib/device-identity.js';
+import type { HelloOk } from '../lib/protocol/generated/types.js';
+import { resolveGatewayUrl, type CliContext } from './cli-context.js';
+
+export interface RpcFlags {
+  url?: string;
+  token?: string;
+  password?: string;
+  timeout?: number;
+}
+
+export interface RpcSession {
+  client: GatewayClient;
+  hello: HelloOk;
+  url: string;
+  urlSource: string;
+  connectLatencyMs: number;
+  close(): void;
+}
+
+/**
+ * Connects as the `cli` client with this host's device identity. Helper commands only ever talk to
+ * a running gateway; they never start one.
+ */
+export async function openRpcSession(ctx: CliContext, flags: RpcFlags): Promise<RpcSession> {
+  const { url, source } = resolveGatewayUrl(ctx, flags.url);
+  const gw = ctx.loaded.config.gateway;
+  const remote = gw?.mode === 'remote';
+  const token = flags.token ?? ctx.env.OPENCLAW_GATEWAY_TOKEN ?? (remote ? gw?.remote?.token : undefined) ?? gw?.auth?.token;
+  const password =
+    flags.password ?? ctx.env.OPENCLAW_GATEWAY_PASSWORD ?? (remote ? gw?.remote?.password : undefined) ?? gw?.auth?.password;
+
+  const identityDir = join(ctx.stateDir, 'identity');
+  const identity = await loadOrCreateDeviceIdentity(join(identityDir, 'device.json'));
+  const tokens = await DeviceTokenStore.load(join(identityDir, 'device-auth.json'), identity.deviceId);
+  const timeoutMs = flags.timeout ?? 10_000;
+  const client = new GatewayClient({
+    url,
+    token,
+    password,
+    deviceToken: token || password ? undefined : tokens.get('operator')?.token,
+    signer: createNodeDeviceSigner(identity),
+    client: { id: 'cli', mode: 'cli', version: ctx.version, platform: process.platform },
+    reconnect: false,
+    requestTimeoutMs: timeoutMs,
+    connectTimeoutMs: timeoutMs,
+  });
+  client.on('device-token', ({ deviceToken, role, scopes }) => {
+    void tokens.set(role, { token: deviceToken, scopes }).catch(() => undefined);
+  });
+  const started = Date.now();
+  try {
+    const hello = await client.connect();
+    return { client, hello, url, urlSource: source, connectLatencyMs: Date.now() - started, close: () => client.close() };
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+}

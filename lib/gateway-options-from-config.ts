@@ -1,0 +1,34 @@
+import { FileStorage } from './file-storage.js';
+import type { GatewayOptions } from './gateway.js';
+import type { Logger } from './logger.js';
+import type { OpenClawConfig } from './protocol/generated/config.js';
+import type { GatewayAuthConfig } from './shared-auth.js';
+
+export interface GatewayOptionsFromConfigInput {
+  config: OpenClawConfig;
+  auth: GatewayAuthConfig;
+  stateDir: string;
+  configPath?: string;
+  version: string;
+  logger?: Logger;
+}
+
+/** Maps a validated config file onto Gateway options: the one assembly the CLI and embedders share. */
+export function gatewayOptionsFromConfig(input: GatewayOptionsFromConfigInput): GatewayOptions {
+  const gw = input.config.gateway ?? {};
+  const defaultAgent = input.config.agents?.list?.find((a) => a.default)?.id ?? input.config.agents?.list?.[0]?.id;
+  return {
+    auth: input.auth,
+    version: input.version,
+    policy: gw.policy,
+    storage: new FileStorage(input.stateDir),
+    stateDir: input.stateDir,
+    configPath: input.configPath,
+    logger: input.logger,
+    controlUi: {
+      allowInsecureAuth: gw.controlUi?.allowInsecureAuth,
+      dangerouslyDisableDeviceAuth: gw.controlUi?.dangerouslyDisableDeviceAuth,
+    },
+    defaultAgentId: defaultAgent,
+  };
+}
