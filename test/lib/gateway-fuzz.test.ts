@@ -119,7 +119,7 @@ describe('gateway under random frames', () => {
           if ('code' in outcome && !('type' in outcome)) {
             expect([1002, 1008, 1009]).toContain(outcome.code);
           } else {
-            const res = outcome as { ok: boolean };
+            const res = outcome as unknown as { ok: boolean };
             // Only a well-formed connect can succeed.
             if (!res.ok) expect((await peer.waitClosed()).code).toBeGreaterThanOrEqual(1002);
           }
