@@ -3,7 +3,7 @@ import { cac } from 'cac';
 import { GatewayError } from '../lib/errors.js';
 import { stringOption } from './argv.js';
 import { loadCliContext, type GlobalFlags } from './cli-context.js';
-import { runGateway } from './gateway-run.js';
+import { runGateway } from './gateway-runtime.js';
 import { runCall, runHealth, runStatus } from './rpc-commands.js';
 import { packageVersion } from './version.js';
 
