@@ -1,0 +1,58 @@
+import { GatewayError } from '../../lib/errors.js';
+import { loadCliContext } from '../cli-context.js';
+import { runGateway } from '../gateway-runtime.js';
+import { runCall, runHealth, runStatus } from '../rpc-commands.js';
+import { withRpcOptions, type CommandKit, type Flags } from './command-kit.js';
+
+/** `openclaw gateway [run|call|health|status]`, `openclaw health`, `openclaw status`. */
+export function registerGatewayCommands(kit: CommandKit): void {
+  const { cli, str, globals, rpcFlags } = kit;
+  cli
+    .command('gateway [action] [...args]', 'Run the gateway (default, alias "run"), or: call <method> | health | status')
+    .option('--port <port>', 'Port (precedence: --port > OPENCLAW_GATEWAY_PORT > gateway.port > 18789)')
+    .option('--bind <mode>', 'loopback | lan | tailnet | auto | custom')
+    .option('--token <token>', 'Gateway token (run: overrides config; call: used to connect)')
+    .option('--password <password>', 'Gateway password')
+    .option('--auth <mode>', 'token | password')
+    .option('--allow-unconfigured', 'Start even when gateway.mode is not "local"')
+    .option('--verbose', 'Mirror debug logs (handshakes, requests, events) to the console')
+    .option('--force', 'Stop whatever listens on the port first (needs lsof)')
+    .option('--stdio', 'Serve one client over stdin/stdout (newline-delimited JSON)')
+    .option('--url <url>', 'Gateway WebSocket URL for call/health/status')
+    .option('--params <json>', 'call: method params as JSON', { default: '{}' })
+    .option('--timeout <ms>', 'call/health/status: timeout in ms', { default: 10000 })
+    .option('--expect-final', 'call: wait for the final response of two-phase methods')
+    .option('--json', 'Print JSON')
+    .action(async (action: string | undefined, args: string[], flags: Flags) => {
+      const ctx = await loadCliContext(globals(flags));
+      switch (action ?? 'run') {
+        case 'run':
+          return runGateway(ctx, {
+            port: str(flags, 'port'),
+            bind: str(flags, 'bind'),
+            token: str(flags, 'token'),
+            password: str(flags, 'password'),
+            auth: str(flags, 'auth'),
+            allowUnconfigured: Boolean(flags.allowUnconfigured),
+            verbose: Boolean(flags.verbose),
+            force: Boolean(flags.force),
+            stdio: Boolean(flags.stdio),
+          });
+        case 'call': {
+          const method = args[0];
+          if (!method) throw new GatewayError('INVALID_REQUEST', 'usage: openclaw gateway call <method> [--params <json>]');
+          return runCall(ctx, method, str(flags, 'params') ?? '{}', { ...rpcFlags(flags), expectFinal: Boolean(flags.expectFinal) });
+        }
+        case 'health':
+          return runHealth(ctx, rpcFlags(flags));
+        case 'status':
+          return runStatus(ctx, rpcFlags(flags));
+        default:
+          throw new GatewayError('INVALID_REQUEST', `unknown gateway action: ${action} (expected run, call, health or status)`);
+      }
+    });
+
+  withRpcOptions(cli.command('health', 'Health of the running gateway')).action(async (flags: Flags) => runHealth(await loadCliContext(globals(flags)), rpcFlags(flags)));
+
+  withRpcOptions(cli.command('status', 'Status of the running gateway')).action(async (flags: Flags) => runStatus(await loadCliContext(globals(flags)), rpcFlags(flags)));
+}
