@@ -104,6 +104,10 @@ interface ConnState {
 
 type WireEvent = keyof GatewayEventMap;
 type AnyHandler = (params: unknown, ctx: MethodContext) => unknown;
+/** Params may be left out when the method takes none that are required. */
+type CallArgs<M extends MethodName> = {} extends MethodParams<M>
+  ? [params?: MethodParams<M>, respond?: (payload: unknown) => void]
+  : [params: MethodParams<M>, respond?: (payload: unknown) => void];
 
 const validateRequestFrame = validatorFor<RequestFrame>('RequestFrame');
 const validateConnectParams = validatorFor<ConnectParams>('ConnectParams');
@@ -272,7 +276,7 @@ export class Gateway implements ConnectionSink {
   }
 
   /** In-process call with full (admin) rights; params are validated like wire params. */
-  async call<M extends MethodName>(method: M, params: MethodParams<M>, respond?: (payload: unknown) => void): Promise<MethodResult<M>> {
+  async call<M extends MethodName>(method: M, ...[params, respond]: CallArgs<M>): Promise<MethodResult<M>> {
     const handler = this.#handlers.get(method);
     if (!handler) throw invalidRequest(`unknown method: ${method}`);
     const checked = this.#validateParams(method, params ?? {});

@@ -1,0 +1,174 @@
+/**
+ * Driving `openclaw gateway --stdio` as a child process with GatewayClient.
+ *
+ * In `--stdio` mode the CLI serves exactly one client over its stdin/stdout, one JSON frame per
+ * line, and writes its logs to stderr. A parent (an editor plugin, a test harness, a supervisor)
+ * spawns it and talks the same protocol as over WebSocket: GatewayClient only needs a
+ * `createSocket` that returns a small WebSocket-shaped adapter over the pipes. Closing the
+ * client ends the child's stdin, and the child shuts down with exit code 0.
+ *
+ * Run: npx tsx examples/stdio-child.ts   (exits 0 when every check passes)
+ */
+import assert, { AssertionError } from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inspect } from 'node:util';
+import { GatewayClient, GatewayError, type WebSocketLike } from '../lib/index.js';
+
+const TIMEOUT_MS = 15_000;
+// A hung step, or a handle left open after the last one, fails the example instead of hanging it.
+setTimeout(() => fail(new Error(`did not finish within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref();
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * A WebSocketLike over a child's pipes: `send` writes one line to stdin, each line of stdout is one
+ * message, and the end of stdout is the close. `problems` collects stdout lines that are not JSON
+ * frames: stdout is the protocol stream, so anything else there is a bug.
+ */
+function stdioSocket(child: ChildProcessWithoutNullStreams, problems: string[]): WebSocketLike {
+  const socket: WebSocketLike & { readyState: number } = {
+    readyState: 1, // OPEN: the pipes exist as soon as the child is spawned
+    send(data) {
+      child.stdin.write(data + '\n');
+    },
+    close() {
+      if (socket.readyState > 1) return;
+      socket.readyState = 2; // CLOSING: ending stdin is how a stdio client hangs up
+      child.stdin.end();
+    },
+    onmessage: null,
+    onclose: null,
+    onerror: null,
+  };
+
+  let buffered = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    buffered += chunk;
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) !== -1) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      if (!isJsonFrame(line)) problems.push(line);
+      socket.onmessage?.({ data: line });
+    }
+  });
+  child.stdout.on('close', () => {
+    socket.readyState = 3; // CLOSED
+    socket.onclose?.({ code: 1000, reason: '' });
+  });
+  child.stdin.on('error', (error) => socket.onerror?.({ error })); // EPIPE if the child died
+  return socket;
+}
+
+function isJsonFrame(line: string): boolean {
+  try {
+    const frame = JSON.parse(line) as { type?: unknown };
+    return frame.type === 'event' || frame.type === 'res';
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  // Everything the child writes (config, state) goes to a throwaway dir, never to ~/.openclaw.
+  const stateDir = await mkdtemp(join(tmpdir(), 'openclaw-stdio-example-'));
+  const token = randomBytes(16).toString('hex');
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(repo, 'bin/openclaw.ts'), 'gateway', '--stdio', '--allow-unconfigured'],
+    {
+      cwd: repo, // where `--import tsx` resolves from
+      env: { ...process.env, OPENCLAW_STATE_DIR: stateDir, OPENCLAW_GATEWAY_TOKEN: token },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  // Logs stay on stderr, apart from the protocol; keep them to show if something fails.
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const problems: string[] = [];
+  const client = new GatewayClient({
+    url: 'stdio:', // not dialled: createSocket decides what a "socket" is
+    token,
+    client: { displayName: 'stdio example', version: '1.0.0', platform: process.platform },
+    createSocket: () => stdioSocket(child, problems),
+    reconnect: false, // a stdio child serves one connection; there is nothing to reconnect to
+  });
+
+  try {
+    // Check: the handshake runs over the pipes exactly as over a WebSocket.
+    const hello = await client.connect();
+    assert.equal(hello.type, 'hello-ok', 'connect answer');
+    assert.equal(hello.snapshot.stateDir, stateDir, 'the child uses OPENCLAW_STATE_DIR');
+    console.log(`ok - hello-ok over stdio, protocol ${hello.protocol}`);
+
+    // Check: typed calls.
+    const health = await client.call('health');
+    assert.equal(health.ok, true, 'health.ok');
+    console.log('ok - health returned ok:true');
+
+    const status = await client.call('status');
+    assert.ok(Array.isArray(status.channelSummary), 'status has channelSummary');
+    assert.equal(status.heartbeat.defaultAgentId, hello.snapshot.health.defaultAgentId, 'status default agent');
+    console.log(`ok - status: default agent ${status.heartbeat.defaultAgentId}`);
+
+    // Check: a protocol error comes back as a rejected call with the wire code and message.
+    const error = await client.call('no.such.method').then(
+      () => assert.fail('an unknown method must be refused'),
+      (err: unknown) => err,
+    );
+    assert.ok(error instanceof GatewayError, `unknown method rejects with a GatewayError (got ${inspect(error)})`);
+    assert.equal(error.code, 'INVALID_REQUEST', 'unknown method error code');
+    assert.equal(error.message, 'unknown method: no.such.method', 'unknown method error message');
+    console.log(`ok - unknown method refused: ${error.code} "${error.message}"`);
+
+    // Check: hanging up (client.close() ends the child's stdin) makes the child exit cleanly.
+    client.close();
+    const code = await withTimeout(exited, 'the child to exit after stdin closed', 5_000);
+    assert.equal(code, 0, 'child exit code');
+    assert.deepEqual(problems, [], 'non-frame lines on the child stdout');
+    console.log('ok - child exited with code 0; its stdout carried only protocol frames');
+  } catch (err) {
+    if (stderr) console.error(`--- child stderr ---\n${stderr}--- end of child stderr ---`);
+    throw err;
+  } finally {
+    client.close();
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill();
+      await exited;
+    }
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, what: string, ms = 3_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function fail(err: unknown): never {
+  console.error(`FAIL stdio-child: ${describe(err)}`);
+  process.exit(1);
+}
+
+/** A labelled assertion still says what it got (newer Node versions append that themselves). */
+function describe(err: unknown): string {
+  if (err instanceof AssertionError && /Equal/.test(err.operator) && !err.message.includes('\n')) {
+    return `${err.message}: expected ${inspect(err.expected)}, got ${inspect(err.actual)}`;
+  }
+  if (err instanceof AssertionError) return err.message.trim();
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
+
+main().catch(fail);
