@@ -7,7 +7,12 @@ import { GatewayError, invalidRequest, toWireError } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { canReceiveEvent, methodAccessError, type AccessScope, type Role } from './method-access.js';
 import { registerDeviceMethods } from './methods/device-methods.js';
+import { registerNodeMethods } from './methods/node-methods.js';
+import { registerNodePairMethods } from './methods/node-pair-methods.js';
 import { registerSystemMethods } from './methods/system-methods.js';
+import { NodeCommandPolicy, type NodeCommandPolicyOptions } from './nodes/node-command-policy.js';
+import { NodePairingStore } from './nodes/node-pairing-store.js';
+import { NodeRegistry, type NodeEvent } from './nodes/node-registry.js';
 import { PresenceStore } from './presence.js';
 import { CloseCode, DEFAULT_POLICY, HANDSHAKE_TIMEOUT_MS, eventSpecs, methodSpecs } from './protocol/index.js';
 import type {
@@ -60,6 +65,8 @@ export type MethodHandler<M extends MethodName> = (
 export interface GatewayEvents extends GatewayEventMap {
   'client-connected': ClientSession;
   'client-disconnected': { session: ClientSession; code: number; reason: string };
+  /** A connected node sent `node.event` (exec lifecycle and others). */
+  'node-event': NodeEvent;
   error: Error;
 }
 
@@ -87,6 +94,12 @@ export interface GatewayOptions {
   controlUi?: ControlUiAuthOptions;
   presence?: { ttlMs?: number; maxEntries?: number };
   healthRefreshMs?: number;
+  /** Server allowlist that node-declared commands are intersected with (`gateway.nodes`). */
+  nodes?: NodeCommandPolicyOptions;
+  /** Advertised in `hello-ok` (e.g. `http://127.0.0.1:18793`, the canvas host). */
+  canvasHostUrl?: string;
+  /** Window in which presence changes are collapsed into one `presence` event. Default 50 ms. */
+  presenceDebounceMs?: number;
   defaultAgentId?: string;
 }
 
@@ -120,6 +133,8 @@ export class Gateway implements ConnectionSink {
   readonly policy: Policy;
   readonly devices: DevicePairingStore;
   readonly presence: PresenceStore;
+  readonly nodes: NodeRegistry;
+  readonly nodePairing: NodePairingStore;
   readonly #options: GatewayOptions;
   readonly #clock: Clock;
   readonly #logger: Logger;
@@ -136,6 +151,7 @@ export class Gateway implements ConnectionSink {
   #healthVersion = 0;
   #health: GatewayEventMap['health'] | undefined;
   #timers: TimerHandle[] = [];
+  #presenceTimer?: TimerHandle;
   #healthBuilder: () => GatewayEventMap['health'];
   readonly #systemEvents: string[] = [];
 
@@ -147,7 +163,8 @@ export class Gateway implements ConnectionSink {
     this.#host = options.host ?? hostname();
     this.policy = { ...DEFAULT_POLICY, ...options.policy };
     this.#emitter = new TypedEmitter<GatewayEvents>((err, event) => this.#reportError(err, `listener for ${String(event)}`));
-    this.devices = new DevicePairingStore({ storage: options.storage ?? new MemoryStorage(), now: () => this.#clock.now() });
+    const storage = options.storage ?? new MemoryStorage();
+    this.devices = new DevicePairingStore({ storage, now: () => this.#clock.now() });
     this.presence = new PresenceStore({
       now: () => this.#clock.now(),
       ttlMs: options.presence?.ttlMs,
@@ -157,6 +174,14 @@ export class Gateway implements ConnectionSink {
     this.#healthBuilder = () => this.#baseHealth();
     registerSystemMethods(this);
     registerDeviceMethods(this);
+    this.nodes = new NodeRegistry({
+      clock: this.#clock,
+      policy: new NodeCommandPolicy(options.nodes),
+      send: (connId, event, payload) => this.sendEvent(connId, event, payload),
+    });
+    this.nodePairing = new NodePairingStore({ storage, now: () => this.#clock.now() });
+    registerNodeMethods(this, (event) => this.#emitter.emit('node-event', event));
+    registerNodePairMethods(this);
   }
 
   get version(): string {
@@ -236,6 +261,7 @@ export class Gateway implements ConnectionSink {
     if (this.#state !== 'new') throw new GatewayError('CLOSED', `gateway cannot start from state ${this.#state}`);
     this.#state = 'starting';
     await this.devices.load();
+    await this.nodePairing.load();
     this.#startedAtMs = this.#clock.now();
     this.refreshHealth(false);
     this.#timers.push(
@@ -267,6 +293,8 @@ export class Gateway implements ConnectionSink {
     this.#state = 'closed';
     for (const t of this.#timers) this.#clock.clearInterval(t);
     this.#timers = [];
+    if (this.#presenceTimer !== undefined) this.#clock.clearTimeout(this.#presenceTimer);
+    this.#presenceTimer = undefined;
     this.broadcast('shutdown', {
       reason: options.reason ?? 'gateway stopping',
       restartExpectedMs: options.restartExpectedMs ?? null,
@@ -332,8 +360,16 @@ export class Gateway implements ConnectionSink {
     return this.#sendFrame(state, JSON.stringify({ type: 'event', event, payload }));
   }
 
+  /**
+   * Announces the presence list. Every event carries the whole list to every client, so a burst of
+   * joins (a reconnect storm after a restart) is collapsed into one event per debounce window.
+   */
   broadcastPresence(): void {
-    this.broadcast('presence', { presence: this.presence.list() }, { stateVersion: true });
+    if (this.#presenceTimer !== undefined || this.#state !== 'running') return;
+    this.#presenceTimer = this.#clock.setTimeout(() => {
+      this.#presenceTimer = undefined;
+      if (this.#state === 'running') this.broadcast('presence', { presence: this.presence.list() }, { stateVersion: true });
+    }, this.#options.presenceDebounceMs ?? 50);
   }
 
   #onMessage(state: ConnState, data: string): void {
@@ -458,6 +494,7 @@ export class Gateway implements ConnectionSink {
           mainSessionKey: `agent:${this.defaultAgentId}:main`,
         },
       },
+      ...(this.#options.canvasHostUrl ? { canvasHostUrl: this.#options.canvasHostUrl } : {}),
       policy: this.policy,
     };
     if (issued) {
@@ -571,7 +608,7 @@ export class Gateway implements ConnectionSink {
       } else {
         this.#presenceRefs.delete(state.presenceKey);
         this.presence.markDisconnected(state.presenceKey);
-        if (this.#state === 'running') this.broadcastPresence();
+        this.broadcastPresence();
       }
     }
     this.#emitter.emit('client-disconnected', { session: state.session, code, reason });

@@ -9,21 +9,28 @@ let ajv: Ajv | undefined;
 const compiled = new Map<string, ValidateFunction>();
 
 /**
- * Returns the compiled validator of one protocol definition. Each is compiled once per process,
- * on first use, from the one bundled protocol schema.
+ * Returns the validator of one protocol definition. Each is compiled once per process, on its
+ * first use (not at import), from the one bundled protocol schema.
  */
 export function validatorFor<T>(definition: DefinitionName | string): (value: unknown) => ValidationResult<T> {
+  return (value: unknown) => {
+    const validate = compile(definition);
+    return validate(value) ? { ok: true, value: value as T } : { ok: false, message: formatAjvErrors(validate.errors) };
+  };
+}
+
+function compile(definition: string): ValidateFunction {
   let fn = compiled.get(definition);
   if (!fn) {
-    ajv ??= new Ajv({ allErrors: true, strict: false, schemas: [protocolSchema] });
+    // The generated schema is checked by its own tests; validating it against the meta-schema at
+    // every process start would cost more than all frame validation of a typical session.
+    ajv ??= new Ajv({ allErrors: true, strict: false, validateSchema: false, schemas: [protocolSchema] });
     const found = ajv.getSchema(`openclaw-protocol#/definitions/${definition}`);
     if (!found) throw new Error(`no protocol definition named ${definition}`);
     fn = found;
     compiled.set(definition, fn);
   }
-  const validate = fn;
-  return (value: unknown) =>
-    validate(value) ? { ok: true, value: value as T } : { ok: false, message: formatAjvErrors(validate.errors) };
+  return fn;
 }
 
 /** `at /client/id: must be equal to one of the allowed values (webchat-ui, ...)`, joined by `; `. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connectMemory } from '../../lib/memory-transport.js';
-import { handshake } from '../helpers/connect.js';
+import { connectParams, handshake } from '../helpers/connect.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { createTestGateway, runGatewayContract } from './contract.js';
 
@@ -50,6 +50,32 @@ describe('slow consumers (in-memory transport)', () => {
     await peer.challenge();
     peer.sendText(JSON.stringify({ type: 'req', id: '1', method: 'connect', params: { pad: 'x'.repeat(2000) } }));
     expect((await peer.waitClosed()).code).toBe(1009);
+    await gateway.close();
+  });
+});
+
+describe('presence bursts (in-memory transport)', () => {
+  it('collapses a reconnect storm into a few presence events', async () => {
+    const gateway = createTestGateway();
+    await gateway.start();
+    const open = () => {
+      const socket = connectMemory(gateway);
+      const peer = new RawPeer((t) => socket.send(t), (c, r) => socket.close(c, r));
+      socket.onmessage = (t) => peer.receive(t);
+      socket.onclose = (c, r) => peer.markClosed(c, r);
+      return peer;
+    };
+    const watcher = open();
+    expect((await handshake(watcher)).ok).toBe(true);
+    const storm = Array.from({ length: 30 }, (_, i) => {
+      const peer = open();
+      return handshake(peer, () => connectParams({ client: { id: 'test', version: '1', platform: 'linux', mode: 'ui', instanceId: `storm-${i}` } }));
+    });
+    expect((await Promise.all(storm)).every((r) => r.ok)).toBe(true);
+    const last = await watcher.event('presence', (f) => f.payload.presence.filter((p: any) => p.instanceId?.startsWith('storm-')).length === 30);
+    const presenceEvents = watcher.frames.filter((f) => f.event === 'presence');
+    expect(presenceEvents.length).toBeLessThan(5);
+    expect(last.stateVersion.presence).toBeGreaterThanOrEqual(30);
     await gateway.close();
   });
 });

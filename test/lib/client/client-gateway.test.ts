@@ -113,12 +113,14 @@ describe('GatewayClient against a real gateway', () => {
     await client.connect();
     const events: number[] = [];
     const off = client.on('presence', (p) => events.push(p.presence.length));
+    const first = new Promise((resolve) => client.on('presence', resolve));
     await client.call('system-event', { text: 'hello from memory', instanceId: 'mem-1' });
-    await new Promise((r) => setTimeout(r, 20));
-    expect(events.length).toBeGreaterThan(0);
+    await first;
+    expect(events).toHaveLength(1);
     off();
+    const second = new Promise((resolve) => client.on('presence', resolve));
     await client.call('system-event', { text: 'again', instanceId: 'mem-1' });
-    await new Promise((r) => setTimeout(r, 20));
-    expect(events.length).toBe(1);
+    await second;
+    expect(events).toHaveLength(1);
   });
 });

@@ -1,0 +1,42 @@
+/**
+ * Bench-owned gateway child: Gateway + WebSocketTransport on 127.0.0.1:0, port printed as the
+ * first stdout line (`{"port":N}`). stdin commands, one per line, each answered with one JSON line:
+ *   mem   → process.memoryUsage() after global.gc() (run with --expose-gc), plus live sessions
+ *   exit  → closes everything and exits (stdin EOF does the same)
+ */
+import { createInterface } from 'node:readline';
+import { Gateway } from '../lib/index.js';
+import { WebSocketTransport } from '../transports/ws.js';
+import { BENCH_TOKEN } from './ws-peer.js';
+
+const gateway = new Gateway({ auth: { mode: 'token', token: process.env.BENCH_GATEWAY_TOKEN ?? BENCH_TOKEN } });
+await gateway.start();
+const transport = new WebSocketTransport({ sink: gateway, port: 0, host: '127.0.0.1' });
+const { port } = await transport.listen();
+process.stdout.write(JSON.stringify({ port, gc: typeof globalThis.gc === 'function' }) + '\n');
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await gateway.close({ reason: 'bench done' });
+  await transport.close();
+  process.exit(0);
+}
+
+const lines = createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  const cmd = line.trim();
+  if (cmd === 'mem') {
+    globalThis.gc?.();
+    globalThis.gc?.();
+    const m = process.memoryUsage();
+    process.stdout.write(
+      JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, sessions: gateway.sessions().length }) +
+        '\n',
+    );
+  } else if (cmd === 'exit') {
+    void stop();
+  }
+});
+lines.on('close', () => void stop());
