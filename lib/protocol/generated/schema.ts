@@ -4,6 +4,1680 @@
 export const protocolSchema = {
   "$id": "openclaw-protocol",
   "definitions": {
+    "AgentAttachment": {
+      "type": "object",
+      "properties": {
+        "type": {
+          "type": "string"
+        },
+        "mimeType": {
+          "type": "string"
+        },
+        "fileName": {
+          "type": "string"
+        },
+        "content": {
+          "description": "Base64 data.",
+          "type": "string"
+        }
+      },
+      "required": [
+        "content"
+      ],
+      "additionalProperties": false
+    },
+    "ThinkingLevel": {
+      "type": "string",
+      "enum": [
+        "off",
+        "minimal",
+        "low",
+        "medium",
+        "high"
+      ]
+    },
+    "AgentParams": {
+      "type": "object",
+      "properties": {
+        "message": {
+          "type": "string"
+        },
+        "idempotencyKey": {
+          "type": "string",
+          "minLength": 1
+        },
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "to": {
+          "type": "string"
+        },
+        "replyTo": {
+          "type": "string"
+        },
+        "sessionId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "sessionKey": {
+          "type": "string",
+          "minLength": 1
+        },
+        "thinking": {
+          "type": "string"
+        },
+        "deliver": {
+          "type": "boolean"
+        },
+        "attachments": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/AgentAttachment"
+          }
+        },
+        "channel": {
+          "type": "string"
+        },
+        "replyChannel": {
+          "type": "string"
+        },
+        "accountId": {
+          "type": "string"
+        },
+        "replyAccountId": {
+          "type": "string"
+        },
+        "threadId": {
+          "type": "string"
+        },
+        "groupId": {
+          "type": "string"
+        },
+        "groupChannel": {
+          "type": "string"
+        },
+        "groupSpace": {
+          "type": "string"
+        },
+        "timeout": {
+          "description": "Run deadline in seconds.",
+          "type": "integer",
+          "minimum": 0
+        },
+        "lane": {
+          "type": "string"
+        },
+        "extraSystemPrompt": {
+          "type": "string"
+        },
+        "label": {
+          "type": "string",
+          "maxLength": 64
+        },
+        "spawnedBy": {
+          "type": "string"
+        },
+        "model": {
+          "description": "Later-era override, provider/model.",
+          "type": "string"
+        }
+      },
+      "required": [
+        "message",
+        "idempotencyKey"
+      ],
+      "additionalProperties": false
+    },
+    "AgentAccepted": {
+      "type": "object",
+      "properties": {
+        "runId": {
+          "type": "string"
+        },
+        "status": {
+          "const": "accepted"
+        },
+        "acceptedAt": {
+          "type": "integer"
+        }
+      },
+      "required": [
+        "runId",
+        "status",
+        "acceptedAt"
+      ],
+      "additionalProperties": false
+    },
+    "AgentReplyPayload": {
+      "type": "object",
+      "properties": {
+        "text": {
+          "type": "string"
+        },
+        "mediaUrl": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "mediaUrls": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "channelData": {
+          "type": "object",
+          "additionalProperties": true
+        }
+      },
+      "required": [
+        "text",
+        "mediaUrl"
+      ],
+      "additionalProperties": false
+    },
+    "AgentUsage": {
+      "type": "object",
+      "properties": {
+        "input": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "output": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "cacheRead": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "cacheWrite": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "total": {
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "required": [
+        "input",
+        "output",
+        "total"
+      ],
+      "additionalProperties": false
+    },
+    "AgentPendingToolCall": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string"
+        },
+        "name": {
+          "type": "string"
+        },
+        "arguments": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "id",
+        "name",
+        "arguments"
+      ],
+      "additionalProperties": false
+    },
+    "AgentRunMeta": {
+      "type": "object",
+      "properties": {
+        "durationMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "agentMeta": {
+          "type": "object",
+          "properties": {
+            "sessionId": {
+              "type": "string"
+            },
+            "provider": {
+              "type": "string"
+            },
+            "model": {
+              "type": "string"
+            },
+            "usage": {
+              "$ref": "#/definitions/AgentUsage"
+            }
+          },
+          "required": [
+            "sessionId",
+            "provider",
+            "model"
+          ],
+          "additionalProperties": false
+        },
+        "aborted": {
+          "type": "boolean"
+        },
+        "stopReason": {
+          "type": "string"
+        },
+        "pendingToolCalls": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/AgentPendingToolCall"
+          }
+        }
+      },
+      "required": [
+        "durationMs",
+        "agentMeta",
+        "aborted"
+      ],
+      "additionalProperties": true
+    },
+    "AgentFinal": {
+      "type": "object",
+      "properties": {
+        "runId": {
+          "type": "string"
+        },
+        "status": {
+          "const": "ok"
+        },
+        "summary": {
+          "type": "string"
+        },
+        "result": {
+          "type": "object",
+          "properties": {
+            "payloads": {
+              "type": "array",
+              "items": {
+                "$ref": "#/definitions/AgentReplyPayload"
+              }
+            },
+            "meta": {
+              "$ref": "#/definitions/AgentRunMeta"
+            }
+          },
+          "required": [
+            "payloads",
+            "meta"
+          ],
+          "additionalProperties": false
+        }
+      },
+      "required": [
+        "runId",
+        "status",
+        "summary",
+        "result"
+      ],
+      "additionalProperties": false
+    },
+    "AgentFailed": {
+      "$comment": "The payload of the final res when it is ok:false; the error rides next to it.",
+      "type": "object",
+      "properties": {
+        "runId": {
+          "type": "string"
+        },
+        "status": {
+          "const": "error"
+        },
+        "summary": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "runId",
+        "status",
+        "summary"
+      ],
+      "additionalProperties": false
+    },
+    "AgentResponse": {
+      "$comment": "Both res frames of one agent request: the accepted ack (or a cached one on retry) and the final result.",
+      "oneOf": [
+        {
+          "$ref": "#/definitions/AgentAccepted"
+        },
+        {
+          "$ref": "#/definitions/AgentFinal"
+        }
+      ]
+    },
+    "AgentWaitParams": {
+      "type": "object",
+      "properties": {
+        "runId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "timeoutMs": {
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "required": [
+        "runId"
+      ],
+      "additionalProperties": false
+    },
+    "AgentWaitResult": {
+      "type": "object",
+      "properties": {
+        "runId": {
+          "type": "string"
+        },
+        "status": {
+          "type": "string",
+          "enum": [
+            "ok",
+            "error",
+            "timeout"
+          ]
+        },
+        "startedAt": {
+          "type": "integer"
+        },
+        "endedAt": {
+          "type": "integer"
+        },
+        "error": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "runId",
+        "status"
+      ],
+      "additionalProperties": false
+    },
+    "AgentIdentityParams": {
+      "type": "object",
+      "properties": {
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "sessionKey": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "additionalProperties": false
+    },
+    "AgentIdentityResult": {
+      "type": "object",
+      "properties": {
+        "agentId": {
+          "type": "string"
+        },
+        "name": {
+          "type": "string"
+        },
+        "avatar": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "agentId"
+      ],
+      "additionalProperties": false
+    },
+    "SessionKind": {
+      "type": "string",
+      "enum": [
+        "direct",
+        "group",
+        "global",
+        "unknown"
+      ]
+    },
+    "SessionRow": {
+      "type": "object",
+      "properties": {
+        "agentId": {
+          "type": "string"
+        },
+        "key": {
+          "type": "string"
+        },
+        "kind": {
+          "$ref": "#/definitions/SessionKind"
+        },
+        "sessionId": {
+          "type": "string"
+        },
+        "updatedAt": {
+          "type": "integer"
+        },
+        "age": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "label": {
+          "type": "string"
+        },
+        "thinkingLevel": {
+          "type": "string"
+        },
+        "verboseLevel": {
+          "type": "string"
+        },
+        "reasoningLevel": {
+          "type": "string"
+        },
+        "elevatedLevel": {
+          "type": "string"
+        },
+        "systemSent": {
+          "type": "boolean"
+        },
+        "abortedLastRun": {
+          "type": "boolean"
+        },
+        "inputTokens": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "outputTokens": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "totalTokens": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "remainingTokens": {
+          "type": "integer"
+        },
+        "percentUsed": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "model": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "contextTokens": {
+          "type": [
+            "integer",
+            "null"
+          ]
+        },
+        "flags": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        }
+      },
+      "required": [
+        "agentId",
+        "key",
+        "kind",
+        "sessionId",
+        "updatedAt",
+        "age",
+        "totalTokens",
+        "remainingTokens",
+        "percentUsed",
+        "model",
+        "contextTokens",
+        "flags"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsListParams": {
+      "type": "object",
+      "properties": {
+        "limit": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "activeMinutes": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "includeGlobal": {
+          "type": "boolean"
+        },
+        "includeUnknown": {
+          "type": "boolean"
+        },
+        "label": {
+          "type": "string"
+        },
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "search": {
+          "type": "string"
+        }
+      },
+      "additionalProperties": false
+    },
+    "SessionsListResult": {
+      "type": "object",
+      "properties": {
+        "ts": {
+          "type": "integer"
+        },
+        "path": {
+          "type": "string"
+        },
+        "count": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "defaults": {
+          "type": "object",
+          "properties": {
+            "model": {
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "contextTokens": {
+              "type": [
+                "integer",
+                "null"
+              ]
+            }
+          },
+          "required": [
+            "model",
+            "contextTokens"
+          ],
+          "additionalProperties": false
+        },
+        "sessions": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/SessionRow"
+          }
+        }
+      },
+      "required": [
+        "ts",
+        "path",
+        "count",
+        "defaults",
+        "sessions"
+      ],
+      "additionalProperties": false
+    },
+    "AgentEventPayload": {
+      "type": "object",
+      "properties": {
+        "runId": {
+          "type": "string"
+        },
+        "seq": {
+          "description": "Per run, starts at 1, strictly +1.",
+          "type": "integer",
+          "minimum": 1
+        },
+        "stream": {
+          "type": "string"
+        },
+        "ts": {
+          "type": "integer"
+        },
+        "data": {
+          "type": "object",
+          "additionalProperties": true
+        },
+        "sessionKey": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "runId",
+        "seq",
+        "stream",
+        "ts",
+        "data"
+      ],
+      "additionalProperties": false
+    },
+    "SendParams": {
+      "type": "object",
+      "properties": {
+        "to": {
+          "description": "Destination: E.164 number or JID (WhatsApp), chat id or @username (Telegram).",
+          "type": "string",
+          "minLength": 1
+        },
+        "message": {
+          "description": "Text; may be empty when media is given.",
+          "type": "string"
+        },
+        "mediaUrl": {
+          "description": "http(s) URL, file:// URL or absolute path on the gateway host.",
+          "type": "string",
+          "minLength": 1
+        },
+        "mediaUrls": {
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1
+          }
+        },
+        "gifPlayback": {
+          "type": "boolean"
+        },
+        "channel": {
+          "description": "Default whatsapp.",
+          "type": "string",
+          "minLength": 1
+        },
+        "accountId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "sessionKey": {
+          "type": "string"
+        },
+        "idempotencyKey": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "to",
+        "message",
+        "idempotencyKey"
+      ],
+      "additionalProperties": false
+    },
+    "SendResult": {
+      "type": "object",
+      "properties": {
+        "runId": {
+          "description": "The request's idempotencyKey.",
+          "type": "string"
+        },
+        "messageId": {
+          "type": "string"
+        },
+        "channel": {
+          "type": "string"
+        },
+        "chatId": {
+          "type": "string"
+        },
+        "channelId": {
+          "type": "string"
+        },
+        "toJid": {
+          "type": "string"
+        },
+        "conversationId": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "runId",
+        "messageId",
+        "channel"
+      ],
+      "additionalProperties": false
+    },
+    "ChannelsStatusParams": {
+      "type": "object",
+      "properties": {
+        "probe": {
+          "type": "boolean"
+        },
+        "timeoutMs": {
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "additionalProperties": false
+    },
+    "ChannelAccountSnapshot": {
+      "$comment": "One account of one channel; channel-specific fields (botUsername, webhookUrl, ...) ride along.",
+      "type": "object",
+      "properties": {
+        "accountId": {
+          "type": "string"
+        },
+        "name": {
+          "type": "string"
+        },
+        "enabled": {
+          "type": "boolean"
+        },
+        "configured": {
+          "type": "boolean"
+        },
+        "linked": {
+          "type": "boolean"
+        },
+        "running": {
+          "type": "boolean"
+        },
+        "connected": {
+          "type": "boolean"
+        },
+        "mode": {
+          "type": "string"
+        },
+        "lastError": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "lastMessageAt": {
+          "description": "Last inbound or outbound message (ms).",
+          "type": [
+            "integer",
+            "null"
+          ]
+        },
+        "lastInboundAt": {
+          "type": [
+            "integer",
+            "null"
+          ]
+        },
+        "lastOutboundAt": {
+          "type": [
+            "integer",
+            "null"
+          ]
+        },
+        "lastConnectedAt": {
+          "type": [
+            "integer",
+            "null"
+          ]
+        },
+        "reconnectAttempts": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "authAgeMs": {
+          "type": [
+            "integer",
+            "null"
+          ]
+        },
+        "dmPolicy": {
+          "type": "string",
+          "enum": [
+            "allowlist",
+            "open",
+            "pairing"
+          ]
+        },
+        "allowFrom": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        }
+      },
+      "required": [
+        "accountId",
+        "enabled",
+        "configured",
+        "running",
+        "connected",
+        "lastError",
+        "lastMessageAt"
+      ],
+      "additionalProperties": true
+    },
+    "ChannelSummary": {
+      "type": "object",
+      "properties": {
+        "configured": {
+          "type": "boolean"
+        },
+        "enabled": {
+          "type": "boolean"
+        },
+        "linked": {
+          "type": "boolean"
+        },
+        "running": {
+          "type": "boolean"
+        },
+        "connected": {
+          "type": "boolean"
+        },
+        "lastError": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "lastMessageAt": {
+          "type": [
+            "integer",
+            "null"
+          ]
+        }
+      },
+      "required": [
+        "configured",
+        "enabled",
+        "running",
+        "connected",
+        "lastError",
+        "lastMessageAt"
+      ],
+      "additionalProperties": false
+    },
+    "ChannelsStatusResult": {
+      "type": "object",
+      "properties": {
+        "ts": {
+          "type": "integer"
+        },
+        "channelOrder": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "channelLabels": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "string"
+          }
+        },
+        "channels": {
+          "type": "object",
+          "additionalProperties": {
+            "$ref": "#/definitions/ChannelSummary"
+          }
+        },
+        "channelAccounts": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "array",
+            "items": {
+              "$ref": "#/definitions/ChannelAccountSnapshot"
+            }
+          }
+        },
+        "channelDefaultAccountId": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "string"
+          }
+        }
+      },
+      "required": [
+        "ts",
+        "channelOrder",
+        "channelLabels",
+        "channels",
+        "channelAccounts",
+        "channelDefaultAccountId"
+      ],
+      "additionalProperties": false
+    },
+    "ChannelsLogoutParams": {
+      "type": "object",
+      "properties": {
+        "channel": {
+          "type": "string",
+          "minLength": 1
+        },
+        "accountId": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "channel"
+      ],
+      "additionalProperties": false
+    },
+    "ChannelsLogoutResult": {
+      "type": "object",
+      "properties": {
+        "channel": {
+          "type": "string"
+        },
+        "accountId": {
+          "type": "string"
+        },
+        "cleared": {
+          "description": "Stored credentials were removed.",
+          "type": "boolean"
+        },
+        "loggedOut": {
+          "description": "The upstream session was ended as well (the phone shows the device as removed).",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "channel",
+        "accountId",
+        "cleared",
+        "loggedOut"
+      ],
+      "additionalProperties": false
+    },
+    "WebLoginStartParams": {
+      "type": "object",
+      "properties": {
+        "force": {
+          "description": "Unlink the current session first and show a fresh QR.",
+          "type": "boolean"
+        },
+        "timeoutMs": {
+          "description": "How long to wait for the first QR (default 30000).",
+          "type": "integer",
+          "minimum": 0
+        },
+        "verbose": {
+          "type": "boolean"
+        },
+        "accountId": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "additionalProperties": false
+    },
+    "WebLoginStartResult": {
+      "type": "object",
+      "properties": {
+        "message": {
+          "type": "string"
+        },
+        "qr": {
+          "description": "Raw QR payload, for clients that draw it themselves.",
+          "type": "string"
+        },
+        "qrDataUrl": {
+          "description": "The QR as an image data URL (SVG).",
+          "type": "string"
+        },
+        "linked": {
+          "description": "Already linked; no QR needed.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "message"
+      ],
+      "additionalProperties": false
+    },
+    "WebLoginWaitParams": {
+      "type": "object",
+      "properties": {
+        "timeoutMs": {
+          "description": "How long to wait for the scan (default 120000).",
+          "type": "integer",
+          "minimum": 0
+        },
+        "accountId": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "additionalProperties": false
+    },
+    "WebLoginWaitResult": {
+      "type": "object",
+      "properties": {
+        "connected": {
+          "type": "boolean"
+        },
+        "message": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "connected",
+        "message"
+      ],
+      "additionalProperties": false
+    },
+    "ChatMessage": {
+      "$comment": "A transcript message ({role, content, timestamp, ...}); assistant messages carry content parts.",
+      "type": "object",
+      "properties": {
+        "role": {
+          "type": "string"
+        },
+        "content": {},
+        "timestamp": {
+          "type": "integer"
+        }
+      },
+      "required": [
+        "role"
+      ],
+      "additionalProperties": true
+    },
+    "ChatHistoryParams": {
+      "type": "object",
+      "properties": {
+        "sessionKey": {
+          "type": "string",
+          "minLength": 1
+        },
+        "limit": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        }
+      },
+      "required": [
+        "sessionKey"
+      ],
+      "additionalProperties": false
+    },
+    "ChatHistoryResult": {
+      "type": "object",
+      "properties": {
+        "sessionKey": {
+          "type": "string"
+        },
+        "sessionId": {
+          "type": "string"
+        },
+        "messages": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/ChatMessage"
+          }
+        },
+        "thinkingLevel": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "sessionKey",
+        "messages",
+        "thinkingLevel"
+      ],
+      "additionalProperties": false
+    },
+    "ChatSendParams": {
+      "type": "object",
+      "properties": {
+        "sessionKey": {
+          "type": "string",
+          "minLength": 1
+        },
+        "message": {
+          "type": "string"
+        },
+        "thinking": {
+          "type": "string"
+        },
+        "deliver": {
+          "type": "boolean"
+        },
+        "attachments": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/AgentAttachment"
+          }
+        },
+        "timeoutMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "idempotencyKey": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "sessionKey",
+        "message",
+        "idempotencyKey"
+      ],
+      "additionalProperties": false
+    },
+    "ChatRunStatus": {
+      "type": "object",
+      "properties": {
+        "runId": {
+          "type": "string"
+        },
+        "status": {
+          "type": "string",
+          "enum": [
+            "started",
+            "in_flight",
+            "ok",
+            "error"
+          ]
+        },
+        "summary": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "runId",
+        "status"
+      ],
+      "additionalProperties": false
+    },
+    "ChatAbortResult": {
+      "type": "object",
+      "properties": {
+        "ok": {
+          "const": true
+        },
+        "aborted": {
+          "type": "boolean"
+        },
+        "runIds": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        }
+      },
+      "required": [
+        "ok",
+        "aborted",
+        "runIds"
+      ],
+      "additionalProperties": false
+    },
+    "ChatSendResult": {
+      "$comment": "A run status, or the abort result when the message was a stop command (/stop, stop, esc, abort, wait, exit, interrupt).",
+      "oneOf": [
+        {
+          "$ref": "#/definitions/ChatRunStatus"
+        },
+        {
+          "$ref": "#/definitions/ChatAbortResult"
+        }
+      ]
+    },
+    "ChatAbortParams": {
+      "type": "object",
+      "properties": {
+        "sessionKey": {
+          "type": "string",
+          "minLength": 1
+        },
+        "runId": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "sessionKey"
+      ],
+      "additionalProperties": false
+    },
+    "ChatInjectParams": {
+      "type": "object",
+      "properties": {
+        "sessionKey": {
+          "type": "string",
+          "minLength": 1
+        },
+        "message": {
+          "type": "string",
+          "minLength": 1
+        },
+        "label": {
+          "type": "string",
+          "maxLength": 100
+        }
+      },
+      "required": [
+        "sessionKey",
+        "message"
+      ],
+      "additionalProperties": false
+    },
+    "ChatInjectResult": {
+      "type": "object",
+      "properties": {
+        "ok": {
+          "const": true
+        },
+        "messageId": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "ok",
+        "messageId"
+      ],
+      "additionalProperties": false
+    },
+    "ChatEventPayload": {
+      "type": "object",
+      "properties": {
+        "runId": {
+          "type": "string"
+        },
+        "sessionKey": {
+          "type": "string"
+        },
+        "seq": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "state": {
+          "type": "string",
+          "enum": [
+            "delta",
+            "final",
+            "aborted",
+            "error"
+          ]
+        },
+        "message": {
+          "$ref": "#/definitions/ChatMessage"
+        },
+        "errorMessage": {
+          "type": "string"
+        },
+        "usage": {
+          "$ref": "#/definitions/AgentUsage"
+        },
+        "stopReason": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "runId",
+        "sessionKey",
+        "seq",
+        "state"
+      ],
+      "additionalProperties": false
+    },
+    "ConfigValidationIssue": {
+      "type": "object",
+      "properties": {
+        "path": {
+          "type": "string"
+        },
+        "message": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "path",
+        "message"
+      ],
+      "additionalProperties": false
+    },
+    "ConfigGetParams": {
+      "type": "object",
+      "additionalProperties": false
+    },
+    "ConfigSnapshot": {
+      "$comment": "Secrets (tokens, passwords, API keys) are replaced by __OPENCLAW_REDACTED__ in raw, parsed and config; hash is of the file as stored.",
+      "type": "object",
+      "properties": {
+        "path": {
+          "type": "string"
+        },
+        "exists": {
+          "type": "boolean"
+        },
+        "raw": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "parsed": {},
+        "valid": {
+          "type": "boolean"
+        },
+        "config": {
+          "type": "object",
+          "additionalProperties": true
+        },
+        "hash": {
+          "type": "string"
+        },
+        "issues": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/ConfigValidationIssue"
+          }
+        },
+        "warnings": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/ConfigValidationIssue"
+          }
+        },
+        "legacyIssues": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/ConfigValidationIssue"
+          }
+        }
+      },
+      "required": [
+        "path",
+        "exists",
+        "raw",
+        "parsed",
+        "valid",
+        "config",
+        "hash",
+        "issues",
+        "warnings",
+        "legacyIssues"
+      ],
+      "additionalProperties": false
+    },
+    "ConfigSetParams": {
+      "type": "object",
+      "properties": {
+        "raw": {
+          "type": "string"
+        },
+        "baseHash": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "raw"
+      ],
+      "additionalProperties": false
+    },
+    "ConfigSetResult": {
+      "type": "object",
+      "properties": {
+        "ok": {
+          "const": true
+        },
+        "path": {
+          "type": "string"
+        },
+        "config": {
+          "type": "object",
+          "additionalProperties": true
+        }
+      },
+      "required": [
+        "ok",
+        "path",
+        "config"
+      ],
+      "additionalProperties": false
+    },
+    "ConfigPatchParams": {
+      "type": "object",
+      "properties": {
+        "raw": {
+          "type": "string"
+        },
+        "baseHash": {
+          "type": "string",
+          "minLength": 1
+        },
+        "sessionKey": {
+          "type": "string"
+        },
+        "note": {
+          "type": "string"
+        },
+        "restartDelayMs": {
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "required": [
+        "raw"
+      ],
+      "additionalProperties": false
+    },
+    "ConfigApplyParams": {
+      "type": "object",
+      "properties": {
+        "raw": {
+          "type": "string"
+        },
+        "baseHash": {
+          "type": "string",
+          "minLength": 1
+        },
+        "sessionKey": {
+          "type": "string"
+        },
+        "note": {
+          "type": "string"
+        },
+        "restartDelayMs": {
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "required": [
+        "raw"
+      ],
+      "additionalProperties": false
+    },
+    "RestartSentinelPayload": {
+      "type": "object",
+      "properties": {
+        "kind": {
+          "type": "string",
+          "enum": [
+            "config-apply",
+            "config-patch",
+            "update",
+            "restart"
+          ]
+        },
+        "status": {
+          "type": "string",
+          "enum": [
+            "ok",
+            "error",
+            "skipped"
+          ]
+        },
+        "ts": {
+          "type": "integer"
+        },
+        "sessionKey": {
+          "type": "string"
+        },
+        "message": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "doctorHint": {
+          "type": "string"
+        },
+        "stats": {
+          "type": "object",
+          "properties": {
+            "mode": {
+              "type": "string"
+            },
+            "root": {
+              "type": "string"
+            }
+          },
+          "required": [
+            "mode",
+            "root"
+          ],
+          "additionalProperties": true
+        }
+      },
+      "required": [
+        "kind",
+        "status",
+        "ts",
+        "message",
+        "doctorHint",
+        "stats"
+      ],
+      "additionalProperties": false
+    },
+    "ConfigRestartScheduled": {
+      "type": "object",
+      "properties": {
+        "ok": {
+          "type": "boolean"
+        },
+        "delayMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "reason": {
+          "type": "string"
+        },
+        "signal": {
+          "const": "SIGUSR1"
+        },
+        "mode": {
+          "type": "string",
+          "enum": [
+            "emit"
+          ]
+        },
+        "error": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "ok",
+        "delayMs"
+      ],
+      "additionalProperties": false
+    },
+    "ConfigApplyResult": {
+      "type": "object",
+      "properties": {
+        "ok": {
+          "const": true
+        },
+        "path": {
+          "type": "string"
+        },
+        "config": {
+          "type": "object",
+          "additionalProperties": true
+        },
+        "restart": {
+          "$ref": "#/definitions/ConfigRestartScheduled"
+        },
+        "sentinel": {
+          "type": "object",
+          "properties": {
+            "path": {
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "payload": {
+              "$ref": "#/definitions/RestartSentinelPayload"
+            }
+          },
+          "required": [
+            "path",
+            "payload"
+          ],
+          "additionalProperties": false
+        }
+      },
+      "required": [
+        "ok",
+        "path",
+        "config",
+        "restart",
+        "sentinel"
+      ],
+      "additionalProperties": false
+    },
+    "ConfigSchemaParams": {
+      "type": "object",
+      "additionalProperties": false
+    },
+    "ConfigUiHint": {
+      "type": "object",
+      "properties": {
+        "label": {
+          "type": "string"
+        },
+        "help": {
+          "type": "string"
+        },
+        "group": {
+          "type": "string"
+        },
+        "order": {
+          "type": "integer"
+        },
+        "advanced": {
+          "type": "boolean"
+        },
+        "sensitive": {
+          "type": "boolean"
+        },
+        "placeholder": {
+          "type": "string"
+        },
+        "itemTemplate": {}
+      },
+      "additionalProperties": false
+    },
+    "ConfigSchemaResult": {
+      "type": "object",
+      "properties": {
+        "schema": {
+          "type": "object",
+          "additionalProperties": true
+        },
+        "uiHints": {
+          "type": "object",
+          "additionalProperties": {
+            "$ref": "#/definitions/ConfigUiHint"
+          }
+        },
+        "version": {
+          "type": "string"
+        },
+        "generatedAt": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "schema",
+        "uiHints",
+        "version",
+        "generatedAt"
+      ],
+      "additionalProperties": false
+    },
     "ConnectChallengePayload": {
       "type": "object",
       "properties": {
@@ -918,6 +2592,785 @@ export const protocolSchema = {
       ],
       "additionalProperties": false
     },
+    "LogsTailParams": {
+      "type": "object",
+      "properties": {
+        "cursor": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "limit": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 5000
+        },
+        "maxBytes": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000000
+        }
+      },
+      "additionalProperties": false
+    },
+    "LogsTailResult": {
+      "type": "object",
+      "properties": {
+        "file": {
+          "type": "string"
+        },
+        "cursor": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "size": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "lines": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "truncated": {
+          "type": "boolean"
+        },
+        "reset": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "file",
+        "cursor",
+        "size",
+        "lines"
+      ],
+      "additionalProperties": false
+    },
+    "NodeInfo": {
+      "$comment": "One node as node.list reports it: paired and/or connected.",
+      "type": "object",
+      "properties": {
+        "nodeId": {
+          "type": "string"
+        },
+        "displayName": {
+          "type": "string"
+        },
+        "platform": {
+          "type": "string"
+        },
+        "version": {
+          "type": "string"
+        },
+        "coreVersion": {
+          "type": "string"
+        },
+        "uiVersion": {
+          "type": "string"
+        },
+        "deviceFamily": {
+          "type": "string"
+        },
+        "modelIdentifier": {
+          "type": "string"
+        },
+        "remoteIp": {
+          "type": "string"
+        },
+        "caps": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "commands": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "pathEnv": {
+          "type": "string"
+        },
+        "permissions": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "boolean"
+          }
+        },
+        "connectedAtMs": {
+          "type": "integer"
+        },
+        "paired": {
+          "type": "boolean"
+        },
+        "connected": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "nodeId",
+        "caps",
+        "commands",
+        "paired",
+        "connected"
+      ],
+      "additionalProperties": false
+    },
+    "NodeListResult": {
+      "type": "object",
+      "properties": {
+        "ts": {
+          "type": "integer"
+        },
+        "nodes": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/NodeInfo"
+          }
+        }
+      },
+      "required": [
+        "ts",
+        "nodes"
+      ],
+      "additionalProperties": false
+    },
+    "NodeIdParams": {
+      "type": "object",
+      "properties": {
+        "nodeId": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "nodeId"
+      ],
+      "additionalProperties": false
+    },
+    "NodeDescribeResult": {
+      "$comment": "NodeInfo plus ts.",
+      "type": "object",
+      "properties": {
+        "ts": {
+          "type": "integer"
+        },
+        "nodeId": {
+          "type": "string"
+        },
+        "displayName": {
+          "type": "string"
+        },
+        "platform": {
+          "type": "string"
+        },
+        "version": {
+          "type": "string"
+        },
+        "coreVersion": {
+          "type": "string"
+        },
+        "uiVersion": {
+          "type": "string"
+        },
+        "deviceFamily": {
+          "type": "string"
+        },
+        "modelIdentifier": {
+          "type": "string"
+        },
+        "remoteIp": {
+          "type": "string"
+        },
+        "caps": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "commands": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "pathEnv": {
+          "type": "string"
+        },
+        "permissions": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "boolean"
+          }
+        },
+        "connectedAtMs": {
+          "type": "integer"
+        },
+        "paired": {
+          "type": "boolean"
+        },
+        "connected": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "ts",
+        "nodeId",
+        "caps",
+        "commands",
+        "paired",
+        "connected"
+      ],
+      "additionalProperties": false
+    },
+    "NodeRenameParams": {
+      "type": "object",
+      "properties": {
+        "nodeId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "displayName": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "nodeId",
+        "displayName"
+      ],
+      "additionalProperties": false
+    },
+    "NodeRenameResult": {
+      "type": "object",
+      "properties": {
+        "nodeId": {
+          "type": "string"
+        },
+        "displayName": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "nodeId",
+        "displayName"
+      ],
+      "additionalProperties": false
+    },
+    "NodeInvokeParams": {
+      "type": "object",
+      "properties": {
+        "nodeId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "command": {
+          "type": "string",
+          "minLength": 1
+        },
+        "params": {},
+        "timeoutMs": {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 2147483647
+        },
+        "idempotencyKey": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "nodeId",
+        "command",
+        "idempotencyKey"
+      ],
+      "additionalProperties": false
+    },
+    "NodeInvokeResult": {
+      "type": "object",
+      "properties": {
+        "ok": {
+          "const": true
+        },
+        "nodeId": {
+          "type": "string"
+        },
+        "command": {
+          "type": "string"
+        },
+        "payload": {},
+        "payloadJSON": {
+          "type": [
+            "string",
+            "null"
+          ]
+        }
+      },
+      "required": [
+        "ok",
+        "nodeId",
+        "command",
+        "payloadJSON"
+      ],
+      "additionalProperties": false
+    },
+    "NodeInvokeRequestPayload": {
+      "$comment": "Sent to the node's own connection only, without seq.",
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string"
+        },
+        "nodeId": {
+          "type": "string"
+        },
+        "command": {
+          "type": "string"
+        },
+        "paramsJSON": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "timeoutMs": {
+          "type": "integer"
+        },
+        "idempotencyKey": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "id",
+        "nodeId",
+        "command",
+        "paramsJSON"
+      ],
+      "additionalProperties": false
+    },
+    "NodeInvokeError": {
+      "type": "object",
+      "properties": {
+        "code": {
+          "type": "string"
+        },
+        "message": {
+          "type": "string"
+        }
+      },
+      "additionalProperties": false
+    },
+    "NodeInvokeResultParams": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        },
+        "nodeId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "ok": {
+          "type": "boolean"
+        },
+        "payload": {},
+        "payloadJSON": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "error": {
+          "$ref": "#/definitions/NodeInvokeError"
+        }
+      },
+      "required": [
+        "id",
+        "nodeId",
+        "ok"
+      ],
+      "additionalProperties": false
+    },
+    "NodeInvokeResultAck": {
+      "type": "object",
+      "properties": {
+        "ok": {
+          "const": true
+        },
+        "ignored": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "ok"
+      ],
+      "additionalProperties": false
+    },
+    "NodeEventParams": {
+      "type": "object",
+      "properties": {
+        "event": {
+          "type": "string",
+          "minLength": 1
+        },
+        "payload": {},
+        "payloadJSON": {
+          "type": [
+            "string",
+            "null"
+          ]
+        }
+      },
+      "required": [
+        "event"
+      ],
+      "additionalProperties": false
+    },
+    "NodePairRequestParams": {
+      "type": "object",
+      "properties": {
+        "nodeId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "displayName": {
+          "type": "string"
+        },
+        "platform": {
+          "type": "string"
+        },
+        "version": {
+          "type": "string"
+        },
+        "coreVersion": {
+          "type": "string"
+        },
+        "uiVersion": {
+          "type": "string"
+        },
+        "deviceFamily": {
+          "type": "string"
+        },
+        "modelIdentifier": {
+          "type": "string"
+        },
+        "caps": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "commands": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "permissions": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "boolean"
+          }
+        },
+        "remoteIp": {
+          "type": "string"
+        },
+        "silent": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "nodeId"
+      ],
+      "additionalProperties": false
+    },
+    "NodePairingRequest": {
+      "type": "object",
+      "properties": {
+        "requestId": {
+          "type": "string"
+        },
+        "nodeId": {
+          "type": "string"
+        },
+        "displayName": {
+          "type": "string"
+        },
+        "platform": {
+          "type": "string"
+        },
+        "version": {
+          "type": "string"
+        },
+        "coreVersion": {
+          "type": "string"
+        },
+        "uiVersion": {
+          "type": "string"
+        },
+        "deviceFamily": {
+          "type": "string"
+        },
+        "modelIdentifier": {
+          "type": "string"
+        },
+        "caps": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "commands": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "permissions": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "boolean"
+          }
+        },
+        "remoteIp": {
+          "type": "string"
+        },
+        "silent": {
+          "type": "boolean"
+        },
+        "isRepair": {
+          "type": "boolean"
+        },
+        "ts": {
+          "type": "integer"
+        }
+      },
+      "required": [
+        "requestId",
+        "nodeId",
+        "isRepair",
+        "ts"
+      ],
+      "additionalProperties": false
+    },
+    "NodePairRequestResult": {
+      "type": "object",
+      "properties": {
+        "status": {
+          "const": "pending"
+        },
+        "request": {
+          "$ref": "#/definitions/NodePairingRequest"
+        },
+        "created": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "status",
+        "request",
+        "created"
+      ],
+      "additionalProperties": false
+    },
+    "PairedNode": {
+      "$comment": "A node approved through node.pair.approve; node.pair.list returns its token too.",
+      "type": "object",
+      "properties": {
+        "nodeId": {
+          "type": "string"
+        },
+        "token": {
+          "type": "string"
+        },
+        "displayName": {
+          "type": "string"
+        },
+        "platform": {
+          "type": "string"
+        },
+        "version": {
+          "type": "string"
+        },
+        "coreVersion": {
+          "type": "string"
+        },
+        "uiVersion": {
+          "type": "string"
+        },
+        "deviceFamily": {
+          "type": "string"
+        },
+        "modelIdentifier": {
+          "type": "string"
+        },
+        "caps": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "commands": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "permissions": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "boolean"
+          }
+        },
+        "remoteIp": {
+          "type": "string"
+        },
+        "createdAtMs": {
+          "type": "integer"
+        },
+        "approvedAtMs": {
+          "type": "integer"
+        }
+      },
+      "required": [
+        "nodeId",
+        "token",
+        "createdAtMs",
+        "approvedAtMs"
+      ],
+      "additionalProperties": false
+    },
+    "NodePairListResult": {
+      "type": "object",
+      "properties": {
+        "pending": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/NodePairingRequest"
+          }
+        },
+        "paired": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/PairedNode"
+          }
+        }
+      },
+      "required": [
+        "pending",
+        "paired"
+      ],
+      "additionalProperties": false
+    },
+    "NodePairRequestIdParams": {
+      "type": "object",
+      "properties": {
+        "requestId": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "requestId"
+      ],
+      "additionalProperties": false
+    },
+    "NodePairApproveResult": {
+      "type": "object",
+      "properties": {
+        "requestId": {
+          "type": "string"
+        },
+        "node": {
+          "$ref": "#/definitions/PairedNode"
+        }
+      },
+      "required": [
+        "requestId",
+        "node"
+      ],
+      "additionalProperties": false
+    },
+    "NodePairRejectResult": {
+      "type": "object",
+      "properties": {
+        "requestId": {
+          "type": "string"
+        },
+        "nodeId": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "requestId",
+        "nodeId"
+      ],
+      "additionalProperties": false
+    },
+    "NodePairVerifyParams": {
+      "type": "object",
+      "properties": {
+        "nodeId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "token": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "nodeId",
+        "token"
+      ],
+      "additionalProperties": false
+    },
+    "NodePairVerifyResult": {
+      "type": "object",
+      "properties": {
+        "ok": {
+          "type": "boolean"
+        },
+        "node": {
+          "$ref": "#/definitions/PairedNode"
+        }
+      },
+      "required": [
+        "ok"
+      ],
+      "additionalProperties": false
+    },
+    "NodePairResolvedPayload": {
+      "type": "object",
+      "properties": {
+        "requestId": {
+          "type": "string"
+        },
+        "nodeId": {
+          "type": "string"
+        },
+        "decision": {
+          "enum": [
+            "approved",
+            "rejected",
+            "expired"
+          ]
+        },
+        "ts": {
+          "type": "integer"
+        }
+      },
+      "required": [
+        "requestId",
+        "nodeId",
+        "decision",
+        "ts"
+      ],
+      "additionalProperties": false
+    },
     "HealthParams": {
       "type": "object",
       "properties": {
@@ -1408,6 +3861,96 @@ export const protocolSchema = {
 } as const;
 
 export const methodSpecs = {
+  "agent": {
+    "params": "AgentParams",
+    "result": "AgentResponse",
+    "scope": "write"
+  },
+  "agent.wait": {
+    "params": "AgentWaitParams",
+    "result": "AgentWaitResult",
+    "scope": "write"
+  },
+  "agent.identity.get": {
+    "params": "AgentIdentityParams",
+    "result": "AgentIdentityResult",
+    "scope": "read"
+  },
+  "sessions.list": {
+    "params": "SessionsListParams",
+    "result": "SessionsListResult",
+    "scope": "read"
+  },
+  "send": {
+    "params": "SendParams",
+    "result": "SendResult",
+    "scope": "write"
+  },
+  "channels.status": {
+    "params": "ChannelsStatusParams",
+    "result": "ChannelsStatusResult",
+    "scope": "read"
+  },
+  "channels.logout": {
+    "params": "ChannelsLogoutParams",
+    "result": "ChannelsLogoutResult",
+    "scope": "admin"
+  },
+  "web.login.start": {
+    "params": "WebLoginStartParams",
+    "result": "WebLoginStartResult",
+    "scope": "admin"
+  },
+  "web.login.wait": {
+    "params": "WebLoginWaitParams",
+    "result": "WebLoginWaitResult",
+    "scope": "admin"
+  },
+  "chat.history": {
+    "params": "ChatHistoryParams",
+    "result": "ChatHistoryResult",
+    "scope": "read"
+  },
+  "chat.send": {
+    "params": "ChatSendParams",
+    "result": "ChatSendResult",
+    "scope": "write"
+  },
+  "chat.abort": {
+    "params": "ChatAbortParams",
+    "result": "ChatAbortResult",
+    "scope": "write"
+  },
+  "chat.inject": {
+    "params": "ChatInjectParams",
+    "result": "ChatInjectResult",
+    "scope": "admin"
+  },
+  "config.get": {
+    "params": "ConfigGetParams",
+    "result": "ConfigSnapshot",
+    "scope": "admin"
+  },
+  "config.set": {
+    "params": "ConfigSetParams",
+    "result": "ConfigSetResult",
+    "scope": "admin"
+  },
+  "config.patch": {
+    "params": "ConfigPatchParams",
+    "result": "ConfigApplyResult",
+    "scope": "admin"
+  },
+  "config.apply": {
+    "params": "ConfigApplyParams",
+    "result": "ConfigApplyResult",
+    "scope": "admin"
+  },
+  "config.schema": {
+    "params": "ConfigSchemaParams",
+    "result": "ConfigSchemaResult",
+    "scope": "admin"
+  },
   "device.pair.list": {
     "params": "EmptyParams",
     "result": "DevicePairListResult",
@@ -1433,6 +3976,66 @@ export const methodSpecs = {
     "result": "DeviceTokenRevokeResult",
     "scope": "pairing"
   },
+  "logs.tail": {
+    "params": "LogsTailParams",
+    "result": "LogsTailResult",
+    "scope": "read"
+  },
+  "node.list": {
+    "params": "EmptyParams",
+    "result": "NodeListResult",
+    "scope": "read"
+  },
+  "node.describe": {
+    "params": "NodeIdParams",
+    "result": "NodeDescribeResult",
+    "scope": "read"
+  },
+  "node.rename": {
+    "params": "NodeRenameParams",
+    "result": "NodeRenameResult",
+    "scope": "pairing"
+  },
+  "node.invoke": {
+    "params": "NodeInvokeParams",
+    "result": "NodeInvokeResult",
+    "scope": "write"
+  },
+  "node.invoke.result": {
+    "params": "NodeInvokeResultParams",
+    "result": "NodeInvokeResultAck",
+    "scope": "node"
+  },
+  "node.event": {
+    "params": "NodeEventParams",
+    "result": "OkResult",
+    "scope": "node"
+  },
+  "node.pair.request": {
+    "params": "NodePairRequestParams",
+    "result": "NodePairRequestResult",
+    "scope": "pairing"
+  },
+  "node.pair.list": {
+    "params": "EmptyParams",
+    "result": "NodePairListResult",
+    "scope": "pairing"
+  },
+  "node.pair.approve": {
+    "params": "NodePairRequestIdParams",
+    "result": "NodePairApproveResult",
+    "scope": "pairing"
+  },
+  "node.pair.reject": {
+    "params": "NodePairRequestIdParams",
+    "result": "NodePairRejectResult",
+    "scope": "pairing"
+  },
+  "node.pair.verify": {
+    "params": "NodePairVerifyParams",
+    "result": "NodePairVerifyResult",
+    "scope": "pairing"
+  },
   "health": {
     "params": "HealthParams",
     "result": "HealthSummary",
@@ -1456,6 +4059,14 @@ export const methodSpecs = {
 } as const;
 
 export const eventSpecs = {
+  "agent": {
+    "payload": "AgentEventPayload",
+    "dropIfSlow": false
+  },
+  "chat": {
+    "payload": "ChatEventPayload",
+    "dropIfSlow": false
+  },
   "device.pair.requested": {
     "payload": "DevicePairingRequest",
     "dropIfSlow": false,
@@ -1465,6 +4076,21 @@ export const eventSpecs = {
     "payload": "DevicePairResolvedPayload",
     "dropIfSlow": false,
     "scope": "pairing"
+  },
+  "node.pair.requested": {
+    "payload": "NodePairingRequest",
+    "dropIfSlow": false,
+    "scope": "pairing"
+  },
+  "node.pair.resolved": {
+    "payload": "NodePairResolvedPayload",
+    "dropIfSlow": false,
+    "scope": "pairing"
+  },
+  "node.invoke.request": {
+    "payload": "NodeInvokeRequestPayload",
+    "dropIfSlow": false,
+    "scope": "node"
   },
   "connect.challenge": {
     "payload": "ConnectChallengePayload",

@@ -3,6 +3,26 @@
 
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ThinkingLevel".
+ */
+export type ThinkingLevel = "off" | "minimal" | "low" | "medium" | "high";
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentResponse".
+ */
+export type AgentResponse = AgentAccepted | AgentFinal;
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionKind".
+ */
+export type SessionKind = "direct" | "group" | "global" | "unknown";
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChatSendResult".
+ */
+export type ChatSendResult = ChatRunStatus | ChatAbortResult;
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
  * via the `definition` "ClientId".
  */
 export type ClientId =
@@ -30,6 +50,679 @@ export type ClientMode = "webchat" | "cli" | "ui" | "backend" | "node" | "probe"
  */
 export type SystemPresenceResult = PresenceEntry[];
 
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentAttachment".
+ */
+export interface AgentAttachment {
+  type?: string;
+  mimeType?: string;
+  fileName?: string;
+  /**
+   * Base64 data.
+   */
+  content: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentParams".
+ */
+export interface AgentParams {
+  message: string;
+  idempotencyKey: string;
+  agentId?: string;
+  to?: string;
+  replyTo?: string;
+  sessionId?: string;
+  sessionKey?: string;
+  thinking?: string;
+  deliver?: boolean;
+  attachments?: AgentAttachment[];
+  channel?: string;
+  replyChannel?: string;
+  accountId?: string;
+  replyAccountId?: string;
+  threadId?: string;
+  groupId?: string;
+  groupChannel?: string;
+  groupSpace?: string;
+  /**
+   * Run deadline in seconds.
+   */
+  timeout?: number;
+  lane?: string;
+  extraSystemPrompt?: string;
+  label?: string;
+  spawnedBy?: string;
+  /**
+   * Later-era override, provider/model.
+   */
+  model?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentAccepted".
+ */
+export interface AgentAccepted {
+  runId: string;
+  status: "accepted";
+  acceptedAt: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentReplyPayload".
+ */
+export interface AgentReplyPayload {
+  text: string;
+  mediaUrl: string | null;
+  mediaUrls?: string[];
+  channelData?: {
+    [k: string]: unknown;
+  };
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentUsage".
+ */
+export interface AgentUsage {
+  input: number;
+  output: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+  total: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentPendingToolCall".
+ */
+export interface AgentPendingToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentRunMeta".
+ */
+export interface AgentRunMeta {
+  durationMs: number;
+  agentMeta: {
+    sessionId: string;
+    provider: string;
+    model: string;
+    usage?: AgentUsage;
+  };
+  aborted: boolean;
+  stopReason?: string;
+  pendingToolCalls?: AgentPendingToolCall[];
+  [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentFinal".
+ */
+export interface AgentFinal {
+  runId: string;
+  status: "ok";
+  summary: string;
+  result: {
+    payloads: AgentReplyPayload[];
+    meta: AgentRunMeta;
+  };
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentFailed".
+ */
+export interface AgentFailed {
+  runId: string;
+  status: "error";
+  summary: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentWaitParams".
+ */
+export interface AgentWaitParams {
+  runId: string;
+  timeoutMs?: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentWaitResult".
+ */
+export interface AgentWaitResult {
+  runId: string;
+  status: "ok" | "error" | "timeout";
+  startedAt?: number;
+  endedAt?: number;
+  error?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentIdentityParams".
+ */
+export interface AgentIdentityParams {
+  agentId?: string;
+  sessionKey?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentIdentityResult".
+ */
+export interface AgentIdentityResult {
+  agentId: string;
+  name?: string;
+  avatar?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionRow".
+ */
+export interface SessionRow {
+  agentId: string;
+  key: string;
+  kind: SessionKind;
+  sessionId: string;
+  updatedAt: number;
+  age: number;
+  label?: string;
+  thinkingLevel?: string;
+  verboseLevel?: string;
+  reasoningLevel?: string;
+  elevatedLevel?: string;
+  systemSent?: boolean;
+  abortedLastRun?: boolean;
+  inputTokens?: number;
+  outputTokens?: number;
+  totalTokens: number;
+  remainingTokens: number;
+  percentUsed: number;
+  model: string | null;
+  contextTokens: number | null;
+  flags: string[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsListParams".
+ */
+export interface SessionsListParams {
+  limit?: number;
+  activeMinutes?: number;
+  includeGlobal?: boolean;
+  includeUnknown?: boolean;
+  label?: string;
+  agentId?: string;
+  search?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsListResult".
+ */
+export interface SessionsListResult {
+  ts: number;
+  path: string;
+  count: number;
+  defaults: {
+    model: string | null;
+    contextTokens: number | null;
+  };
+  sessions: SessionRow[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentEventPayload".
+ */
+export interface AgentEventPayload {
+  runId: string;
+  /**
+   * Per run, starts at 1, strictly +1.
+   */
+  seq: number;
+  stream: string;
+  ts: number;
+  data: {
+    [k: string]: unknown;
+  };
+  sessionKey?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SendParams".
+ */
+export interface SendParams {
+  /**
+   * Destination: E.164 number or JID (WhatsApp), chat id or @username (Telegram).
+   */
+  to: string;
+  /**
+   * Text; may be empty when media is given.
+   */
+  message: string;
+  /**
+   * http(s) URL, file:// URL or absolute path on the gateway host.
+   */
+  mediaUrl?: string;
+  mediaUrls?: string[];
+  gifPlayback?: boolean;
+  /**
+   * Default whatsapp.
+   */
+  channel?: string;
+  accountId?: string;
+  sessionKey?: string;
+  idempotencyKey: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SendResult".
+ */
+export interface SendResult {
+  /**
+   * The request's idempotencyKey.
+   */
+  runId: string;
+  messageId: string;
+  channel: string;
+  chatId?: string;
+  channelId?: string;
+  toJid?: string;
+  conversationId?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChannelsStatusParams".
+ */
+export interface ChannelsStatusParams {
+  probe?: boolean;
+  timeoutMs?: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChannelAccountSnapshot".
+ */
+export interface ChannelAccountSnapshot {
+  accountId: string;
+  name?: string;
+  enabled: boolean;
+  configured: boolean;
+  linked?: boolean;
+  running: boolean;
+  connected: boolean;
+  mode?: string;
+  lastError: string | null;
+  /**
+   * Last inbound or outbound message (ms).
+   */
+  lastMessageAt: number | null;
+  lastInboundAt?: number | null;
+  lastOutboundAt?: number | null;
+  lastConnectedAt?: number | null;
+  reconnectAttempts?: number;
+  authAgeMs?: number | null;
+  dmPolicy?: "allowlist" | "open" | "pairing";
+  allowFrom?: string[];
+  [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChannelSummary".
+ */
+export interface ChannelSummary {
+  configured: boolean;
+  enabled: boolean;
+  linked?: boolean;
+  running: boolean;
+  connected: boolean;
+  lastError: string | null;
+  lastMessageAt: number | null;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChannelsStatusResult".
+ */
+export interface ChannelsStatusResult {
+  ts: number;
+  channelOrder: string[];
+  channelLabels: {
+    [k: string]: string;
+  };
+  channels: {
+    [k: string]: ChannelSummary;
+  };
+  channelAccounts: {
+    [k: string]: ChannelAccountSnapshot[];
+  };
+  channelDefaultAccountId: {
+    [k: string]: string;
+  };
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChannelsLogoutParams".
+ */
+export interface ChannelsLogoutParams {
+  channel: string;
+  accountId?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChannelsLogoutResult".
+ */
+export interface ChannelsLogoutResult {
+  channel: string;
+  accountId: string;
+  /**
+   * Stored credentials were removed.
+   */
+  cleared: boolean;
+  /**
+   * The upstream session was ended as well (the phone shows the device as removed).
+   */
+  loggedOut: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "WebLoginStartParams".
+ */
+export interface WebLoginStartParams {
+  /**
+   * Unlink the current session first and show a fresh QR.
+   */
+  force?: boolean;
+  /**
+   * How long to wait for the first QR (default 30000).
+   */
+  timeoutMs?: number;
+  verbose?: boolean;
+  accountId?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "WebLoginStartResult".
+ */
+export interface WebLoginStartResult {
+  message: string;
+  /**
+   * Raw QR payload, for clients that draw it themselves.
+   */
+  qr?: string;
+  /**
+   * The QR as an image data URL (SVG).
+   */
+  qrDataUrl?: string;
+  /**
+   * Already linked; no QR needed.
+   */
+  linked?: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "WebLoginWaitParams".
+ */
+export interface WebLoginWaitParams {
+  /**
+   * How long to wait for the scan (default 120000).
+   */
+  timeoutMs?: number;
+  accountId?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "WebLoginWaitResult".
+ */
+export interface WebLoginWaitResult {
+  connected: boolean;
+  message: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChatMessage".
+ */
+export interface ChatMessage {
+  role: string;
+  content?: unknown;
+  timestamp?: number;
+  [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChatHistoryParams".
+ */
+export interface ChatHistoryParams {
+  sessionKey: string;
+  limit?: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChatHistoryResult".
+ */
+export interface ChatHistoryResult {
+  sessionKey: string;
+  sessionId?: string;
+  messages: ChatMessage[];
+  thinkingLevel: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChatSendParams".
+ */
+export interface ChatSendParams {
+  sessionKey: string;
+  message: string;
+  thinking?: string;
+  deliver?: boolean;
+  attachments?: AgentAttachment[];
+  timeoutMs?: number;
+  idempotencyKey: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChatRunStatus".
+ */
+export interface ChatRunStatus {
+  runId: string;
+  status: "started" | "in_flight" | "ok" | "error";
+  summary?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChatAbortResult".
+ */
+export interface ChatAbortResult {
+  ok: true;
+  aborted: boolean;
+  runIds: string[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChatAbortParams".
+ */
+export interface ChatAbortParams {
+  sessionKey: string;
+  runId?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChatInjectParams".
+ */
+export interface ChatInjectParams {
+  sessionKey: string;
+  message: string;
+  label?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChatInjectResult".
+ */
+export interface ChatInjectResult {
+  ok: true;
+  messageId: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChatEventPayload".
+ */
+export interface ChatEventPayload {
+  runId: string;
+  sessionKey: string;
+  seq: number;
+  state: "delta" | "final" | "aborted" | "error";
+  message?: ChatMessage;
+  errorMessage?: string;
+  usage?: AgentUsage;
+  stopReason?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ConfigValidationIssue".
+ */
+export interface ConfigValidationIssue {
+  path: string;
+  message: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ConfigGetParams".
+ */
+export interface ConfigGetParams {}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ConfigSnapshot".
+ */
+export interface ConfigSnapshot {
+  path: string;
+  exists: boolean;
+  raw: string | null;
+  parsed: unknown;
+  valid: boolean;
+  config: {
+    [k: string]: unknown;
+  };
+  hash: string;
+  issues: ConfigValidationIssue[];
+  warnings: ConfigValidationIssue[];
+  legacyIssues: ConfigValidationIssue[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ConfigSetParams".
+ */
+export interface ConfigSetParams {
+  raw: string;
+  baseHash?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ConfigSetResult".
+ */
+export interface ConfigSetResult {
+  ok: true;
+  path: string;
+  config: {
+    [k: string]: unknown;
+  };
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ConfigPatchParams".
+ */
+export interface ConfigPatchParams {
+  raw: string;
+  baseHash?: string;
+  sessionKey?: string;
+  note?: string;
+  restartDelayMs?: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ConfigApplyParams".
+ */
+export interface ConfigApplyParams {
+  raw: string;
+  baseHash?: string;
+  sessionKey?: string;
+  note?: string;
+  restartDelayMs?: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "RestartSentinelPayload".
+ */
+export interface RestartSentinelPayload {
+  kind: "config-apply" | "config-patch" | "update" | "restart";
+  status: "ok" | "error" | "skipped";
+  ts: number;
+  sessionKey?: string;
+  message: string | null;
+  doctorHint: string;
+  stats: {
+    mode: string;
+    root: string;
+    [k: string]: unknown;
+  };
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ConfigRestartScheduled".
+ */
+export interface ConfigRestartScheduled {
+  ok: boolean;
+  delayMs: number;
+  reason?: string;
+  signal?: "SIGUSR1";
+  mode?: "emit";
+  error?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ConfigApplyResult".
+ */
+export interface ConfigApplyResult {
+  ok: true;
+  path: string;
+  config: {
+    [k: string]: unknown;
+  };
+  restart: ConfigRestartScheduled;
+  sentinel: {
+    path: string | null;
+    payload: RestartSentinelPayload;
+  };
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ConfigSchemaParams".
+ */
+export interface ConfigSchemaParams {}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ConfigUiHint".
+ */
+export interface ConfigUiHint {
+  label?: string;
+  help?: string;
+  group?: string;
+  order?: number;
+  advanced?: boolean;
+  sensitive?: boolean;
+  placeholder?: string;
+  itemTemplate?: unknown;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ConfigSchemaResult".
+ */
+export interface ConfigSchemaResult {
+  schema: {
+    [k: string]: unknown;
+  };
+  uiHints: {
+    [k: string]: ConfigUiHint;
+  };
+  version: string;
+  generatedAt: string;
+}
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
  * via the `definition` "ConnectChallengePayload".
@@ -428,6 +1121,312 @@ export interface OkResult {
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "LogsTailParams".
+ */
+export interface LogsTailParams {
+  cursor?: number;
+  limit?: number;
+  maxBytes?: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "LogsTailResult".
+ */
+export interface LogsTailResult {
+  file: string;
+  cursor: number;
+  size: number;
+  lines: string[];
+  truncated?: boolean;
+  reset?: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodeInfo".
+ */
+export interface NodeInfo {
+  nodeId: string;
+  displayName?: string;
+  platform?: string;
+  version?: string;
+  coreVersion?: string;
+  uiVersion?: string;
+  deviceFamily?: string;
+  modelIdentifier?: string;
+  remoteIp?: string;
+  caps: string[];
+  commands: string[];
+  pathEnv?: string;
+  permissions?: {
+    [k: string]: boolean;
+  };
+  connectedAtMs?: number;
+  paired: boolean;
+  connected: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodeListResult".
+ */
+export interface NodeListResult {
+  ts: number;
+  nodes: NodeInfo[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodeIdParams".
+ */
+export interface NodeIdParams {
+  nodeId: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodeDescribeResult".
+ */
+export interface NodeDescribeResult {
+  ts: number;
+  nodeId: string;
+  displayName?: string;
+  platform?: string;
+  version?: string;
+  coreVersion?: string;
+  uiVersion?: string;
+  deviceFamily?: string;
+  modelIdentifier?: string;
+  remoteIp?: string;
+  caps: string[];
+  commands: string[];
+  pathEnv?: string;
+  permissions?: {
+    [k: string]: boolean;
+  };
+  connectedAtMs?: number;
+  paired: boolean;
+  connected: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodeRenameParams".
+ */
+export interface NodeRenameParams {
+  nodeId: string;
+  displayName: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodeRenameResult".
+ */
+export interface NodeRenameResult {
+  nodeId: string;
+  displayName: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodeInvokeParams".
+ */
+export interface NodeInvokeParams {
+  nodeId: string;
+  command: string;
+  params?: unknown;
+  timeoutMs?: number;
+  idempotencyKey: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodeInvokeResult".
+ */
+export interface NodeInvokeResult {
+  ok: true;
+  nodeId: string;
+  command: string;
+  payload?: unknown;
+  payloadJSON: string | null;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodeInvokeRequestPayload".
+ */
+export interface NodeInvokeRequestPayload {
+  id: string;
+  nodeId: string;
+  command: string;
+  paramsJSON: string | null;
+  timeoutMs?: number;
+  idempotencyKey?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodeInvokeError".
+ */
+export interface NodeInvokeError {
+  code?: string;
+  message?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodeInvokeResultParams".
+ */
+export interface NodeInvokeResultParams {
+  id: string;
+  nodeId: string;
+  ok: boolean;
+  payload?: unknown;
+  payloadJSON?: string | null;
+  error?: NodeInvokeError;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodeInvokeResultAck".
+ */
+export interface NodeInvokeResultAck {
+  ok: true;
+  ignored?: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodeEventParams".
+ */
+export interface NodeEventParams {
+  event: string;
+  payload?: unknown;
+  payloadJSON?: string | null;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodePairRequestParams".
+ */
+export interface NodePairRequestParams {
+  nodeId: string;
+  displayName?: string;
+  platform?: string;
+  version?: string;
+  coreVersion?: string;
+  uiVersion?: string;
+  deviceFamily?: string;
+  modelIdentifier?: string;
+  caps?: string[];
+  commands?: string[];
+  permissions?: {
+    [k: string]: boolean;
+  };
+  remoteIp?: string;
+  silent?: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodePairingRequest".
+ */
+export interface NodePairingRequest {
+  requestId: string;
+  nodeId: string;
+  displayName?: string;
+  platform?: string;
+  version?: string;
+  coreVersion?: string;
+  uiVersion?: string;
+  deviceFamily?: string;
+  modelIdentifier?: string;
+  caps?: string[];
+  commands?: string[];
+  permissions?: {
+    [k: string]: boolean;
+  };
+  remoteIp?: string;
+  silent?: boolean;
+  isRepair: boolean;
+  ts: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodePairRequestResult".
+ */
+export interface NodePairRequestResult {
+  status: "pending";
+  request: NodePairingRequest;
+  created: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "PairedNode".
+ */
+export interface PairedNode {
+  nodeId: string;
+  token: string;
+  displayName?: string;
+  platform?: string;
+  version?: string;
+  coreVersion?: string;
+  uiVersion?: string;
+  deviceFamily?: string;
+  modelIdentifier?: string;
+  caps?: string[];
+  commands?: string[];
+  permissions?: {
+    [k: string]: boolean;
+  };
+  remoteIp?: string;
+  createdAtMs: number;
+  approvedAtMs: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodePairListResult".
+ */
+export interface NodePairListResult {
+  pending: NodePairingRequest[];
+  paired: PairedNode[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodePairRequestIdParams".
+ */
+export interface NodePairRequestIdParams {
+  requestId: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodePairApproveResult".
+ */
+export interface NodePairApproveResult {
+  requestId: string;
+  node: PairedNode;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodePairRejectResult".
+ */
+export interface NodePairRejectResult {
+  requestId: string;
+  nodeId: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodePairVerifyParams".
+ */
+export interface NodePairVerifyParams {
+  nodeId: string;
+  token: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodePairVerifyResult".
+ */
+export interface NodePairVerifyResult {
+  ok: boolean;
+  node?: PairedNode;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "NodePairResolvedPayload".
+ */
+export interface NodePairResolvedPayload {
+  requestId: string;
+  nodeId: string;
+  decision: "approved" | "rejected" | "expired";
+  ts: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
  * via the `definition` "HealthParams".
  */
 export interface HealthParams {
@@ -529,11 +1528,41 @@ export interface ShutdownEventPayload {
 
 /** Every method: its params and its result. */
 export interface GatewayMethodMap {
+  "agent": { params: AgentParams; result: AgentResponse };
+  "agent.wait": { params: AgentWaitParams; result: AgentWaitResult };
+  "agent.identity.get": { params: AgentIdentityParams; result: AgentIdentityResult };
+  "sessions.list": { params: SessionsListParams; result: SessionsListResult };
+  "send": { params: SendParams; result: SendResult };
+  "channels.status": { params: ChannelsStatusParams; result: ChannelsStatusResult };
+  "channels.logout": { params: ChannelsLogoutParams; result: ChannelsLogoutResult };
+  "web.login.start": { params: WebLoginStartParams; result: WebLoginStartResult };
+  "web.login.wait": { params: WebLoginWaitParams; result: WebLoginWaitResult };
+  "chat.history": { params: ChatHistoryParams; result: ChatHistoryResult };
+  "chat.send": { params: ChatSendParams; result: ChatSendResult };
+  "chat.abort": { params: ChatAbortParams; result: ChatAbortResult };
+  "chat.inject": { params: ChatInjectParams; result: ChatInjectResult };
+  "config.get": { params: ConfigGetParams; result: ConfigSnapshot };
+  "config.set": { params: ConfigSetParams; result: ConfigSetResult };
+  "config.patch": { params: ConfigPatchParams; result: ConfigApplyResult };
+  "config.apply": { params: ConfigApplyParams; result: ConfigApplyResult };
+  "config.schema": { params: ConfigSchemaParams; result: ConfigSchemaResult };
   "device.pair.list": { params: EmptyParams; result: DevicePairListResult };
   "device.pair.approve": { params: DevicePairRequestIdParams; result: DevicePairApproveResult };
   "device.pair.reject": { params: DevicePairRequestIdParams; result: DevicePairRejectResult };
   "device.token.rotate": { params: DeviceTokenRotateParams; result: DeviceTokenRotateResult };
   "device.token.revoke": { params: DeviceTokenRevokeParams; result: DeviceTokenRevokeResult };
+  "logs.tail": { params: LogsTailParams; result: LogsTailResult };
+  "node.list": { params: EmptyParams; result: NodeListResult };
+  "node.describe": { params: NodeIdParams; result: NodeDescribeResult };
+  "node.rename": { params: NodeRenameParams; result: NodeRenameResult };
+  "node.invoke": { params: NodeInvokeParams; result: NodeInvokeResult };
+  "node.invoke.result": { params: NodeInvokeResultParams; result: NodeInvokeResultAck };
+  "node.event": { params: NodeEventParams; result: OkResult };
+  "node.pair.request": { params: NodePairRequestParams; result: NodePairRequestResult };
+  "node.pair.list": { params: EmptyParams; result: NodePairListResult };
+  "node.pair.approve": { params: NodePairRequestIdParams; result: NodePairApproveResult };
+  "node.pair.reject": { params: NodePairRequestIdParams; result: NodePairRejectResult };
+  "node.pair.verify": { params: NodePairVerifyParams; result: NodePairVerifyResult };
   "health": { params: HealthParams; result: HealthSummary };
   "status": { params: StatusParams; result: StatusSummary };
   "system-presence": { params: StatusParams; result: SystemPresenceResult };
@@ -542,8 +1571,13 @@ export interface GatewayMethodMap {
 
 /** Every event: its payload. */
 export interface GatewayEventMap {
+  "agent": AgentEventPayload;
+  "chat": ChatEventPayload;
   "device.pair.requested": DevicePairingRequest;
   "device.pair.resolved": DevicePairResolvedPayload;
+  "node.pair.requested": NodePairingRequest;
+  "node.pair.resolved": NodePairResolvedPayload;
+  "node.invoke.request": NodeInvokeRequestPayload;
   "connect.challenge": ConnectChallengePayload;
   "presence": PresenceEventPayload;
   "tick": TickEventPayload;

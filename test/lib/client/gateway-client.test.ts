@@ -371,8 +371,8 @@ describe('GatewayClient calls', () => {
     const gateway = await startGateway();
     const client = createClient(gateway);
     await client.connect();
-    expect(await client.call('agent', { idempotencyKey: 'run-1' })).toEqual({ runId: 'run-1', status: 'accepted' });
-    expect(await client.call('agent', { idempotencyKey: 'run-2' }, { expectFinal: true })).toEqual({
+    expect(await client.call('agent', { message: 'hi', idempotencyKey: 'run-1' })).toEqual({ runId: 'run-1', status: 'accepted' });
+    expect(await client.call('agent', { message: 'hi', idempotencyKey: 'run-2' }, { expectFinal: true })).toEqual({
       runId: 'run-2',
       status: 'ok',
       summary: 'done',
