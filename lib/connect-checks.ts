@@ -113,7 +113,13 @@ export async function runConnectChecks(input: ConnectCheckInput): Promise<Connec
         pairingRequest: request,
       };
     }
-    await devices.approve(request.requestId);
+    try {
+      await devices.approve(request.requestId);
+    } catch (err) {
+      // Concurrent connects of one new local device share a pending request; whichever approves
+      // it first wins, and the others find the device already paired.
+      if (!devices.isPairedFor(device.id, role, scopes)) throw err;
+    }
     autoApproved = request;
   }
   return { ok: true, protocol, role, scopes, authMethod, deviceId: device.id, autoApproved };

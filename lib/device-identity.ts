@@ -10,7 +10,7 @@ import {
 import { readFile } from 'node:fs/promises';
 import type { DeviceSigner } from './device-auth-payload.js';
 import { GatewayError } from './errors.js';
-import { writeAtomic } from './file-storage.js';
+import { createAtomic, writeAtomic } from './file-storage.js';
 
 export { buildDeviceAuthPayload } from './device-auth-payload.js';
 export type { DeviceAuthPayloadInput, DeviceAuthPayloadVersion, DeviceSigner } from './device-auth-payload.js';
@@ -93,8 +93,10 @@ export async function loadOrCreateDeviceIdentity(path: string): Promise<DeviceId
   if (text !== undefined) return parseIdentityFile(path, text);
   const identity = generateDeviceIdentity();
   const { deviceId, publicKeyPem, privateKeyPem, createdAtMs } = identity;
-  await writeAtomic(path, `${JSON.stringify({ version: 1, deviceId, publicKeyPem, privateKeyPem, createdAtMs }, null, 2)}\n`);
-  return identity;
+  const fileText = `${JSON.stringify({ version: 1, deviceId, publicKeyPem, privateKeyPem, createdAtMs }, null, 2)}\n`;
+  // Several CLI processes may start at once on a fresh host: the first file wins, the rest read it.
+  if (await createAtomic(path, fileText)) return identity;
+  return parseIdentityFile(path, (await readOptional(path)) ?? '');
 }
 
 export interface DeviceTokenEntry {

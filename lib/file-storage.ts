@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { Storage } from './storage.js';
+import type { AppendStorage } from './storage.js';
 
 /**
  * Files under a root directory, written atomically (temp file, fsync, rename) with mode 0600 in
  * 0700 directories, so a crash mid-write leaves the previous content intact.
  */
-export class FileStorage implements Storage {
+export class FileStorage implements AppendStorage {
   readonly root: string;
   /** Per-key write chains: concurrent writes to one file land in call order. */
   readonly #chains = new Map<string, Promise<void>>();
@@ -34,8 +34,17 @@ export class FileStorage implements Storage {
   }
 
   write(key: string, data: string): Promise<void> {
+    return this.#chain(key, () => writeAtomic(this.locate(key), data));
+  }
+
+  /** Appends and fsyncs before resolving, so an acknowledged line survives a crash. */
+  append(key: string, data: string): Promise<void> {
+    return this.#chain(key, () => appendDurable(this.locate(key), data));
+  }
+
+  #chain(key: string, task: () => Promise<void>): Promise<void> {
     const previous = this.#chains.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => writeAtomic(this.locate(key), data));
+    const next = previous.catch(() => undefined).then(task);
     this.#chains.set(key, next);
     void next.finally(() => {
       if (this.#chains.get(key) === next) this.#chains.delete(key);
@@ -44,7 +53,45 @@ export class FileStorage implements Storage {
   }
 }
 
+async function appendDurable(path: string, data: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const handle = await open(path, 'a', 0o600);
+  try {
+    await handle.writeFile(data, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function writeAtomic(path: string, data: string, mode = 0o600): Promise<void> {
+  const tmp = await writeTemp(path, data, mode);
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Creates `path` atomically only if it does not exist yet; returns false when another writer got
+ * there first (hard links, unlike renames, never replace an existing file).
+ */
+export async function createAtomic(path: string, data: string, mode = 0o600): Promise<boolean> {
+  const tmp = await writeTemp(path, data, mode);
+  try {
+    await link(tmp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+async function writeTemp(path: string, data: string, mode: number): Promise<string> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(tmp, 'w', mode);
@@ -57,10 +104,5 @@ export async function writeAtomic(path: string, data: string, mode = 0o600): Pro
     throw err;
   }
   await handle.close();
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  return tmp;
 }

@@ -199,3 +199,13 @@ describe('files', () => {
     await expect(DeviceTokenStore.load(path, 'dev-a')).rejects.toThrow(path);
   });
 });
+
+describe('loadOrCreateDeviceIdentity under concurrency', () => {
+  it('gives every concurrent caller the same identity', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'oc-identity-race-'));
+    const path = join(dir, 'identity', 'device.json');
+    const ids = await Promise.all(Array.from({ length: 12 }, () => loadOrCreateDeviceIdentity(path)));
+    expect(new Set(ids.map((i) => i.deviceId)).size).toBe(1);
+    expect((await loadOrCreateDeviceIdentity(path)).deviceId).toBe(ids[0]!.deviceId);
+  });
+});

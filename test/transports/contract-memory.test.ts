@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { connectMemory } from '../../lib/memory-transport.js';
-import { connectParams, handshake } from '../helpers/connect.js';
+import { generateDeviceIdentity } from '../../lib/device-identity.js';
+import { connectParams, handshake, withDevice } from '../helpers/connect.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { createTestGateway, runGatewayContract } from './contract.js';
 
@@ -76,6 +77,26 @@ describe('presence bursts (in-memory transport)', () => {
     const presenceEvents = watcher.frames.filter((f) => f.event === 'presence');
     expect(presenceEvents.length).toBeLessThan(5);
     expect(last.stateVersion.presence).toBeGreaterThanOrEqual(30);
+    await gateway.close();
+  });
+});
+
+describe('concurrent first connects of one local device', () => {
+  it('auto-approves once and lets every connection in', async () => {
+    const gateway = createTestGateway();
+    await gateway.start();
+    const identity = generateDeviceIdentity();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => {
+        const socket = connectMemory(gateway);
+        const peer = new RawPeer((t) => socket.send(t), (c, r) => socket.close(c, r));
+        socket.onmessage = (t) => peer.receive(t);
+        socket.onclose = (c, r) => peer.markClosed(c, r);
+        return handshake(peer, (nonce) => withDevice(connectParams(), nonce, { identity }));
+      }),
+    );
+    expect(results.map((r) => r.ok)).toEqual(Array(8).fill(true));
+    expect(gateway.devices.listPaired().map((d) => d.deviceId)).toEqual([identity.deviceId]);
     await gateway.close();
   });
 });
