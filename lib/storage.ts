@@ -9,9 +9,19 @@ export interface Storage {
   locate?(key: string): string | undefined;
 }
 
+/** Storage that can also grow a file line by line (session transcripts). */
+export interface AppendStorage extends Storage {
+  /** Appends to the file (creating it); resolves once the data is durable (fsync). */
+  append(key: string, data: string): Promise<void>;
+}
+
 /** Volatile storage for tests and embedders that keep no state. */
-export class MemoryStorage implements Storage {
+export class MemoryStorage implements AppendStorage {
   readonly #files = new Map<string, string>();
+
+  async append(key: string, data: string): Promise<void> {
+    this.#files.set(key, (this.#files.get(key) ?? '') + data);
+  }
 
   async read(key: string): Promise<string | undefined> {
     return this.#files.get(key);
