@@ -30,6 +30,24 @@ export async function loadCliContext(flags: GlobalFlags, baseEnv: NodeJS.Process
   return { env, ...paths, version: packageVersion(env), loaded };
 }
 
+/** A context for diagnostic commands (status, doctor): an invalid config file is reported, not thrown. */
+export interface DiagnosticContext extends CliContext {
+  /** Why the config file could not be loaded; `loaded` is then an empty config. */
+  configError?: Error;
+}
+
+export async function loadDiagnosticContext(flags: GlobalFlags, baseEnv: NodeJS.ProcessEnv = process.env): Promise<DiagnosticContext> {
+  try {
+    return await loadCliContext(flags, baseEnv);
+  } catch (err) {
+    const profile = resolveProfile({ dev: flags.dev, profile: flags.profile }, baseEnv);
+    const env: Record<string, string | undefined> = { ...baseEnv, ...profile.env };
+    const paths = resolvePaths(env, homedir());
+    const loaded: LoadedConfig = { path: paths.configPath, exists: true, raw: '', parsed: {}, config: {}, hash: '', envAdditions: {} };
+    return { env, ...paths, version: packageVersion(env), loaded, configError: err as Error };
+  }
+}
+
 /** Where RPC helpers connect: `--url`, else the remote URL of a remote-mode config, else loopback. */
 export function resolveGatewayUrl(ctx: CliContext, flagUrl?: string): { url: string; source: string } {
   if (flagUrl) return { url: flagUrl, source: 'flag' };

@@ -25,7 +25,8 @@ export async function freePort(port: number, log: (line: string) => void, waitMs
   return pids;
 }
 
-async function listeners(port: number): Promise<number[]> {
+/** Pids listening on a TCP port, from lsof; empty when none. Throws when lsof is missing. */
+export async function listeners(port: number): Promise<number[]> {
   try {
     const { stdout } = await run('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN', '-t']);
     return [...new Set(stdout.split(/\s+/).filter(Boolean).map(Number))];

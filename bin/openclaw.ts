@@ -1,8 +1,17 @@
 #!/usr/bin/env node
 import { cac } from 'cac';
 import { GatewayError } from '../lib/errors.js';
+import { registerAgentCommands } from './commands/agent.js';
+import { registerChannelsCommands } from './commands/channels.js';
 import { createCommandKit } from './commands/command-kit.js';
+import { registerDevicesCommands } from './commands/devices.js';
+import { registerDoctorCommands } from './commands/doctor.js';
 import { registerGatewayCommands } from './commands/gateway.js';
+import { registerLogsCommands } from './commands/logs.js';
+import { registerMessageCommands } from './commands/message.js';
+import { registerNodesCommands } from './commands/nodes.js';
+import { registerPairingCommands } from './commands/pairing.js';
+import { registerDaemonCommands } from './commands/service.js';
 import { packageVersion } from './version.js';
 
 const cli = cac('openclaw');
@@ -13,6 +22,15 @@ cli.option('--no-color', 'Disable colors');
 // One line per command family; each module lives in bin/commands/.
 const kit = createCommandKit(cli, process.argv.slice(2));
 registerGatewayCommands(kit);
+registerDaemonCommands(kit);
+registerLogsCommands(kit);
+registerDoctorCommands(kit);
+registerNodesCommands(kit);
+registerDevicesCommands(kit);
+registerAgentCommands(kit);
+registerMessageCommands(kit);
+registerChannelsCommands(kit);
+registerPairingCommands(kit);
 
 cli.help();
 cli.version(packageVersion());

@@ -1,7 +1,8 @@
 import { arch, platform, release } from 'node:os';
 import { GatewayError } from '../lib/errors.js';
 import type { CliContext } from './cli-context.js';
-import { openRpcSession, type RpcFlags } from './rpc.js';
+import { resolveGatewayUrl } from './cli-context.js';
+import { openRpcSession, type RpcFlags, type RpcSession } from './rpc.js';
 
 export interface PrintFlags extends RpcFlags {
   json?: boolean;
@@ -50,7 +51,20 @@ export async function runHealth(ctx: CliContext, flags: PrintFlags): Promise<num
 
 /** `openclaw status`: the gateway's status summary plus how this CLI reached it. */
 export async function runStatus(ctx: CliContext, flags: PrintFlags): Promise<number> {
-  const session = await openRpcSession(ctx, flags);
+  let session: RpcSession;
+  try {
+    session = await openRpcSession(ctx, flags);
+  } catch (err) {
+    if (!flags.json) throw err;
+    // Scripts get the same JSON shape either way; reachability is a field, not an exception.
+    const { url, source } = resolveGatewayUrl(ctx, flags.url);
+    const error = err instanceof Error ? err.message : String(err);
+    print({
+      os: { platform: platform(), release: release(), arch: arch() },
+      gateway: { mode: ctx.loaded.config.gateway?.mode ?? null, url, urlSource: source, reachable: false, connectLatencyMs: null, self: null, error },
+    });
+    return 1;
+  }
   try {
     const status = await session.client.call('status', {}, { timeoutMs: flags.timeout });
     const gatewayInfo = {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { GatewayClient } from '../lib/client/index.js';
 import { createNodeDeviceSigner, DeviceTokenStore, loadOrCreateDeviceIdentity } from '../lib/device-identity.js';
+import { GatewayError } from '../lib/errors.js';
 import type { HelloOk } from '../lib/protocol/generated/types.js';
 import { resolveGatewayUrl, type CliContext } from './cli-context.js';
 
@@ -25,6 +26,10 @@ export interface RpcSession {
  * a running gateway; they never start one.
  */
 export async function openRpcSession(ctx: CliContext, flags: RpcFlags): Promise<RpcSession> {
+  // cac hands `--timeout abc` over as NaN, which timers treat as ~1 ms: refuse it instead.
+  if (flags.timeout !== undefined && !(Number.isFinite(flags.timeout) && flags.timeout > 0)) {
+    throw new GatewayError('INVALID_REQUEST', '--timeout must be a positive number of milliseconds');
+  }
   const { url, source } = resolveGatewayUrl(ctx, flags.url);
   const gw = ctx.loaded.config.gateway;
   const remote = gw?.mode === 'remote';
@@ -56,6 +61,14 @@ export async function openRpcSession(ctx: CliContext, flags: RpcFlags): Promise<
     return { client, hello, url, urlSource: source, connectLatencyMs: Date.now() - started, close: () => client.close() };
   } catch (err) {
     client.close();
+    // "connection closed during handshake (1006)" alone does not say where we tried to connect
+    // (a profile or env var may have picked the URL) nor why (connection refused, DNS, ...).
+    if (err instanceof GatewayError && (err.code === 'CONNECTION_CLOSED' || err.code === 'TIMEOUT')) {
+      const cause = err.cause as { message?: unknown; error?: { message?: unknown } } | undefined;
+      const why = cause?.error?.message ?? cause?.message;
+      const detail = typeof why === 'string' && why ? `: ${why}` : '';
+      throw new GatewayError(err.code, `gateway at ${url} (${source}): ${err.message}${detail}`, { cause: err });
+    }
     throw err;
   }
 }

@@ -12,20 +12,43 @@ export interface RuntimeContext {
   version: string;
   /** The gateway's port as bound (after `--port 0` resolution); 0 in --stdio mode. */
   port: number;
+  /** The port as configured (flag > env > config > default); 0 when the OS was asked to pick. */
+  requestedPort: number;
   hosts: string[];
   logger: Logger;
 }
 
+/** A hot reload's news for one channel: `channels.<channelId>` changed in the config file. */
+export interface ChannelReload {
+  channelId: string;
+  /** The whole new config (validated). */
+  config: OpenClawConfig;
+  /** Changed paths under `channels.<channelId>`. */
+  changedPaths: string[];
+}
+
+export type ChannelReloadHook = (change: ChannelReload) => void | Promise<void>;
+
+/** How plugins take part in hot reloads (protocol §9.3): changes applied without a restart. */
+export interface RuntimeReloadHooks {
+  /** Runs when `channels.<channelId>.*` changes and is applied live; channels restart one at a time. */
+  onChannelChange(channelId: string, hook: ChannelReloadHook): void;
+}
+
+export type RuntimeSetupContext = RuntimeContext & { gateway: Gateway; http: HttpRouter; reload: RuntimeReloadHooks };
+
 /**
  * A feature the CLI runtime assembles around the core (HTTP routes, extra listeners, extra
  * methods). Each is a module listed in `bin/runtime-plugins.ts`; the core never grows flags for them.
+ * An in-process restart stops every plugin and runs `gatewayOptions` and `setup` again with the
+ * new config, so a plugin keeps per-run state in what `setup` creates.
  */
 export interface RuntimePlugin {
   readonly name: string;
   /** Adds to the Gateway options before the Gateway is built (e.g. `canvasHostUrl`). */
   gatewayOptions?(ctx: RuntimeContext): Partial<GatewayOptions> | Promise<Partial<GatewayOptions>>;
-  /** Registers methods, event listeners and HTTP routes once the Gateway exists (before start). */
-  setup?(ctx: RuntimeContext & { gateway: Gateway; http: HttpRouter }): void | Promise<void>;
-  /** Stops whatever `setup` started. Called once, after the gateway has closed. */
+  /** Registers methods, event listeners, HTTP routes and reload hooks once the Gateway exists (before start). */
+  setup?(ctx: RuntimeSetupContext): void | Promise<void>;
+  /** Stops whatever `setup` started; called after the gateway has closed (at shutdown and before a restart). */
   stop?(): void | Promise<void>;
 }

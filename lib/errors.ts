@@ -33,6 +33,8 @@ export interface GatewayErrorOptions {
   retryable?: boolean;
   retryAfterMs?: number;
   cause?: unknown;
+  /** Sent as the `payload` of the failed `res` (e.g. `agent`'s `{runId, status:"error", summary}`). */
+  payload?: unknown;
 }
 
 export class GatewayError extends Error {
@@ -41,10 +43,12 @@ export class GatewayError extends Error {
   readonly details?: unknown;
   readonly retryable?: boolean;
   readonly retryAfterMs?: number;
+  readonly payload?: unknown;
 
   constructor(code: GatewayErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    if (options.payload !== undefined) this.payload = options.payload;
     if (options.details !== undefined) this.details = options.details;
     if (options.retryable !== undefined) this.retryable = options.retryable;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;

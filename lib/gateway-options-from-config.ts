@@ -29,6 +29,7 @@ export function gatewayOptionsFromConfig(input: GatewayOptionsFromConfigInput): 
       allowInsecureAuth: gw.controlUi?.allowInsecureAuth,
       dangerouslyDisableDeviceAuth: gw.controlUi?.dangerouslyDisableDeviceAuth,
     },
+    nodes: { allowCommands: gw.nodes?.allowCommands, denyCommands: gw.nodes?.denyCommands },
     defaultAgentId: defaultAgent,
   };
 }

@@ -27,7 +27,7 @@ import type {
   StateVersion,
 } from './protocol/generated/types.js';
 import { validatorFor } from './protocol/validate.js';
-import type { GatewayAuthConfig } from './shared-auth.js';
+import { checkSharedAuth, type GatewayAuthConfig } from './shared-auth.js';
 import { MemoryStorage, type Storage } from './storage.js';
 import type { ConnectionSink, PeerInfo, TransportConnection } from './transport.js';
 import { TypedEmitter } from './typed-emitter.js';
@@ -153,6 +153,7 @@ export class Gateway implements ConnectionSink {
   #timers: TimerHandle[] = [];
   #presenceTimer?: TimerHandle;
   #healthBuilder: () => GatewayEventMap['health'];
+  #statusBuilder: (base: MethodResult<'status'>) => MethodResult<'status'> = (base) => base;
   readonly #systemEvents: string[] = [];
 
   constructor(options: GatewayOptions) {
@@ -243,9 +244,31 @@ export class Gateway implements ConnectionSink {
     return Object.keys(eventSpecs);
   }
 
-  /** Replaces how the health summary is computed (channels and sessions plug in here). */
+  /**
+   * Adds a stage to how the health summary is computed (channels and sessions plug in here):
+   * each builder gets the summary as built so far, so several features can contribute.
+   */
   setHealthBuilder(builder: (base: GatewayEventMap['health']) => GatewayEventMap['health']): void {
-    this.#healthBuilder = () => builder(this.#baseHealth());
+    const previous = this.#healthBuilder;
+    this.#healthBuilder = () => builder(previous());
+  }
+
+  /**
+   * HTTP bearer auth (protocol §8.1): the presented secret is tried as the token and as the
+   * password of the configured auth mode, in constant time.
+   */
+  verifySharedSecret(secret: string): boolean {
+    return checkSharedAuth(this.#options.auth, { token: secret, password: secret }).ok;
+  }
+
+  /** Adds a stage to the `status` result, after it was derived from health (e.g. session defaults). */
+  setStatusBuilder(builder: (base: MethodResult<'status'>) => MethodResult<'status'>): void {
+    const previous = this.#statusBuilder;
+    this.#statusBuilder = (base) => builder(previous(base));
+  }
+
+  buildStatus(base: MethodResult<'status'>): MethodResult<'status'> {
+    return this.#statusBuilder(base);
   }
 
   queuedSystemEvents(): string[] {
@@ -557,7 +580,7 @@ export class Gateway implements ConnectionSink {
       this.#logger.log('debug', 'gateway/ws', 'response', { connId: state.connId, id, method, ok: true, ms: this.#clock.now() - started });
     } catch (err) {
       if (!(err instanceof GatewayError)) this.#reportError(err, `method ${method}`);
-      this.#sendRes(state, id, false, undefined, err);
+      this.#sendRes(state, id, false, err instanceof GatewayError ? err.payload : undefined, err);
       this.#logger.log('debug', 'gateway/ws', 'response', { connId: state.connId, id, method, ok: false, ms: this.#clock.now() - started });
     }
   }

@@ -3,12 +3,19 @@ import { loadCliContext } from '../cli-context.js';
 import { runGateway } from '../gateway-runtime.js';
 import { runCall, runHealth, runStatus } from '../rpc-commands.js';
 import { withRpcOptions, type CommandKit, type Flags } from './command-kit.js';
+import { isServiceAction, runServiceCommand } from './service.js';
 
-/** `openclaw gateway [run|call|health|status]`, `openclaw health`, `openclaw status`. */
+/**
+ * `openclaw gateway [run|call|health]`, `gateway install|uninstall|start|stop|restart|status`,
+ * `openclaw health`, `openclaw status`.
+ */
 export function registerGatewayCommands(kit: CommandKit): void {
   const { cli, str, globals, rpcFlags } = kit;
   cli
-    .command('gateway [action] [...args]', 'Run the gateway (default, alias "run"), or: call <method> | health | status')
+    .command(
+      'gateway [action] [...args]',
+      'Run the gateway (default, alias "run"), or: call <method> | health | install | uninstall | start | stop | restart | status',
+    )
     .option('--port <port>', 'Port (precedence: --port > OPENCLAW_GATEWAY_PORT > gateway.port > 18789)')
     .option('--bind <mode>', 'loopback | lan | tailnet | auto | custom')
     .option('--token <token>', 'Gateway token (run: overrides config; call: used to connect)')
@@ -16,14 +23,19 @@ export function registerGatewayCommands(kit: CommandKit): void {
     .option('--auth <mode>', 'token | password')
     .option('--allow-unconfigured', 'Start even when gateway.mode is not "local"')
     .option('--verbose', 'Mirror debug logs (handshakes, requests, events) to the console')
-    .option('--force', 'Stop whatever listens on the port first (needs lsof)')
+    .option('--force', 'run: stop whatever listens on the port first (needs lsof); install: reinstall')
     .option('--stdio', 'Serve one client over stdin/stdout (newline-delimited JSON)')
     .option('--url <url>', 'Gateway WebSocket URL for call/health/status')
     .option('--params <json>', 'call: method params as JSON', { default: '{}' })
     .option('--timeout <ms>', 'call/health/status: timeout in ms', { default: 10000 })
     .option('--expect-final', 'call: wait for the final response of two-phase methods')
+    .option('--runtime <runtime>', 'install: node | bun')
+    .option('--system', 'install/uninstall/start/stop/restart: a systemd system unit instead of a user unit')
+    .option('--no-probe', 'status: skip the RPC probe')
+    .option('--deep', 'status: also scan system-level services')
     .option('--json', 'Print JSON')
     .action(async (action: string | undefined, args: string[], flags: Flags) => {
+      if (isServiceAction(action)) return runServiceCommand(kit, action, flags);
       const ctx = await loadCliContext(globals(flags));
       switch (action ?? 'run') {
         case 'run':
@@ -45,10 +57,11 @@ export function registerGatewayCommands(kit: CommandKit): void {
         }
         case 'health':
           return runHealth(ctx, rpcFlags(flags));
-        case 'status':
-          return runStatus(ctx, rpcFlags(flags));
         default:
-          throw new GatewayError('INVALID_REQUEST', `unknown gateway action: ${action} (expected run, call, health or status)`);
+          throw new GatewayError(
+            'INVALID_REQUEST',
+            `unknown gateway action: ${action} (expected run, call, health, install, uninstall, start, stop, restart or status)`,
+          );
       }
     });
 

@@ -60,6 +60,16 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     throw err;
   }
   const parsed = parseConfigText(raw, path);
+  const { config, envAdditions } = evaluateConfig(parsed, path, env);
+  const hash = createHash('sha256').update(raw).digest('hex');
+  return { path, exists: true, raw, parsed, config, hash, envAdditions };
+}
+
+/**
+ * Applies the file's `env` block and `${VAR}` substitution to a parsed config, then validates it.
+ * Throws CONFIG_INVALID naming every bad key (`details.issues`); `path` only labels the messages.
+ */
+export function evaluateConfig(parsed: unknown, path: string, env: EnvMap): { config: OpenClawConfig; envAdditions: Record<string, string> } {
   const envAdditions = missingEnv(parsed, env);
   const substituted = substituteEnv(parsed, { ...env, ...envAdditions }, path);
   const result = validateConfig(substituted);
@@ -69,8 +79,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
       details: { path, issues: result.issues },
     });
   }
-  const hash = createHash('sha256').update(raw).digest('hex');
-  return { path, exists: true, raw, parsed, config: result.config, hash, envAdditions };
+  return { config: result.config, envAdditions };
 }
 
 /** JSON5 parse whose syntax errors are CONFIG_INVALID with the line and column. */

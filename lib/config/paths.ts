@@ -101,13 +101,16 @@ export function derivedPorts(base: number): DerivedPorts {
   return { browserControl, canvas: base + 4, cdpStart: browserControl + 9, cdpEnd: browserControl + 108 };
 }
 
-/** OPENCLAW_CANVAS_HOST_PORT > canvasHost.port > gateway port + 4. */
+/**
+ * OPENCLAW_CANVAS_HOST_PORT > canvasHost.port > gateway port + 4. A gateway asked for port 0
+ * gets an OS-chosen canvas port too (0), since "+ 4" of a port nobody chose means nothing.
+ */
 export function resolveCanvasPort(env: EnvMap, config: OpenClawConfig, gatewayPort: number): number {
   if (present(env.OPENCLAW_CANVAS_HOST_PORT)) {
     return parsePort(env.OPENCLAW_CANVAS_HOST_PORT, 'OPENCLAW_CANVAS_HOST_PORT');
   }
   if (config.canvasHost?.port !== undefined) return parsePort(config.canvasHost.port, 'canvasHost.port');
-  return derivedPorts(gatewayPort).canvas;
+  return gatewayPort === 0 ? 0 : derivedPorts(gatewayPort).canvas;
 }
 
 function profileFromEnv(env: EnvMap): string {

@@ -14,7 +14,20 @@ export function registerSystemMethods(gateway: Gateway): void {
 
   gateway.registerMethod('status', () => {
     const health = gateway.currentHealth();
-    return {
+    // The first channel that links a device (WhatsApp Web) is the one `linkChannel` reports.
+    const linkId = health.channelOrder.find((id) => typeof health.channels[id]?.linked === 'boolean');
+    const link = linkId ? health.channels[linkId] : undefined;
+    return gateway.buildStatus({
+      ...(link && linkId
+        ? {
+            linkChannel: {
+              id: linkId,
+              label: health.channelLabels[linkId] ?? linkId,
+              linked: link.linked === true,
+              authAgeMs: typeof link.authAgeMs === 'number' ? link.authAgeMs : null,
+            },
+          }
+        : {}),
       heartbeat: {
         defaultAgentId: health.defaultAgentId,
         agents: health.agents.map((a) => ({
@@ -27,8 +40,10 @@ export function registerSystemMethods(gateway: Gateway): void {
       channelSummary: health.channelOrder.map((id) => {
         const ch = health.channels[id];
         const label = health.channelLabels[id] ?? id;
+        if (ch?.linked === false) return `${label}: not linked`;
         if (!ch?.configured) return `${label}: not configured`;
-        return `${label}: ${ch.linked === false ? 'not linked' : ch.connected ? 'connected' : 'configured'}`;
+        if (ch.connected) return `${label}: connected`;
+        return `${label}: ${ch.running === false ? 'stopped' : 'not connected'}${ch.lastError ? ` (${ch.lastError})` : ''}`;
       }),
       queuedSystemEvents: gateway.queuedSystemEvents(),
       sessions: {
@@ -38,7 +53,7 @@ export function registerSystemMethods(gateway: Gateway): void {
         recent: health.sessions.recent,
         byAgent: health.agents.map((a) => ({ agentId: a.agentId, ...a.sessions })),
       },
-    };
+    });
   });
 
   gateway.registerMethod('system-presence', () => gateway.presence.list());

@@ -101,9 +101,10 @@ export const protocolSchema = {
           "type": "string"
         },
         "timeout": {
-          "description": "Run deadline in seconds.",
+          "description": "Run deadline in seconds; 0 means none.",
           "type": "integer",
-          "minimum": 0
+          "minimum": 0,
+          "maximum": 2147483
         },
         "lane": {
           "type": "string"
@@ -360,7 +361,8 @@ export const protocolSchema = {
         },
         "timeoutMs": {
           "type": "integer",
-          "minimum": 0
+          "minimum": 0,
+          "maximum": 2147483647
         }
       },
       "required": [
@@ -1139,7 +1141,8 @@ export const protocolSchema = {
         },
         "timeoutMs": {
           "type": "integer",
-          "minimum": 0
+          "minimum": 0,
+          "maximum": 2147483647
         },
         "idempotencyKey": {
           "type": "string",
@@ -1486,7 +1489,6 @@ export const protocolSchema = {
           "type": "string",
           "enum": [
             "config-apply",
-            "config-patch",
             "update",
             "restart"
           ]

@@ -87,7 +87,7 @@ export interface AgentParams {
   groupChannel?: string;
   groupSpace?: string;
   /**
-   * Run deadline in seconds.
+   * Run deadline in seconds; 0 means none.
    */
   timeout?: number;
   lane?: string;
@@ -650,7 +650,7 @@ export interface ConfigApplyParams {
  * via the `definition` "RestartSentinelPayload".
  */
 export interface RestartSentinelPayload {
-  kind: "config-apply" | "config-patch" | "update" | "restart";
+  kind: "config-apply" | "update" | "restart";
   status: "ok" | "error" | "skipped";
   ts: number;
   sessionKey?: string;

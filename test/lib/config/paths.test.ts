@@ -155,6 +155,8 @@ describe('derived ports', () => {
     expect(resolveCanvasPort({ OPENCLAW_CANVAS_HOST_PORT: '31000' }, config, 19001)).toBe(31000);
     expect(resolveCanvasPort({}, config, 19001)).toBe(30000);
     expect(resolveCanvasPort({}, {}, 19001)).toBe(19005);
+    expect(resolveCanvasPort({}, {}, 0)).toBe(0);
+    expect(resolveCanvasPort({ OPENCLAW_CANVAS_HOST_PORT: '0' }, {}, 19001)).toBe(0);
     expect(configError(() => resolveCanvasPort({ OPENCLAW_CANVAS_HOST_PORT: 'x' }, {}, 19001)).message).toMatch(
       /OPENCLAW_CANVAS_HOST_PORT/,
     );

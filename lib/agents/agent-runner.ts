@@ -1,0 +1,686 @@
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
+import { GatewayError } from '../errors.js';
+import { KeyedQueue } from '../keyed-queue.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { AgentEventPayload, AgentPendingToolCall, AgentReplyPayload } from '../protocol/generated/types.js';
+import type {
+  AssistantMessage,
+  ImagePart,
+  ModelMessage,
+  ModelUsage,
+  StopReason,
+  ThinkingLevel,
+  ThinkingPart,
+  ToolCallPart,
+  ToolResultMessage,
+  ToolSpec,
+  UserMessage,
+} from '../providers/model-provider.js';
+import { textOf } from '../providers/model-provider.js';
+import type { ModelResolver, ResolvedModel } from '../providers/model-catalog.js';
+import { estimateTokens, fitHistory } from '../sessions/history-window.js';
+import type { SessionEntry, SessionStore } from '../sessions/session-store.js';
+import type { AgentSettings } from './agent-settings.js';
+import type { ToolRegistry } from './tool-registry.js';
+
+export type AbortReason = 'rpc' | 'stop' | 'timeout' | 'shutdown';
+
+/** One turn to run: a message into a session, and how to run it. */
+export interface AgentRunRequest {
+  /** The caller's idempotency key. */
+  runId: string;
+  agentId: string;
+  /** Canonical session key (see `canonicalSessionKey`). */
+  sessionKey: string;
+  message: string;
+  images?: ImagePart[];
+  thinking?: ThinkingLevel;
+  extraSystemPrompt?: string;
+  /** `provider/model` override. */
+  model?: string;
+  /** Deadline once the run starts; 0 disables it. Default: the agent settings' timeout. */
+  timeoutMs?: number;
+  /** Output token limit per model call; default: the model's `maxTokens`. */
+  maxOutputTokens?: number;
+  /** A new session id for the key (`--session-id`). */
+  sessionId?: string;
+  /** The session key as the caller spelled it (`main`); chat events echo it. */
+  clientSessionKey?: string;
+  /** Tools the caller runs itself (OpenResponses function tools): a call to one ends the run with `pendingToolCalls`. */
+  clientTools?: ToolSpec[];
+  /** Results for client tool calls of an earlier turn, appended before the message. */
+  toolResults?: Array<{ toolCallId: string; output: string }>;
+  label?: string;
+  channel?: string;
+  to?: string;
+  accountId?: string;
+  spawnedBy?: string;
+}
+
+export interface AgentRunResult {
+  runId: string;
+  agentId: string;
+  sessionKey: string;
+  /** `ok` also for runs aborted on request (`aborted: true`); timeouts and failures are `error`. */
+  status: 'ok' | 'error';
+  startedAt: number;
+  endedAt: number;
+  sessionId?: string;
+  provider: string;
+  model: string;
+  usage?: ModelUsage;
+  payloads: AgentReplyPayload[];
+  aborted: boolean;
+  abortReason?: AbortReason;
+  stopReason?: string;
+  pendingToolCalls?: AgentPendingToolCall[];
+  error?: GatewayError;
+  /** The last assistant message the run wrote. */
+  lastMessage?: AssistantMessage;
+}
+
+export interface AgentRunnerOptions {
+  models: ModelResolver;
+  sessions: SessionStore;
+  settings: AgentSettings;
+  tools?: ToolRegistry;
+  /** Where `agent` events go (the gateway broadcasts them). */
+  emit?: (event: AgentEventPayload) => void;
+  /** Tool rounds per run before it stops with stopReason `toolLimit`. Default 24. */
+  maxToolRounds?: number;
+  /** The system prompt of an agent; default: a short identity line. */
+  systemPrompt?: (agentId: string, settings: AgentSettings) => string;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export type AgentRunListener = (event: AgentEventPayload, run: AgentRun) => void;
+
+export interface AgentStartOptions {
+  /**
+   * Called once, synchronously, when the user's message is on disk (before the run's first event)
+   * or when the run has to wait behind another one, or when it failed before that.
+   */
+  onStarted?: (run: AgentRun) => void;
+}
+
+/** What the runner updates while a run goes; AgentRun exposes it read-only. Internal to the runner. */
+export interface RunState {
+  phase: 'queued' | 'running' | 'done';
+  seq: number;
+  text: string;
+  usage?: ModelUsage;
+  lastMessage?: AssistantMessage;
+  abortReason?: AbortReason;
+  readonly controller: AbortController;
+  settle(result: AgentRunResult): void;
+  markStarted(): void;
+}
+
+/** A started run: its progress, its completion, and how to stop it. */
+export class AgentRun {
+  readonly runId: string;
+  readonly agentId: string;
+  readonly sessionKey: string;
+  readonly request: AgentRunRequest;
+  readonly model: ResolvedModel;
+  readonly acceptedAt: number;
+  /** Resolves once the user's message is on disk, or the run waits behind another one, or failed. */
+  readonly started: Promise<void>;
+  readonly done: Promise<AgentRunResult>;
+  readonly #state: RunState;
+
+  /** Built by AgentRunner.start(); `bind` hands the runner the state it alone updates. */
+  constructor(request: AgentRunRequest, model: ResolvedModel, acceptedAt: number, bind: (state: RunState) => void, onStarted?: (run: AgentRun) => void) {
+    this.runId = request.runId;
+    this.agentId = request.agentId;
+    this.sessionKey = request.sessionKey;
+    this.request = request;
+    this.model = model;
+    this.acceptedAt = acceptedAt;
+    let resolveStarted!: () => void;
+    let settle!: (result: AgentRunResult) => void;
+    this.started = new Promise((resolve) => (resolveStarted = resolve));
+    this.done = new Promise((resolve) => (settle = resolve));
+    let callback = onStarted;
+    this.#state = {
+      phase: 'queued',
+      seq: 0,
+      text: '',
+      controller: new AbortController(),
+      settle,
+      // Once: the caller's onStarted runs right away, before any event of the run goes out.
+      markStarted: () => {
+        const pending = callback;
+        callback = undefined;
+        resolveStarted();
+        pending?.(this);
+      },
+    };
+    bind(this.#state);
+  }
+
+  get phase(): 'queued' | 'running' | 'done' {
+    return this.#state.phase;
+  }
+
+  get aborted(): boolean {
+    return this.#state.controller.signal.aborted;
+  }
+
+  get abortReason(): AbortReason | undefined {
+    return this.#state.abortReason;
+  }
+
+  /** The assistant text streamed so far in the current message. */
+  get text(): string {
+    return this.#state.text;
+  }
+
+  /** The last assistant message the run wrote. */
+  get lastMessage(): AssistantMessage | undefined {
+    return this.#state.lastMessage;
+  }
+
+  /** Token usage of the model calls so far. */
+  get usage(): ModelUsage | undefined {
+    return this.#state.usage;
+  }
+
+  /** Stops the run (or drops it from the queue); what was written stays consistent. */
+  abort(reason: AbortReason = 'rpc'): void {
+    const state = this.#state;
+    if (state.phase === 'done' || state.controller.signal.aborted) return;
+    state.abortReason = reason;
+    state.controller.abort();
+  }
+}
+
+const DEFAULT_MAX_TOOL_ROUNDS = 24;
+
+/**
+ * Runs agent turns: one at a time per session (others wait in order), each streaming from the
+ * model, executing tool calls and feeding their results back until the model answers. Every
+ * transcript line is on disk before the event that announces it goes out.
+ */
+export class AgentRunner {
+  readonly #options: AgentRunnerOptions;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #lanes = new KeyedQueue();
+  readonly #runs = new Map<string, AgentRun>();
+  readonly #states = new WeakMap<AgentRun, RunState>();
+  readonly #listeners = new Set<AgentRunListener>();
+
+  constructor(options: AgentRunnerOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger ?? silentLogger;
+  }
+
+  get settings(): AgentSettings {
+    return this.#options.settings;
+  }
+
+  get sessions(): SessionStore {
+    return this.#options.sessions;
+  }
+
+  /** Every run's `agent` events, with the run they belong to. */
+  onEvent(listener: AgentRunListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Runs not finished yet (queued or running). */
+  get(runId: string): AgentRun | undefined {
+    return this.#runs.get(runId);
+  }
+
+  active(sessionKey?: string): AgentRun[] {
+    return [...this.#runs.values()].filter((r) => sessionKey === undefined || r.sessionKey === sessionKey);
+  }
+
+  /** Model the agent would use; throws UNAVAILABLE saying what to configure. */
+  resolveModel(agentId: string, override?: string): ResolvedModel {
+    return this.#options.models.resolve(override ?? this.settings.modelRef(agentId), agentId);
+  }
+
+  /**
+   * Queues a run. Throws (before anything is written) when no model is available; everything
+   * later is reported through the run's result.
+   */
+  start(request: AgentRunRequest, options: AgentStartOptions = {}): AgentRun {
+    if (this.#runs.has(request.runId)) throw new GatewayError('INVALID_REQUEST', `run ${request.runId} is already active`);
+    const model = this.resolveModel(request.agentId, request.model);
+    let state!: RunState;
+    const run = new AgentRun(request, model, this.#clock.now(), (s) => (state = s), options.onStarted);
+    this.#states.set(run, state);
+    this.#runs.set(run.runId, run);
+    if (this.#lanes.size(run.sessionKey) > 0) state.markStarted();
+    void this.#lanes
+      .run(run.sessionKey, () => this.#execute(run, state))
+      .then(
+        (result) => result,
+        (err: unknown): AgentRunResult => {
+          // #execute reports its own failures; reaching this is a bug, not a run outcome.
+          this.#logger.log('error', 'agent', `run ${run.runId} crashed: ${(err as Error).message}`);
+          return this.#result(run, { status: 'error', startedAt: run.acceptedAt, error: asGatewayError(err), payloads: [] });
+        },
+      )
+      .then((result) => {
+        state.phase = 'done';
+        this.#runs.delete(run.runId);
+        state.markStarted();
+        state.settle(result);
+      });
+    return run;
+  }
+
+  /** Aborts every run of the session (running and queued); returns their ids. */
+  abortSession(sessionKey: string, reason: AbortReason): string[] {
+    const runs = this.active(sessionKey).filter((r) => !r.aborted);
+    for (const run of runs) run.abort(reason);
+    return runs.map((r) => r.runId);
+  }
+
+  /** Runs `task` while no run of the session is active (it waits its turn in the session's queue). */
+  exclusive<T>(sessionKey: string, task: () => Promise<T>): Promise<T> {
+    return this.#lanes.run(sessionKey, task);
+  }
+
+  abortAll(reason: AbortReason): void {
+    for (const run of this.#runs.values()) run.abort(reason);
+  }
+
+  #emit(run: AgentRun, stream: string, data: Record<string, unknown>): void {
+    const state = this.#states.get(run)!;
+    const event: AgentEventPayload = { runId: run.runId, seq: ++state.seq, stream, ts: this.#clock.now(), data, sessionKey: run.sessionKey };
+    try {
+      this.#options.emit?.(event);
+    } catch (err) {
+      this.#logger.log('error', 'agent', `emitting agent event failed: ${(err as Error).message}`);
+    }
+    for (const listener of this.#listeners) {
+      try {
+        listener(event, run);
+      } catch (err) {
+        this.#logger.log('error', 'agent', `agent event listener failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  #result(run: AgentRun, fields: Partial<AgentRunResult> & Pick<AgentRunResult, 'status' | 'startedAt' | 'payloads'>): AgentRunResult {
+    return {
+      runId: run.runId,
+      agentId: run.agentId,
+      sessionKey: run.sessionKey,
+      endedAt: this.#clock.now(),
+      provider: run.model.provider.id,
+      model: run.model.model,
+      aborted: false,
+      ...fields,
+    };
+  }
+
+  async #execute(run: AgentRun, state: RunState): Promise<AgentRunResult> {
+    state.phase = 'running';
+    const { request } = run;
+    const { sessions, settings } = this.#options;
+    const startedAt = this.#clock.now();
+    const signal = state.controller.signal;
+
+    if (signal.aborted) {
+      state.markStarted();
+      this.#emit(run, 'lifecycle', { phase: 'start', startedAt });
+      const endedAt = this.#clock.now();
+      this.#emit(run, 'lifecycle', { phase: 'end', startedAt, endedAt, aborted: true });
+      return this.#result(run, { status: 'ok', startedAt, payloads: [], aborted: true, abortReason: run.abortReason, stopReason: 'aborted' });
+    }
+
+    let entry: SessionEntry;
+    let history: ModelMessage[];
+    try {
+      entry = await sessions.ensure(run.agentId, run.sessionKey, request.sessionId === undefined ? {} : { sessionId: request.sessionId });
+      history = (await sessions.messages(run.agentId, entry)).map((l) => l.message);
+      const unmatched: string[] = [];
+      for (const r of request.toolResults ?? []) {
+        const name = findToolName(history, r.toolCallId);
+        if (!name) {
+          unmatched.push(`[Result of tool call ${r.toolCallId}]\n${r.output}`);
+          continue;
+        }
+        const msg: ToolResultMessage = { role: 'toolResult', toolCallId: r.toolCallId, toolName: name, content: [{ type: 'text', text: r.output }], isError: false, timestamp: this.#clock.now() };
+        await sessions.append(run.agentId, entry, msg, run.runId);
+        history.push(msg);
+      }
+      // Results for calls this session never made (a stateless client replaying a conversation) still reach the model.
+      const message = [...unmatched, request.message].filter(Boolean).join('\n\n');
+      const user = userMessage({ ...request, message }, this.#clock.now());
+      if (user) {
+        await sessions.append(run.agentId, entry, user, run.runId);
+        history.push(user);
+      }
+    } catch (err) {
+      state.markStarted();
+      const error = asGatewayError(err);
+      this.#emit(run, 'lifecycle', { phase: 'start', startedAt });
+      this.#emit(run, 'lifecycle', { phase: 'error', startedAt, endedAt: this.#clock.now(), error: error.message });
+      return this.#result(run, { status: 'error', startedAt, payloads: [], error });
+    }
+    state.markStarted();
+    this.#emit(run, 'lifecycle', { phase: 'start', startedAt });
+
+    const timeoutMs = request.timeoutMs ?? settings.timeoutSeconds * 1000;
+    let timer: TimerHandle | undefined;
+    if (timeoutMs > 0) timer = this.#clock.setTimeout(() => run.abort('timeout'), timeoutMs);
+    try {
+      return await this.#loop(run, state, entry, history, startedAt);
+    } finally {
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
+    }
+  }
+
+  async #loop(run: AgentRun, state: RunState, entry: SessionEntry, history: ModelMessage[], startedAt: number): Promise<AgentRunResult> {
+    const { request, model } = run;
+    const { sessions, settings, tools } = this.#options;
+    const signal = state.controller.signal;
+    const verbose = (entry.verboseLevel ?? settings.verboseDefault) === 'on';
+    const clientTools = new Set((request.clientTools ?? []).map((t) => t.name));
+    const toolSpecs = [...(tools?.specs() ?? []).filter((t) => !clientTools.has(t.name)), ...(request.clientTools ?? [])];
+    const system = this.#systemPrompt(run);
+    const maxTokens = request.maxOutputTokens ?? model.maxTokens;
+    const reserve = maxTokens ?? 4096;
+    const budget = Math.max(1024, model.contextTokens - reserve - estimateTokens(system) - estimateTokens(JSON.stringify(toolSpecs)));
+    const thinking = request.thinking ?? (entry.thinkingLevel as ThinkingLevel | undefined) ?? settings.thinkingDefault;
+    const maxRounds = this.#options.maxToolRounds ?? DEFAULT_MAX_TOOL_ROUNDS;
+
+    const payloads: AgentReplyPayload[] = [];
+    let usage: ModelUsage | undefined;
+    let lastUsage: ModelUsage | undefined;
+    let error: GatewayError | undefined;
+    let stopReason: string | undefined;
+    let pending: AgentPendingToolCall[] | undefined;
+
+    for (let round = 0; ; round++) {
+      if (round >= maxRounds) {
+        stopReason = 'toolLimit';
+        break;
+      }
+      state.text = '';
+      const reply = await this.#stream(run, state, {
+        system,
+        messages: fitHistory(history, budget),
+        tools: toolSpecs,
+        thinking,
+        maxTokens,
+      });
+      if (reply.usage) {
+        lastUsage = reply.usage;
+        usage = addUsage(usage, reply.usage);
+        state.usage = usage;
+      }
+      const message = reply.message;
+      try {
+        if (message.stopReason === 'error' || message.content.length > 0) {
+          await sessions.append(run.agentId, entry, message, run.runId);
+          history.push(message);
+          state.lastMessage = message;
+        }
+      } catch (err) {
+        error = asGatewayError(err);
+        break;
+      }
+      const text = textOf(message.content);
+      if (text) payloads.push({ text, mediaUrl: null });
+      if (reply.error) {
+        error = reply.error;
+        break;
+      }
+      if (signal.aborted) break;
+      stopReason = message.stopReason;
+      const calls = message.content.filter((p): p is ToolCallPart => p.type === 'toolCall');
+      if (!calls.length) break;
+
+      const mine = calls.filter((c) => !clientTools.has(c.name));
+      const theirs = calls.filter((c) => clientTools.has(c.name));
+      try {
+        for (const call of mine) {
+          const { message: result, details } = await this.#callTool(run, signal, call, reply.badArguments.get(call.id), verbose);
+          await sessions.append(run.agentId, entry, result, run.runId);
+          history.push(result);
+          if (verbose) {
+            this.#emit(run, 'tool', {
+              phase: 'result',
+              name: call.name,
+              toolCallId: call.id,
+              meta: summarize(textOf(result.content)),
+              isError: result.isError,
+              result: details ?? textOf(result.content),
+            });
+          }
+        }
+      } catch (err) {
+        error = asGatewayError(err);
+        break;
+      }
+      if (theirs.length) {
+        pending = theirs.map((c) => ({ id: c.id, name: c.name, arguments: JSON.stringify(c.arguments) }));
+        stopReason = 'toolUse';
+        break;
+      }
+      if (signal.aborted) break;
+    }
+
+    const aborted = signal.aborted && run.abortReason !== 'timeout';
+    if (signal.aborted && run.abortReason === 'timeout' && !error) {
+      const ms = request.timeoutMs ?? settings.timeoutSeconds * 1000;
+      error = new GatewayError('AGENT_TIMEOUT', `agent run timed out after ${ms % 1000 === 0 ? `${ms / 1000}s` : `${ms} ms`}`);
+    }
+    try {
+      await sessions.update(run.agentId, run.sessionKey, {
+        abortedLastRun: signal.aborted,
+        systemSent: true,
+        model: model.ref,
+        modelProvider: model.provider.id,
+        contextTokens: model.contextTokens,
+        ...(lastUsage ? { inputTokens: lastUsage.input, outputTokens: lastUsage.output, totalTokens: lastUsage.input + lastUsage.output } : {}),
+        ...(request.label ? { label: request.label } : {}),
+        ...(request.channel ? { channel: request.channel } : {}),
+        ...(request.to ? { lastTo: request.to } : {}),
+        ...(request.accountId ? { lastAccountId: request.accountId } : {}),
+        ...(request.spawnedBy ? { spawnedBy: request.spawnedBy } : {}),
+      });
+    } catch (err) {
+      this.#logger.log('error', 'agent', `session index update after run ${run.runId} failed: ${(err as Error).message}`);
+    }
+
+    const endedAt = this.#clock.now();
+    if (error) {
+      this.#emit(run, 'lifecycle', { phase: 'error', startedAt, endedAt, error: error.message });
+    } else {
+      this.#emit(run, 'lifecycle', { phase: 'end', startedAt, endedAt, ...(aborted ? { aborted: true } : {}) });
+    }
+    return this.#result(run, {
+      status: error ? 'error' : 'ok',
+      startedAt,
+      endedAt,
+      sessionId: entry.sessionId,
+      usage,
+      payloads,
+      aborted,
+      abortReason: run.abortReason,
+      stopReason: signal.aborted ? (run.abortReason === 'timeout' ? 'timeout' : 'aborted') : error ? 'error' : stopReason,
+      ...(pending ? { pendingToolCalls: pending } : {}),
+      ...(error ? { error } : {}),
+      lastMessage: state.lastMessage,
+    });
+  }
+
+  /** One model call: streams text out as `assistant` events and returns the finished message. */
+  async #stream(
+    run: AgentRun,
+    state: RunState,
+    input: { system: string; messages: ModelMessage[]; tools: ToolSpec[]; thinking: ThinkingLevel; maxTokens?: number },
+  ): Promise<{ message: AssistantMessage; usage?: ModelUsage; error?: GatewayError; badArguments: Map<string, string> }> {
+    const { model } = run;
+    const signal = state.controller.signal;
+    const calls: ToolCallPart[] = [];
+    const badArguments = new Map<string, string>();
+    let thinking: ThinkingPart | undefined;
+    let usage: ModelUsage | undefined;
+    let stop: StopReason = 'stop';
+    let error: GatewayError | undefined;
+    try {
+      const stream = model.provider.stream({
+        model: model.model,
+        system: input.system,
+        messages: input.messages,
+        tools: input.tools.length ? input.tools : undefined,
+        maxTokens: input.maxTokens,
+        thinking: input.thinking,
+        signal,
+      });
+      for await (const event of stream) {
+        switch (event.type) {
+          case 'text':
+            state.text += event.delta;
+            this.#emit(run, 'assistant', { text: state.text, delta: event.delta });
+            break;
+          case 'thinking':
+            thinking ??= { type: 'thinking', thinking: '' };
+            thinking.thinking += event.delta;
+            if (event.signature) thinking.signature = (thinking.signature ?? '') + event.signature;
+            break;
+          case 'toolCall': {
+            let args: Record<string, unknown> = {};
+            try {
+              const parsed = JSON.parse(event.argumentsJson) as unknown;
+              if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) args = parsed as Record<string, unknown>;
+              else badArguments.set(event.id, 'arguments must be a JSON object');
+            } catch (err) {
+              badArguments.set(event.id, `arguments are not valid JSON (${(err as Error).message})`);
+            }
+            calls.push({ type: 'toolCall', id: event.id, name: event.name, arguments: args });
+            break;
+          }
+          case 'usage':
+            usage = event.usage;
+            break;
+          case 'stop':
+            stop = event.reason;
+            break;
+        }
+      }
+    } catch (err) {
+      if (!signal.aborted) error = asGatewayError(err);
+    }
+    const content: AssistantMessage['content'] = [];
+    if (thinking) content.push(thinking);
+    if (state.text) content.push({ type: 'text', text: state.text });
+    const interrupted = signal.aborted || error !== undefined;
+    if (!interrupted) content.push(...calls);
+    const message: AssistantMessage = {
+      role: 'assistant',
+      content,
+      timestamp: this.#clock.now(),
+      stopReason: signal.aborted ? (run.abortReason === 'timeout' ? 'timeout' : 'aborted') : error ? 'error' : stop,
+      provider: model.provider.id,
+      model: model.model,
+    };
+    if (usage) message.usage = usage;
+    if (error) message.errorMessage = error.message;
+    return { message, usage, error, badArguments };
+  }
+
+  /** Runs one tool call to a result message; failures (and aborts) become error results for the model. */
+  async #callTool(run: AgentRun, signal: AbortSignal, call: ToolCallPart, badArguments: string | undefined, verbose: boolean): Promise<{ message: ToolResultMessage; details?: unknown }> {
+    const done = (text: string, isError: boolean, details?: unknown) => ({
+      message: {
+        role: 'toolResult' as const,
+        toolCallId: call.id,
+        toolName: call.name,
+        content: [{ type: 'text' as const, text }],
+        isError,
+        timestamp: this.#clock.now(),
+      },
+      details,
+    });
+    if (signal.aborted) return done('Not run: the run was aborted.', true);
+    if (verbose) this.#emit(run, 'tool', { phase: 'start', name: call.name, toolCallId: call.id, args: call.arguments });
+    if (badArguments) return done(`Invalid tool call: ${badArguments}`, true);
+    const tools = this.#options.tools;
+    if (!tools) return done(`Tool not available: ${call.name}`, true);
+    const ctx = {
+      agentId: run.agentId,
+      sessionKey: run.sessionKey,
+      runId: run.runId,
+      signal,
+      messageChannel: run.request.channel,
+      accountId: run.request.accountId,
+    };
+    let stopWaiting: (() => void) | undefined;
+    const aborted = new Promise<'aborted'>((resolve) => {
+      const onAbort = () => resolve('aborted');
+      signal.addEventListener('abort', onAbort, { once: true });
+      stopWaiting = () => signal.removeEventListener('abort', onAbort);
+    });
+    try {
+      // A tool that ignores the signal must not hold the run (or its deadline) hostage.
+      const outcome = await Promise.race([tools.invoke(call.name, call.arguments, ctx), aborted]);
+      if (outcome === 'aborted') return done('Not finished: the run was aborted.', true);
+      return done(outcome.text, outcome.isError ?? false, outcome.details);
+    } catch (err) {
+      return done((err as Error).message || String(err), true);
+    } finally {
+      stopWaiting?.();
+    }
+  }
+
+  #systemPrompt(run: AgentRun): string {
+    const settings = this.#options.settings;
+    const base = this.#options.systemPrompt?.(run.agentId, settings) ?? defaultSystemPrompt(settings.get(run.agentId)?.name ?? run.agentId);
+    return run.request.extraSystemPrompt ? `${base}\n\n${run.request.extraSystemPrompt}` : base;
+  }
+}
+
+function defaultSystemPrompt(name: string): string {
+  return `You are ${name}, a personal assistant running inside OpenClaw. Answer concisely. Use the tools you are given when they help.`;
+}
+
+function userMessage(request: AgentRunRequest, timestamp: number): UserMessage | undefined {
+  const images = request.images ?? [];
+  if (!request.message && !images.length) return undefined;
+  if (!images.length) return { role: 'user', content: request.message, timestamp };
+  return { role: 'user', content: [...(request.message ? [{ type: 'text' as const, text: request.message }] : []), ...images], timestamp };
+}
+
+function findToolName(history: readonly ModelMessage[], toolCallId: string): string | undefined {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const m = history[i]!;
+    if (m.role !== 'assistant') continue;
+    const call = m.content.find((p): p is ToolCallPart => p.type === 'toolCall' && p.id === toolCallId);
+    if (call) return call.name;
+  }
+  return undefined;
+}
+
+function addUsage(a: ModelUsage | undefined, b: ModelUsage): ModelUsage {
+  if (!a) return { ...b };
+  const out: ModelUsage = { input: a.input + b.input, output: a.output + b.output, total: a.total + b.total };
+  const cacheRead = (a.cacheRead ?? 0) + (b.cacheRead ?? 0);
+  const cacheWrite = (a.cacheWrite ?? 0) + (b.cacheWrite ?? 0);
+  if (cacheRead) out.cacheRead = cacheRead;
+  if (cacheWrite) out.cacheWrite = cacheWrite;
+  return out;
+}
+
+function summarize(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 160 ? `${line.slice(0, 160)}…` : line;
+}
+
+function asGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  return new GatewayError('UNAVAILABLE', err instanceof Error ? err.message : String(err), { cause: err });
+}

@@ -1,0 +1,94 @@
+import { invalidRequest } from '../errors.js';
+import type { OpenClawConfig } from '../protocol/generated/config.js';
+import type { ThinkingLevel } from '../providers/model-provider.js';
+import { normalizeAgentId, type DmScope } from '../sessions/session-keys.js';
+
+/** One agent the gateway runs. */
+export interface AgentDefinition {
+  id: string;
+  name?: string;
+  avatar?: string;
+  emoji?: string;
+  /** `provider/model`; falls back to the defaults' model. */
+  model?: string;
+}
+
+export interface AgentSettingsInput {
+  /** Known agents; without any, only the default agent exists. */
+  agents?: AgentDefinition[];
+  defaultAgentId?: string;
+  /** `agents.defaults.model`. */
+  defaultModel?: string;
+  thinkingDefault?: ThinkingLevel;
+  /** `on` sends tool start/result agent events (protocol §7.1). */
+  verboseDefault?: 'on' | 'off';
+  /** Run deadline when the caller gives none. Default 600 s. */
+  timeoutSeconds?: number;
+  /** How direct chats map to sessions (`session.dmScope`). */
+  dmScope?: DmScope;
+}
+
+/** Agents and their defaults, resolved once from config (or given by an embedder). */
+export class AgentSettings {
+  readonly defaultAgentId: string;
+  readonly defaultModel?: string;
+  readonly thinkingDefault: ThinkingLevel;
+  readonly verboseDefault: 'on' | 'off';
+  readonly timeoutSeconds: number;
+  readonly dmScope: DmScope;
+  readonly #agents = new Map<string, AgentDefinition>();
+
+  constructor(input: AgentSettingsInput = {}) {
+    for (const agent of input.agents ?? []) {
+      const id = normalizeAgentId(agent.id);
+      this.#agents.set(id, { ...agent, id });
+    }
+    this.defaultAgentId = normalizeAgentId(input.defaultAgentId ?? this.#agents.keys().next().value ?? 'main');
+    if (!this.#agents.has(this.defaultAgentId)) this.#agents.set(this.defaultAgentId, { id: this.defaultAgentId });
+    this.defaultModel = input.defaultModel;
+    this.thinkingDefault = input.thinkingDefault ?? 'off';
+    this.verboseDefault = input.verboseDefault ?? 'off';
+    this.timeoutSeconds = input.timeoutSeconds ?? 600;
+    this.dmScope = input.dmScope ?? 'main';
+  }
+
+  static fromConfig(config: OpenClawConfig, defaultAgentId?: string): AgentSettings {
+    const defaults = config.agents?.defaults;
+    const list = config.agents?.list ?? [];
+    const dmScope = (config.session as { dmScope?: unknown } | undefined)?.dmScope;
+    return new AgentSettings({
+      agents: list.map((a) => ({
+        id: a.id,
+        name: a.identity?.name ?? a.name,
+        avatar: a.identity?.avatar,
+        emoji: a.identity?.emoji,
+        model: a.model,
+      })),
+      defaultAgentId: defaultAgentId ?? list.find((a) => a.default)?.id ?? list[0]?.id,
+      defaultModel: defaults?.model,
+      thinkingDefault: defaults?.thinkingDefault,
+      verboseDefault: defaults?.verboseDefault,
+      timeoutSeconds: defaults?.timeoutSeconds,
+      dmScope: dmScope === 'per-peer' || dmScope === 'per-channel-peer' ? dmScope : 'main',
+    });
+  }
+
+  ids(): string[] {
+    return [...this.#agents.keys()];
+  }
+
+  get(id: string): AgentDefinition | undefined {
+    return this.#agents.get(id.trim().toLowerCase());
+  }
+
+  /** The agent, or INVALID_REQUEST `unknown agent id`. */
+  require(id: string): AgentDefinition {
+    const agent = this.get(id);
+    if (!agent) throw invalidRequest(`unknown agent id "${id}"`);
+    return agent;
+  }
+
+  modelRef(agentId: string): string | undefined {
+    return this.get(agentId)?.model ?? this.defaultModel;
+  }
+}

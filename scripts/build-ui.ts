@@ -1,0 +1,74 @@
+/**
+ * Builds the browser Control UI (transports/control-ui/app) into dist/control-ui with esbuild:
+ * one ES module entry (app.js) plus lazily loaded chunks, app.css, index.html and the icon.
+ * Run `npm run build:ui`; `npm test` and `npm run build` run it too.
+ */
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { packageVersion } from '../bin/version.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const appDir = join(root, 'transports/control-ui/app');
+
+export interface BuildControlUiOptions {
+  /** Default: dist/control-ui. The directory is replaced as a whole. */
+  outDir?: string;
+  minify?: boolean;
+}
+
+export interface BuildControlUiResult {
+  outDir: string;
+  /** Every file written, with its size; `.map` files are debugging aids, not shipped to first paint. */
+  files: { name: string; bytes: number }[];
+}
+
+export async function buildControlUi(options: BuildControlUiOptions = {}): Promise<BuildControlUiResult> {
+  const outDir = resolve(options.outDir ?? join(root, 'dist/control-ui'));
+  // Built beside the target and swapped in, so a reader never sees half a build.
+  const staging = `${outDir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const minify = options.minify ?? true;
+  await mkdir(staging, { recursive: true });
+  try {
+    await build({
+      entryPoints: { app: join(appDir, 'main.ts') },
+      outdir: staging,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'browser',
+      target: ['chrome113', 'firefox129', 'safari17'],
+      chunkNames: 'chunk-[hash]',
+      minify,
+      sourcemap: 'linked',
+      define: { __OPENCLAW_VERSION__: JSON.stringify(packageVersion()) },
+      logLevel: 'warning',
+    });
+    await build({
+      entryPoints: { app: join(appDir, 'styles.css') },
+      outdir: staging,
+      bundle: true,
+      minify,
+      logLevel: 'warning',
+    });
+    await copyFile(join(appDir, 'index.html'), join(staging, 'index.html'));
+    await copyFile(join(appDir, 'favicon.svg'), join(staging, 'favicon.svg'));
+    await rm(outDir, { recursive: true, force: true });
+    await rename(staging, outDir);
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw err;
+  }
+  const files = [];
+  for (const name of (await readdir(outDir)).sort()) files.push({ name, bytes: (await stat(join(outDir, name))).size });
+  return { outDir, files };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const result = await buildControlUi();
+  const shipped = result.files.filter((f) => !f.name.endsWith('.map'));
+  for (const f of result.files) console.log(`  ${f.name.padEnd(28)} ${String(f.bytes).padStart(8)} B`);
+  console.log(`Control UI built in ${result.outDir} (${shipped.reduce((n, f) => n + f.bytes, 0)} bytes without source maps)`);
+}

@@ -1,0 +1,187 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WhatsAppChannel } from '../../channels/whatsapp.js';
+import { ChannelSendError } from '../../lib/channel.js';
+import { fakeWaNetwork, type FakeWaNetwork } from './fake-wa-socket.js';
+import { inbox, recordingLogger, waitForStatus, type RecordingLogger } from './helpers.js';
+
+const ME = '15551234567:7@s.whatsapp.net';
+const PEER = '4915112345678@s.whatsapp.net';
+
+describe('WhatsAppChannel (real adapter, injected Baileys socket)', () => {
+  let dir: string;
+  let net: FakeWaNetwork;
+  let logger: RecordingLogger;
+  const channels: WhatsAppChannel[] = [];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'openclaw-wa-'));
+    net = fakeWaNetwork();
+    logger = recordingLogger();
+  });
+
+  afterEach(async () => {
+    await Promise.all(channels.splice(0).map((c) => c.stop()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function startChannel(): Promise<WhatsAppChannel> {
+    const channel = new WhatsAppChannel({
+      authDir: join(dir, 'credentials/whatsapp/default'),
+      socketFactory: net.factory,
+      logger,
+      backoff: { initialMs: 10, maxMs: 40, jitter: 0 },
+    });
+    channels.push(channel);
+    await channel.start(new AbortController().signal);
+    return channel;
+  }
+
+  /** QR login through the channel's login API, with the phone "scanning" socket #index. */
+  async function link(channel: WhatsAppChannel, index = 0) {
+    const started = await channel.login.start({});
+    const waiting = channel.login.wait({ timeoutMs: 5000 });
+    (await net.socket(index)).scan(ME);
+    return { started, waited: await waiting };
+  }
+
+  it('links by QR: start shows the QR, wait resolves once the phone scanned and the socket reopened', async () => {
+    const channel = await startChannel();
+    expect(channel.status()).toMatchObject({ linked: false, configured: false, connected: false, running: true });
+    expect(net.sockets).toHaveLength(0);
+
+    const { started, waited } = await link(channel);
+    expect(started).toMatchObject({ qr: 'QR-1', message: expect.stringContaining('Linked devices') });
+    expect(started.qrDataUrl).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(Buffer.from(started.qrDataUrl!.split(',')[1]!, 'base64').toString()).toContain('<svg');
+    expect(waited).toEqual({ connected: true, message: expect.stringMatching(/^Linked!/) });
+
+    // Restart required after the scan: a second socket came up with the saved credentials.
+    expect(net.sockets).toHaveLength(2);
+    expect(channel.status()).toMatchObject({ linked: true, connected: true, self: { e164: '+15551234567' } });
+    const creds = JSON.parse(await readFile(join(dir, 'credentials/whatsapp/default/creds.json'), 'utf8'));
+    expect(creds.me.id).toBe(ME);
+    expect(await channel.login.start({})).toMatchObject({ linked: true, message: expect.stringContaining('already linked') });
+  });
+
+  it('reconnects from the stored credentials after a restart', async () => {
+    const first = await startChannel();
+    await link(first);
+    await first.stop();
+
+    const second = await startChannel();
+    await waitForStatus(second, (s) => s.connected);
+    expect(net.sockets).toHaveLength(3);
+    expect(net.sockets[2]!.config.auth.creds.me?.id).toBe(ME);
+  });
+
+  it('normalises inbound messages and sends replies (quoted, chunked, media)', async () => {
+    const channel = await startChannel();
+    await link(channel);
+    const sock = net.sockets[1]!;
+    const box = inbox(channel);
+    sock.receive({ key: { remoteJid: PEER, fromMe: false, id: 'IN1' }, pushName: 'Ada', message: { conversation: 'hi claw' } });
+    sock.receive({ key: { remoteJid: PEER, fromMe: true, id: 'MINE' }, message: { conversation: 'my own echo' } });
+    sock.receive({ key: { remoteJid: PEER, fromMe: false, id: 'OLD' }, message: { conversation: 'history' } }, 'append');
+    const msg = await box.next();
+    expect(msg).toMatchObject({
+      channel: 'whatsapp',
+      chatId: PEER,
+      chatType: 'direct',
+      senderId: PEER,
+      senderAliases: ['+4915112345678'],
+      senderName: 'Ada',
+      messageId: 'IN1',
+      text: 'hi claw',
+      mentioned: false,
+    });
+    expect(box.messages).toHaveLength(1);
+
+    const result = await channel.send({ to: '+49 151 12345678', text: `${'x'.repeat(3990)} ${'y'.repeat(100)}`, replyTo: 'IN1' });
+    expect(result).toEqual({ messageId: 'OUT1', toJid: PEER });
+    expect(sock.sent.map((s) => (s.content as { text: string }).text.length)).toEqual([3990, 100]);
+    expect(sock.sent[0]!.options?.quoted?.key.id).toBe('IN1');
+    expect(sock.sent[1]!.options).toBeUndefined();
+
+    await channel.send({ to: PEER, text: 'a cat', mediaUrls: ['https://example.com/cat.png'] });
+    expect(sock.sent[2]!.content).toEqual({ image: { url: 'https://example.com/cat.png' }, caption: 'a cat' });
+    expect(channel.status().lastMessageAt).toEqual(expect.any(Number));
+  });
+
+  it('marks group messages that mention the linked number', async () => {
+    const channel = await startChannel();
+    await link(channel);
+    const sock = net.sockets[1]!;
+    const box = inbox(channel);
+    const group = '120363000000000000@g.us';
+    sock.receive({ key: { remoteJid: group, participant: PEER, fromMe: false, id: 'G1' }, message: { conversation: 'lunch?' } });
+    sock.receive({
+      key: { remoteJid: group, participant: PEER, fromMe: false, id: 'G2' },
+      message: { extendedTextMessage: { text: '@15551234567 summarise please', contextInfo: { mentionedJid: ['15551234567@s.whatsapp.net'] } } },
+    });
+    const [plain, mention] = [await box.next(), await box.next()];
+    expect(plain).toMatchObject({ chatType: 'group', chatId: group, senderId: PEER, mentioned: false });
+    expect(mention).toMatchObject({ mentioned: true, text: 'summarise please' });
+  });
+
+  it('fails fast while the connection is down and reconnects with backoff', async () => {
+    const channel = await startChannel();
+    await link(channel);
+    net.sockets[1]!.drop(428);
+    const down = channel.status();
+    expect(down).toMatchObject({ connected: false, linked: true, lastError: expect.stringContaining('connection lost') });
+    const err = await channel.send({ to: PEER, text: 'now?' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChannelSendError);
+    expect(err).toMatchObject({ code: 'UNAVAILABLE', deliveryUnknown: false, message: expect.stringMatching(/^whatsapp is not connected/) });
+    expect(net.sockets[1]!.sent).toHaveLength(0);
+
+    const back = await net.socket(2);
+    await waitForStatus(channel, (s) => s.connected);
+    await channel.send({ to: PEER, text: 'now' });
+    expect(back.sent).toHaveLength(1);
+    expect(net.sockets[1]!.sent).toHaveLength(0);
+  });
+
+  it('treats a logout from the phone as NOT_LINKED: credentials removed, no reconnect', async () => {
+    const channel = await startChannel();
+    await link(channel);
+    net.sockets[1]!.drop(401, 'Connection Failure');
+    const status = await waitForStatus(channel, (s) => !s.linked);
+    expect(status.lastError).toMatch(/logged out/);
+    expect(existsSync(join(dir, 'credentials/whatsapp/default/creds.json'))).toBe(false);
+    await expect(channel.send({ to: PEER, text: 'hello?' })).rejects.toMatchObject({ code: 'NOT_LINKED' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(net.sockets).toHaveLength(2);
+  });
+
+  it('logout ends the session upstream and clears the credentials', async () => {
+    const channel = await startChannel();
+    await link(channel);
+    const result = await channel.logout();
+    expect(result).toEqual({ cleared: true, loggedOut: true });
+    expect(net.sockets[1]!.loggedOut).toBe(true);
+    expect(channel.status()).toMatchObject({ linked: false, connected: false });
+    await expect(channel.send({ to: PEER, text: 'x' })).rejects.toMatchObject({ code: 'NOT_LINKED' });
+  });
+
+  it('reports an expired QR instead of waiting forever', async () => {
+    const channel = await startChannel();
+    const started = await channel.login.start({});
+    expect(started.qr).toBe('QR-1');
+    net.sockets[0]!.drop(408, 'QR refs attempts ended');
+    expect(await channel.login.wait({ timeoutMs: 5000 })).toEqual({ connected: false, message: expect.stringContaining('expired') });
+    expect(channel.status().linked).toBe(false);
+  });
+
+  it('keeps phone numbers out of its logs', async () => {
+    const channel = await startChannel();
+    await link(channel);
+    net.sockets[1]!.drop(428, `Connection to ${PEER} closed`);
+    await net.socket(2);
+    expect(logger.lines.length).toBeGreaterThan(0);
+    expect(logger.lines.join('\n')).not.toMatch(/4915112345678|15551234567/);
+  });
+});

@@ -1,0 +1,38 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { measureUiBundle } from '../../bench/ui-bundle.js';
+import { buildAssets, removeTempDirs } from './harness.js';
+
+/** First-paint budget (gzip): the dashboard has to come up fast on a phone over a tunnel. */
+const FIRST_PAINT_GZIP_BUDGET = 40 * 1024;
+
+afterAll(removeTempDirs);
+
+describe('Control UI bundle', () => {
+  it('builds self-contained browser assets: no CDN, no Node built-ins, no protocol schema', async () => {
+    const dir = await buildAssets();
+    const html = await readFile(join(dir, 'index.html'), 'utf8');
+    expect(html).toContain('<script type="module" src="app.js"></script>');
+    expect(html).toContain('<link rel="stylesheet" href="app.css">');
+    expect(html).not.toMatch(/https?:\/\//);
+    const app = await readFile(join(dir, 'app.js'), 'utf8');
+    // Booleans, not toMatch: a failure should not print the whole bundle.
+    expect(/["']node:|require\(["']ws["']\)/.test(app)).toBe(false);
+    expect(/(?:from|import)\s*\(?\s*["'](?:https?:)?\/\//.test(app)).toBe(false);
+    expect(app.includes('ConnectParams')).toBe(false);
+    // The version the UI reports in its connect params is the package's.
+    const { version } = JSON.parse(await readFile(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect(app.includes(`version:${JSON.stringify(version)}`)).toBe(true);
+  });
+
+  it('stays within its first-paint budget; the JSON5 parser loads only with the config editor', async () => {
+    const size = await measureUiBundle();
+    expect(size.gzipBytes).toBeGreaterThan(0);
+    expect(size.gzipBytes).toBeLessThan(FIRST_PAINT_GZIP_BUDGET);
+    expect(size.bytes).toBe(size.files.filter((f) => f.firstPaint).reduce((n, f) => n + f.bytes, 0));
+    const lazy = size.files.filter((f) => !f.firstPaint);
+    expect(lazy).toHaveLength(1);
+    expect(size.lazyBytes).toBe(lazy[0]!.bytes);
+  });
+});

@@ -1,0 +1,143 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { loadCliContext } from '../../bin/cli-context.js';
+import { controlUiPlugin } from '../../bin/control-ui-plugin.js';
+import { GatewayRuntime } from '../../bin/gateway-runtime.js';
+import { runtimePlugins } from '../../bin/runtime-plugins.js';
+import { buildControlUi } from '../../scripts/build-ui.js';
+import { TOKEN } from '../helpers/connect.js';
+
+/** Browser tests drive Debian's chromium; `.ci/run` installs it, elsewhere they skip. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
+export const SKIP_MESSAGE = `Control UI browser tests skipped: ${CHROMIUM_PATH} is missing (apt-get install -y chromium, as .ci/run does)`;
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const ARTIFACTS_DIR = join(REPO, 'test/artifacts/control-ui');
+
+const temps: string[] = [];
+
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all(temps.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+/** Builds the app from the current source into a temp dir, so test files never race on dist/. */
+export async function buildAssets(): Promise<string> {
+  const dir = await tempDir('openclaw-ui-');
+  const { outDir } = await buildControlUi({ outDir: join(dir, 'control-ui') });
+  return outDir;
+}
+
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      ...extraArgs,
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export interface UiGateway {
+  runtime: GatewayRuntime;
+  port: number;
+  origin: string;
+  token: string;
+  /** The link the gateway printed at start. */
+  dashboardUrl: string;
+  stateDir: string;
+  configPath: string;
+  /** Everything the runtime printed (human output + console log lines). */
+  out: string[];
+  stop(): Promise<void>;
+}
+
+export interface UiGatewayOptions {
+  assetsDir: string;
+  /** Merged into the config file under the minimal local gateway config. */
+  config?: Record<string, unknown>;
+  /** Default 0: any free port. */
+  port?: number;
+}
+
+/** A full `openclaw gateway` runtime, in process, on 127.0.0.1:0 with temp state and file log. */
+export async function startUiGateway(options: UiGatewayOptions): Promise<UiGateway> {
+  const home = await tempDir('openclaw-ui-home-');
+  const stateDir = join(home, 'state');
+  await mkdir(stateDir, { recursive: true });
+  const configPath = join(stateDir, 'openclaw.json');
+  const base = { gateway: { mode: 'local', auth: { token: TOKEN } } };
+  const config = merge(base, options.config ?? {});
+  await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  const env = { HOME: home, OPENCLAW_STATE_DIR: stateDir, OPENCLAW_CONFIG_PATH: configPath, NO_COLOR: '1' };
+  const ctx = await loadCliContext({}, env);
+  const out: string[] = [];
+  const plugins = runtimePlugins().map((p) => (p.name === 'control-ui' ? controlUiPlugin({ assetsDir: options.assetsDir }) : p));
+  const runtime = new GatewayRuntime({ ctx, flags: { port: String(options.port ?? 0) }, out: (line) => out.push(line), plugins, logDir: join(home, 'logs') });
+  await runtime.start();
+  const dashboard = out.find((line) => line.startsWith('Dashboard: '));
+  if (!dashboard) throw new Error(`the gateway printed no dashboard link:\n${out.join('\n')}`);
+  const port = runtime.port;
+  return {
+    runtime,
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    token: TOKEN,
+    dashboardUrl: dashboard.slice('Dashboard: '.length),
+    stateDir,
+    configPath,
+    out,
+    stop: () => runtime.stop(),
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(ARTIFACTS_DIR, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: true });
+}
+
+/** Every form control and button without an accessible name (label, aria-label, text). */
+export function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    for (const el of Array.from(document.querySelectorAll('input, select, textarea, button'))) {
+      if ((el as HTMLElement).closest('[hidden]')) continue;
+      const labelled =
+        (el as HTMLInputElement).labels?.length ||
+        el.getAttribute('aria-label') ||
+        el.getAttribute('aria-labelledby') ||
+        (el.tagName === 'BUTTON' && el.textContent?.trim());
+      if (!labelled) problems.push(el.outerHTML.slice(0, 120));
+    }
+    return problems;
+  });
+}
+
+function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] =
+      typeof v === 'object' && v !== null && !Array.isArray(v) && typeof prev === 'object' && prev !== null && !Array.isArray(prev)
+        ? merge(prev as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}

@@ -1,0 +1,180 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { registerAgentMethods, type AgentMethods } from '../../lib/agents/agent-methods.js';
+import { AgentSettings, type AgentSettingsInput } from '../../lib/agents/agent-settings.js';
+import type { Tool, ToolPolicy } from '../../lib/agents/tool-registry.js';
+import { FileStorage } from '../../lib/file-storage.js';
+import type { Gateway } from '../../lib/gateway.js';
+import { ModelCatalog } from '../../lib/providers/model-catalog.js';
+import { SessionStore } from '../../lib/sessions/session-store.js';
+import { createChatCompletionsRoute } from '../../transports/chat-completions-route.js';
+import { createHooksRoute, type HookMapping } from '../../transports/hooks-route.js';
+import { HttpRouter } from '../../transports/http.js';
+import { createResponsesRoute } from '../../transports/responses-route.js';
+import { createToolsInvokeRoute } from '../../transports/tools-invoke-route.js';
+import { WebSocketTransport } from '../../transports/ws.js';
+import { connectPeer, type Frame, type WsPeer } from '../bin/helpers.js';
+import { createTestGateway } from '../transports/contract.js';
+import { TOKEN } from './connect.js';
+import { FakeModelServer, type FakeApi } from './fake-model-server.js';
+
+export interface AgentGatewayOptions {
+  api?: FakeApi;
+  /** `provider/model` of the default agent; null leaves agent runs unconfigured. */
+  model?: string | null;
+  settings?: Omit<AgentSettingsInput, 'defaultModel'>;
+  endpoints?: { chatCompletions?: boolean; responses?: boolean };
+  hooks?: { token: string; path?: string; maxBodyBytes?: number; mappings?: HookMapping[] };
+  tools?: Tool[];
+  toolPolicy?: ToolPolicy;
+  /** Reuse a state dir (restart scenarios). */
+  stateDir?: string;
+}
+
+/**
+ * A real gateway for agent tests: WebSocket + HTTP on 127.0.0.1:0, sessions in a temp state dir,
+ * and a fake model server (OpenAI-compatible or Anthropic) as provider `fake`.
+ */
+export class AgentGateway {
+  readonly gateway: Gateway;
+  readonly methods: AgentMethods;
+  readonly model: FakeModelServer;
+  readonly stateDir: string;
+  readonly #transport: WebSocketTransport;
+  readonly #peers: WsPeer[] = [];
+  readonly #ownsState: boolean;
+  wsUrl = '';
+  httpUrl = '';
+  #nextId = 0;
+
+  private constructor(parts: { gateway: Gateway; methods: AgentMethods; model: FakeModelServer; stateDir: string; transport: WebSocketTransport; ownsState: boolean }) {
+    this.gateway = parts.gateway;
+    this.methods = parts.methods;
+    this.model = parts.model;
+    this.stateDir = parts.stateDir;
+    this.#transport = parts.transport;
+    this.#ownsState = parts.ownsState;
+  }
+
+  static async start(options: AgentGatewayOptions = {}): Promise<AgentGateway> {
+    const api = options.api ?? 'openai';
+    const model = await FakeModelServer.start(api);
+    const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'openclaw-agent-')));
+    const gateway = createTestGateway({ stateDir });
+    const catalog = new ModelCatalog({
+      env: {},
+      providers: { fake: { baseUrl: model.baseUrl, apiKey: 'sk-fake', api: api === 'openai' ? 'openai-completions' : 'anthropic-messages', models: [{ id: 'm1', contextWindow: 64_000 }] } },
+    });
+    const settings = new AgentSettings({ ...options.settings, defaultModel: options.model === null ? undefined : (options.model ?? 'fake/m1') });
+    const methods = registerAgentMethods(gateway, {
+      models: catalog,
+      sessions: new SessionStore({ storage: new FileStorage(stateDir), now: () => gateway.clock.now() }),
+      settings,
+      tools: options.tools,
+      toolPolicy: options.toolPolicy,
+    });
+    await methods.load();
+    const router = new HttpRouter();
+    if (options.hooks) router.add(createHooksRoute({ gateway, ...options.hooks }));
+    router.add(createToolsInvokeRoute({ agents: methods.service }));
+    router.add(createResponsesRoute({ agents: methods.service, enabled: () => options.endpoints?.responses === true }));
+    router.add(createChatCompletionsRoute({ agents: methods.service, enabled: () => options.endpoints?.chatCompletions === true }));
+    await gateway.start();
+    const transport = new WebSocketTransport({ sink: gateway, port: 0, host: '127.0.0.1', requestHandler: router.handle });
+    const { port } = await transport.listen();
+    const harness = new AgentGateway({ gateway, methods, model, stateDir, transport, ownsState: options.stateDir === undefined });
+    harness.wsUrl = `ws://127.0.0.1:${port}`;
+    harness.httpUrl = `http://127.0.0.1:${port}`;
+    return harness;
+  }
+
+  get service() {
+    return this.methods.service;
+  }
+
+  /** An admin operator socket that records every frame it receives. */
+  async connect(): Promise<WsPeer> {
+    const peer = await connectPeer(this.wsUrl, TOKEN);
+    this.#peers.push(peer);
+    return peer;
+  }
+
+  /** Sends a request; returns its id. */
+  send(peer: WsPeer, method: string, params: unknown): string {
+    const id = `r${++this.#nextId}`;
+    peer.ws.send(JSON.stringify({ type: 'req', id, method, params }));
+    return id;
+  }
+
+  /** Sends a request and waits for the first `res` with its id. */
+  async request(peer: WsPeer, method: string, params: unknown): Promise<Frame> {
+    const id = this.send(peer, method, params);
+    return peer.next((f) => f.type === 'res' && f.id === id);
+  }
+
+  /** Every `res` frame received for `id` so far. */
+  responses(peer: WsPeer, id: string): Frame[] {
+    return peer.frames.filter((f) => f.type === 'res' && f.id === id);
+  }
+
+  /** Waits for the final (non-accepted) `res` of a two-phase request. */
+  final(peer: WsPeer, id: string, timeoutMs = 5000): Promise<Frame> {
+    return peer.next((f) => f.type === 'res' && f.id === id && f.payload?.status !== 'accepted', timeoutMs);
+  }
+
+  events(peer: WsPeer, event: string, runId?: string): Array<Record<string, any>> {
+    return peer.frames.filter((f) => f.type === 'event' && f.event === event && (runId === undefined || f.payload?.runId === runId)).map((f) => f.payload);
+  }
+
+  /** The parsed transcript lines of a session (header included), read from disk. */
+  async transcript(sessionKey = 'agent:main:main', agentId = 'main'): Promise<Array<Record<string, any>>> {
+    const index = JSON.parse(await readFile(join(this.stateDir, 'agents', agentId, 'sessions', 'sessions.json'), 'utf8'));
+    const entry = index[sessionKey];
+    if (!entry) throw new Error(`no session ${sessionKey} in the index: ${Object.keys(index).join(', ')}`);
+    const text = await readFile(join(this.stateDir, 'agents', agentId, 'sessions', entry.sessionFile), 'utf8');
+    return text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+  }
+
+  /** Transcript messages only (`message` of each line). */
+  async messages(sessionKey?: string, agentId?: string): Promise<Array<Record<string, any>>> {
+    return (await this.transcript(sessionKey, agentId)).filter((l) => l.type === 'message').map((l) => l.message);
+  }
+
+  async close(): Promise<void> {
+    for (const peer of this.#peers.splice(0)) peer.ws.terminate();
+    this.methods.close();
+    await this.gateway.close();
+    await this.#transport.close();
+    await this.model.close();
+    if (this.#ownsState) await rm(this.stateDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One AgentGateway per test, closed (with anything passed to `defer`) in afterEach. Call at the
+ * top of a test file; `start` merges its options over `defaults`.
+ */
+export function agentGatewayPerTest(defaults: AgentGatewayOptions = {}): {
+  start(options?: AgentGatewayOptions): Promise<AgentGateway>;
+  defer(cleanup: () => unknown): void;
+} {
+  const open: AgentGateway[] = [];
+  const deferred: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const cleanup of deferred.splice(0).reverse()) await cleanup();
+    for (const h of open.splice(0)) await h.close();
+  });
+  return {
+    async start(options = {}) {
+      const h = await AgentGateway.start({ ...defaults, ...options });
+      open.push(h);
+      return h;
+    },
+    defer: (cleanup) => void deferred.push(cleanup),
+  };
+}

@@ -1,0 +1,13 @@
+// Shared by the app (navigation) and the server (which paths answer with the SPA): no imports.
+
+/** The Control UI's views, in navigation order; each is also a URL path under the base path. */
+export const CONTROL_UI_VIEWS = [
+  { id: 'overview', title: 'Overview' },
+  { id: 'presence', title: 'Presence' },
+  { id: 'nodes', title: 'Nodes & devices' },
+  { id: 'chat', title: 'Chat' },
+  { id: 'logs', title: 'Logs' },
+  { id: 'config', title: 'Config' },
+] as const;
+
+export type ControlUiViewId = (typeof CONTROL_UI_VIEWS)[number]['id'];
