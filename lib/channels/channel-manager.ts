@@ -36,7 +36,7 @@ export interface ChannelManagerOptions {
   definitions: ChannelDefinition[];
   config?: ChannelsConfig;
   env?: Record<string, string | undefined>;
-  /** Where pairing codes and approved senders live (default: the gateway's state dir is not used; memory). */
+  /** Where DM pairing codes and approved senders live (`credentials/<channel>-*.json`); default memory. */
   storage?: Storage;
   stateDir?: string;
   logger?: Logger;
@@ -214,7 +214,7 @@ export class ChannelManager {
       },
       // A failure that may have reached the network is replayed, never retried: the retry could
       // deliver a second copy. Failures before anything was sent leave the key free.
-      { cacheError: () => false },
+      { cacheError: (err) => err instanceof ChannelSendError && err.deliveryUnknown },
     );
   }
 
