@@ -260,14 +260,11 @@ export class AgentRunner {
     if (this.#lanes.size(run.sessionKey) > 0) state.markStarted();
     void this.#lanes
       .run(run.sessionKey, () => this.#execute(run, state))
-      .then(
-        (result) => result,
-        (err: unknown): AgentRunResult => {
-          // #execute reports its own failures; reaching this is a bug, not a run outcome.
-          this.#logger.log('error', 'agent', `run ${run.runId} crashed: ${(err as Error).message}`);
-          return this.#result(run, { status: 'error', startedAt: run.acceptedAt, error: asGatewayError(err), payloads: [] });
-        },
-      )
+      .catch((err: unknown): AgentRunResult => {
+        // #execute reports its own failures; reaching this is a bug, not a run outcome.
+        this.#logger.log('error', 'agent', `run ${run.runId} crashed: ${(err as Error).message}`);
+        return this.#result(run, { status: 'error', startedAt: run.acceptedAt, error: asGatewayError(err), payloads: [] });
+      })
       .then((result) => {
         state.phase = 'done';
         this.#runs.delete(run.runId);

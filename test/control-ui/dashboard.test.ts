@@ -215,6 +215,11 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: overview, presence
     await page.getByRole('heading', { name: 'Logs', level: 1 }).waitFor();
     expect(page.url()).toBe(`${gw.origin}/logs`);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('view-title');
+    // The skip link jumps to the content of the current view, not to the root page.
+    await page.locator('.skip-link').focus();
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    expect(page.url()).toBe(`${gw.origin}/logs`);
 
     // Every view at phone width: labelled controls, nothing wider than the screen.
     await page.setViewportSize({ width: 375, height: 800 });

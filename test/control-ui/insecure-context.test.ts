@@ -6,10 +6,11 @@ import { HAS_CHROMIUM, SKIP_MESSAGE, buildAssets, launchBrowser, removeTempDirs,
 if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
 
 /**
- * Plain http:// under a name other than localhost is not a secure context: no WebCrypto, so no
- * device identity. The browser resolves `ui.test` to 127.0.0.1 to get there without a network.
+ * No device identity: plain http:// under a name other than localhost is not a secure context (no
+ * WebCrypto; the browser resolves `ui.test` to 127.0.0.1 to get there without a network), and
+ * some browsers lack Ed25519. Both need gateway.controlUi.allowInsecureAuth and say so otherwise.
  */
-describe.skipIf(!HAS_CHROMIUM)('Control UI over plain HTTP outside localhost (no secure context)', () => {
+describe.skipIf(!HAS_CHROMIUM)('Control UI without a device key: insecure context or no Ed25519', () => {
   let assetsDir: string;
   let browser: Browser;
   let context: BrowserContext | undefined;
@@ -53,6 +54,36 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI over plain HTTP outside localhost (no
       'control ui requires HTTPS or localhost (secure context). Open the dashboard through https:// or http://127.0.0.1, or set gateway.controlUi.allowInsecureAuth to allow token-only sign-in over plain HTTP.',
     );
     await screenshot(page, 'insecure-context-refused-1440');
+  });
+
+  it('in a browser without Ed25519 in WebCrypto, says why and falls back to the token with allowInsecureAuth', async () => {
+    for (const allowInsecureAuth of [false, true]) {
+      gw = await startUiGateway({ assetsDir, config: { gateway: { controlUi: { allowInsecureAuth } } } });
+      context = await browser.newContext();
+      // Older browsers reject the algorithm; emulate one by refusing Ed25519 key generation.
+      await context.addInitScript(() => {
+        const generateKey = crypto.subtle.generateKey.bind(crypto.subtle);
+        crypto.subtle.generateKey = ((algorithm: AlgorithmIdentifier, ...rest: unknown[]) =>
+          (typeof algorithm === 'string' ? algorithm : algorithm.name) === 'Ed25519'
+            ? Promise.reject(new DOMException('Algorithm: Unrecognized name', 'NotSupportedError'))
+            : (generateKey as (...a: unknown[]) => Promise<unknown>)(algorithm, ...rest)) as typeof crypto.subtle.generateKey;
+      });
+      const page = await context.newPage();
+      await page.goto(gw.dashboardUrl);
+      if (allowInsecureAuth) {
+        await page.getByTestId('connection').filter({ hasText: 'Connected' }).waitFor();
+        expect(gw.runtime.gateway!.devices.listPaired()).toEqual([]);
+      } else {
+        const alert = page.getByRole('alert').filter({ hasText: 'could not make a device key' });
+        await alert.waitFor();
+        expect(await alert.textContent()).toContain('(Algorithm: Unrecognized name)');
+        expect(await alert.textContent()).toContain('gateway.controlUi.allowInsecureAuth');
+      }
+      await context.close();
+      context = undefined;
+      await gw.stop();
+      gw = undefined;
+    }
   });
 
   it('signs in with the token alone when gateway.controlUi.allowInsecureAuth is on', async () => {

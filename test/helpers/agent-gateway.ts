@@ -29,6 +29,8 @@ export interface AgentGatewayOptions {
   hooks?: { token: string; path?: string; maxBodyBytes?: number; mappings?: HookMapping[] };
   tools?: Tool[];
   toolPolicy?: ToolPolicy;
+  /** The fake model's context window (default 64000 tokens). */
+  contextWindow?: number;
   /** Reuse a state dir (restart scenarios). */
   stateDir?: string;
 }
@@ -65,7 +67,7 @@ export class AgentGateway {
     const gateway = createTestGateway({ stateDir });
     const catalog = new ModelCatalog({
       env: {},
-      providers: { fake: { baseUrl: model.baseUrl, apiKey: 'sk-fake', api: api === 'openai' ? 'openai-completions' : 'anthropic-messages', models: [{ id: 'm1', contextWindow: 64_000 }] } },
+      providers: { fake: { baseUrl: model.baseUrl, apiKey: 'sk-fake', api: api === 'openai' ? 'openai-completions' : 'anthropic-messages', models: [{ id: 'm1', contextWindow: options.contextWindow ?? 64_000 }] } },
     });
     const settings = new AgentSettings({ ...options.settings, defaultModel: options.model === null ? undefined : (options.model ?? 'fake/m1') });
     const methods = registerAgentMethods(gateway, {

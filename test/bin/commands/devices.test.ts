@@ -30,16 +30,16 @@ describe('openclaw devices', () => {
     expect(refused).toMatchObject({ code: 'NOT_PAIRED', message: 'pairing required' });
     const requestId = (refused as { details: { requestId: string } }).details.requestId;
 
-    const listed = await cli('devices', 'list', '--json');
+    const [listed, human] = await Promise.all([cli('devices', 'list', '--json'), cli('devices')]);
     expect(listed.code, listed.output).toBe(0);
     expect(parseJson(listed.stdout).pending).toEqual([
       expect.objectContaining({ requestId, deviceId: phone.deviceId, displayName: 'Phone', role: 'node', clientId: 'node-host' }),
     ]);
-    // This CLI paired itself on that first (local) connect; from here on calls may run side by side.
-    const [human, approved] = await Promise.all([cli('devices'), cli('devices', 'approve', requestId)]);
+    // This CLI paired itself on its first (local) connect.
     expect(human.stdout).toContain('Pending (1):');
     expect(human.stdout).toContain(`  ${requestId}  Phone (${phone.deviceId})  (node-host, linux, role node, from 127.0.0.1)`);
     expect(human.stdout).toMatch(/Paired \(1\):\n {2}\w{64} {2}roles: operator {2}scopes: operator\.admin {2}tokens: operator\n$/);
+    const approved = await cli('devices', 'approve', requestId);
     expect(approved.code, approved.output).toBe(0);
     expect(approved.stdout).toBe(`Approved device Phone (${phone.deviceId}) (request ${requestId}) for node.\n`);
     const hello = await remoteNode(gw.url, phone, 'Phone').connect();

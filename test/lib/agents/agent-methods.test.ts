@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { agentGatewayPerTest } from '../../helpers/agent-gateway.js';
 import { startNode } from '../../helpers/nodes.js';
+import type { SendParams } from '../../../lib/protocol/generated/types.js';
 
 const { start, defer } = agentGatewayPerTest();
 
@@ -178,7 +179,7 @@ describe('agent (protocol §6.6) against a local OpenAI-compatible server', () =
 
   it('delivers the reply through the send method with deliver:true, and the message tool sends through it too', async () => {
     const h = await start();
-    const sent: Array<Record<string, unknown>> = [];
+    const sent: SendParams[] = [];
     // What a messaging channel registers (lib/methods/channel-methods.ts); here it only records.
     h.gateway.registerMethod('send', (params) => {
       sent.push(params);
@@ -274,6 +275,18 @@ describe('agent (protocol §6.6) against a local OpenAI-compatible server', () =
       're:A',
       'B',
     ]);
+  });
+
+  it('trims history to the model context, dropping whole old turns first', async () => {
+    // 2000-token window: after the reply reserve only the 1024-token floor (~4000 characters) is left.
+    const h = await start({ contextWindow: 2000 });
+    const peer = await h.connect();
+    for (const [i, word] of ['alpha', 'beta', 'gamma'].entries()) {
+      await h.final(peer, h.send(peer, 'agent', { message: `${word} ${'x'.repeat(1500)}`, idempotencyKey: `trim-${i}` }));
+    }
+    const sent = h.model.requests[2]!.body.messages.map((m: any) => (typeof m.content === 'string' ? m.content.slice(0, 5) : m.content));
+    expect(sent).toEqual([expect.any(String), 'beta ', 'ok', 'gamma']);
+    expect((await h.messages()).length).toBe(6);
   });
 
   it('lists sessions and reports them in health and status', async () => {

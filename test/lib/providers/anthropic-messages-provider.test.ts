@@ -1,7 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { GatewayError } from '../../../lib/errors.js';
 import { ANTHROPIC_VERSION, AnthropicMessagesProvider, toAnthropicMessages } from '../../../lib/providers/anthropic-messages-provider.js';
-import type { ModelStreamEvent } from '../../../lib/providers/model-provider.js';
 import { collect, streamFailure } from '../../helpers/model-stream.js';
 import { FakeModelServer } from '../../helpers/fake-model-server.js';
 

@@ -67,6 +67,8 @@ export class ControlSession {
   /** What the gateway's `shutdown` event said before the socket closed. */
   #shutdown: { reason: string; restartExpectedMs: number | null } | undefined;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Why a secure context still has no device key (no Ed25519 in this browser's WebCrypto). */
+  #signerProblem: string | undefined;
 
   constructor(options: ControlSessionOptions) {
     this.#options = options;
@@ -128,6 +130,7 @@ export class ControlSession {
         this.#signer = await WebCryptoDeviceSigner.load(this.#options.store);
       } catch (err) {
         // Without Ed25519 the gateway only accepts the UI with gateway.controlUi.allowInsecureAuth.
+        this.#signerProblem = errorMessage(err);
         this.reportError('device identity', err);
       }
     }
@@ -245,7 +248,7 @@ export class ControlSession {
       if (this.#options.token.get() === undefined) void this.#signer?.saveDeviceToken(undefined);
       this.#setStatus({ kind: 'needs-token', message });
     } else if (code === 'INVALID_REQUEST') {
-      this.#setStatus({ kind: 'refused', message: explainRefusal(message) });
+      this.#setStatus({ kind: 'refused', message: explainRefusal(message, this.#signerProblem) });
     } else {
       this.#setStatus({ kind: 'unreachable', message: `Cannot reach the gateway: ${message}` });
       this.#retryLater();
@@ -278,7 +281,10 @@ export class ControlSession {
   }
 }
 
-function explainRefusal(message: string): string {
+function explainRefusal(message: string, signerProblem: string | undefined): string {
+  if (/secure context/.test(message) && signerProblem !== undefined) {
+    return `${message}. This browser could not make a device key (${signerProblem}); use a browser with Ed25519 in WebCrypto, or set gateway.controlUi.allowInsecureAuth to allow token-only sign-in.`;
+  }
   if (/secure context/.test(message)) {
     return `${message}. Open the dashboard through https:// or http://127.0.0.1, or set gateway.controlUi.allowInsecureAuth to allow token-only sign-in over plain HTTP.`;
   }

@@ -47,9 +47,16 @@ class ControlUiApp {
       this.#nav.append(h('li', {}, link));
     }
     this.#signOut.addEventListener('click', () => session.signOut());
+    const main = h('main', { id: 'main', tabindex: -1 }, this.#banner, this.#title, this.#outlet);
+    // `#main` resolves against <base href>, which would load the root page from any other view.
+    const skip = h('a', { class: 'skip-link', href: '#main' }, 'Skip to content');
+    skip.addEventListener('click', (event) => {
+      event.preventDefault();
+      main.focus();
+    });
     replaceChildren(
       root,
-      h('a', { class: 'skip-link', href: '#main' }, 'Skip to content'),
+      skip,
       h(
         'header',
         { class: 'topbar' },
@@ -59,7 +66,7 @@ class ControlUiApp {
         this.#signOut,
       ),
       h('nav', { class: 'sidebar', 'aria-label': 'Views' }, this.#nav),
-      h('main', { id: 'main', tabindex: -1 }, this.#banner, this.#title, this.#outlet),
+      main,
     );
     window.addEventListener('popstate', () => this.navigate(this.#viewFromPath(), false));
     session.on('status', (status) => this.#onStatus(status));
