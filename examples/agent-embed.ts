@@ -9,11 +9,10 @@
  *
  * Run: npx tsx examples/agent-embed.ts   (exits 0 when every check passes)
  */
-import assert, { AssertionError } from 'node:assert/strict';
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { inspect } from 'node:util';
 import {
   AgentSettings,
   Gateway,
@@ -26,9 +25,7 @@ import {
   type Tool,
 } from '../lib/index.js';
 import { WebSocketTransport } from '../transports/ws.js';
-
-const TIMEOUT_MS = 10_000;
-setTimeout(() => fail(new Error(`did not finish within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref();
+import { runExample } from './support/run-example.js';
 
 /** One SSE chunk of a Chat Completions stream. */
 const chunk = (delta: object, finish: string | null = null) =>
@@ -114,10 +111,4 @@ async function main(): Promise<void> {
   }
 }
 
-function fail(err: unknown): never {
-  const message = err instanceof AssertionError ? `${err.message}\n  expected: ${inspect(err.expected)}\n  actual:   ${inspect(err.actual)}` : inspect(err);
-  console.error(`FAIL - ${message}`);
-  process.exit(1);
-}
-
-main().catch(fail);
+runExample('agent-embed', main, 10_000);

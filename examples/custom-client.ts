@@ -19,9 +19,8 @@
  *
  * Run: npx tsx examples/custom-client.ts   (exits 0 when every check passes)
  */
-import assert, { AssertionError } from 'node:assert/strict';
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { inspect } from 'node:util';
 import WebSocket from 'ws';
 import type {
   ConnectParams,
@@ -35,10 +34,7 @@ import type {
 // Only the server side of the example uses the library.
 import { Gateway } from '../lib/index.js';
 import { WebSocketTransport } from '../transports/ws.js';
-
-const TIMEOUT_MS = 10_000;
-// A hung step, or a handle left open after the last one, fails the example instead of hanging it.
-setTimeout(() => fail(new Error(`did not finish within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref();
+import { runExample, withTimeout } from './support/run-example.js';
 
 type Frame = RequestFrame | ResponseFrame | EventFrame;
 
@@ -185,26 +181,4 @@ async function main(): Promise<void> {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, what: string, ms = 3_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function fail(err: unknown): never {
-  console.error(`FAIL custom-client: ${describe(err)}`);
-  process.exit(1);
-}
-
-/** A labelled assertion still says what it got (newer Node versions append that themselves). */
-function describe(err: unknown): string {
-  if (err instanceof AssertionError && /Equal/.test(err.operator) && !err.message.includes('\n')) {
-    return `${err.message}: expected ${inspect(err.expected)}, got ${inspect(err.actual)}`;
-  }
-  if (err instanceof AssertionError) return err.message.trim();
-  return err instanceof Error ? (err.stack ?? err.message) : String(err);
-}
-
-main().catch(fail);
+runExample('custom-client', main, 10_000);

@@ -8,17 +8,13 @@
  *
  * Run: npx tsx examples/embed-http-server.ts   (exits 0 when every check passes)
  */
-import assert, { AssertionError } from 'node:assert/strict';
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { inspect } from 'node:util';
 import { Gateway, GatewayClient, type PresenceEntry } from '../lib/index.js';
 import { WebSocketTransport } from '../transports/ws.js';
-
-const TIMEOUT_MS = 10_000;
-// A hung step, or a handle left open after the last one, fails the example instead of hanging it.
-setTimeout(() => fail(new Error(`did not finish within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref();
+import { runExample, withTimeout } from './support/run-example.js';
 
 async function main(): Promise<void> {
   const token = randomBytes(16).toString('hex');
@@ -111,26 +107,4 @@ async function main(): Promise<void> {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, what: string, ms = 3_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function fail(err: unknown): never {
-  console.error(`FAIL embed-http-server: ${describe(err)}`);
-  process.exit(1);
-}
-
-/** A labelled assertion still says what it got (newer Node versions append that themselves). */
-function describe(err: unknown): string {
-  if (err instanceof AssertionError && /Equal/.test(err.operator) && !err.message.includes('\n')) {
-    return `${err.message}: expected ${inspect(err.expected)}, got ${inspect(err.actual)}`;
-  }
-  if (err instanceof AssertionError) return err.message.trim();
-  return err instanceof Error ? (err.stack ?? err.message) : String(err);
-}
-
-main().catch(fail);
+runExample('embed-http-server', main, 10_000);

@@ -31,9 +31,7 @@ import {
 } from '../lib/index.js';
 import { CanvasHost } from '../transports/canvas-host.js';
 import { WebSocketTransport } from '../transports/ws.js';
-
-const TIMEOUT_MS = 15_000;
-setTimeout(() => fail(new Error(`did not finish within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref();
+import { runExample } from './support/run-example.js';
 
 /** The node side: a tiny "canvas" that can show a page from the canvas host and report on it. */
 function startCanvasNode(url: string, token: string) {
@@ -141,9 +139,4 @@ async function main(): Promise<void> {
   }
 }
 
-function fail(err: unknown): never {
-  console.error(`FAIL node-canvas: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  process.exit(1);
-}
-
-main().catch(fail);
+runExample('node-canvas', main, 15_000);

@@ -9,7 +9,7 @@
  *
  * Run: npx tsx examples/stdio-child.ts   (exits 0 when every check passes)
  */
-import assert, { AssertionError } from 'node:assert/strict';
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -18,10 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { GatewayClient, GatewayError, type WebSocketLike } from '../lib/index.js';
-
-const TIMEOUT_MS = 15_000;
-// A hung step, or a handle left open after the last one, fails the example instead of hanging it.
-setTimeout(() => fail(new Error(`did not finish within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref();
+import { runExample, withTimeout } from './support/run-example.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
@@ -149,26 +146,4 @@ async function main(): Promise<void> {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, what: string, ms = 3_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function fail(err: unknown): never {
-  console.error(`FAIL stdio-child: ${describe(err)}`);
-  process.exit(1);
-}
-
-/** A labelled assertion still says what it got (newer Node versions append that themselves). */
-function describe(err: unknown): string {
-  if (err instanceof AssertionError && /Equal/.test(err.operator) && !err.message.includes('\n')) {
-    return `${err.message}: expected ${inspect(err.expected)}, got ${inspect(err.actual)}`;
-  }
-  if (err instanceof AssertionError) return err.message.trim();
-  return err instanceof Error ? (err.stack ?? err.message) : String(err);
-}
-
-main().catch(fail);
+runExample('stdio-child', main, 15_000);
