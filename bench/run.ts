@@ -13,6 +13,8 @@ import { memorySection } from './sections/memory.js';
 import { rpcSection } from './sections/rpc.js';
 import { startupSection } from './sections/startup.js';
 import { fdLimit } from './system.js';
+import { agentLatencySection } from './agent-latency.js';
+import { measureUiBundle } from './ui-bundle.js';
 
 type Section = (cleanup: Cleanup) => Promise<Record<string, unknown>>;
 
@@ -22,6 +24,8 @@ const SECTIONS: Array<{ name: string; run: Section; timeoutMs: number }> = [
   { name: 'fanout', run: fanoutSection, timeoutMs: 40_000 },
   { name: 'memory', run: memorySection, timeoutMs: 45_000 },
   { name: 'startup', run: startupSection, timeoutMs: 60_000 },
+  { name: 'agentLatency', run: agentLatencySection, timeoutMs: 60_000 },
+  { name: 'uiBundle', run: async () => ({ ...(await measureUiBundle()) }), timeoutMs: 60_000 },
 ];
 
 // An 'error' event nobody listens to (e.g. an accept() EMFILE on a server) must fail the section
