@@ -579,7 +579,7 @@ export class GatewayRuntime {
     const { flags, out, logDir, color } = this.#options;
     const logging = config.logging ?? {};
     const secrets = () => [this.#auth?.token, this.#auth?.password];
-    const console = createConsoleLogger({
+    const consoleLogger = createConsoleLogger({
       level: flags.verbose ? 'debug' : (logging.consoleLevel ?? 'info'),
       style: logging.consoleStyle ?? 'pretty',
       color,
@@ -592,12 +592,12 @@ export class GatewayRuntime {
         dir: logDir,
         level: logging.level ?? 'info',
         secrets,
-        onError: (err, file) => console.log('warn', 'gateway', `cannot write the file log ${file}: ${err.message}`),
+        onError: (err, file) => consoleLogger.log('warn', 'gateway', `cannot write the file log ${file}: ${err.message}`),
       });
     } else {
       this.#fileLogger.setLevel(logging.level ?? 'info');
     }
-    this.#logger.setTargets([console, this.#fileLogger]);
+    this.#logger.setTargets([consoleLogger, this.#fileLogger]);
   }
 }
 
