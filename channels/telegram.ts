@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, isAbsolute } from 'node:path';
@@ -12,10 +11,12 @@ import { DEFAULT_ACCOUNT_ID } from '../lib/channels/channel-accounts.js';
 import { chunkText } from '../lib/channels/chunk-text.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { redactSecrets } from '../lib/console-logger.js';
+import { safeEqual } from '../lib/device-pairing-store.js';
 import { GatewayError } from '../lib/errors.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import type { ChannelAccountSnapshot } from '../lib/protocol/generated/types.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
+import { readBody } from '../transports/http-body.js';
 
 export interface TelegramChannelOptions {
   /** Bot token; without one the account reports `configured: false` and sends fail. */
@@ -249,18 +250,20 @@ export class TelegramChannel implements Channel {
       return reply(405, 'Method Not Allowed');
     }
     const presented = req.headers['x-telegram-bot-api-secret-token'];
-    if (typeof presented !== 'string' || !sameSecret(presented, this.#options.webhook!.secret)) return reply(401, 'Unauthorized');
+    if (typeof presented !== 'string' || !safeEqual(presented, this.#options.webhook!.secret)) return reply(401, 'Unauthorized');
     if (!this.#me) return reply(503, 'Not Ready');
-    const body = await readBody(req, this.#options.maxWebhookBodyBytes ?? 1024 * 1024);
-    if (body === undefined) return reply(413, 'Payload Too Large');
+    // readBody drains an oversize body so the sender actually reads the 413.
+    const body = await readBody(req, res, this.#options.maxWebhookBodyBytes ?? 1024 * 1024);
+    if (!body.ok) return body.reason === 'too_large' ? reply(413, 'Payload Too Large') : undefined;
     let update: Update;
     try {
-      update = JSON.parse(body) as Update;
+      update = JSON.parse(body.text) as Update;
     } catch {
       return reply(400, 'Bad Request');
     }
     reply(200, 'OK');
-    await this.#dispatch(bot, update);
+    // Telegram only needs the 200; the run and its reply happen after the request is done.
+    void this.#dispatch(bot, update);
   }
 
   async #run(bot: Bot, signal: AbortSignal): Promise<void> {
@@ -482,23 +485,6 @@ function mediaKind(msg: Message): string | undefined {
   if (msg.sticker) return 'sticker';
   if (msg.document) return 'document';
   return undefined;
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function escapeRegExp(text: string): string {

@@ -29,10 +29,18 @@ export function registerAgentMethods(gateway: Gateway, options: RegisterAgentMet
 
   gateway.registerMethod('agent', async (params, ctx) => {
     const runId = params.idempotencyKey;
-    const known = service.lookup(runId);
-    if (known) return known.result ? service.finalResponse(known.result) : service.accepted(known.run);
+    const cached = () => {
+      const known = service.lookup(runId);
+      if (known) return known.result ? service.finalResponse(known.result) : service.accepted(known.run);
+      return undefined;
+    };
+    const early = cached();
+    if (early) return early;
 
     const target = await service.resolveTarget(params);
+    // A duplicate may have started the run while the target was being resolved.
+    const late = cached();
+    if (late) return late;
     const run = service.start(
       {
       runId,

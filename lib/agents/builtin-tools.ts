@@ -125,7 +125,12 @@ export function createMessageTool(gateway: Gateway): Tool {
       const accountId = args.accountId ?? ctx.accountId;
       if (channel !== undefined) params.channel = channel;
       if (accountId !== undefined) params.accountId = accountId;
-      if (args.mediaUrl !== undefined) params.mediaUrl = args.mediaUrl;
+      if (args.mediaUrl !== undefined) {
+        // Tool arguments come from the model or a remote /tools/invoke caller: a path would let
+        // either upload any file of the gateway host, which `send` allows only to local clients.
+        if (typeof args.mediaUrl !== 'string' || !/^https?:\/\//i.test(args.mediaUrl)) throw toolFailure('mediaUrl must be an http(s) URL; local files cannot be sent from a tool');
+        params.mediaUrl = args.mediaUrl;
+      }
       const missing = 'sending messages is unavailable: this gateway has no send method (no messaging channel is configured)';
       return json(await callOptional(gateway, 'send', params, missing));
     },

@@ -239,6 +239,16 @@ describe('TelegramChannel (grammY against a Bot API stand-in)', () => {
         req.end(JSON.stringify(update));
       });
     const box = inbox(ch);
+    // An oversize update is refused with a 413 the sender can read, not a reset connection.
+    const big = await new Promise<number>((resolve, reject) => {
+      const req = request({ port, path: '/tg/hook', method: 'POST', headers: { 'x-telegram-bot-api-secret-token': 'hook-secret-123' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end('x'.repeat(1024 * 1024 + 10));
+    });
+    expect(big).toBe(413);
     expect(await post('wrong')).toBe(401);
     expect(await post('hook-secret-123', '/other')).toBe(404);
     expect(await post('hook-secret-123')).toBe(200);

@@ -87,4 +87,21 @@ describe('POST /tools/invoke (protocol §8.4)', () => {
     expect(reply).toMatch(/^HTTP\/1\.1 413 /);
     expect(reply.toLowerCase()).toContain('connection: close');
   });
+  it('refuses a local file as message media: a remote HTTP caller (or the model) must not upload host files', async () => {
+    const h = await start();
+    const sent: unknown[] = [];
+    h.gateway.registerMethod('send', (params) => {
+      sent.push(params);
+      return { runId: params.idempotencyKey, messageId: 'm1', channel: 'whatsapp' };
+    });
+    for (const mediaUrl of ['/etc/passwd', 'file:///etc/passwd', '~/.openclaw/openclaw.json']) {
+      const res = await invoke(h, { tool: 'message', args: { to: '+1999', message: 'x', mediaUrl } });
+      expect(res.status, mediaUrl).toBe(400);
+      expect(res.body.error.message).toContain('http(s) URL');
+    }
+    expect(sent).toEqual([]);
+    const ok = await invoke(h, { tool: 'message', args: { to: '+1999', message: 'x', mediaUrl: 'https://example.com/a.png' } });
+    expect(ok.status).toBe(200);
+    expect(sent).toEqual([expect.objectContaining({ mediaUrl: 'https://example.com/a.png' })]);
+  });
 });

@@ -78,6 +78,20 @@ describe('agent (protocol §6.6) against a local OpenAI-compatible server', () =
     expect(h.model.requests).toHaveLength(1);
   });
 
+  it('answers a duplicate sent while the first is still resolving its session with the cached ack, not an error', async () => {
+    const h = await start();
+    h.model.script({ text: ['once'], delayMs: 100 });
+    const peer = await h.connect();
+    // sessionId makes the handler read the session index before the run starts.
+    const params = { message: 'one', idempotencyKey: 'dup', sessionId: 'dup-session' };
+    const first = h.send(peer, 'agent', params);
+    const second = h.send(peer, 'agent', params);
+    const duplicate = await peer.next((f) => f.type === 'res' && f.id === second);
+    expect(duplicate).toMatchObject({ ok: true, payload: { runId: 'dup', status: 'accepted' } });
+    await h.final(peer, first);
+    expect(h.model.requests).toHaveLength(1);
+  });
+
   it('answers UNAVAILABLE saying what to configure when no model is set up, and writes nothing', async () => {
     const h = await start({ model: null });
     const peer = await h.connect();
