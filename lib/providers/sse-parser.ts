@@ -12,15 +12,25 @@ export interface SseEvent {
 export class SseParser {
   #buffer = '';
   #data: string[] = [];
+  #dataLength = 0;
   #event = '';
   #id: string | undefined;
   #sawData = false;
+  readonly #maxEventLength: number;
+
+  /** `maxEventLength` (characters, default 8 Mi) bounds what a misbehaving upstream can make us hold. */
+  constructor(options: { maxEventLength?: number } = {}) {
+    this.#maxEventLength = options.maxEventLength ?? 8 * 1024 * 1024;
+  }
 
   feed(chunk: string): SseEvent[] {
+    // What is left from earlier chunks holds no line break (but maybe a final CR), so scanning
+    // resumes at its end instead of re-reading a long line on every chunk.
+    const resumeAt = Math.max(0, this.#buffer.length - 1);
     this.#buffer += chunk;
     const out: SseEvent[] = [];
     let start = 0;
-    for (let i = 0; i < this.#buffer.length; i++) {
+    for (let i = resumeAt; i < this.#buffer.length; i++) {
       const ch = this.#buffer.charCodeAt(i);
       if (ch !== 10 && ch !== 13) continue;
       // A CR at the very end may be the first half of a CRLF split across chunks.
@@ -30,6 +40,9 @@ export class SseParser {
       start = i + 1;
     }
     this.#buffer = this.#buffer.slice(start);
+    if (this.#buffer.length + this.#dataLength > this.#maxEventLength) {
+      throw new Error(`server-sent event larger than ${this.#maxEventLength} characters`);
+    }
     return out;
   }
 
@@ -60,6 +73,7 @@ export class SseParser {
     switch (field) {
       case 'data':
         this.#data.push(value);
+        this.#dataLength += value.length + 1;
         this.#sawData = true;
         break;
       case 'event':
@@ -73,6 +87,7 @@ export class SseParser {
 
   #reset(): void {
     this.#data = [];
+    this.#dataLength = 0;
     this.#event = '';
     this.#sawData = false;
   }

@@ -40,4 +40,18 @@ describe('SseParser', () => {
       { event: 'message', data: 'y', id: '7' },
     ]);
   });
+
+  it('reassembles a long line fed one character at a time', () => {
+    const parser = new SseParser();
+    const text = `data: ${'y'.repeat(20_000)}\r\n\r\n`;
+    const events = [...text].flatMap((ch) => parser.feed(ch));
+    expect(events).toEqual([{ event: 'message', data: 'y'.repeat(20_000) }]);
+  });
+
+  it('refuses an event larger than its limit instead of buffering without bound', () => {
+    const parser = new SseParser({ maxEventLength: 1000 });
+    expect(parser.feed(`data: ${'a'.repeat(500)}\n\n`)).toHaveLength(1);
+    expect(() => parser.feed(`data: ${'a'.repeat(600)}\ndata: ${'b'.repeat(600)}\n`)).toThrow(/larger than 1000/);
+    expect(() => new SseParser({ maxEventLength: 1000 }).feed('x'.repeat(1001))).toThrow(/larger than 1000/);
+  });
 });
