@@ -65,7 +65,10 @@ export async function runConnectChecks(input: ConnectCheckInput): Promise<Connec
 
   const isControlUi = params.client.id === 'openclaw-control-ui';
   const controlUiBypass = isControlUi && Boolean(controlUi.allowInsecureAuth || controlUi.dangerouslyDisableDeviceAuth);
-  const device = params.device;
+  // With device auth disabled for the Control UI its device claim is ignored: it is never paired,
+  // so it could get no device token, and the shared secret alone admits it.
+  const skipDevice = isControlUi && Boolean(controlUi.dangerouslyDisableDeviceAuth);
+  const device = skipDevice ? undefined : params.device;
   if (!device) {
     if (isControlUi && !controlUiBypass) {
       return refuse(new GatewayError('INVALID_REQUEST', 'control ui requires HTTPS or localhost (secure context)'));
@@ -91,8 +94,7 @@ export async function runConnectChecks(input: ConnectCheckInput): Promise<Connec
   if (!device) return { ok: true, protocol, role, scopes, authMethod };
 
   let autoApproved: DevicePairingRequest | undefined;
-  const skipPairing = isControlUi && Boolean(controlUi.dangerouslyDisableDeviceAuth);
-  if (!skipPairing && !devices.isPairedFor(device.id, role, scopes)) {
+  if (!devices.isPairedFor(device.id, role, scopes)) {
     const { request } = await devices.requestPairing({
       deviceId: device.id,
       publicKey: device.publicKey,

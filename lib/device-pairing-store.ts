@@ -134,13 +134,17 @@ export class DevicePairingStore {
    * The device's token for `role`: reused while it is live and covers `scopes`, else a new one.
    */
   ensureToken(deviceId: string, role: string, scopes: readonly string[]): Promise<DeviceTokenRecord> {
-    const current = this.#state.paired[deviceId]?.tokens[role];
-    if (current && current.revokedAtMs === undefined && scopesCovered(current.scopes, scopes)) {
-      return Promise.resolve(current);
-    }
+    const usable = (token: DeviceTokenRecord | undefined) =>
+      token && token.revokedAtMs === undefined && scopesCovered(token.scopes, scopes) ? token : undefined;
+    const current = usable(tokenOf(this.#state.paired[deviceId], role));
+    if (current) return Promise.resolve(current);
     return this.#state.mutate(({ paired }) => {
       const device = paired[deviceId];
       if (!device) throw invalidRequest('unknown deviceId');
+      // A concurrent connect of the same device may have issued one since; replacing it would
+      // invalidate the token that connect just handed out.
+      const issued = usable(tokenOf(device, role));
+      if (issued) return issued;
       const record: DeviceTokenRecord = { token: newPairingToken(), role, scopes: [...scopes], createdAtMs: this.#now() };
       device.tokens[role] = record;
       return record;
@@ -149,7 +153,7 @@ export class DevicePairingStore {
 
   /** Constant-time check of a presented device token for (device, role, scopes). */
   verifyToken(deviceId: string, role: string, token: string, scopes: readonly string[]): boolean {
-    const record = this.#state.paired[deviceId]?.tokens[role];
+    const record = tokenOf(this.#state.paired[deviceId], role);
     if (!record || record.revokedAtMs !== undefined) return false;
     if (!safeEqual(record.token, token)) return false;
     return scopesCovered(record.scopes, scopes);
@@ -159,7 +163,7 @@ export class DevicePairingStore {
     return this.#state.mutate(({ paired }) => {
       const device = paired[deviceId];
       if (!device) throw invalidRequest('unknown deviceId');
-      const previous = device.tokens[role];
+      const previous = tokenOf(device, role);
       if (!previous && !device.roles.includes(role)) throw invalidRequest(`device is not paired for role ${role}`);
       const now = this.#now();
       const record: DeviceTokenRecord = {
@@ -176,7 +180,7 @@ export class DevicePairingStore {
 
   revoke(deviceId: string, role: string): Promise<{ deviceId: string; role: string; revokedAtMs: number }> {
     return this.#state.mutate(({ paired }) => {
-      const record = paired[deviceId]?.tokens[role];
+      const record = tokenOf(paired[deviceId], role);
       if (!record) throw invalidRequest('unknown device token');
       record.revokedAtMs = this.#now();
       return { deviceId, role, revokedAtMs: record.revokedAtMs };
@@ -188,6 +192,11 @@ export class DevicePairingStore {
 export function scopesCovered(granted: readonly string[], requested: readonly string[]): boolean {
   if (granted.includes('operator.admin')) return requested.every((s) => s.startsWith('operator.'));
   return requested.every((s) => granted.includes(s));
+}
+
+/** Roles are client input: only the device's own entries count, never inherited members. */
+function tokenOf(device: PairedDeviceRecord | undefined, role: string): DeviceTokenRecord | undefined {
+  return device && Object.hasOwn(device.tokens, role) ? device.tokens[role] : undefined;
 }
 
 function toView(device: PairedDeviceRecord): PairedDevice {

@@ -30,8 +30,8 @@ export interface PairingMaps<P, D> {
 export class PairingState<P extends { ts: number }, D> {
   readonly #options: PairingStateOptions;
   readonly #ttlMs: number;
-  #pending: Record<string, P> = {};
-  #paired: Record<string, D> = {};
+  #pending: Record<string, P> = emptyMap();
+  #paired: Record<string, D> = emptyMap();
   /** What each file holds now, so an unchanged map is not rewritten. */
   readonly #onDisk = new Map<string, string>();
   #queue: Promise<unknown> = Promise.resolve();
@@ -73,9 +73,9 @@ export class PairingState<P extends { ts: number }, D> {
    */
   mutate<T>(change: (maps: PairingMaps<P, D>) => T): Promise<T> {
     const run = async (): Promise<T> => {
-      const pending = structuredClone(this.#pending);
+      const pending = asMap(structuredClone(this.#pending));
       for (const [id, r] of Object.entries(pending)) if (!this.isLive(r)) delete pending[id];
-      const paired = structuredClone(this.#paired);
+      const paired = asMap(structuredClone(this.#paired));
       const result = change({ pending, paired });
       try {
         await this.#writeIfChanged(this.#options.pairedKey, paired);
@@ -102,17 +102,29 @@ export class PairingState<P extends { ts: number }, D> {
   async #readMap<T>(key: string): Promise<Record<string, T>> {
     const { storage, label } = this.#options;
     const text = await storage.read(key);
-    if (text === undefined || text.trim() === '') return {};
+    if (text === undefined || text.trim() === '') return emptyMap();
     try {
       const value = JSON.parse(text) as unknown;
       if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
       this.#onDisk.set(key, text);
-      return value as Record<string, T>;
+      return asMap(value as Record<string, T>);
     } catch (err) {
       const where = storage.locate?.(key) ?? key;
       throw new GatewayError('CONFIG_INVALID', `${label} state ${where} is unreadable: ${(err as Error).message}`, { cause: err });
     }
   }
+}
+
+/**
+ * Ids (node ids, roles) come from clients: maps keyed by them have no prototype, so `constructor`
+ * or `__proto__` are ordinary keys instead of inherited members or a prototype swap.
+ */
+export function asMap<T>(value: Record<string, T>): Record<string, T> {
+  return Object.setPrototypeOf(value, null) as Record<string, T>;
+}
+
+function emptyMap<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
 }
 
 /** Removes a request from the (already expiry-filtered) pending map of a mutation and returns it. */

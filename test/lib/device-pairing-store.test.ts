@@ -112,4 +112,25 @@ describe('DevicePairingStore', () => {
     await expect(store.requestPairing(input('x'))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     await chmod(dir, 0o700);
   });
+
+  it('gives concurrent first connects of one device the same token', async () => {
+    const { store } = await tempStore();
+    const { request } = await store.requestPairing(input('dev1'));
+    await store.approve(request.requestId);
+    const [a, b] = await Promise.all([
+      store.ensureToken('dev1', 'operator', ['operator.read']),
+      store.ensureToken('dev1', 'operator', ['operator.read']),
+    ]);
+    expect(b.token).toBe(a.token);
+    expect(store.verifyToken('dev1', 'operator', a.token, ['operator.read'])).toBe(true);
+  });
+
+  it('treats roles that name Object.prototype members as plain roles', async () => {
+    const { store } = await tempStore();
+    const { request } = await store.requestPairing(input('dev1'));
+    await store.approve(request.requestId);
+    await expect(store.revoke('dev1', 'toString')).rejects.toThrow('unknown device token');
+    await expect(store.rotate('dev1', 'constructor')).rejects.toThrow('device is not paired for role constructor');
+    expect(store.verifyToken('dev1', 'hasOwnProperty', 'x', [])).toBe(false);
+  });
 });

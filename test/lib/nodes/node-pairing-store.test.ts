@@ -153,4 +153,20 @@ for (let i = 0; ; i++) {
       for (const nodeId of approved) expect(store.getPaired(nodeId)?.token).toMatch(/^[0-9a-f]{32}$/);
     }
   }, 30_000);
+
+  it('treats ids that name Object.prototype members as plain ids', async () => {
+    const { storage, store } = await tempStore();
+    expect(store.verify('constructor', 'x')).toEqual({ ok: false });
+    expect(store.getPaired('toString')).toBeUndefined();
+    expect(await store.rename('toString', 'x')).toBeUndefined();
+    const { request, created } = await store.request({ nodeId: '__proto__', displayName: 'Odd' });
+    expect(created).toBe(true);
+    expect(request.isRepair).toBe(false);
+    const node = await store.approve(request.requestId);
+    expect(store.getPaired('token')).toBeUndefined();
+    expect(store.listPaired().map((n) => n.nodeId)).toEqual(['__proto__']);
+    const reloaded = new NodePairingStore({ storage, now: () => Date.now() });
+    await reloaded.load();
+    expect(reloaded.verify('__proto__', node.token)).toMatchObject({ ok: true });
+  });
 });
