@@ -40,7 +40,7 @@ export interface ConnectRefused {
   error: GatewayError;
   closeCode: number;
   closeReason: string;
-  /** A pairing request now waiting for an operator, to announce. */
+  /** A pairing request this connect created, now waiting for an operator: to announce. */
   pairingRequest?: DevicePairingRequest;
 }
 
@@ -95,7 +95,7 @@ export async function runConnectChecks(input: ConnectCheckInput): Promise<Connec
 
   let autoApproved: DevicePairingRequest | undefined;
   if (!devices.isPairedFor(device.id, role, scopes)) {
-    const { request } = await devices.requestPairing({
+    const { request, created } = await devices.requestPairing({
       deviceId: device.id,
       publicKey: device.publicKey,
       displayName: params.client.displayName,
@@ -112,7 +112,8 @@ export async function runConnectChecks(input: ConnectCheckInput): Promise<Connec
       return {
         ...refuse(new GatewayError('NOT_PAIRED', 'pairing required', { details: { requestId: request.requestId } })),
         closeReason: 'pairing required',
-        pairingRequest: request,
+        // A device that keeps retrying is announced once, not on every attempt.
+        ...(created ? { pairingRequest: request } : {}),
       };
     }
     try {

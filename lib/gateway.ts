@@ -122,6 +122,8 @@ type CallArgs<M extends MethodName> = {} extends MethodParams<M>
   ? [params?: MethodParams<M>, respond?: (payload: unknown) => void]
   : [params: MethodParams<M>, respond?: (payload: unknown) => void];
 
+const MAX_FRAMES_BEFORE_HELLO = 32;
+
 const validateRequestFrame = validatorFor<RequestFrame>('RequestFrame');
 const validateConnectParams = validatorFor<ConnectParams>('ConnectParams');
 
@@ -402,6 +404,11 @@ export class Gateway implements ConnectionSink {
       return;
     }
     if (state.phase === 'connecting') {
+      // Real clients wait for hello-ok; a peer that floods during the connect checks is not one.
+      if (state.queued.length >= MAX_FRAMES_BEFORE_HELLO) {
+        state.conn.close(CloseCode.PolicyViolation, 'too many frames before hello-ok');
+        return;
+      }
       state.queued.push(data);
       return;
     }
@@ -494,7 +501,8 @@ export class Gateway implements ConnectionSink {
 
     const trackPresence = connect.client.mode !== 'cli';
     if (trackPresence) {
-      state.presenceKey = outcome.deviceId ?? connect.client.instanceId ?? state.connId;
+      // Presence keys are case-insensitive; so is the count of live connections behind each.
+      state.presenceKey = (outcome.deviceId ?? connect.client.instanceId ?? state.connId).toLowerCase();
       this.#presenceRefs.set(state.presenceKey, (this.#presenceRefs.get(state.presenceKey) ?? 0) + 1);
       this.presence.upsert(state.presenceKey, presenceFromConnect(session));
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { connectMemory } from '../../lib/memory-transport.js';
 import { generateDeviceIdentity } from '../../lib/device-identity.js';
-import { connectParams, handshake, withDevice } from '../helpers/connect.js';
+import { call, connectParams, handshake, withDevice } from '../helpers/connect.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { createTestGateway, runGatewayContract } from './contract.js';
 
@@ -97,6 +97,58 @@ describe('concurrent first connects of one local device', () => {
     );
     expect(results.map((r) => r.ok)).toEqual(Array(8).fill(true));
     expect(gateway.devices.listPaired().map((d) => d.deviceId)).toEqual([identity.deviceId]);
+    await gateway.close();
+  });
+});
+
+describe('review regressions (in-memory transport)', () => {
+  function open(gateway: ReturnType<typeof createTestGateway>, local = true) {
+    const socket = connectMemory(gateway, { local, remoteAddress: local ? '127.0.0.1' : '203.0.113.9' });
+    const peer = new RawPeer((t) => socket.send(t), (c, r) => socket.close(c, r));
+    socket.onmessage = (t) => peer.receive(t);
+    socket.onclose = (c, r) => peer.markClosed(c, r);
+    return peer;
+  }
+
+  it('announces a retrying unpaired device once', async () => {
+    const gateway = createTestGateway();
+    await gateway.start();
+    const admin = open(gateway);
+    expect((await handshake(admin)).ok).toBe(true);
+    const identity = generateDeviceIdentity();
+    for (let i = 0; i < 3; i++) {
+      const res = await handshake(open(gateway, false), (nonce) => withDevice(connectParams(), nonce, { identity }));
+      expect(res.error.message).toBe('pairing required');
+    }
+    expect((await call(admin, 'health')).ok).toBe(true);
+    expect(admin.frames.filter((f) => f.event === 'device.pair.requested')).toHaveLength(1);
+    await gateway.close();
+  });
+
+  it('keeps a client present while another connection with the same key in other case leaves', async () => {
+    const gateway = createTestGateway();
+    await gateway.start();
+    const client = (instanceId: string) =>
+      connectParams({ client: { id: 'test', version: '1', platform: 'linux', mode: 'ui', instanceId } });
+    const a = open(gateway);
+    const b = open(gateway);
+    expect((await handshake(a, () => client('Tab-1'))).ok).toBe(true);
+    expect((await handshake(b, () => client('tab-1'))).ok).toBe(true);
+    b.close();
+    await b.waitClosed();
+    const presence = await call(a, 'system-presence');
+    expect(presence.payload.find((p: any) => p.instanceId?.toLowerCase() === 'tab-1')?.reason).toBe('connect');
+    await gateway.close();
+  });
+
+  it('closes a peer that floods frames while its connect is being checked', async () => {
+    const gateway = createTestGateway();
+    await gateway.start();
+    const peer = open(gateway);
+    const { nonce } = await peer.challenge();
+    peer.send({ type: 'req', id: 'c', method: 'connect', params: withDevice(connectParams(), nonce) });
+    for (let i = 0; i < 40; i++) peer.send({ type: 'req', id: `f${i}`, method: 'health' });
+    expect(await peer.waitClosed()).toEqual({ code: 1008, reason: 'too many frames before hello-ok' });
     await gateway.close();
   });
 });
