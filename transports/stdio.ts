@@ -142,6 +142,8 @@ class StdioConnection implements TransportConnection {
     input.off('error', this.#onAbort);
     output.off('close', this.#onAbort);
     output.off('error', this.#onAbort);
+    // Writes still in flight fail once the peer is gone (EPIPE); that is expected now, not a crash.
+    output.on('error', ignoreLateWriteError);
     // Pausing, not destroying: stdin stays usable by the host, and a paused stdin lets the process exit.
     input.pause();
     if (this.#options.endOutput) output.end();
@@ -152,3 +154,5 @@ class StdioConnection implements TransportConnection {
     });
   }
 }
+
+function ignoreLateWriteError(): void {}

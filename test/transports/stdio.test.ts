@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { ConnectionSink, TransportConnection } from '../../lib/transport.js';
 import { StdioTransport } from '../../transports/stdio.js';
@@ -105,11 +105,30 @@ describe('StdioTransport', () => {
     await expect(transport.close(1012, 'service restart')).resolves.toEqual({ code: 1012, reason: 'service restart' });
     expect(closes).toEqual([[1012, 'service restart']]);
     expect(input.listeners('end')).toEqual([foreign]);
-    expect(output.listeners('error')).toEqual([foreign]);
+    // Ours left is only the guard that swallows late write errors (next test).
+    expect(output.listeners('error')).toEqual([foreign, expect.any(Function)]);
     expect(input.listenerCount('data')).toBe(0);
     expect(input.isPaused()).toBe(true);
     expect(output.writableEnded).toBe(true);
     expect(input.destroyed).toBe(false);
+  });
+
+  it('survives a write that fails after the peer went away (EPIPE at shutdown)', async () => {
+    const input = new PassThrough();
+    const output = new Writable({
+      write(_chunk, _encoding, callback) {
+        setTimeout(() => callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })), 20);
+      },
+    });
+    const { sink, connections } = echoSink();
+    const transport = new StdioTransport({ sink, input, output });
+    transport.start();
+    connections[0]!.send('{"type":"event","event":"tick"}');
+    input.end();
+    await transport.closed;
+    // Without a listener the late 'error' would be thrown as an uncaught exception, failing the run.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(output.destroyed).toBe(true);
   });
 
   it('never ends process.stdout', async () => {
