@@ -1,40 +1,27 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { HAS_CHROMIUM, SKIP_MESSAGE, buildAssets, launchBrowser, removeTempDirs, screenshot, startUiGateway, tempDir, type UiGateway } from './harness.js';
+import type { Page } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, SKIP_MESSAGE, screenshot, startUiGateway, tempDir, type UiGateway, useBrowser } from './harness.js';
 import { HOLD, ModelStandIn } from './model-stand-in.js';
 
 if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
 
 describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: WebChat against a local model stand-in', () => {
-  let assetsDir: string;
-  let browser: Browser;
-  let context: BrowserContext;
+  const ui = useBrowser();
   let page: Page;
   let gw: UiGateway;
   let model: ModelStandIn;
-
-  beforeAll(async () => {
-    assetsDir = await buildAssets();
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await removeTempDirs();
-  });
 
   beforeEach(async () => {
     model = new ModelStandIn();
     await model.start();
     gw = await startUiGateway({
-      assetsDir,
+      assetsDir: ui.assetsDir,
       config: {
         models: { providers: { standin: { baseUrl: model.baseUrl, api: 'openai-completions', apiKey: 'sk-stand-in' } } },
         agents: { defaults: { model: 'standin/stand-in-1', workspace: await tempDir('openclaw-ui-workspace-') } },
       },
     });
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    page = await context.newPage();
+    page = await ui.newPage();
     await page.goto(gw.dashboardUrl);
     await page.getByTestId('connection').filter({ hasText: 'Connected' }).waitFor();
     await page.getByRole('link', { name: 'Chat' }).click();
@@ -42,7 +29,6 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: WebChat against a 
   });
 
   afterEach(async () => {
-    await context?.close();
     await gw?.stop();
     await model?.close();
   });

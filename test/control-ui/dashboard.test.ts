@@ -1,5 +1,5 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayClient } from '../../lib/client/index.js';
 import { createNodeDeviceSigner, generateDeviceIdentity } from '../../lib/device-identity.js';
 import { TOKEN } from '../helpers/connect.js';
@@ -8,44 +8,28 @@ import { startNode, startOperator } from '../helpers/nodes.js';
 import {
   HAS_CHROMIUM,
   SKIP_MESSAGE,
-  buildAssets,
-  launchBrowser,
-  removeTempDirs,
   screenshot,
   startUiGateway,
   unlabelledControls,
   type UiGateway,
+  useBrowser,
 } from './harness.js';
 
 if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
 
 describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: overview, presence, pairing', () => {
-  let assetsDir: string;
-  let browser: Browser;
-  let context: BrowserContext;
+  const ui = useBrowser();
   let page: Page;
   let gw: UiGateway;
   const clients: GatewayClient[] = [];
 
-  beforeAll(async () => {
-    assetsDir = await buildAssets();
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await removeTempDirs();
-  });
-
   beforeEach(async () => {
-    gw = await startUiGateway({ assetsDir });
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    page = await context.newPage();
+    gw = await startUiGateway({ assetsDir: ui.assetsDir });
+    page = await ui.newPage();
   });
 
   afterEach(async () => {
     for (const client of clients.splice(0)) client.close();
-    await context?.close();
     await gw?.stop();
   });
 
@@ -87,7 +71,7 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: overview, presence
     const stub = await new BotApiStub().start();
     await gw.stop();
     gw = await startUiGateway({
-      assetsDir,
+      assetsDir: ui.assetsDir,
       config: {
         channels: {
           telegram: {

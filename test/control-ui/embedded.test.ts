@@ -1,5 +1,5 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../lib/gateway.js';
 import { createControlUiRoute } from '../../transports/control-ui.js';
 import { HttpRouter } from '../../transports/http.js';
@@ -7,7 +7,7 @@ import { createOriginVerifier } from '../../transports/origin-verifier.js';
 import { WebSocketTransport } from '../../transports/ws.js';
 import { TOKEN } from '../helpers/connect.js';
 import { createTestGateway } from '../transports/contract.js';
-import { HAS_CHROMIUM, SKIP_MESSAGE, buildAssets, launchBrowser, removeTempDirs } from './harness.js';
+import { HAS_CHROMIUM, SKIP_MESSAGE, useBrowser } from './harness.js';
 
 if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
 
@@ -16,36 +16,22 @@ if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
  * mount the route and the origin check itself, and the views it cannot serve say so.
  */
 describe.skipIf(!HAS_CHROMIUM)('Control UI on an embedded core Gateway', () => {
-  let assetsDir: string;
-  let browser: Browser;
-  let context: BrowserContext;
+  const ui = useBrowser();
   let page: Page;
   let gateway: Gateway;
   let transport: WebSocketTransport;
   let origin: string;
 
-  beforeAll(async () => {
-    assetsDir = await buildAssets();
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await removeTempDirs();
-  });
-
   beforeEach(async () => {
     gateway = createTestGateway();
     await gateway.start();
-    const http = new HttpRouter().add(createControlUiRoute({ assetsDir, basePath: '/control' }));
+    const http = new HttpRouter().add(createControlUiRoute({ assetsDir: ui.assetsDir, basePath: '/control' }));
     transport = new WebSocketTransport({ sink: gateway, port: 0, host: '127.0.0.1', requestHandler: http.handle, verifyOrigin: createOriginVerifier() });
     origin = `http://127.0.0.1:${(await transport.listen()).port}`;
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    page = await context.newPage();
+    page = await ui.newPage();
   });
 
   afterEach(async () => {
-    await context?.close();
     await gateway?.close();
     await transport?.close();
   });

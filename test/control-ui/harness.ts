@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { loadCliContext } from '../../bin/cli-context.js';
 import { controlUiPlugin } from '../../bin/control-ui-plugin.js';
 import { GatewayRuntime } from '../../bin/gateway-runtime.js';
@@ -53,6 +54,48 @@ export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+export interface BrowserSuite {
+  /** The app built once for this test file. */
+  readonly assetsDir: string;
+  readonly browser: Browser;
+  /** A page in a fresh browser context, closed after the test. */
+  newPage(viewport?: { width: number; height: number }): Promise<Page>;
+}
+
+/**
+ * One browser and one build of the app per test file: registers the hooks that start and stop
+ * them, and closes every context a test opened.
+ */
+export function useBrowser(extraArgs: string[] = []): BrowserSuite {
+  let assetsDir = '';
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    assetsDir = await buildAssets();
+    browser = await launchBrowser(extraArgs);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await removeTempDirs();
+  });
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((context) => context.close()));
+  });
+  return {
+    get assetsDir() {
+      return assetsDir;
+    },
+    get browser() {
+      return browser!;
+    },
+    async newPage(viewport = { width: 1440, height: 900 }) {
+      const context = await browser!.newContext({ viewport });
+      contexts.push(context);
+      return context.newPage();
+    },
+  };
 }
 
 export interface UiGateway {

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { WebSocket } from 'ws';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TOKEN } from '../helpers/connect.js';
-import { HAS_CHROMIUM, SKIP_MESSAGE, buildAssets, launchBrowser, removeTempDirs, screenshot, startUiGateway, type UiGateway } from './harness.js';
+import { HAS_CHROMIUM, SKIP_MESSAGE, screenshot, startUiGateway, type UiGateway, useBrowser } from './harness.js';
 
 if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
 
@@ -26,32 +26,18 @@ async function refusedConnect(port: number): Promise<void> {
 }
 
 describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: logs, config, restarts', () => {
-  let assetsDir: string;
-  let browser: Browser;
-  let context: BrowserContext;
+  const ui = useBrowser();
   let page: Page;
   let gw: UiGateway;
 
-  beforeAll(async () => {
-    assetsDir = await buildAssets();
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await removeTempDirs();
-  });
-
   beforeEach(async () => {
-    gw = await startUiGateway({ assetsDir, config: { gateway: { reload: { debounceMs: 50 } } } });
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    page = await context.newPage();
+    gw = await startUiGateway({ assetsDir: ui.assetsDir, config: { gateway: { reload: { debounceMs: 50 } } } });
+    page = await ui.newPage();
     await page.goto(gw.dashboardUrl);
     await page.getByTestId('connection').filter({ hasText: 'Connected' }).waitFor();
   });
 
   afterEach(async () => {
-    await context?.close();
     await gw?.stop();
   });
 
@@ -149,7 +135,7 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: logs, config, rest
     await page.getByText(/Lost the gateway: the gateway stopped \(gateway stopping\)\. Reconnecting \(attempt [2-9]\)/).waitFor();
     expect(await page.getByTestId('connection').textContent()).toBe('Reconnecting…');
     await screenshot(page, 'reconnecting-1440');
-    gw = await startUiGateway({ assetsDir, port });
+    gw = await startUiGateway({ assetsDir: ui.assetsDir, port });
     await page.getByText('The gateway restarted; reconnected and refreshed.').waitFor();
     expect(await page.getByTestId('connection').textContent()).toContain('Connected');
   });

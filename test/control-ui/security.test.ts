@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TOKEN } from '../helpers/connect.js';
-import { HAS_CHROMIUM, SKIP_MESSAGE, buildAssets, launchBrowser, removeTempDirs, screenshot, startUiGateway, type UiGateway } from './harness.js';
+import { HAS_CHROMIUM, SKIP_MESSAGE, screenshot, startUiGateway, type UiGateway, useBrowser } from './harness.js';
 
 if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
 
@@ -33,27 +33,14 @@ function attackerPage(gatewayPort: number): string {
 }
 
 describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: origin checks and sign-in', () => {
-  let assetsDir: string;
-  let browser: Browser;
-  let context: BrowserContext;
+  const ui = useBrowser();
   let page: Page;
   let gw: UiGateway | undefined;
   let elsewhere: Server;
   let elsewherePort: number;
 
-  beforeAll(async () => {
-    assetsDir = await buildAssets();
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await removeTempDirs();
-  });
-
   beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    page = await context.newPage();
+    page = await ui.newPage();
     elsewhere = createServer((req, res) => {
       const port = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('gateway'));
       res.writeHead(200, { 'content-type': 'text/html' }).end(attackerPage(port));
@@ -63,14 +50,13 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: origin checks and 
   });
 
   afterEach(async () => {
-    await context?.close();
     await gw?.stop();
     gw = undefined;
     await new Promise((resolve) => elsewhere.close(resolve));
   });
 
   it('a page on another origin cannot open the gateway socket, even holding the token', async () => {
-    gw = await startUiGateway({ assetsDir });
+    gw = await startUiGateway({ assetsDir: ui.assetsDir });
     await page.goto(`http://127.0.0.1:${elsewherePort}/?gateway=${gw.port}`);
     expect(await page.evaluate('window.result')).toEqual(['close 1006']);
     await page.goto(`http://localhost:${elsewherePort}/?gateway=${gw.port}`);
@@ -80,13 +66,13 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: origin checks and 
   });
 
   it('an origin listed in gateway.controlUi.allowedOrigins may connect', async () => {
-    gw = await startUiGateway({ assetsDir, config: { gateway: { controlUi: { allowedOrigins: [`http://127.0.0.1:${elsewherePort}`] } } } });
+    gw = await startUiGateway({ assetsDir: ui.assetsDir, config: { gateway: { controlUi: { allowedOrigins: [`http://127.0.0.1:${elsewherePort}`] } } } });
     await page.goto(`http://127.0.0.1:${elsewherePort}/?gateway=${gw.port}`);
     expect(await page.evaluate('window.result')).toEqual(['open', 'connect.challenge', 'hello-ok']);
   });
 
   it('a wrong token in the link shows a clear error and the token form; the right token then connects', async () => {
-    gw = await startUiGateway({ assetsDir });
+    gw = await startUiGateway({ assetsDir: ui.assetsDir });
     await page.goto(`${gw.origin}/#token=wrong-token`);
     const error = page.getByTestId('auth-error');
     await error.waitFor();
@@ -105,7 +91,7 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: origin checks and 
   });
 
   it('without a token it asks for one; URL parameters cannot send the UI (or its token) elsewhere', async () => {
-    gw = await startUiGateway({ assetsDir });
+    gw = await startUiGateway({ assetsDir: ui.assetsDir });
     const sockets: string[] = [];
     page.on('websocket', (ws) => sockets.push(ws.url()));
     await page.goto(`${gw.origin}/?gatewayUrl=ws://127.0.0.1:${elsewherePort}&url=ws://evil.example/`);
