@@ -11,7 +11,7 @@ import { DEFAULT_ACCOUNT_ID } from '../lib/channels/channel-accounts.js';
 import { chunkText } from '../lib/channels/chunk-text.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { redactSecrets } from '../lib/console-logger.js';
-import { safeEqual } from '../lib/device-pairing-store.js';
+import { safeEqual } from '../lib/safe-equal.js';
 import { GatewayError } from '../lib/errors.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import type { ChannelAccountSnapshot } from '../lib/protocol/generated/types.js';

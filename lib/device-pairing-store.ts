@@ -1,7 +1,8 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { invalidRequest } from './errors.js';
 import { newPairingToken, PairingState, stripUndefined, takePending } from './pairing-state.js';
 import type { DevicePairingRequest, DeviceTokenView, PairedDevice } from './protocol/generated/types.js';
+import { safeEqual } from './safe-equal.js';
 import type { Storage } from './storage.js';
 
 export { PENDING_TTL_MS } from './pairing-state.js';
@@ -208,12 +209,3 @@ function union(a: readonly string[], b: readonly string[]): string[] {
   return [...new Set([...a, ...b])];
 }
 
-export function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a, 'utf8');
-  const bb = Buffer.from(b, 'utf8');
-  if (ab.length !== bb.length) {
-    timingSafeEqual(ab, ab);
-    return false;
-  }
-  return timingSafeEqual(ab, bb);
-}

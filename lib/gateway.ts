@@ -30,6 +30,7 @@ import { validatorFor } from './protocol/validate.js';
 import { checkSharedAuth, type GatewayAuthConfig } from './shared-auth.js';
 import { MemoryStorage, type Storage } from './storage.js';
 import type { ConnectionSink, PeerInfo, TransportConnection } from './transport.js';
+import { truncateUtf8 } from './truncate-utf8.js';
 import { TypedEmitter } from './typed-emitter.js';
 
 export type MethodName = keyof GatewayMethodMap;
@@ -704,17 +705,4 @@ function exceedsBytes(text: string, max: number): boolean {
   if (text.length > max) return true;
   if (text.length * 3 <= max) return false;
   return Buffer.byteLength(text, 'utf8') > max;
-}
-
-export function truncateUtf8(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
-  let out = '';
-  let bytes = 0;
-  for (const ch of text) {
-    const n = Buffer.byteLength(ch, 'utf8');
-    if (bytes + n > maxBytes) break;
-    out += ch;
-    bytes += n;
-  }
-  return out;
 }

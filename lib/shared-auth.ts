@@ -1,4 +1,4 @@
-import { safeEqual } from './device-pairing-store.js';
+import { safeEqual } from './safe-equal.js';
 
 export interface GatewayAuthConfig {
   mode: 'token' | 'password';

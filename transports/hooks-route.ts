@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { safeEqual } from '../lib/device-pairing-store.js';
+import { safeEqual } from '../lib/safe-equal.js';
 import { GatewayError } from '../lib/errors.js';
 import type { Gateway } from '../lib/gateway.js';
 import type { HttpRoute } from './http.js';

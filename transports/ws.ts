@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { GatewayError } from '../lib/errors.js';
 import { isLocalPeer, resolveClientIp } from '../lib/is-local-peer.js';
+import { truncateUtf8 } from '../lib/truncate-utf8.js';
 import { DEFAULT_POLICY } from '../lib/protocol/index.js';
 import type { ConnectionSink, PeerInfo, TransportConnection } from '../lib/transport.js';
 
@@ -238,14 +239,6 @@ function rawToText(data: RawData): string {
   return (data as Buffer).toString('utf8');
 }
 
-function truncateUtf8(text: string, maxBytes: number): string {
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length <= maxBytes) return text;
-  let end = maxBytes;
-  // Back off while the first excluded byte continues a character that started before the cut.
-  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
-  return bytes.subarray(0, end).toString('utf8');
-}
 
 function notFound(_req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not Found');

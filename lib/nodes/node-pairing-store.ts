@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { safeEqual } from '../device-pairing-store.js';
+import { safeEqual } from '../safe-equal.js';
 import { newPairingToken, PairingState, stripUndefined, takePending } from '../pairing-state.js';
 import type { NodePairingRequest, NodePairRequestParams, PairedNode } from '../protocol/generated/types.js';
 import type { Storage } from '../storage.js';

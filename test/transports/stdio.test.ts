@@ -1,20 +1,7 @@
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { ConnectionSink, TransportConnection } from '../../lib/transport.js';
 import { StdioTransport } from '../../transports/stdio.js';
-
-function echoSink() {
-  const connections: TransportConnection[] = [];
-  const closes: Array<[number, string]> = [];
-  const sink: ConnectionSink = {
-    accept(connection) {
-      connections.push(connection);
-      connection.onmessage = (data) => connection.send(data);
-      connection.onclose = (code, reason) => closes.push([code, reason]);
-    },
-  };
-  return { sink, connections, closes };
-}
+import { echoSink } from '../helpers/echo-sink.js';
 
 function setup(maxLineBytes?: number) {
   const input = new PassThrough();

@@ -4,27 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { GatewayError } from '../../lib/errors.js';
-import type { ConnectionSink, TransportConnection } from '../../lib/transport.js';
 import { WebSocketTransport, type WebSocketTransportOptions } from '../../transports/ws.js';
+import { echoSink } from '../helpers/echo-sink.js';
 
 const cleanup: Array<() => unknown> = [];
 
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
-
-function echoSink() {
-  const connections: TransportConnection[] = [];
-  const closes: Array<[number, string]> = [];
-  const sink: ConnectionSink = {
-    accept(connection) {
-      connections.push(connection);
-      connection.onmessage = (data) => connection.send(data);
-      connection.onclose = (code, reason) => closes.push([code, reason]);
-    },
-  };
-  return { sink, connections, closes };
-}
 
 function transport(options: Omit<WebSocketTransportOptions, 'sink'>, sink = echoSink().sink): WebSocketTransport {
   const t = new WebSocketTransport({ sink, ...options });
