@@ -251,7 +251,7 @@ export class Gateway implements ConnectionSink {
    * Adds a stage to how the health summary is computed (channels and sessions plug in here):
    * each builder gets the summary as built so far, so several features can contribute.
    */
-  setHealthBuilder(builder: (base: GatewayEventMap['health']) => GatewayEventMap['health']): void {
+  addHealthStage(builder: (base: GatewayEventMap['health']) => GatewayEventMap['health']): void {
     const previous = this.#healthBuilder;
     this.#healthBuilder = () => builder(previous());
   }
@@ -265,7 +265,7 @@ export class Gateway implements ConnectionSink {
   }
 
   /** Adds a stage to the `status` result, after it was derived from health (e.g. session defaults). */
-  setStatusBuilder(builder: (base: MethodResult<'status'>) => MethodResult<'status'>): void {
+  addStatusStage(builder: (base: MethodResult<'status'>) => MethodResult<'status'>): void {
     const previous = this.#statusBuilder;
     this.#statusBuilder = (base) => builder(previous(base));
   }

@@ -244,7 +244,7 @@ export class AgentService {
       const rows = this.rows(agentId);
       return { path: this.sessions.indexPath(agentId), count: rows.length, recent: rows.slice(0, 5).map((r) => ({ ...r })) };
     };
-    this.gateway.setHealthBuilder((base): HealthSummary => {
+    this.gateway.addHealthStage((base): HealthSummary => {
       const agents = this.settings.ids().map((agentId) => {
         const known = base.agents.find((a) => a.agentId === agentId);
         const name = this.settings.get(agentId)?.name;
@@ -258,7 +258,7 @@ export class AgentService {
       });
       return { ...base, defaultAgentId: this.settings.defaultAgentId, agents, sessions: summary(this.settings.defaultAgentId) };
     });
-    this.gateway.setStatusBuilder((base): StatusSummary => {
+    this.gateway.addStatusStage((base): StatusSummary => {
       const ids = this.settings.ids();
       const rows = ids.flatMap((id) => this.rows(id)).sort((a, b) => b.updatedAt - a.updatedAt);
       const defaultId = this.settings.defaultAgentId;

@@ -122,7 +122,7 @@ export class ChannelManager {
       logger: this.#logger,
       now,
     });
-    gateway.setHealthBuilder((base) => this.#health(base));
+    gateway.addHealthStage((base) => this.#health(base));
     registerChannelMethods(gateway, this);
   }
 
