@@ -192,5 +192,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
         process.exitCode = 1;
       },
     )
-    .finally(() => void cleanup.run());
+    .finally(() =>
+      cleanup.run().then((problems) => {
+        for (const problem of problems) progress(`agent-latency cleanup: ${problem}`);
+      }),
+    );
 }

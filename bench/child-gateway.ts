@@ -7,6 +7,7 @@
 import { createInterface } from 'node:readline';
 import { Gateway } from '../lib/index.js';
 import { WebSocketTransport } from '../transports/ws.js';
+import { errorText } from './log.js';
 import { BENCH_TOKEN } from './ws-peer.js';
 
 const gateway = new Gateway({ auth: { mode: 'token', token: process.env.BENCH_GATEWAY_TOKEN ?? BENCH_TOKEN } });
@@ -16,12 +17,20 @@ const { port } = await transport.listen();
 process.stdout.write(JSON.stringify({ port, gc: typeof globalThis.gc === 'function' }) + '\n');
 
 let stopping = false;
-async function stop(): Promise<void> {
+/** Closes everything and exits; a failed close exits non-zero with the reason on stderr. */
+function stop(): void {
   if (stopping) return;
   stopping = true;
-  await gateway.close({ reason: 'bench done' });
-  await transport.close();
-  process.exit(0);
+  gateway
+    .close({ reason: 'bench done' })
+    .then(() => transport.close())
+    .then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`child-gateway: closing failed: ${errorText(err)}\n`);
+        process.exit(1);
+      },
+    );
 }
 
 const lines = createInterface({ input: process.stdin });
@@ -36,7 +45,7 @@ lines.on('line', (line) => {
         '\n',
     );
   } else if (cmd === 'exit') {
-    void stop();
+    stop();
   }
 });
-lines.on('close', () => void stop());
+lines.on('close', stop);

@@ -8,6 +8,7 @@
  *   → {cmd:'close'}                                         ← {type:'closed'} and exit
  */
 import { performance } from 'node:perf_hooks';
+import { errorText } from './log.js';
 import { connectGateway, openMany, openPeer, type Peer } from './ws-peer.js';
 
 type Command =
@@ -40,8 +41,14 @@ async function closeAll(): Promise<void> {
   await Promise.all(peers.map((p) => p.terminate()));
 }
 
+/** The parent reports a child that exits early together with the tail of its stderr. */
+function fail(what: string, err: unknown): void {
+  process.stderr.write(`fanout-clients: ${what} failed: ${errorText(err)}\n`);
+  process.exit(1);
+}
+
 process.on('message', (message: Command) => {
-  void (async () => {
+  (async () => {
     switch (message.cmd) {
       case 'connect': {
         const t0 = performance.now();
@@ -67,10 +74,13 @@ process.on('message', (message: Command) => {
         process.disconnect?.();
         process.exit(0);
     }
-  })();
+  })().catch((err: unknown) => fail(message.cmd, err));
 });
 
 // Parent gone: do not linger.
 process.on('disconnect', () => {
-  void closeAll().finally(() => process.exit(0));
+  closeAll().then(
+    () => process.exit(0),
+    (err: unknown) => fail('closing after the parent left', err),
+  );
 });

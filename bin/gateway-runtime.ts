@@ -467,7 +467,9 @@ export class GatewayRuntime {
     this.#cancelScheduledRestart();
     this.#restartAuthorized = true;
     this.#logger.log('info', 'gateway', `in-process restart in ${delayMs} ms (${reason})`);
-    const timer = setTimeout(() => void this.restart(reason), delayMs);
+    const timer = setTimeout(() => {
+      this.restart(reason).catch((err: unknown) => this.#logger.log('error', 'gateway', `restart (${reason}) failed: ${(err as Error).message}`));
+    }, delayMs);
     this.#scheduled = { timer, reason };
   }
 
@@ -481,7 +483,9 @@ export class GatewayRuntime {
     const watcher = new ConfigFileWatcher({
       path: ctx.configPath,
       debounceMs: () => this.#config.gateway?.reload?.debounceMs ?? DEFAULT_RELOAD_DEBOUNCE_MS,
-      onChange: () => void this.reloadFromFile(),
+      onChange: () => {
+        this.reloadFromFile().catch((err: unknown) => this.#logger.log('error', 'gateway/reload', `config reload failed: ${(err as Error).message}`));
+      },
       onError: (err) => this.#logger.log('warn', 'gateway/reload', `config watch error: ${err.message}`),
     });
     try {
@@ -618,7 +622,9 @@ export async function runGateway(ctx: CliContext, flags: GatewayRunFlags): Promi
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   const runtime = new GatewayRuntime({ ctx, flags, out, color });
-  const onRestartSignal = () => void runtime.handleRestartSignal('SIGUSR1');
+  const onRestartSignal = () => {
+    runtime.handleRestartSignal('SIGUSR1').catch((err: unknown) => process.stderr.write(`openclaw: SIGUSR1 restart failed: ${(err as Error).message}\n`));
+  };
   process.on('SIGUSR1', onRestartSignal);
   await runtime.start();
   const fatal = runtime.failed();

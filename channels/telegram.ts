@@ -2,7 +2,7 @@ import { access, readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Bot, GrammyError, HttpError, InputFile } from 'grammy';
+import { Bot, BotError, GrammyError, HttpError, InputFile } from 'grammy';
 import type { Message, Update, UserFromGetMe } from 'grammy/types';
 import { ChannelSendError, type Channel, type ChannelEvents, type ChannelFactoryContext, type DeliveryResult, type InboundMessage, type OutboundMessage } from '../lib/channel.js';
 import { ChannelAccountState } from '../lib/channels/account-state.js';
@@ -231,7 +231,7 @@ export class TelegramChannel implements Channel {
 
   /**
    * The webhook endpoint as an HTTP route: false when the request is not for this account's path.
-   * Answers 200 as soon as the update is accepted; handling continues in the background.
+   * Answers 200 as soon as the update is accepted; handling continues after the response.
    */
   handleWebhook(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean> {
     if (!this.#webhookPath || !this.#bot) return false;
@@ -255,15 +255,16 @@ export class TelegramChannel implements Channel {
     // readBody drains an oversize body so the sender actually reads the 413.
     const body = await readBody(req, res, this.#options.maxWebhookBodyBytes ?? 1024 * 1024);
     if (!body.ok) return body.reason === 'too_large' ? reply(413, 'Payload Too Large') : undefined;
-    let update: Update;
+    let update: unknown;
     try {
-      update = JSON.parse(body.text) as Update;
+      update = JSON.parse(body.text);
     } catch {
       return reply(400, 'Bad Request');
     }
+    if (!isUpdate(update)) return reply(400, 'Bad Request');
+    // Telegram only needs the 200; the run and its reply happen after the response is sent.
     reply(200, 'OK');
-    // Telegram only needs the 200; the run and its reply happen after the request is done.
-    void this.#dispatch(bot, update);
+    await this.#dispatch(bot, update);
   }
 
   async #run(bot: Bot, signal: AbortSignal): Promise<void> {
@@ -329,12 +330,12 @@ export class TelegramChannel implements Channel {
     }
   }
 
+  /** Never rejects: a failing update is logged, and neither stops the poll loop nor the webhook route. */
   async #dispatch(bot: Bot, update: Update): Promise<void> {
     try {
       await bot.handleUpdate(update);
     } catch (err) {
-      const cause = (err as { error?: unknown }).error ?? err;
-      this.#log('error', `update ${update.update_id} failed: ${this.#redact((cause as Error).message ?? String(cause))}`);
+      this.#log('error', `update ${update.update_id} failed: ${this.#describe(err instanceof BotError ? err.error : err)}`);
     }
   }
 
@@ -447,6 +448,11 @@ export class TelegramChannel implements Channel {
 type GrammySignal = Parameters<Bot['api']['getMe']>[0];
 function grammySignal(signal: AbortSignal): GrammySignal {
   return signal as unknown as GrammySignal;
+}
+
+/** What grammY needs before it can route an update: a JSON object with an integer update_id. */
+function isUpdate(value: unknown): value is Update {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Number.isInteger((value as { update_id?: unknown }).update_id);
 }
 
 type MediaSender = (chatId: string, file: InputFile | string, other: object) => Promise<Message>;

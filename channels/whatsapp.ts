@@ -73,6 +73,7 @@ interface LoginFlow {
   qr?: string;
   readonly done: Promise<{ ok: boolean; message: string }>;
   finish(result: { ok: boolean; message: string }): void;
+  /** Woken by each QR code and by the end of the flow (no QR is coming then). */
   readonly qrWaiters: Set<() => void>;
 }
 
@@ -147,7 +148,13 @@ export class WhatsAppChannel implements Channel {
     if (this.#state.running) return;
     this.#state.running = true;
     this.#stopping = undefined;
-    signal.addEventListener('abort', () => void this.stop(), { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        this.stop().catch((err: unknown) => this.#log('error', `stopping failed: ${(err as Error).message}`));
+      },
+      { once: true },
+    );
     await this.#loadAuth();
     if (this.linked) this.#connect();
     else this.#emitStatus();
@@ -310,7 +317,6 @@ export class WhatsAppChannel implements Channel {
       };
       const timer = this.#clock.setTimeout(done, timeoutMs);
       flow.qrWaiters.add(done);
-      void flow.done.then(done);
     });
   }
 
@@ -398,7 +404,9 @@ export class WhatsAppChannel implements Channel {
       this.#state.lastError = 'logged out from the phone; run openclaw channels login --channel whatsapp to link again';
       this.#log('warn', this.#state.lastError);
       this.#endFlow({ ok: false, message: this.#state.lastError });
-      void this.#clearAuth().then(() => this.#emitStatus());
+      this.#clearAuth()
+        .catch((err: unknown) => this.#log('error', `removing the logged-out credentials failed: ${(err as Error).message}`))
+        .finally(() => this.#emitStatus());
       return;
     }
     if (!this.linked) {
@@ -518,12 +526,15 @@ export class WhatsAppChannel implements Channel {
 function newFlow(): LoginFlow {
   let finish!: (result: { ok: boolean; message: string }) => void;
   const done = new Promise<{ ok: boolean; message: string }>((resolve) => (finish = resolve));
-  const flow: LoginFlow = {
+  const qrWaiters = new Set<() => void>();
+  return {
     done,
-    qrWaiters: new Set(),
-    finish: (result) => finish(result),
+    qrWaiters,
+    finish: (result) => {
+      finish(result);
+      for (const waiter of [...qrWaiters]) waiter();
+    },
   };
-  return flow;
 }
 
 /** `+1 555 123 4567`, `15551234567` and JIDs all work as targets. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { invalidRequest } from './errors.js';
+import { grantError } from './method-access.js';
 import { newPairingToken, PairingState, stripUndefined, takePending } from './pairing-state.js';
 import type { DevicePairingRequest, DeviceTokenView, PairedDevice } from './protocol/generated/types.js';
 import { safeEqual } from './safe-equal.js';
@@ -21,6 +22,11 @@ export interface PairedDeviceRecord extends Omit<PairedDevice, 'tokens'> {
 }
 
 export type PairingInput = Omit<DevicePairingRequest, 'requestId' | 'ts' | 'isRepair'>;
+
+export interface GrantOptions {
+  /** The scopes of the client doing this; it may grant none beyond them. Omitted: in-process, full rights. */
+  grantor?: readonly string[];
+}
 
 export interface DevicePairingStoreOptions {
   storage: Storage;
@@ -72,23 +78,32 @@ export class DevicePairingStore {
     return scopesCovered(device.scopes, scopes);
   }
 
-  /** One pending request per device: a repeat updates it (and its timestamp) instead of adding one. */
+  /**
+   * One pending request per device: a repeat asking for the same access updates it (and its
+   * timestamp). One asking for other access replaces it under a new id, so an operator approving
+   * the id they reviewed never grants what the device asked for afterwards.
+   */
   requestPairing(input: PairingInput): Promise<{ request: DevicePairingRequest; created: boolean }> {
     return this.#state.mutate(({ pending, paired }) => {
       const existing = Object.values(pending).find((r) => r.deviceId === input.deviceId);
+      const same = existing !== undefined && sameAccess(existing, input);
+      if (existing && !same) delete pending[existing.requestId];
       const request: DevicePairingRequest = stripUndefined({
         ...input,
-        requestId: existing?.requestId ?? randomUUID(),
+        requestId: same ? existing.requestId : randomUUID(),
         isRepair: Boolean(paired[input.deviceId]),
         ts: this.#now(),
       });
       pending[request.requestId] = request;
-      return { request, created: !existing };
+      return { request, created: !same };
     });
   }
 
-  approve(requestId: string): Promise<PairedDevice> {
+  approve(requestId: string, options: GrantOptions = {}): Promise<PairedDevice> {
     return this.#state.mutate(({ pending, paired }) => {
+      const waiting = Object.hasOwn(pending, requestId) ? pending[requestId] : undefined;
+      const refused = waiting && options.grantor && grantError(options.grantor, waiting.scopes ?? []);
+      if (refused) throw invalidRequest(refused);
       const request = takePending(pending, requestId);
       const now = this.#now();
       const previous = paired[request.deviceId];
@@ -160,17 +175,22 @@ export class DevicePairingStore {
     return scopesCovered(record.scopes, scopes);
   }
 
-  rotate(deviceId: string, role: string, scopes?: string[]): Promise<DeviceTokenRecord> {
+  /** A new token for (device, role); its scopes default to the old token's, then to the device's. */
+  rotate(deviceId: string, role: string, scopes?: string[], options: GrantOptions = {}): Promise<DeviceTokenRecord> {
     return this.#state.mutate(({ paired }) => {
-      const device = paired[deviceId];
+      const device = Object.hasOwn(paired, deviceId) ? paired[deviceId] : undefined;
       if (!device) throw invalidRequest('unknown deviceId');
       const previous = tokenOf(device, role);
       if (!previous && !device.roles.includes(role)) throw invalidRequest(`device is not paired for role ${role}`);
+      const granted = [...(scopes ?? previous?.scopes ?? device.scopes)];
+      // The caller receives the token value, so minting one is granting its scopes.
+      const refused = options.grantor && grantError(options.grantor, granted);
+      if (refused) throw invalidRequest(refused);
       const now = this.#now();
       const record: DeviceTokenRecord = {
         token: newPairingToken(),
         role,
-        scopes: scopes ?? previous?.scopes ?? device.scopes,
+        scopes: granted,
         createdAtMs: previous?.createdAtMs ?? now,
         rotatedAtMs: now,
       };
@@ -203,6 +223,16 @@ function tokenOf(device: PairedDeviceRecord | undefined, role: string): DeviceTo
 function toView(device: PairedDeviceRecord): PairedDevice {
   const tokens: DeviceTokenView[] = Object.values(device.tokens).map(({ token: _token, ...rest }) => rest);
   return { ...device, tokens };
+}
+
+function sameAccess(request: DevicePairingRequest, input: PairingInput): boolean {
+  // Scopes are client input of any length: compare through a Set, never pairwise.
+  const sameSet = (a: readonly string[] = [], b: readonly string[] = []) => {
+    const left = new Set(a);
+    const right = new Set(b);
+    return left.size === right.size && [...left].every((x) => right.has(x));
+  };
+  return request.publicKey === input.publicKey && request.role === input.role && sameSet(request.roles, input.roles) && sameSet(request.scopes, input.scopes);
 }
 
 function union(a: readonly string[], b: readonly string[]): string[] {

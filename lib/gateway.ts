@@ -424,11 +424,12 @@ export class Gateway implements ConnectionSink {
       }
       return;
     }
+    // Both answer every expected failure on the socket; anything else is a bug worth an error event.
     if (state.phase === 'handshake') {
-      void this.#handshake(state, parsed);
+      this.#handshake(state, parsed).catch((err: unknown) => this.#reportError(err, 'handshake'));
       return;
     }
-    void this.#dispatch(state, parsed);
+    this.#dispatch(state, parsed).catch((err: unknown) => this.#reportError(err, 'request'));
   }
 
   async #handshake(state: ConnState, parsed: unknown): Promise<void> {

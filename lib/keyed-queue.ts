@@ -15,12 +15,8 @@ export class KeyedQueue {
     const previous = this.#tails.get(key) ?? Promise.resolve();
     this.#depth.set(key, this.size(key) + 1);
     const next = previous.then(task);
-    const tail = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#tails.set(key, tail);
-    void tail.then(() => {
+    // The task's own caller sees its failure through `next`; the queue only needs it finished.
+    const settled = () => {
       const left = this.size(key) - 1;
       if (left > 0) {
         this.#depth.set(key, left);
@@ -28,7 +24,8 @@ export class KeyedQueue {
         this.#depth.delete(key);
         this.#tails.delete(key);
       }
-    });
+    };
+    this.#tails.set(key, next.then(settled, settled));
     return next;
   }
 }

@@ -33,3 +33,13 @@ export function canReceiveEvent(role: Role, scopes: readonly string[], access: A
   if (role !== 'operator') return false;
   return methodAccessError(role, scopes, access) === undefined;
 }
+
+/**
+ * Why a client holding `held` may not grant `granted` (approve a pairing, mint a token), or
+ * undefined when it may: nobody hands out a scope it does not hold itself, and only admin grants all.
+ */
+export function grantError(held: readonly string[], granted: readonly string[]): string | undefined {
+  if (held.includes(ADMIN_SCOPE)) return undefined;
+  const missing = granted.find((scope) => !held.includes(scope));
+  return missing === undefined ? undefined : `missing scope: ${missing} (a client cannot grant a scope it does not hold)`;
+}

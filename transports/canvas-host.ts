@@ -178,7 +178,13 @@ export class CanvasHost {
     let port = this.#port;
     const hosts: string[] = [];
     for (const [index, host] of this.#hosts.entries()) {
-      const server = createServer((req, res) => void this.#onRequest(req, res));
+      const server = createServer((req, res) => {
+        this.#onRequest(req, res).catch((err: unknown) => {
+          this.#logger?.log('error', 'canvas', `${req.method} ${req.url} failed: ${(err as Error).message}`);
+          if (!res.headersSent) send(res, 500);
+          else res.destroy();
+        });
+      });
       server.on('upgrade', (req, socket, head) => {
         if (!this.handleUpgrade(req, socket, head)) refuseUpgrade(socket);
       });
@@ -205,16 +211,9 @@ export class CanvasHost {
   }
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    try {
-      if (!(await this.handleRequest(req, res))) {
-        if ((req.url ?? '/').split('?')[0] === '/') redirect(res, CANVAS_PATH);
-        else send(res, 404);
-      }
-    } catch (err) {
-      this.#logger?.log('error', 'canvas', `${req.method} ${req.url} failed: ${(err as Error).message}`);
-      if (!res.headersSent) send(res, 500);
-      else res.destroy();
-    }
+    if (await this.handleRequest(req, res)) return;
+    if ((req.url ?? '/').split('?')[0] === '/') redirect(res, CANVAS_PATH);
+    else send(res, 404);
   }
 
   /** Maps the part of the URL path after the canvas prefix to a regular file inside the root. */

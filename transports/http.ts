@@ -29,20 +29,18 @@ export class HttpRouter {
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
-    void this.#dispatch(req, res);
-  };
-
-  async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    try {
-      for (const route of this.#routes) {
-        if (await route(req, res)) return;
-      }
-      sendText(res, 404, 'Not Found');
-    } catch (err) {
+    this.#dispatch(req, res).catch((err: unknown) => {
       this.#logger?.log('error', 'gateway/http', `${req.method} ${req.url} failed: ${(err as Error).message}`);
       if (!res.headersSent) sendText(res, 500, 'Internal Server Error');
       else res.destroy();
+    });
+  };
+
+  async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const route of this.#routes) {
+      if (await route(req, res)) return;
     }
+    sendText(res, 404, 'Not Found');
   }
 }
 

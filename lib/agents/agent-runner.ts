@@ -258,7 +258,7 @@ export class AgentRunner {
     this.#states.set(run, state);
     this.#runs.set(run.runId, run);
     if (this.#lanes.size(run.sessionKey) > 0) state.markStarted();
-    void this.#lanes
+    this.#lanes
       .run(run.sessionKey, () => this.#execute(run, state))
       .catch((err: unknown): AgentRunResult => {
         // #execute reports its own failures; reaching this is a bug, not a run outcome.
@@ -270,7 +270,9 @@ export class AgentRunner {
         this.#runs.delete(run.runId);
         state.markStarted();
         state.settle(result);
-      });
+      })
+      // Only the caller's onStarted (run by markStarted) can throw here.
+      .catch((err: unknown) => this.#logger.log('error', 'agent', `run ${run.runId} failed to settle: ${(err as Error).message}`));
     return run;
   }
 

@@ -111,12 +111,14 @@ export class AgentService {
     this.#prune();
     const entry: LedgerEntry = { run };
     this.#ledger.set(run.runId, entry);
-    void run.done.then((result) => {
-      entry.result = result;
-      entry.expiresAt = this.gateway.clock.now() + LEDGER_TTL_MS;
-      for (const wake of this.#waiters.get(run.runId) ?? []) wake();
-      this.#waiters.delete(run.runId);
-    });
+    run.done
+      .then((result) => {
+        entry.result = result;
+        entry.expiresAt = this.gateway.clock.now() + LEDGER_TTL_MS;
+        for (const wake of this.#waiters.get(run.runId) ?? []) wake();
+        this.#waiters.delete(run.runId);
+      })
+      .catch((err: unknown) => this.gateway.logger.log('error', 'agent', `recording the result of run ${run.runId} failed: ${(err as Error).message}`));
     return run;
   }
 

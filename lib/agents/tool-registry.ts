@@ -1,7 +1,7 @@
-import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv } from 'ajv';
 import { GatewayError, invalidRequest } from '../errors.js';
 import type { ToolSpec } from '../providers/model-provider.js';
-import { formatAjvErrors } from '../protocol/validate.js';
+import { boundedCheck, compilePair, type ValidatorPair } from '../protocol/validate.js';
 
 /** Who is calling a tool: the run (or HTTP request) and where it came from. */
 export interface ToolContext {
@@ -39,9 +39,10 @@ export interface ToolPolicy {
 /** The tools of a gateway, filtered by policy, with arguments validated against each tool's schema. */
 export class ToolRegistry {
   readonly #tools = new Map<string, Tool>();
-  readonly #validators = new Map<string, ValidateFunction>();
+  readonly #validators = new Map<string, ValidatorPair>();
   readonly #policy: ToolPolicy;
-  readonly #ajv = new Ajv({ allErrors: true, strict: false });
+  readonly #ajvFirst = new Ajv({ allErrors: false, strict: false });
+  readonly #ajvAll = new Ajv({ allErrors: true, strict: false });
 
   constructor(tools: readonly Tool[] = [], policy: ToolPolicy = {}) {
     this.#policy = policy;
@@ -85,10 +86,11 @@ export class ToolRegistry {
     if (!args || typeof args !== 'object' || Array.isArray(args)) return { ok: false, message: 'arguments must be a JSON object' };
     let validate = this.#validators.get(tool.name);
     if (!validate) {
-      validate = this.#ajv.compile(tool.parameters);
+      validate = compilePair(this.#ajvFirst, this.#ajvAll, tool.parameters);
       this.#validators.set(tool.name, validate);
     }
-    return validate(args) ? { ok: true, args: args as Record<string, unknown> } : { ok: false, message: formatAjvErrors(validate.errors) };
+    const message = boundedCheck(validate, args);
+    return message === undefined ? { ok: true, args: args as Record<string, unknown> } : { ok: false, message };
   }
 
   #allowed(name: string): boolean {

@@ -69,11 +69,12 @@ export class InboundRouter {
     const sessionKey = sessionKeyFor(this.#options.agentId(), message);
     const previous = this.#lanes.get(sessionKey) ?? Promise.resolve();
     const run = previous.then(() => this.#run(channel, message, sessionKey, runId));
-    const tail = run.catch(() => undefined);
-    this.#lanes.set(sessionKey, tail);
-    void tail.then(() => {
+    // The caller sees a failed run through `run`; the lane only needs it finished.
+    const settled = () => {
       if (this.#lanes.get(sessionKey) === tail) this.#lanes.delete(sessionKey);
-    });
+    };
+    const tail: Promise<void> = run.then(settled, settled);
+    this.#lanes.set(sessionKey, tail);
     return run;
   }
 

@@ -334,7 +334,7 @@ export class GatewayClient {
   #onEvent(socket: WebSocketLike, frame: EventFrame): void {
     if (frame.event === 'connect.challenge' && !this.#ready && this.#connectId === undefined) {
       const nonce = isObject(frame.payload) && typeof frame.payload.nonce === 'string' ? frame.payload.nonce : undefined;
-      void this.#sendConnect(socket, nonce);
+      this.#sendConnect(socket, nonce).catch((err: unknown) => this.#emit('error', err));
     }
     if (!this.#ready) {
       this.#emit(frame.event, frame.payload, frame);
@@ -350,7 +350,7 @@ export class GatewayClient {
     }
     if (gap) this.#emit('gap', gap);
     this.#emit(frame.event, frame.payload, frame);
-    if (gap) void this.#refresh();
+    if (gap) this.#refresh();
   }
 
   async #sendConnect(socket: WebSocketLike, nonce: string | undefined): Promise<void> {
@@ -441,15 +441,15 @@ export class GatewayClient {
   }
 
   /** Events are never replayed, so after a gap the state they carried is fetched again. */
-  async #refresh(): Promise<void> {
-    try {
-      const [health, presence] = await Promise.all([this.call('health'), this.call('system-presence')]);
-      this.#emit('refresh', { health, presence });
-    } catch (err) {
-      // A drop mid-refresh is moot: the next hello-ok carries a fresh snapshot.
-      if (err instanceof GatewayError && (err.code === 'CONNECTION_CLOSED' || err.code === 'CLOSED')) return;
-      this.#emit('error', err);
-    }
+  #refresh(): void {
+    Promise.all([this.call('health'), this.call('system-presence')]).then(
+      ([health, presence]) => this.#emit('refresh', { health, presence }),
+      (err: unknown) => {
+        // A drop mid-refresh is moot: the next hello-ok carries a fresh snapshot.
+        if (err instanceof GatewayError && (err.code === 'CONNECTION_CLOSED' || err.code === 'CLOSED')) return;
+        this.#emit('error', err);
+      },
+    );
   }
 
   /** The current socket is finished, whoever ended it. Local closes do not wait for the peer. */

@@ -37,6 +37,10 @@ export interface LoadedConfig {
 
 let validator: ValidateFunction | undefined;
 
+/** The message names this many issues; `details.issues` carries up to MAX_ISSUES. */
+const MAX_LISTED_ISSUES = 20;
+const MAX_ISSUES = 200;
+
 /** Validates a config object against schema/config.schema.json; compiled once, on first use. */
 export function validateConfig(value: unknown): ConfigValidation {
   validator ??= new Ajv({ allErrors: true, strict: false }).compile(configSchema);
@@ -74,7 +78,9 @@ export function evaluateConfig(parsed: unknown, path: string, env: EnvMap): { co
   const substituted = substituteEnv(parsed, { ...env, ...envAdditions }, path);
   const result = validateConfig(substituted);
   if (!result.ok) {
-    const list = result.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+    const shown = result.issues.slice(0, MAX_LISTED_ISSUES).map((issue) => `${issue.path}: ${issue.message}`);
+    const hidden = result.issues.length - shown.length;
+    const list = shown.join('; ') + (hidden > 0 ? `; and ${hidden} more` : '');
     throw new GatewayError('CONFIG_INVALID', `invalid config ${path}: ${list}`, {
       details: { path, issues: result.issues },
     });
@@ -156,6 +162,7 @@ function toIssues(errors: ErrorObject[]): ConfigIssue[] {
     if (!seen.has(id)) {
       seen.add(id);
       issues.push(issue);
+      if (issues.length >= MAX_ISSUES) break;
     }
   }
   // AJV reports in schema order; sorting by key path gives the same message for the same file.

@@ -6,8 +6,8 @@ export function registerDeviceMethods(gateway: Gateway): void {
 
   gateway.registerMethod('device.pair.list', () => ({ pending: devices.listPending(), paired: devices.listPaired() }));
 
-  gateway.registerMethod('device.pair.approve', async ({ requestId }) => {
-    const device = await devices.approve(requestId);
+  gateway.registerMethod('device.pair.approve', async ({ requestId }, { session }) => {
+    const device = await devices.approve(requestId, { grantor: session?.scopes });
     gateway.broadcast('device.pair.resolved', { requestId, deviceId: device.deviceId, decision: 'approved', ts: gateway.clock.now() });
     return { requestId, device };
   });
@@ -18,8 +18,8 @@ export function registerDeviceMethods(gateway: Gateway): void {
     return result;
   });
 
-  gateway.registerMethod('device.token.rotate', async ({ deviceId, role, scopes }) => {
-    const record = await devices.rotate(deviceId, role, scopes);
+  gateway.registerMethod('device.token.rotate', async ({ deviceId, role, scopes }, { session }) => {
+    const record = await devices.rotate(deviceId, role, scopes, { grantor: session?.scopes });
     return { deviceId, role, token: record.token, scopes: record.scopes, rotatedAtMs: record.rotatedAtMs! };
   });
 

@@ -5,8 +5,23 @@ export type ValidationResult<T> = { ok: true; value: T } | { ok: false; message:
 
 type DefinitionName = keyof typeof protocolSchema.definitions;
 
-let ajv: Ajv | undefined;
-const compiled = new Map<string, ValidateFunction>();
+/** At most this many errors are named in one message; the rest are counted. */
+export const MAX_REPORTED_ERRORS = 5;
+/** Values with more nodes than this are reported by their first error only (see `boundedCheck`). */
+const FULL_REPORT_NODE_LIMIT = 2_000;
+const MAX_PATH_CHARS = 80;
+const MAX_NAME_CHARS = 60;
+
+export interface ValidatorPair {
+  /** Stops at the first error: the cost of a bad value is never more than one pass over it. */
+  first: ValidateFunction;
+  /** Collects every error, for messages that name several problems at once; small values only. */
+  all: ValidateFunction;
+}
+
+let ajvFirst: Ajv | undefined;
+let ajvAll: Ajv | undefined;
+const compiled = new Map<string, ValidatorPair>();
 
 /**
  * Returns the validator of one protocol definition. Each is compiled once per process, on its
@@ -14,41 +29,92 @@ const compiled = new Map<string, ValidateFunction>();
  */
 export function validatorFor<T>(definition: DefinitionName | string): (value: unknown) => ValidationResult<T> {
   return (value: unknown) => {
-    const validate = compile(definition);
-    return validate(value) ? { ok: true, value: value as T } : { ok: false, message: formatAjvErrors(validate.errors) };
+    const pair = compile(definition);
+    const message = boundedCheck(pair, value);
+    return message === undefined ? { ok: true, value: value as T } : { ok: false, message };
   };
 }
 
-function compile(definition: string): ValidateFunction {
-  let fn = compiled.get(definition);
-  if (!fn) {
-    // The generated schema is checked by its own tests; validating it against the meta-schema at
-    // every process start would cost more than all frame validation of a typical session.
-    ajv ??= new Ajv({ allErrors: true, strict: false, validateSchema: false, schemas: [protocolSchema] });
-    const found = ajv.getSchema(`openclaw-protocol#/definitions/${definition}`);
-    if (!found) throw new Error(`no protocol definition named ${definition}`);
-    fn = found;
-    compiled.set(definition, fn);
-  }
-  return fn;
+/**
+ * Validates `value`, returning undefined when it is valid and a bounded error message otherwise.
+ * Hostile input must not cost more than a linear pass: the first-error validator decides, and only
+ * a value small enough to be a human's mistake is validated again to name all of its problems.
+ */
+export function boundedCheck(pair: ValidatorPair, value: unknown): string | undefined {
+  if (pair.first(value)) return undefined;
+  if (nodeCountExceeds(value, FULL_REPORT_NODE_LIMIT) || pair.all(value)) return formatAjvErrors(pair.first.errors);
+  return formatAjvErrors(pair.all.errors);
 }
 
-/** `at /client/id: must be equal to one of the allowed values (webchat-ui, ...)`, joined by `; `. */
+/** Compiles one schema both ways (first error, all errors) with the given AJV instances. */
+export function compilePair(first: Ajv, all: Ajv, schema: object): ValidatorPair {
+  return { first: first.compile(schema), all: all.compile(schema) };
+}
+
+function compile(definition: string): ValidatorPair {
+  let pair = compiled.get(definition);
+  if (!pair) {
+    // The generated schema is checked by its own tests; validating it against the meta-schema at
+    // every process start would cost more than all frame validation of a typical session.
+    ajvFirst ??= new Ajv({ allErrors: false, strict: false, validateSchema: false, schemas: [protocolSchema] });
+    ajvAll ??= new Ajv({ allErrors: true, strict: false, validateSchema: false, schemas: [protocolSchema] });
+    const ref = `openclaw-protocol#/definitions/${definition}`;
+    const first = ajvFirst.getSchema(ref);
+    const all = ajvAll.getSchema(ref);
+    if (!first || !all) throw new Error(`no protocol definition named ${definition}`);
+    pair = { first, all };
+    compiled.set(definition, pair);
+  }
+  return pair;
+}
+
+/** Whether `value` has more than `limit` array items and object properties; stops counting at the limit. */
+function nodeCountExceeds(value: unknown, limit: number): boolean {
+  let count = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    const children = Array.isArray(node) ? node : Object.values(node);
+    count += children.length;
+    if (count > limit) return true;
+    for (const child of children) stack.push(child);
+  }
+  return false;
+}
+
+/**
+ * `at /client/id: must be equal to one of the allowed values (webchat-ui, ...)`, joined by `; `.
+ * Linear in the number of errors, and bounded: the first few distinct errors, paths and property
+ * names cut short, the rest counted.
+ */
 export function formatAjvErrors(errors: ErrorObject[] | null | undefined): string {
   if (!errors?.length) return 'invalid';
-  const parts: string[] = [];
+  const parts = new Set<string>();
+  let more = 0;
   for (const err of errors) {
-    const at = err.instancePath || '/';
-    let text = err.message ?? 'invalid';
-    if (err.keyword === 'additionalProperties') {
-      text = `unexpected property '${(err.params as { additionalProperty: string }).additionalProperty}'`;
-    } else if (err.keyword === 'enum') {
-      text = `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
-    } else if (err.keyword === 'const') {
-      text = `must be ${JSON.stringify((err.params as { allowedValue: unknown }).allowedValue)}`;
-    }
-    const part = `at ${at}: ${text}`;
-    if (!parts.includes(part)) parts.push(part);
+    const part = `at ${clip(err.instancePath || '/', MAX_PATH_CHARS)}: ${describe(err)}`;
+    if (parts.has(part)) continue;
+    if (parts.size < MAX_REPORTED_ERRORS) parts.add(part);
+    else more++;
   }
-  return parts.join('; ');
+  const text = [...parts].join('; ');
+  return more > 0 ? `${text}; and ${more} more` : text;
+}
+
+function describe(err: ErrorObject): string {
+  switch (err.keyword) {
+    case 'additionalProperties':
+      return `unexpected property '${clip((err.params as { additionalProperty: string }).additionalProperty, MAX_NAME_CHARS)}'`;
+    case 'enum':
+      return `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+    case 'const':
+      return `must be ${JSON.stringify((err.params as { allowedValue: unknown }).allowedValue)}`;
+    default:
+      return err.message ?? 'invalid';
+  }
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -155,7 +155,7 @@ export function spawnCli(args: readonly string[], t: Pick<TestEnv, 'env' | 'home
   });
   const proc = new CliProcess(child, args);
   children.add(proc);
-  void proc.exited.then(() => children.delete(proc));
+  child.once('close', () => children.delete(proc));
   return proc;
 }
 

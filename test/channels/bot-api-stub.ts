@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { asyncHandler } from '../helpers/async-handler.js';
 
 /** A Telegram Bot API stand-in on 127.0.0.1: long-polled getUpdates, sends recorded, faults on demand. */
 
@@ -50,7 +51,7 @@ export class BotApiStub {
 
   /** Listens on port 0, or on `port` to come back where a closed stub was. */
   async start(port = 0): Promise<this> {
-    const server = createServer((req, res) => void this.#handle(req, res));
+    const server = createServer(asyncHandler('Bot API stand-in', (req, res) => this.#handle(req, res)));
     this.#server = server;
     server.listen(port, '127.0.0.1');
     await once(server, 'listening');

@@ -9,6 +9,7 @@ import { TelegramChannel, type TelegramChannelOptions } from '../../channels/tel
 import { ChannelSendError } from '../../lib/channel.js';
 import { GatewayError } from '../../lib/errors.js';
 import { BotApiStub } from './bot-api-stub.js';
+import { asyncHandler } from '../helpers/async-handler.js';
 import { inbox, recordingLogger, waitForStatus, type RecordingLogger } from './helpers.js';
 
 const FAST_BACKOFF = { initialMs: 20, maxMs: 80, jitter: 0 };
@@ -204,7 +205,8 @@ describe('TelegramChannel (grammY against a Bot API stand-in)', () => {
     expect((err as Error).message).toMatch(/429/);
   });
 
-  it('serves webhook mode on an HTTP route guarded by the secret', async () => {
+  /** A webhook-mode account behind a local HTTP server; `post` sends a raw body with a secret. */
+  async function webhookChannel() {
     const ch = new TelegramChannel({
       token: stub.token,
       apiRoot: stub.apiRoot,
@@ -213,46 +215,85 @@ describe('TelegramChannel (grammY against a Bot API stand-in)', () => {
       webhook: { url: 'https://bot.example.com/tg/hook', secret: 'hook-secret-123' },
     });
     channel = ch;
-    webServer = createServer(async (req, res) => {
-      if (!(await ch.handleWebhook(req, res))) {
-        res.writeHead(404);
-        res.end();
-      }
-    });
+    webServer = createServer(
+      asyncHandler('webhook host', async (req, res) => {
+        if (!(await ch.handleWebhook(req, res))) {
+          res.writeHead(404);
+          res.end();
+        }
+      }),
+    );
     webServer.listen(0, '127.0.0.1');
     await once(webServer, 'listening');
     const port = (webServer.address() as AddressInfo).port;
     await ch.start(new AbortController().signal);
     await waitForStatus(ch, (s) => s.connected);
-    expect(stub.webhookUrl).toBe('https://bot.example.com/tg/hook');
-    expect(stub.sent('setWebhook')[0]!.body).toMatchObject({ secret_token: 'hook-secret-123', allowed_updates: ['message'] });
-    expect(stub.sent('getUpdates')).toHaveLength(0);
-
-    const update = { update_id: 9, message: { message_id: 3, date: 1, chat: { id: 5, type: 'private' }, from: { id: 5, is_bot: false, first_name: 'Bo' }, text: 'via hook' } };
-    const post = (secret: string, path = '/tg/hook') =>
+    const post = (body: string, secret = 'hook-secret-123', path = '/tg/hook') =>
       new Promise<number>((resolve, reject) => {
         const req = request({ port, path, method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret } }, (res) => {
           res.resume();
           resolve(res.statusCode!);
         });
         req.on('error', reject);
-        req.end(JSON.stringify(update));
+        req.end(body);
       });
+    return { ch, post };
+  }
+
+  const hookUpdate = (updateId: number, text: string) =>
+    JSON.stringify({ update_id: updateId, message: { message_id: 3, date: 1, chat: { id: 5, type: 'private' }, from: { id: 5, is_bot: false, first_name: 'Bo' }, text } });
+
+  it('serves webhook mode on an HTTP route guarded by the secret', async () => {
+    const { ch, post } = await webhookChannel();
+    expect(stub.webhookUrl).toBe('https://bot.example.com/tg/hook');
+    expect(stub.sent('setWebhook')[0]!.body).toMatchObject({ secret_token: 'hook-secret-123', allowed_updates: ['message'] });
+    expect(stub.sent('getUpdates')).toHaveLength(0);
+
     const box = inbox(ch);
     // An oversize update is refused with a 413 the sender can read, not a reset connection.
-    const big = await new Promise<number>((resolve, reject) => {
-      const req = request({ port, path: '/tg/hook', method: 'POST', headers: { 'x-telegram-bot-api-secret-token': 'hook-secret-123' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
-      req.on('error', reject);
-      req.end('x'.repeat(1024 * 1024 + 10));
-    });
-    expect(big).toBe(413);
-    expect(await post('wrong')).toBe(401);
-    expect(await post('hook-secret-123', '/other')).toBe(404);
-    expect(await post('hook-secret-123')).toBe(200);
+    expect(await post('x'.repeat(1024 * 1024 + 10))).toBe(413);
+    expect(await post(hookUpdate(9, 'via hook'), 'wrong')).toBe(401);
+    expect(await post(hookUpdate(9, 'via hook'), 'hook-secret-123', '/other')).toBe(404);
+    expect(await post(hookUpdate(9, 'via hook'))).toBe(200);
     expect(await box.next()).toMatchObject({ text: 'via hook', senderId: '5' });
     expect(box.messages).toHaveLength(1);
+  });
+
+  it('refuses webhook bodies that are JSON but not an update, and keeps serving', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { ch, post } = await webhookChannel();
+      const box = inbox(ch);
+      const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+      const garbage = ['null', '[]', '"x"', '42', '{}', '{"message":{"text":"no id"}}', '{"update_id":"9"}', '{"update_id":1.5}', deep];
+      for (const body of garbage) expect({ body: body.slice(0, 40), status: await post(body) }).toEqual({ body: body.slice(0, 40), status: 400 });
+
+      expect(await post(hookUpdate(10, 'still here'))).toBe(200);
+      expect(await box.next()).toMatchObject({ text: 'still here' });
+      expect(box.messages).toHaveLength(1);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('logs an update whose handling fails without rejecting anything', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { ch, post } = await webhookChannel();
+      const box = inbox(ch);
+      // An update-shaped body whose message lacks the chat the handler reads.
+      expect(await post(JSON.stringify({ update_id: 11, message: { message_id: 1, date: 1, from: { id: 5, is_bot: false, first_name: 'Bo' } } }))).toBe(200);
+      expect(await post(hookUpdate(12, 'after the broken one'))).toBe(200);
+      expect(await box.next()).toMatchObject({ text: 'after the broken one' });
+      expect(logger.lines.some((l) => l.startsWith('error') && l.includes('update 11 failed'))).toBe(true);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });

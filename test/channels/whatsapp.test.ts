@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WhatsAppChannel } from '../../channels/whatsapp.js';
 import { ChannelSendError } from '../../lib/channel.js';
 import { fakeWaNetwork, type FakeWaNetwork } from './fake-wa-socket.js';
@@ -62,7 +62,8 @@ describe('WhatsAppChannel (real adapter, injected Baileys socket)', () => {
     // Restart required after the scan: a second socket came up with the saved credentials.
     expect(net.sockets).toHaveLength(2);
     expect(channel.status()).toMatchObject({ linked: true, connected: true, self: { e164: '+15551234567' } });
-    const creds = JSON.parse(await readFile(join(dir, 'credentials/whatsapp/default/creds.json'), 'utf8'));
+    // Credentials are written in the background, after the socket reports the link.
+    const creds = await vi.waitFor(async () => JSON.parse(await readFile(join(dir, 'credentials/whatsapp/default/creds.json'), 'utf8')));
     expect(creds.me.id).toBe(ME);
     expect(await channel.login.start({})).toMatchObject({ linked: true, message: expect.stringContaining('already linked') });
   });

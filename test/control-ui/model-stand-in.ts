@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { asyncHandler } from '../helpers/async-handler.js';
 
 /** In a stand-in script: stop streaming here until `release()` (or the client hangs up). */
 export const HOLD = Symbol('hold');
@@ -18,7 +19,7 @@ export interface StandInRequest {
 export class ModelStandIn {
   readonly requests: StandInRequest[] = [];
   script: Array<string | typeof HOLD> = ['Hello'];
-  #server: Server = createServer((req, res) => void this.#handle(req, res));
+  #server: Server = createServer(asyncHandler('model stand-in', (req, res) => this.#handle(req, res)));
   #gate = deferred();
   #port = 0;
 

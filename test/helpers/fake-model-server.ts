@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { asyncHandler } from './async-handler.js';
 
 /**
  * Local stand-ins for model APIs on 127.0.0.1: an OpenAI-compatible Chat Completions server and an
@@ -60,7 +61,7 @@ export class FakeModelServer {
 
   private constructor(api: FakeApi) {
     this.api = api;
-    this.#server = createServer((req, res) => void this.#handle(req, res));
+    this.#server = createServer(asyncHandler('fake model server', (req, res) => this.#handle(req, res)));
     this.#server.on('connection', (socket) => {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));

@@ -18,7 +18,10 @@ runGatewayContract('stdio', async (gateway) => {
       );
       const decoder = new NdjsonDecoder({ onLine: (line) => peer.receive(line) });
       fromGateway.on('data', (chunk: Buffer) => decoder.push(chunk));
-      void transport.closed.then(({ code, reason }) => peer.markClosed(code, reason));
+      transport.closed.then(
+        ({ code, reason }) => peer.markClosed(code, reason),
+        (err: unknown) => peer.markClosed(1011, `transport failed: ${String(err)}`),
+      );
       transport.start();
       return peer;
     },

@@ -156,6 +156,47 @@ export function runGatewayContract(name: string, factory: HarnessFactory, option
         expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(120);
       });
 
+      it('answers a hostile connect frame at once while other clients keep being served', async () => {
+        const other = await ready();
+        const rtts: number[] = [];
+        let pinging = true;
+        const pings = (async () => {
+          while (pinging) {
+            const started = performance.now();
+            const res = await call(other, 'health');
+            expect(res.ok).toBe(true);
+            rtts.push(performance.now() - started);
+          }
+        })();
+        await other.waitFor(() => rtts.length >= 3 || undefined, 'first health round trips');
+
+        // ~500 KiB of wrong-typed items: every item is an error, and the frame is just under maxPayload.
+        const hostile = await open();
+        const { nonce: _nonce } = await hostile.challenge();
+        const frame = JSON.stringify({ type: 'req', id: 'big', method: 'connect', params: { ...connectParams(), scopes: [] } });
+        const items = Array.from({ length: 250_000 }, () => 1).join(',');
+        hostile.sendText(frame.replace('"scopes":[]', `"scopes":[${items}]`));
+        const res = await hostile.response('big');
+        const seen = rtts.length;
+        await other.waitFor(() => rtts.length >= seen + 3 || undefined, 'health round trips after the hostile frame');
+        pinging = false;
+        await pings;
+
+        expect(res.error.code).toBe('INVALID_REQUEST');
+        expect(res.error.message).toMatch(/^invalid connect params: at \/scopes\/0: must be string/);
+        expect(res.error.message.length).toBeLessThan(600);
+        // Before the fix this frame held the event loop for minutes; a linear pass takes milliseconds.
+        expect(Math.max(...rtts)).toBeLessThan(1_000);
+      });
+
+      it('names several problems of a small invalid connect, and bounds the message', async () => {
+        const peer = await open();
+        const extra = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`extra${i}_${'x'.repeat(200)}`, i]));
+        const res = await handshake(peer, () => ({ ...connectParams(), client: { ...connectParams().client, ...extra } as never }));
+        expect(res.error.message).toMatch(/^invalid connect params: at \/client: unexpected property 'extra0_x+…'; .*'extra1_x+…'.*; and 7 more$/);
+        expect(res.error.message.length).toBeLessThan(600);
+      });
+
       it('refuses an unknown role', async () => {
         const peer = await open();
         const res = await handshake(peer, () => connectParams({ role: 'root' }));
@@ -277,6 +318,74 @@ export function runGatewayContract(name: string, factory: HarnessFactory, option
         const again = await open({ local: false });
         const ok = await handshake(again, (nonce) => withDevice(connectParams(), nonce, { identity }));
         expect(ok.ok, JSON.stringify(ok.error)).toBe(true);
+      });
+
+      remoteIt('never lets a pairing-scoped device grant itself more: rotate, approve and the admin call are all refused', async () => {
+        const admin = await ready();
+        const identity = generateDeviceIdentity();
+        const pairingOnly = connectParams({ scopes: ['operator.pairing'] });
+        // The device is paired for operator.pairing by an admin and receives its device token.
+        const first = await open({ local: false });
+        const pending = await handshake(first, (nonce) => withDevice(pairingOnly, nonce, { identity }));
+        await call(admin, 'device.pair.approve', { requestId: pending.error.details.requestId });
+        const issued = await handshake(await open({ local: false }), (nonce) => withDevice(pairingOnly, nonce, { identity }));
+        const deviceToken: string = issued.payload.auth.deviceToken;
+        // From here on it holds only its device token, not the gateway's shared secret.
+        const device = await open({ local: false });
+        const session = await handshake(device, (nonce) =>
+          withDevice(connectParams({ scopes: ['operator.pairing'], auth: { token: deviceToken } }), nonce, { identity }),
+        );
+        expect(session.ok, JSON.stringify(session.error)).toBe(true);
+
+        // Step 1: mint itself an admin token, explicitly or by inheriting an admin device's scopes.
+        const rotate = await call(device, 'device.token.rotate', { deviceId: identity.deviceId, role: 'operator', scopes: ['operator.admin'] });
+        expect(rotate.error).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringMatching(/^missing scope: operator\.admin/) });
+        const adminDevice = generateDeviceIdentity();
+        const local = await handshake(await open(), (nonce) => withDevice(connectParams(), nonce, { identity: adminDevice }));
+        expect(local.ok).toBe(true);
+        const inherit = await call(device, 'device.token.rotate', { deviceId: adminDevice.deviceId, role: 'operator' });
+        expect(inherit.error?.message).toMatch(/^missing scope: operator\.admin/);
+        const withAdminToken = await open({ local: false });
+        const refusedConnect = await handshake(withAdminToken, (nonce) =>
+          withDevice(connectParams({ scopes: ['operator.admin'], auth: { token: deviceToken } }), nonce, { identity }),
+        );
+        expect(refusedConnect.ok).toBe(false);
+
+        // Step 2: approve a pairing request that asks for admin (here raised with the shared secret).
+        const upgrade = await handshake(await open({ local: false }), (nonce) =>
+          withDevice(connectParams({ scopes: ['operator.admin'] }), nonce, { identity }),
+        );
+        const requestId: string = upgrade.error.details.requestId;
+        const approve = await call(device, 'device.pair.approve', { requestId });
+        expect(approve.error?.message).toMatch(/^missing scope: operator\.admin/);
+        const stillPending = await call(admin, 'device.pair.list', {});
+        expect(stillPending.payload.pending.map((p: any) => p.requestId)).toContain(requestId);
+        expect(stillPending.payload.paired.find((d: any) => d.deviceId === identity.deviceId).scopes).toEqual(['operator.pairing']);
+
+        // Step 3: the admin-only call.
+        expect((await call(device, 'config.get', {})).error?.message).toMatch(/missing scope: operator\.admin|unknown method/);
+        // What it may do: rotate its own token within its scopes.
+        const own = await call(device, 'device.token.rotate', { deviceId: identity.deviceId, role: 'operator' });
+        expect(own.payload).toMatchObject({ scopes: ['operator.pairing'] });
+      });
+
+      remoteIt('gives a pairing request that asks for other access a new id, so an approval covers only what was reviewed', async () => {
+        const admin = await ready();
+        const identity = generateDeviceIdentity();
+        const asRead = await handshake(await open({ local: false }), (nonce) =>
+          withDevice(connectParams({ scopes: ['operator.read'] }), nonce, { identity }),
+        );
+        const asReadAgain = await handshake(await open({ local: false }), (nonce) =>
+          withDevice(connectParams({ scopes: ['operator.read'] }), nonce, { identity }),
+        );
+        expect(asReadAgain.error.details.requestId).toBe(asRead.error.details.requestId);
+        const asAdmin = await handshake(await open({ local: false }), (nonce) =>
+          withDevice(connectParams({ scopes: ['operator.admin'] }), nonce, { identity }),
+        );
+        expect(asAdmin.error.details.requestId).not.toBe(asRead.error.details.requestId);
+        expect((await call(admin, 'device.pair.approve', { requestId: asRead.error.details.requestId })).error?.message).toBe('unknown requestId');
+        const pending = (await call(admin, 'device.pair.list', {})).payload.pending;
+        expect(pending).toEqual([expect.objectContaining({ requestId: asAdmin.error.details.requestId, scopes: ['operator.admin'] })]);
       });
 
       remoteIt('lets an operator reject a pairing request', async () => {

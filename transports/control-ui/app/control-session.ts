@@ -172,7 +172,7 @@ export class ControlSession {
   /** Forgets the tab's token (and the device token it may have earned) and asks for a new one. */
   signOut(): void {
     this.#options.token.clear();
-    void this.#signer?.saveDeviceToken(undefined);
+    this.#signer?.saveDeviceToken(undefined).catch((err: unknown) => this.reportError('device token', err));
     this.#clearRetry();
     this.#client?.close();
     this.#client = undefined;
@@ -208,7 +208,7 @@ export class ControlSession {
       this.#emitter.emit('refresh', { reason: 'gap' });
     });
     client.on('device-token', ({ deviceToken }) => {
-      if (live()) void this.#signer?.saveDeviceToken(deviceToken).catch((err: unknown) => this.reportError('device token', err));
+      if (live()) this.#signer?.saveDeviceToken(deviceToken).catch((err: unknown) => this.reportError('device token', err));
     });
     client.on('error', (err) => live() && this.reportError('client', err));
     for (const event of ['chat', 'agent', 'device.pair.requested', 'device.pair.resolved', 'node.pair.requested', 'node.pair.resolved']) {
@@ -245,7 +245,7 @@ export class ControlSession {
       this.#retryLater();
     } else if (code === 'NOT_PAIRED' || /^unauthorized/.test(message)) {
       // A device token the gateway no longer accepts must not be offered again.
-      if (this.#options.token.get() === undefined) void this.#signer?.saveDeviceToken(undefined);
+      if (this.#options.token.get() === undefined) this.#signer?.saveDeviceToken(undefined).catch((err: unknown) => this.reportError('device token', err));
       this.#setStatus({ kind: 'needs-token', message });
     } else if (code === 'INVALID_REQUEST') {
       this.#setStatus({ kind: 'refused', message: explainRefusal(message, this.#signerProblem) });

@@ -214,4 +214,4 @@ const token = new SessionToken();
 token.adoptFromFragment();
 const session = new ControlSession({ token, store: new IdbStore() });
 new ControlUiApp(document.getElementById('app')!, session);
-void session.start();
+session.start().catch((err: unknown) => session.reportError('start', err));

@@ -1,6 +1,6 @@
 import type { ChatEventPayload, ChatMessage } from '../../../../lib/protocol/generated/types.js';
 import { errorMessage, formatTime, h, replaceChildren } from '../dom.js';
-import { statusLine, unavailable, type View, type ViewContext } from './view.js';
+import { inBackground, statusLine, unavailable, type View, type ViewContext } from './view.js';
 
 interface Bubble {
   el: HTMLElement;
@@ -30,7 +30,13 @@ export class ChatView implements View {
     this.#ctx = ctx;
     const form = h(
       'form',
-      { class: 'composer', onsubmit: (e: Event) => (e.preventDefault(), void this.#sendMessage()) },
+      {
+        class: 'composer',
+        onsubmit: (e: Event) => {
+          e.preventDefault();
+          inBackground(ctx.session, 'chat view', this.#sendMessage());
+        },
+      },
       h('label', { for: 'chat-input', class: 'visually-hidden' }, 'Message'),
       this.#input,
       h('div', { class: 'composer-actions' }, this.#send, this.#abort),
@@ -41,17 +47,17 @@ export class ChatView implements View {
         form.requestSubmit();
       }
     });
-    this.#abort.addEventListener('click', () => void this.#abortRun());
+    this.#abort.addEventListener('click', () => inBackground(ctx.session, 'chat view', this.#abortRun()));
     this.#sessionSelect.addEventListener('change', () => {
       this.#sessionKey = this.#sessionSelect.value;
-      void this.#loadHistory();
+      inBackground(ctx.session, 'chat view', this.#loadHistory());
     });
     const picker = h(
       'div',
       { class: 'chat-toolbar' },
       h('label', { for: 'chat-session' }, 'Session'),
       this.#sessionSelect,
-      h('button', { type: 'button', onclick: () => void this.#load() }, 'Reload'),
+      h('button', { type: 'button', onclick: () => inBackground(ctx.session, 'chat view', this.#load()) }, 'Reload'),
     );
     replaceChildren(this.#body, picker, this.#transcript, this.#status, form);
     this.el = h('div', { class: 'view-body' }, this.#body);
@@ -67,7 +73,7 @@ export class ChatView implements View {
       return;
     }
     if (this.el.firstChild !== this.#body) replaceChildren(this.el, this.#body);
-    void this.#load();
+    inBackground(session, 'chat view', this.#load());
   }
 
   hide(): void {}

@@ -2,7 +2,7 @@ import { GatewayError } from '../../../../lib/client/index.js';
 import type { ConfigSchemaResult, ConfigSnapshot } from '../../../../lib/protocol/generated/types.js';
 import { badge, errorMessage, h, replaceChildren } from '../dom.js';
 import { checkSchema, type SchemaIssue } from '../schema-check.js';
-import { section, statusLine, unavailable, type View, type ViewContext } from './view.js';
+import { inBackground, section, statusLine, unavailable, type View, type ViewContext } from './view.js';
 
 /** What the gateway puts where a secret was; sending it back keeps the stored secret. */
 const REDACTED = '__OPENCLAW_REDACTED__';
@@ -39,8 +39,8 @@ export class ConfigView implements View {
       if (this.#checkTimer !== undefined) clearTimeout(this.#checkTimer);
       this.#checkTimer = setTimeout(() => this.#check(), 200);
     });
-    this.#save.addEventListener('click', () => void this.#write('set'));
-    this.#apply.addEventListener('click', () => void this.#write('apply'));
+    this.#save.addEventListener('click', () => inBackground(ctx.session, 'config view', this.#write('set')));
+    this.#apply.addEventListener('click', () => inBackground(ctx.session, 'config view', this.#write('apply')));
     this.#revert.addEventListener('click', () => this.#fillEditor());
     this.#body = h(
       'div',
@@ -73,7 +73,7 @@ export class ConfigView implements View {
       return;
     }
     if (this.el.firstChild !== this.#body) replaceChildren(this.el, this.#body);
-    void this.#load(true);
+    inBackground(this.#ctx.session, 'config view', this.#load(true));
   }
 
   hide(): void {}

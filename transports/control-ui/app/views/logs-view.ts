@@ -1,6 +1,6 @@
 import { parseLogLine } from '../../../../lib/logging/parse-log-line.js';
 import { errorMessage, h, replaceChildren } from '../dom.js';
-import { unavailable, type View, type ViewContext } from './view.js';
+import { inBackground, unavailable, type View, type ViewContext } from './view.js';
 
 const POLL_MS = 1_000;
 const MAX_LINES = 2_000;
@@ -77,7 +77,7 @@ export class LogsView implements View {
   #schedule(delayMs: number): void {
     this.#stop();
     if (!this.#visible || this.#paused) return;
-    this.#timer = setTimeout(() => void this.#poll(), delayMs);
+    this.#timer = setTimeout(() => inBackground(this.#ctx.session, 'logs view', this.#poll()), delayMs);
   }
 
   async #poll(): Promise<void> {

@@ -6,7 +6,7 @@ import type {
   NodePairingRequest,
 } from '../../../../lib/protocol/generated/types.js';
 import { badge, errorMessage, formatAgo, formatTime, h, replaceChildren, shortId, table } from '../dom.js';
-import { section, statusLine, unavailable, type View, type ViewContext } from './view.js';
+import { inBackground, section, statusLine, unavailable, type View, type ViewContext } from './view.js';
 
 const PAIRING_EVENTS = new Set(['device.pair.requested', 'device.pair.resolved', 'node.pair.requested', 'node.pair.resolved']);
 
@@ -44,7 +44,7 @@ export class NodesView implements View {
 
   show(): void {
     this.#visible = true;
-    void this.#load();
+    inBackground(this.#ctx.session, 'nodes view', this.#load());
   }
 
   hide(): void {
@@ -56,7 +56,7 @@ export class NodesView implements View {
     // Pairing and presence events arrive in bursts (request + presence + resolved); one reload covers them.
     this.#reload = setTimeout(() => {
       this.#reload = undefined;
-      void this.#load();
+      inBackground(this.#ctx.session, 'nodes view', this.#load());
     }, 100);
   }
 
@@ -173,22 +173,10 @@ export class NodesView implements View {
   }
 
   #decisionButtons(name: string, requestId: string, kind: 'device' | 'node'): HTMLElement {
-    const decide = (decision: 'approve' | 'reject') => async (event: Event) => {
+    const decide = (decision: 'approve' | 'reject') => (event: Event) => {
       const group = (event.currentTarget as HTMLElement).parentElement!;
       group.querySelectorAll('button').forEach((b) => (b.disabled = true));
-      const { session } = this.#ctx;
-      try {
-        if (kind === 'device') {
-          await session.client.call(decision === 'approve' ? 'device.pair.approve' : 'device.pair.reject', { requestId });
-        } else {
-          await session.client.call(decision === 'approve' ? 'node.pair.approve' : 'node.pair.reject', { requestId });
-        }
-        this.#status.textContent = `${decision === 'approve' ? 'Approved' : 'Rejected'} ${name}.`;
-      } catch (err) {
-        this.#status.textContent = `Could not ${decision} ${name}: ${errorMessage(err)}`;
-        session.reportError(`${kind}.pair.${decision}`, err);
-      }
-      await this.#load();
+      inBackground(this.#ctx.session, 'nodes view', this.#decide(name, requestId, kind, decision));
     };
     return h(
       'span',
@@ -196,6 +184,22 @@ export class NodesView implements View {
       h('button', { type: 'button', class: 'primary', 'aria-label': `Approve ${name}`, onclick: decide('approve') }, 'Approve'),
       h('button', { type: 'button', class: 'danger', 'aria-label': `Reject ${name}`, onclick: decide('reject') }, 'Reject'),
     );
+  }
+
+  async #decide(name: string, requestId: string, kind: 'device' | 'node', decision: 'approve' | 'reject'): Promise<void> {
+    const { session } = this.#ctx;
+    try {
+      if (kind === 'device') {
+        await session.client.call(decision === 'approve' ? 'device.pair.approve' : 'device.pair.reject', { requestId });
+      } else {
+        await session.client.call(decision === 'approve' ? 'node.pair.approve' : 'node.pair.reject', { requestId });
+      }
+      this.#status.textContent = `${decision === 'approve' ? 'Approved' : 'Rejected'} ${name}.`;
+    } catch (err) {
+      this.#status.textContent = `Could not ${decision} ${name}: ${errorMessage(err)}`;
+      session.reportError(`${kind}.pair.${decision}`, err);
+    }
+    await this.#load();
   }
 }
 

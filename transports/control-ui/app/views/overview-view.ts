@@ -1,6 +1,6 @@
 import type { ChannelsStatusResult, HealthSummary } from '../../../../lib/protocol/generated/types.js';
 import { badge, formatAgo, formatDuration, formatTime, h, replaceChildren, table } from '../dom.js';
-import { section, type View, type ViewContext } from './view.js';
+import { inBackground, section, type View, type ViewContext } from './view.js';
 
 const CHANNEL_REFRESH_TICKS = 5;
 
@@ -28,7 +28,7 @@ export class OverviewView implements View {
 
   constructor(ctx: ViewContext) {
     this.#ctx = ctx;
-    const refresh = h('button', { type: 'button', onclick: () => void this.#probe() }, 'Probe now');
+    const refresh = h('button', { type: 'button', onclick: () => inBackground(ctx.session, 'overview', this.#probe()) }, 'Probe now');
     this.el = h(
       'div',
       { class: 'view-body' },
@@ -43,12 +43,12 @@ export class OverviewView implements View {
 
   show(): void {
     this.#render();
-    void this.#loadChannels(false);
+    inBackground(this.#ctx.session, 'overview', this.#loadChannels(false));
     let ticks = 0;
     // Uptime ticks every second; channel link state is re-read every few seconds (no event carries it).
     this.#ticker ??= setInterval(() => {
       this.#renderUptime();
-      if (++ticks % CHANNEL_REFRESH_TICKS === 0) void this.#loadChannels(false);
+      if (++ticks % CHANNEL_REFRESH_TICKS === 0) inBackground(this.#ctx.session, 'overview', this.#loadChannels(false));
     }, 1000);
   }
 

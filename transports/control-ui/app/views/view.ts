@@ -13,6 +13,15 @@ export interface ViewContext {
   session: ControlSession;
 }
 
+/**
+ * Async work a view starts from a click, a timer or show() without waiting for it: the work
+ * reports the failures it expects itself; anything else (a rendering bug) still lands in the
+ * session's error list, shown under Last errors.
+ */
+export function inBackground(session: ControlSession, where: string, work: Promise<unknown>): void {
+  work.catch((err: unknown) => session.reportError(where, err));
+}
+
 /** The notice a view shows in place of a feature whose method this gateway does not offer. */
 export function unavailable(method: string): HTMLElement {
   return h('p', { class: 'notice', role: 'note' }, `Not available on this gateway (it does not offer ${method}).`);
