@@ -2,7 +2,7 @@
  * Agent streaming latency: time from a model token arriving at the gateway to the matching
  * `agent` event leaving it, with 20 runs streaming at once. A local OpenAI-compatible server
  * (same process, loopback) paces tokens; the gateway runs in-process behind its WebSocket
- * transport with one connected operator, through the public API (registerAgentMethods).
+ * transport with one connected operator, through the public API (the agent plugins).
  *
  * "Arriving" is when the server hands the chunk to its socket (loopback adds microseconds);
  * "leaving" is when `gateway.broadcast` has written the event to every connection (the
@@ -17,12 +17,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { registerAgentMethods } from '../lib/agents/agent-methods.js';
 import { AgentSettings } from '../lib/agents/agent-settings.js';
+import { corePlugins } from '../lib/core-plugins.js';
 import { FileStorage } from '../lib/file-storage.js';
 import { Gateway } from '../lib/gateway.js';
+import { agentPlugins } from '../lib/plugins/agents-plugin.js';
 import { ModelCatalog } from '../lib/providers/model-catalog.js';
 import { SessionStore } from '../lib/sessions/session-store.js';
+import { MemoryStorage } from '../lib/storage.js';
 import { WebSocketTransport } from '../transports/ws.js';
 import { Cleanup, errorText, progress, withTimeout } from './log.js';
 import { round, summarize } from './stats.js';
@@ -98,18 +100,25 @@ export async function agentLatencySection(cleanup: Cleanup): Promise<Record<stri
   const stateDir = await mkdtemp(join(tmpdir(), 'openclaw-bench-agent-'));
   cleanup.add('agent-latency state dir', () => rm(stateDir, { recursive: true, force: true }));
 
-  const gateway = new Gateway({ auth: { mode: 'token', token: BENCH_TOKEN }, stateDir });
-  const agents = registerAgentMethods(gateway, {
-    models: new ModelCatalog({ providers: { bench: { baseUrl: tokens.url, api: 'openai-completions' } } }),
-    sessions: new SessionStore({ storage: new FileStorage(stateDir) }),
-    settings: new AgentSettings({ defaultModel: 'bench/token-stream' }),
+  const storage = new MemoryStorage();
+  const gateway = new Gateway({
+    auth: { mode: 'token', token: BENCH_TOKEN },
+    stateDir,
+    storage,
+    plugins: [
+      ...corePlugins({ storage }),
+      ...agentPlugins({
+        models: new ModelCatalog({ providers: { bench: { baseUrl: tokens.url, api: 'openai-completions' } } }),
+        sessions: new SessionStore({ storage: new FileStorage(stateDir) }),
+        settings: new AgentSettings({ defaultModel: 'bench/token-stream' }),
+      }),
+    ],
   });
-  await agents.load();
+  // Loads the session indexes; close() aborts running turns.
   await gateway.start();
   const transport = new WebSocketTransport({ sink: gateway, port: 0, host: '127.0.0.1' });
   const { port } = await transport.listen();
   cleanup.add('agent-latency gateway', async () => {
-    agents.close();
     await gateway.close();
     await transport.close();
   });

@@ -8,9 +8,11 @@ import { createInterface } from 'node:readline';
 import { Gateway } from '../lib/index.js';
 import { WebSocketTransport } from '../transports/ws.js';
 import { errorText } from './log.js';
+import { sessionCounter } from './servers.js';
 import { BENCH_TOKEN } from './ws-peer.js';
 
 const gateway = new Gateway({ auth: { mode: 'token', token: process.env.BENCH_GATEWAY_TOKEN ?? BENCH_TOKEN } });
+const liveSessions = sessionCounter(gateway);
 await gateway.start();
 const transport = new WebSocketTransport({ sink: gateway, port: 0, host: '127.0.0.1' });
 const { port } = await transport.listen();
@@ -41,7 +43,7 @@ lines.on('line', (line) => {
     globalThis.gc?.();
     const m = process.memoryUsage();
     process.stdout.write(
-      JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, sessions: gateway.sessions().length }) +
+      JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, sessions: liveSessions() }) +
         '\n',
     );
   } else if (cmd === 'exit') {

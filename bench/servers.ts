@@ -45,11 +45,25 @@ export async function startEchoServer(): Promise<EchoServer> {
 export interface InProcessGateway extends RunningServer {
   gateway: Gateway;
   transport: WebSocketTransport;
+  /** Connections past the handshake right now. */
+  liveSessions(): number;
+}
+
+/**
+ * Counts the gateway's connections past the handshake through its public lifecycle events
+ * (`client-disconnected` only follows a `client-connected`). Call before `start()`.
+ */
+export function sessionCounter(gateway: Gateway): () => number {
+  let live = 0;
+  gateway.on('client-connected', () => live++);
+  gateway.on('client-disconnected', () => live--);
+  return () => live;
 }
 
 /** Gateway + WebSocketTransport in this process, through the public API, on 127.0.0.1:0. */
 export async function startGateway(): Promise<InProcessGateway> {
   const gateway = new Gateway({ auth: { mode: 'token', token: BENCH_TOKEN } });
+  const liveSessions = sessionCounter(gateway);
   await gateway.start();
   const transport = new WebSocketTransport({ sink: gateway, port: 0, host: '127.0.0.1' });
   let port: number;
@@ -62,6 +76,7 @@ export async function startGateway(): Promise<InProcessGateway> {
   return {
     gateway,
     transport,
+    liveSessions,
     port,
     url: `ws://127.0.0.1:${port}`,
     close: async () => {

@@ -1,21 +1,15 @@
 import { homedir } from 'node:os';
 import { loadConfig, resolvePaths, resolvePort, resolveProfile, type LoadedConfig } from '../lib/config/index.js';
-import { packageVersion } from './version.js';
+import type { RuntimeEnvironment } from '../runtime/runtime-environment.js';
+import { packageVersion } from '../runtime/package-version.js';
 
 export interface GlobalFlags {
   dev?: boolean;
   profile?: string;
 }
 
-export interface CliContext {
-  env: Record<string, string | undefined>;
-  profile: string;
-  stateDir: string;
-  configPath: string;
-  workspaceDir: string;
-  version: string;
-  loaded: LoadedConfig;
-}
+/** The runtime's environment, as every command resolves it. */
+export type CliContext = RuntimeEnvironment;
 
 /**
  * What every command starts from: the profile applied to the environment, the resolved paths,

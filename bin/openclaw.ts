@@ -12,7 +12,7 @@ import { registerMessageCommands } from './commands/message.js';
 import { registerNodesCommands } from './commands/nodes.js';
 import { registerPairingCommands } from './commands/pairing.js';
 import { registerDaemonCommands } from './commands/service.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../runtime/package-version.js';
 
 const cli = cac('openclaw');
 cli.option('--dev', 'Use the dev profile (state ~/.openclaw-dev, port 19001)');

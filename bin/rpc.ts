@@ -53,7 +53,8 @@ export async function openRpcSession(ctx: CliContext, flags: RpcFlags): Promise<
     connectTimeoutMs: timeoutMs,
   });
   client.on('device-token', ({ deviceToken, role, scopes }) => {
-    void tokens.set(role, { token: deviceToken, scopes }).catch(() => undefined);
+    // This command is connected already; only later ones miss the new token.
+    tokens.set(role, { token: deviceToken, scopes }).catch((err: unknown) => process.stderr.write(`openclaw: could not save the device token: ${(err as Error).message}\n`));
   });
   const started = Date.now();
   try {

@@ -1,8 +1,8 @@
 /**
  * Agent runs in an embedded Gateway, with a tool of your own.
  *
- * `registerAgentMethods` adds `agent`, `chat.*`, `sessions.list` and the `agent`/`chat` events to
- * a Gateway. The model here is a tiny OpenAI-compatible server started by the example itself (any
+ * `agentPlugins()` adds `agent`, `chat.*`, `sessions.list` and the `agent`/`chat` events to a
+ * Gateway, next to its core plugins. The model here is a tiny OpenAI-compatible server started by the example itself (any
  * Chat Completions endpoint works the same way: OpenAI, OpenRouter, Ollama, vLLM, LM Studio):
  * it first asks for the `weather` tool, then answers with what the tool returned. Sessions live
  * in memory (`MemoryStorage`); pass `new FileStorage(stateDir)` to keep them on disk.
@@ -14,14 +14,14 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  agentPlugins,
   AgentSettings,
+  corePlugins,
   Gateway,
   GatewayClient,
   MemoryStorage,
   ModelCatalog,
   SessionStore,
-  registerAgentMethods,
-  type AgentFinal,
   type Tool,
 } from '../lib/index.js';
 import { WebSocketTransport } from '../transports/ws.js';
@@ -66,14 +66,21 @@ async function main(): Promise<void> {
 
   // 3. The Gateway with agent runs: a provider catalog, a session store, the agent's model.
   const token = randomBytes(16).toString('hex');
-  const gateway = new Gateway({ auth: { mode: 'token', token }, version: 'agent-example' });
-  const agents = registerAgentMethods(gateway, {
-    models: new ModelCatalog({ providers: { local: { baseUrl: modelUrl, api: 'openai-completions' } } }),
-    sessions: new SessionStore({ storage: new MemoryStorage() }),
-    settings: new AgentSettings({ defaultModel: 'local/demo' }),
-    tools: [weather],
+  const storage = new MemoryStorage();
+  const gateway = new Gateway({
+    auth: { mode: 'token', token },
+    version: 'agent-example',
+    storage,
+    plugins: [
+      ...corePlugins({ storage }),
+      ...agentPlugins({
+        models: new ModelCatalog({ providers: { local: { baseUrl: modelUrl, api: 'openai-completions' } } }),
+        sessions: new SessionStore({ storage }),
+        settings: new AgentSettings({ defaultModel: 'local/demo' }),
+        tools: [weather],
+      }),
+    ],
   });
-  await agents.load();
   await gateway.start();
   const transport = new WebSocketTransport({ sink: gateway, port: 0, host: '127.0.0.1' });
   const { port } = await transport.listen();
@@ -87,8 +94,8 @@ async function main(): Promise<void> {
     client.on('agent', (event) => {
       if (event.runId === 'example-run' && event.stream === 'assistant') streamed += String(event.data.delta);
     });
-    const final = (await client.call('agent', { message: 'Weather in Lisbon?', idempotencyKey: 'example-run' }, { expectFinal: true })) as AgentFinal;
-    assert.equal(final.status, 'ok', 'final status');
+    const final = await client.call('agent', { message: 'Weather in Lisbon?', idempotencyKey: 'example-run' }, { expectFinal: true });
+    assert.ok(final.status === 'ok', 'final status');
     assert.deepEqual(final.result.payloads, [{ text: 'Lisbon is sunny today.', mediaUrl: null }], 'reply');
     assert.equal(streamed, 'Lisbon is sunny today.', 'streamed text');
     assert.deepEqual(calls, [{ city: 'Lisbon' }], 'tool calls');
@@ -104,7 +111,6 @@ async function main(): Promise<void> {
     console.log(`ok - chat.history has ${history.messages.length} messages in session ${history.sessionId}`);
   } finally {
     client.close();
-    agents.close();
     await gateway.close();
     await transport.close();
     await new Promise<void>((resolve) => model.close(() => resolve()));

@@ -29,7 +29,7 @@ import {
   generateDeviceIdentity,
   type NodeInvokeRequestPayload,
 } from '../lib/index.js';
-import { CanvasHost } from '../transports/canvas-host.js';
+import { CanvasHost } from '../endpoints/canvas-host.js';
 import { WebSocketTransport } from '../transports/ws.js';
 import { runExample } from './support/run-example.js';
 
@@ -70,10 +70,12 @@ function startCanvasNode(url: string, token: string) {
 
   // Every invoke gets exactly one result, success or error; the gateway matches it by `id`.
   node.on('node.invoke.request', (request) => {
-    void run(request).then(
-      (payload) => node.call('node.invoke.result', { id: request.id, nodeId: request.nodeId, ok: true, payload }),
-      (err: Error) => node.call('node.invoke.result', { id: request.id, nodeId: request.nodeId, ok: false, error: { code: 'CANVAS_ERROR', message: err.message } }),
-    );
+    run(request)
+      .then(
+        (payload) => node.call('node.invoke.result', { id: request.id, nodeId: request.nodeId, ok: true, payload }),
+        (err: Error) => node.call('node.invoke.result', { id: request.id, nodeId: request.nodeId, ok: false, error: { code: 'CANVAS_ERROR', message: err.message } }),
+      )
+      .catch((err: unknown) => console.error(`node.invoke.result for ${request.id} was not delivered: ${(err as Error).message}`));
   });
   return { node, nodeId: identity.deviceId };
 }

@@ -46,9 +46,11 @@ export class FileStorage implements AppendStorage {
     const previous = this.#chains.get(key) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(task);
     this.#chains.set(key, next);
-    void next.finally(() => {
+    // The caller sees a failure through `next`; the chain only needs it finished.
+    const settled = () => {
       if (this.#chains.get(key) === next) this.#chains.delete(key);
-    }).catch(() => undefined);
+    };
+    next.then(settled, settled);
     return next;
   }
 }

@@ -1,15 +1,54 @@
 export { Gateway } from './gateway.js';
+export type { GatewayOptions, ShutdownOptions } from './gateway.js';
+export type { ClientSession, MethodContext } from './method-context.js';
+export { ServiceKey } from './plugin.js';
 export type {
-  ClientSession,
+  CallArgs,
+  CustomMethodHandler,
+  CustomMethodOptions,
   GatewayEvents,
-  GatewayOptions,
-  MethodContext,
+  GatewayHost,
+  GatewayPlugin,
+  HealthStage,
+  MethodAccepted,
   MethodHandler,
   MethodName,
   MethodParams,
   MethodResult,
-  ShutdownOptions,
-} from './gateway.js';
+  StatusStage,
+  WireEvent,
+} from './plugin.js';
+export type { AccessScope, Role } from './method-access.js';
+export { corePlugins } from './core-plugins.js';
+export type { CorePluginsOptions } from './core-plugins.js';
+export { systemPlugin } from './plugins/system-plugin.js';
+export { devicesPlugin } from './plugins/devices-plugin.js';
+export { nodePairingPlugin } from './plugins/node-pairing-plugin.js';
+export type { NodePairingPluginOptions } from './plugins/node-pairing-plugin.js';
+export { nodesPlugin } from './plugins/nodes-plugin.js';
+export type { NodesPluginOptions } from './plugins/nodes-plugin.js';
+export { configPlugin } from './plugins/config-plugin.js';
+export { logsPlugin } from './plugins/logs-plugin.js';
+export type { LogsPluginOptions } from './plugins/logs-plugin.js';
+export { agentPlugins, agentsPlugin } from './plugins/agents-plugin.js';
+export type { AgentsPluginOptions } from './plugins/agents-plugin.js';
+export { sessionsPlugin } from './plugins/sessions-plugin.js';
+export { chatPlugin } from './plugins/chat-plugin.js';
+export { channelsPlugin } from './plugins/channels-plugin.js';
+export type { ChannelsPluginOptions } from './plugins/channels-plugin.js';
+export {
+  agentsService,
+  channelsService,
+  configService,
+  devicesService,
+  nodePairingService,
+  nodesService,
+  presenceService,
+  systemEventsService,
+} from './services.js';
+export { SystemEventQueue } from './system-event-queue.js';
+export { DevicePairingStore } from './device-pairing-store.js';
+export { PresenceStore } from './presence.js';
 export { GatewayError, toWireError } from './errors.js';
 export type { GatewayErrorCode, WireErrorCode } from './errors.js';
 export type { ConnectionSink, PeerInfo, TransportConnection } from './transport.js';
@@ -98,13 +137,9 @@ export { readLogTail } from './logging/log-tail.js';
 export type { LogTailRequest } from './logging/log-tail.js';
 export { parseLogLine } from './logging/parse-log-line.js';
 export type { ParsedLogLine } from './logging/parse-log-line.js';
-export { registerLogsMethods } from './methods/logs-methods.js';
-export type { LogsMethodsOptions } from './methods/logs-methods.js';
 export type { ConsoleStyle } from './console-logger.js';
 export { CloseCode, DEFAULT_POLICY, SUPPORTED_PROTOCOLS, protocolSchema, methodSpecs, eventSpecs } from './protocol/index.js';
 export type * from './protocol/generated/types.js';
-export { registerAgentMethods } from './agents/agent-methods.js';
-export type { AgentMethods, RegisterAgentMethodsOptions } from './agents/agent-methods.js';
 export { AgentService } from './agents/agent-service.js';
 export type { AgentServiceOptions, RunTarget } from './agents/agent-service.js';
 export { AgentRun, AgentRunner } from './agents/agent-runner.js';

@@ -8,6 +8,8 @@ export interface PresenceStoreOptions {
   maxEntries?: number;
   /** The gateway's own entry, always listed and never expired. */
   self: () => PresenceEntry;
+  /** Called after every upsert (connects, leaves, beacons), so the owner can announce the list. */
+  onChange?: () => void;
 }
 
 /**
@@ -20,6 +22,7 @@ export class PresenceStore {
   readonly #ttlMs: number;
   readonly #maxEntries: number;
   readonly #self: () => PresenceEntry;
+  readonly #onChange: () => void;
   #version = 0;
 
   constructor(options: PresenceStoreOptions) {
@@ -27,6 +30,7 @@ export class PresenceStore {
     this.#ttlMs = options.ttlMs ?? 5 * 60_000;
     this.#maxEntries = options.maxEntries ?? 200;
     this.#self = options.self;
+    this.#onChange = options.onChange ?? (() => {});
   }
 
   get version(): number {
@@ -45,6 +49,7 @@ export class PresenceStore {
     this.#entries.set(k, merged);
     this.#evictOverflow();
     this.#version++;
+    this.#onChange();
     return merged;
   }
 

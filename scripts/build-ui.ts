@@ -1,5 +1,5 @@
 /**
- * Builds the browser Control UI (transports/control-ui/app) into dist/control-ui with esbuild:
+ * Builds the browser Control UI (control-ui/app) into dist/control-ui with esbuild:
  * one ES module entry (app.js) plus lazily loaded chunks, app.css, index.html and the icon.
  * Run `npm run build:ui`; `npm test` and `npm run build` run it too.
  */
@@ -8,10 +8,10 @@ import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { packageVersion } from '../bin/version.js';
+import { packageVersion } from '../runtime/package-version.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const appDir = join(root, 'transports/control-ui/app');
+const appDir = join(root, 'control-ui/app');
 
 export interface BuildControlUiOptions {
   /** Default: dist/control-ui. The directory is replaced as a whole. */

@@ -69,7 +69,7 @@ export async function readJsonBody(req: IncomingMessage, res: ServerResponse, ma
 }
 
 /** `Authorization: Bearer <secret>` checked as the gateway token or password (protocol §8.1). */
-export function bearerAuthorized(req: IncomingMessage, gateway: Gateway): boolean {
+export function bearerAuthorized(req: IncomingMessage, gateway: Pick<Gateway, 'verifySharedSecret'>): boolean {
   const secret = bearerToken(req);
   return secret !== undefined && gateway.verifySharedSecret(secret);
 }

@@ -9,6 +9,8 @@ export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => boolean |
 
 export interface HttpRouterOptions {
   logger?: Logger;
+  /** Requests no route takes; default 404 `Not Found`. */
+  notFound?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 /**
@@ -18,9 +20,11 @@ export interface HttpRouterOptions {
 export class HttpRouter {
   readonly #routes: HttpRoute[] = [];
   readonly #logger?: Logger;
+  readonly #notFound: (req: IncomingMessage, res: ServerResponse) => void;
 
   constructor(options: HttpRouterOptions = {}) {
     this.#logger = options.logger;
+    this.#notFound = options.notFound ?? ((_req, res) => sendText(res, 404, 'Not Found'));
   }
 
   add(route: HttpRoute): this {
@@ -40,7 +44,7 @@ export class HttpRouter {
     for (const route of this.#routes) {
       if (await route(req, res)) return;
     }
-    sendText(res, 404, 'Not Found');
+    this.#notFound(req, res);
   }
 }
 

@@ -184,7 +184,7 @@ export async function fanoutSection(cleanup: Cleanup): Promise<Record<string, un
   const t0 = performance.now();
   const recv = await childReceivers(gw.url, 'gateway', cleanup);
   const connectAllMs = round(performance.now() - t0, 0);
-  const sessions = gw.gateway.sessions().length;
+  const sessions = gw.liveSessions();
   progress(`fanout: ${ROUNDS} broadcast rounds (+${WARMUP_ROUNDS} warm-up)`);
   const main = await measureRounds(recv, (ts) => gw.gateway.broadcast('tick', { ts }));
   await recv.close();

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { presenceService } from '../../lib/index.js';
 import type { Cleanup } from '../log.js';
 import { progress } from '../log.js';
 import { startEchoServer, startGateway } from '../servers.js';
@@ -77,7 +78,7 @@ export async function handshakeSection(cleanup: Cleanup): Promise<Record<string,
   const lastUi = await connectGateway(gw.url, { mode: 'ui' });
   const helloBytesLast = lastUi.helloBytes;
   await lastUi.peer.close();
-  const presenceEntries = gw.gateway.presence.list().length;
+  const presenceEntries = gw.gateway.service(presenceService).list().length;
 
   // Clients that stay connected: every presence-tracked connect broadcasts the whole presence
   // list to everyone already connected, so cost grows with (clients × list size).

@@ -1,6 +1,6 @@
 import { GatewayError } from '../../lib/errors.js';
 import { loadCliContext } from '../cli-context.js';
-import { runGateway } from '../gateway-runtime.js';
+import { runGateway } from '../run-gateway.js';
 import { runCall, runHealth, runStatus } from '../rpc-commands.js';
 import { withRpcOptions, type CommandKit, type Flags } from './command-kit.js';
 import { isServiceAction, runServiceCommand } from './service.js';

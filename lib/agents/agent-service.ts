@@ -1,6 +1,6 @@
 import type { TimerHandle } from '../clock.js';
 import { GatewayError, invalidRequest } from '../errors.js';
-import type { Gateway } from '../gateway.js';
+import type { GatewayHost } from '../plugin.js';
 import type {
   AgentAccepted,
   AgentAttachment,
@@ -73,7 +73,7 @@ const LEDGER_MAX = 1000;
  * health and status report. HTTP endpoints and hooks drive runs through the same object.
  */
 export class AgentService {
-  readonly gateway: Gateway;
+  readonly gateway: GatewayHost;
   readonly runner: AgentRunner;
   readonly tools: ToolRegistry;
   readonly sessions: SessionStore;
@@ -81,7 +81,7 @@ export class AgentService {
   readonly #ledger = new Map<string, LedgerEntry>();
   readonly #waiters = new Map<string, Set<() => void>>();
 
-  constructor(gateway: Gateway, options: AgentServiceOptions) {
+  constructor(gateway: GatewayHost, options: AgentServiceOptions) {
     this.gateway = gateway;
     this.sessions = options.sessions;
     this.settings = options.settings ?? new AgentSettings({ defaultAgentId: gateway.defaultAgentId });

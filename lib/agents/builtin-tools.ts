@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Gateway } from '../gateway.js';
+import type { GatewayHost } from '../plugin.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import { sessionKind } from '../sessions/session-keys.js';
 import { toolFailure, type Tool, type ToolResult } from './tool-registry.js';
 
 export interface BuiltinToolsDeps {
-  gateway: Gateway;
+  gateway: GatewayHost;
   sessions: SessionStore;
 }
 
@@ -19,7 +19,7 @@ function json(details: unknown): ToolResult {
 }
 
 /** Lists the calling agent's sessions, newest first. */
-export function createSessionsListTool(sessions: SessionStore, gateway: Pick<Gateway, 'clock'>): Tool {
+export function createSessionsListTool(sessions: SessionStore, gateway: Pick<GatewayHost, 'clock'>): Tool {
   return {
     name: 'sessions_list',
     description: 'List this agent\'s conversation sessions (newest first) with their keys, kinds and last activity.',
@@ -57,16 +57,17 @@ export function createSessionsListTool(sessions: SessionStore, gateway: Pick<Gat
 }
 
 /** Calls a gateway method that another feature may not have registered, failing with `missing`. */
-async function callOptional(gateway: Gateway, method: string, params: unknown, missing: string): Promise<unknown> {
-  if (!gateway.methods().includes(method)) throw toolFailure(missing, { reason: 'method_unavailable', method });
-  const call = gateway.call.bind(gateway) as unknown as (m: string, p: unknown) => Promise<unknown>;
+async function callOptional(gateway: GatewayHost, method: string, params: unknown, missing: string): Promise<unknown> {
+  if (!gateway.hasMethod(method)) throw toolFailure(missing, { reason: 'method_unavailable', method });
+  // The method is chosen at run time and its params come from the model: `call` validates them.
+  const call = gateway.call as unknown as (m: string, p: unknown) => Promise<unknown>;
   return call(method, params);
 }
 
 const NO_NODES = 'node commands are unavailable: this gateway has no node.invoke method (node support is not enabled)';
 
 /** Runs a command on a paired node (camera, screen, shell, ...) through `node.invoke`. */
-export function createNodesTool(gateway: Gateway): Tool {
+export function createNodesTool(gateway: GatewayHost): Tool {
   return {
     name: 'nodes',
     description: 'Work with paired nodes (companion devices). action "list" lists them, "describe" shows one, "invoke" runs a command the node declares.',
@@ -102,7 +103,7 @@ export function createNodesTool(gateway: Gateway): Tool {
 }
 
 /** Sends a message through a messaging channel with the gateway's `send` method. */
-export function createMessageTool(gateway: Gateway): Tool {
+export function createMessageTool(gateway: GatewayHost): Tool {
   return {
     name: 'message',
     description: 'Send a message to someone through a messaging channel (WhatsApp, Telegram, ...). action "send" needs "to" and "message".',

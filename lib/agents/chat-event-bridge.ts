@@ -1,4 +1,4 @@
-import type { Gateway } from '../gateway.js';
+import type { GatewayHost } from '../plugin.js';
 import type { AgentEventPayload, ChatEventPayload } from '../protocol/generated/types.js';
 import { textOf } from '../providers/model-provider.js';
 import type { AgentRun, AgentRunner } from './agent-runner.js';
@@ -13,12 +13,12 @@ export interface ChatEventBridgeOptions {
  * deltas with the text so far, then one `final`, `aborted` or `error` per run.
  */
 export class ChatEventBridge {
-  readonly #gateway: Gateway;
+  readonly #gateway: GatewayHost;
   readonly #throttleMs: number;
   readonly #lastDelta = new Map<string, number>();
   readonly #unsubscribe: () => void;
 
-  constructor(gateway: Gateway, runner: AgentRunner, options: ChatEventBridgeOptions = {}) {
+  constructor(gateway: GatewayHost, runner: AgentRunner, options: ChatEventBridgeOptions = {}) {
     this.#gateway = gateway;
     this.#throttleMs = options.throttleMs ?? 150;
     this.#unsubscribe = runner.onEvent((event, run) => this.#onEvent(event, run));

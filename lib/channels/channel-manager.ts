@@ -1,9 +1,9 @@
 import { ChannelSendError, type Channel, type ChannelDefinition, type ChannelLogin, type InboundMessage } from '../channel.js';
 import { systemClock, type Clock } from '../clock.js';
 import { GatewayError, invalidRequest } from '../errors.js';
-import type { Gateway } from '../gateway.js';
 import { IdempotencyCache } from '../idempotency-cache.js';
 import { silentLogger, type Logger } from '../logger.js';
+import type { GatewayHost } from '../plugin.js';
 import type {
   ChannelAccountSnapshot,
   ChannelSummary,
@@ -12,7 +12,6 @@ import type {
   SendParams,
   SendResult,
 } from '../protocol/generated/types.js';
-import { registerChannelMethods } from '../methods/channel-methods.js';
 import { MemoryStorage, type Storage } from '../storage.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { latestTime } from './account-state.js';
@@ -31,7 +30,7 @@ import { maskDigits } from './redact.js';
 export type ChannelsConfig = Record<string, Record<string, unknown> | undefined>;
 
 export interface ChannelManagerOptions {
-  gateway: Gateway;
+  gateway: GatewayHost;
   /** The kinds of channel this gateway can run, in display order. */
   definitions: ChannelDefinition[];
   config?: ChannelsConfig;
@@ -82,7 +81,7 @@ interface AccountEntry {
  */
 export class ChannelManager {
   readonly pairing: ChannelPairingStore;
-  readonly #gateway: Gateway;
+  readonly #gateway: GatewayHost;
   readonly #definitions = new Map<string, ChannelDefinition>();
   readonly #sections: ChannelsConfig;
   readonly #env: Record<string, string | undefined>;
@@ -114,6 +113,7 @@ export class ChannelManager {
       pairing: this.pairing,
       runAgent: options.runAgent ?? (async (params) => {
         const res = await gateway.call('agent', params);
+        // A duplicate of a run still in flight is answered with its ack alone (protocol §6.5).
         if (res.status !== 'ok') throw new GatewayError('UNAVAILABLE', `agent run ${res.runId} ended without a result`);
         return res.result.payloads;
       }),
@@ -123,7 +123,6 @@ export class ChannelManager {
       now,
     });
     gateway.addHealthStage((base) => this.#health(base));
-    registerChannelMethods(gateway, this);
   }
 
   on<K extends keyof ChannelManagerEvents>(event: K, listener: (payload: ChannelManagerEvents[K]) => void): () => void {

@@ -209,11 +209,12 @@ export class GatewayClient {
   }
 
   call<M extends keyof GatewayMethodMap>(method: M, ...args: CallArgs<M>): Promise<GatewayMethodMap[M]['result']>;
-  call<M extends string>(
+  /** A method the schema does not declare (a host's custom method): name its result type `R`. */
+  call<R = unknown, M extends string = string>(
     method: M extends keyof GatewayMethodMap ? never : M,
     params?: unknown,
     options?: GatewayCallOptions,
-  ): Promise<unknown>;
+  ): Promise<R>;
   call(method: string, params?: unknown, options: GatewayCallOptions = {}): Promise<unknown> {
     if (this.#stopped) return Promise.reject(new GatewayError('CLOSED', 'client was closed'));
     const socket = this.#socket;

@@ -3,7 +3,6 @@ import { readFile, stat } from 'node:fs/promises';
 import JSON5 from 'json5';
 import { GatewayError, invalidRequest } from '../errors.js';
 import { writeAtomic } from '../file-storage.js';
-import type { Gateway } from '../gateway.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { configSchema, type OpenClawConfig } from '../protocol/generated/config.js';
 import type {
@@ -97,15 +96,6 @@ export class ConfigManager {
 
   on<K extends keyof ConfigManagerEvents>(event: K, listener: (payload: ConfigManagerEvents[K]) => void): () => void {
     return this.#emitter.on(event, listener);
-  }
-
-  /** Installs `config.get|set|patch|apply|schema` on a gateway (admin scope, from the schema). */
-  register(gateway: Gateway): void {
-    gateway.registerMethod('config.get', () => this.get());
-    gateway.registerMethod('config.set', (params) => this.set(params));
-    gateway.registerMethod('config.patch', (params) => this.patch(params));
-    gateway.registerMethod('config.apply', (params) => this.apply(params));
-    gateway.registerMethod('config.schema', () => this.schema());
   }
 
   /** `config.get`: the file as stored and as validated, secrets replaced by `__OPENCLAW_REDACTED__`. */

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../clock.js';
 import { GatewayError, invalidRequest } from '../errors.js';
-import type { ClientSession } from '../gateway.js';
+import type { ClientSession } from '../method-context.js';
 import { stripUndefined } from '../pairing-state.js';
 import type { NodeInvokeError, NodeInvokeRequestPayload, NodeInvokeResultParams } from '../protocol/generated/types.js';
+import { TypedEmitter } from '../typed-emitter.js';
 import { NodeCommandPolicy } from './node-command-policy.js';
 
 export const DEFAULT_NODE_INVOKE_TIMEOUT_MS = 30_000;
@@ -62,6 +63,8 @@ export interface NodeRegistryOptions {
   /** Delivers a node-directed event (no seq) to one connection; false when it could not be sent. */
   send: (connId: string, event: 'node.invoke.request', payload: NodeInvokeRequestPayload) => boolean;
   defaultTimeoutMs?: number;
+  /** A throwing `onEvent` listener is reported here instead of breaking `node.event`. */
+  onListenerError?: (err: unknown) => void;
 }
 
 interface PendingInvoke {
@@ -91,12 +94,23 @@ export class NodeRegistry {
   /** The connection invokes go to; the newest one when a node is connected twice. */
   readonly #byNode = new Map<string, ConnectedNode>();
   readonly #pending = new Map<string, PendingInvoke>();
+  readonly #events: TypedEmitter<{ event: NodeEvent }>;
 
   constructor(options: NodeRegistryOptions) {
     this.#clock = options.clock;
     this.#send = options.send;
+    this.#events = new TypedEmitter((err) => options.onListenerError?.(err));
     this.policy = options.policy ?? new NodeCommandPolicy();
     this.#defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_NODE_INVOKE_TIMEOUT_MS;
+  }
+
+  /** Listens to what connected nodes report with `node.event` (exec lifecycle and others). */
+  onEvent(listener: (event: NodeEvent) => void): () => void {
+    return this.#events.on('event', listener);
+  }
+
+  emitEvent(event: NodeEvent): void {
+    this.#events.emit('event', event);
   }
 
   /** Invokes waiting for a node's answer. */

@@ -1,36 +1,12 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const root = join(import.meta.dirname, '../..');
-
-async function sourceFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await sourceFiles(path)));
-    else if (/\.(ts|tsx|js|mjs)$/.test(entry.name)) out.push(path);
-  }
-  return out;
-}
-
-/** Every module specifier a file imports or re-exports, static or dynamic. */
-export function importsOf(source: string): string[] {
-  const specs: string[] = [];
-  const patterns = [
-    /\b(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
-    /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
-  ];
-  for (const re of patterns) for (const m of source.matchAll(re)) specs.push(m[1]!);
-  return specs;
-}
+import { importsOf, ROOT as root, sourceFiles } from './source-graph.js';
 
 const FORBIDDEN_PACKAGES = /^(?:node:)?(?:http|https|http2|net|tls|dgram|child_process)$|^(?:ws|isomorphic-ws\/node|@whiskeysockets\/baileys|baileys|grammy)(?:\/|$)/;
 
 describe('layering', () => {
-  it('lib/ imports no I/O packages and nothing from transports/, channels/ or bin/', async () => {
+  it('lib/ imports no I/O packages and nothing from transports/, endpoints/, control-ui/, runtime/, channels/ or bin/', async () => {
     const problems: string[] = [];
     for (const file of await sourceFiles(join(root, 'lib'))) {
       const rel = relative(root, file);
@@ -38,7 +14,30 @@ describe('layering', () => {
         if (FORBIDDEN_PACKAGES.test(spec)) problems.push(`${rel} imports ${spec}`);
         if (spec.startsWith('.')) {
           const target = relative(root, join(file, '..', spec));
-          if (/^(transports|channels|bin)\//.test(target)) problems.push(`${rel} imports ${target}`);
+          if (/^(transports|endpoints|control-ui|runtime|channels|bin)\//.test(target)) problems.push(`${rel} imports ${target}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('each layer imports only the layers below it: transports < endpoints, channels < runtime < bin', async () => {
+    // What each folder must never import (besides lib/, which every layer may use).
+    const above: Record<string, RegExp> = {
+      transports: /^(endpoints|control-ui|runtime|channels|bin)\//,
+      endpoints: /^(control-ui|runtime|channels|bin)\//,
+      channels: /^(endpoints|control-ui|runtime|bin)\//,
+      'control-ui': /^(endpoints|runtime|channels|bin)\//,
+      runtime: /^bin\//,
+    };
+    const problems: string[] = [];
+    for (const [dir, forbidden] of Object.entries(above)) {
+      for (const file of await sourceFiles(join(root, dir))) {
+        const rel = relative(root, file);
+        for (const spec of importsOf(await readFile(file, 'utf8'))) {
+          if (!spec.startsWith('.')) continue;
+          const target = relative(root, join(file, '..', spec));
+          if (forbidden.test(target)) problems.push(`${rel} imports ${target}`);
         }
       }
     }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadDiagnosticContext } from '../../bin/cli-context.js';
 import { runDoctor, type DoctorReport } from '../../bin/doctor.js';
-import { GatewayRuntime } from '../../bin/gateway-runtime.js';
+import { GatewayRuntime } from '../../runtime/gateway-runtime.js';
 import { runServiceAction } from '../../bin/service/service-commands.js';
 import type { ServiceHost } from '../../bin/service/service-host.js';
 import { TOKEN } from '../helpers/connect.js';
@@ -111,7 +111,7 @@ describe('openclaw doctor', () => {
     const port = await freePort();
     await writeFile(join(s.stateDir, 'openclaw.json'), JSON.stringify({ gateway: { mode: 'local', port, auth: { token: TOKEN } } }));
     const ctx = await loadDiagnosticContext({}, s.env);
-    const runtime = new GatewayRuntime({ ctx, flags: {}, out: () => {}, plugins: [], logDir: join(s.home, 'logs') });
+    const runtime = new GatewayRuntime({ environment: ctx, overrides: {}, out: () => {}, plugins: [], logDir: join(s.home, 'logs') });
     await runtime.start();
     cleanups.push(() => runtime.stop());
     expect((await s.doctor()).check('port')).toMatchObject({ status: 'ok', message: `a gateway is listening on port ${port} (config)` });

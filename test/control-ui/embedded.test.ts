@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../lib/gateway.js';
-import { createControlUiRoute } from '../../transports/control-ui.js';
+import { createControlUiRoute } from '../../control-ui/control-ui-route.js';
 import { HttpRouter } from '../../transports/http.js';
 import { createOriginVerifier } from '../../transports/origin-verifier.js';
 import { WebSocketTransport } from '../../transports/ws.js';

@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { loadCliContext } from '../../bin/cli-context.js';
-import { controlUiPlugin } from '../../bin/control-ui-plugin.js';
-import { GatewayRuntime } from '../../bin/gateway-runtime.js';
-import { runtimePlugins } from '../../bin/runtime-plugins.js';
+import { controlUiRuntimePlugin } from '../../runtime/control-ui-runtime-plugin.js';
+import { GatewayRuntime } from '../../runtime/gateway-runtime.js';
+import { runtimePlugins } from '../../runtime/runtime-plugins.js';
 import { buildControlUi } from '../../scripts/build-ui.js';
 import { TOKEN } from '../helpers/connect.js';
 
@@ -132,8 +132,8 @@ export async function startUiGateway(options: UiGatewayOptions): Promise<UiGatew
   const env = { HOME: home, OPENCLAW_STATE_DIR: stateDir, OPENCLAW_CONFIG_PATH: configPath, NO_COLOR: '1' };
   const ctx = await loadCliContext({}, env);
   const out: string[] = [];
-  const plugins = runtimePlugins().map((p) => (p.name === 'control-ui' ? controlUiPlugin({ assetsDir: options.assetsDir }) : p));
-  const runtime = new GatewayRuntime({ ctx, flags: { port: String(options.port ?? 0) }, out: (line) => out.push(line), plugins, logDir: join(home, 'logs') });
+  const plugins = runtimePlugins().map((p) => (p.name === 'control-ui' ? controlUiRuntimePlugin({ assetsDir: options.assetsDir }) : p));
+  const runtime = new GatewayRuntime({ environment: ctx, overrides: { port: String(options.port ?? 0) }, out: (line) => out.push(line), plugins, logDir: join(home, 'logs') });
   await runtime.start();
   const dashboard = out.find((line) => line.startsWith('Dashboard: '));
   if (!dashboard) throw new Error(`the gateway printed no dashboard link:\n${out.join('\n')}`);

@@ -2,6 +2,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../bin/helpers.js';
 import { HAS_CHROMIUM, SKIP_MESSAGE, buildAssets, launchBrowser, removeTempDirs, screenshot, startUiGateway, type UiGateway } from './harness.js';
+import { devicesService } from '../../lib/services.js';
 
 if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
 
@@ -72,7 +73,7 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI without a device key: insecure contex
       await page.goto(gw.dashboardUrl);
       if (allowInsecureAuth) {
         await page.getByTestId('connection').filter({ hasText: 'Connected' }).waitFor();
-        expect(gw.runtime.gateway!.devices.listPaired()).toEqual([]);
+        expect(gw.runtime.gateway!.service(devicesService).listPaired()).toEqual([]);
       } else {
         const alert = page.getByRole('alert').filter({ hasText: 'could not make a device key' });
         await alert.waitFor();
@@ -90,6 +91,6 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI without a device key: insecure contex
     const page = await open(true);
     await page.getByTestId('connection').filter({ hasText: 'Connected' }).waitFor();
     // No device identity: the gateway paired nothing for this browser.
-    expect(gw!.runtime.gateway!.devices.listPaired()).toEqual([]);
+    expect(gw!.runtime.gateway!.service(devicesService).listPaired()).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { WebSocket } from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TOKEN } from '../helpers/connect.js';
 import { HAS_CHROMIUM, SKIP_MESSAGE, screenshot, startUiGateway, type UiGateway, useBrowser } from './harness.js';
+import { presenceService } from '../../lib/services.js';
 
 if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
 
@@ -120,11 +121,11 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: logs, config, rest
     await page.getByRole('link', { name: 'Presence' }).click();
     await page.getByRole('heading', { name: 'Presence', level: 1 }).waitFor();
     const gateway = gw.runtime.gateway!;
-    // A presence change nobody is told about, then an event operators never see (node-only scope):
-    // the next broadcast reaches the browser with a seq it did not expect.
-    gateway.presence.upsert('quiet-box', { host: 'Quiet Box', mode: 'backend', reason: 'connect' });
+    // An event operators never see (node-only scope): the next broadcast reaches the browser with
+    // a seq it did not expect, and the refresh it triggers shows the new presence entry.
+    gateway.service(presenceService).upsert('quiet-box', { host: 'Quiet Box', mode: 'backend', reason: 'connect' });
     gateway.broadcast('node.invoke.request', { id: 'x', nodeId: 'nobody', command: 'noop', paramsJSON: null });
-    gateway.refreshHealth(true);
+    await gateway.call('health', { probe: true });
     await page.getByText('Some live updates were missed; refreshed.').waitFor();
     await page.locator('tr', { hasText: 'Quiet Box' }).waitFor();
   });

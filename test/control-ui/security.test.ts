@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TOKEN } from '../helpers/connect.js';
 import { HAS_CHROMIUM, SKIP_MESSAGE, screenshot, startUiGateway, type UiGateway, useBrowser } from './harness.js';
+import { presenceService } from '../../lib/services.js';
 
 if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
 
@@ -62,7 +63,7 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: origin checks and 
     await page.goto(`http://localhost:${elsewherePort}/?gateway=${gw.port}`);
     expect(await page.evaluate('window.result')).toEqual(['close 1006']);
     // Nothing reached the gateway: only its own presence entry exists.
-    expect(gw.runtime.gateway!.presence.list().map((p) => p.reason)).toEqual(['self']);
+    expect(gw.runtime.gateway!.service(presenceService).list().map((p) => p.reason)).toEqual(['self']);
   });
 
   it('an origin listed in gateway.controlUi.allowedOrigins may connect', async () => {

@@ -2,18 +2,21 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { registerAgentMethods, type AgentMethods } from '../../lib/agents/agent-methods.js';
+import type { AgentService } from '../../lib/agents/agent-service.js';
 import { AgentSettings, type AgentSettingsInput } from '../../lib/agents/agent-settings.js';
 import type { Tool, ToolPolicy } from '../../lib/agents/tool-registry.js';
+import { systemClock } from '../../lib/clock.js';
 import { FileStorage } from '../../lib/file-storage.js';
 import type { Gateway } from '../../lib/gateway.js';
+import { agentPlugins } from '../../lib/plugins/agents-plugin.js';
 import { ModelCatalog } from '../../lib/providers/model-catalog.js';
+import { agentsService } from '../../lib/services.js';
 import { SessionStore } from '../../lib/sessions/session-store.js';
-import { createChatCompletionsRoute } from '../../transports/chat-completions-route.js';
-import { createHooksRoute, type HookMapping } from '../../transports/hooks-route.js';
+import { createChatCompletionsRoute } from '../../endpoints/chat-completions-route.js';
+import { createHooksRoute, type HookMapping } from '../../endpoints/hooks-route.js';
 import { HttpRouter } from '../../transports/http.js';
-import { createResponsesRoute } from '../../transports/responses-route.js';
-import { createToolsInvokeRoute } from '../../transports/tools-invoke-route.js';
+import { createResponsesRoute } from '../../endpoints/responses-route.js';
+import { createToolsInvokeRoute } from '../../endpoints/tools-invoke-route.js';
 import { WebSocketTransport } from '../../transports/ws.js';
 import { connectPeer, type Frame, type WsPeer } from '../bin/helpers.js';
 import { createTestGateway } from '../transports/contract.js';
@@ -41,7 +44,8 @@ export interface AgentGatewayOptions {
  */
 export class AgentGateway {
   readonly gateway: Gateway;
-  readonly methods: AgentMethods;
+  /** The agents plugin's service: what HTTP endpoints and hooks run agents through. */
+  readonly service: AgentService;
   readonly model: FakeModelServer;
   readonly stateDir: string;
   readonly #transport: WebSocketTransport;
@@ -51,9 +55,9 @@ export class AgentGateway {
   httpUrl = '';
   #nextId = 0;
 
-  private constructor(parts: { gateway: Gateway; methods: AgentMethods; model: FakeModelServer; stateDir: string; transport: WebSocketTransport; ownsState: boolean }) {
+  private constructor(parts: { gateway: Gateway; service: AgentService; model: FakeModelServer; stateDir: string; transport: WebSocketTransport; ownsState: boolean }) {
     this.gateway = parts.gateway;
-    this.methods = parts.methods;
+    this.service = parts.service;
     this.model = parts.model;
     this.stateDir = parts.stateDir;
     this.#transport = parts.transport;
@@ -64,36 +68,37 @@ export class AgentGateway {
     const api = options.api ?? 'openai';
     const model = await FakeModelServer.start(api);
     const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'openclaw-agent-')));
-    const gateway = createTestGateway({ stateDir });
+    const clock = systemClock;
+    const gateway = createTestGateway({ stateDir, clock });
     const catalog = new ModelCatalog({
       env: {},
       providers: { fake: { baseUrl: model.baseUrl, apiKey: 'sk-fake', api: api === 'openai' ? 'openai-completions' : 'anthropic-messages', models: [{ id: 'm1', contextWindow: options.contextWindow ?? 64_000 }] } },
     });
     const settings = new AgentSettings({ ...options.settings, defaultModel: options.model === null ? undefined : (options.model ?? 'fake/m1') });
-    const methods = registerAgentMethods(gateway, {
+    // Agents, sessions and chat on top of the default (core) plugins, the way the CLI runtime adds them.
+    for (const plugin of agentPlugins({
       models: catalog,
-      sessions: new SessionStore({ storage: new FileStorage(stateDir), now: () => gateway.clock.now() }),
+      sessions: new SessionStore({ storage: new FileStorage(stateDir), now: () => clock.now() }),
       settings,
       tools: options.tools,
       toolPolicy: options.toolPolicy,
-    });
-    await methods.load();
+    })) {
+      gateway.use(plugin);
+    }
+    // Loads the session indexes (the agents plugin's start).
+    await gateway.start();
+    const service = gateway.service(agentsService);
     const router = new HttpRouter();
     if (options.hooks) router.add(createHooksRoute({ gateway, ...options.hooks }));
-    router.add(createToolsInvokeRoute({ agents: methods.service }));
-    router.add(createResponsesRoute({ agents: methods.service, enabled: () => options.endpoints?.responses === true }));
-    router.add(createChatCompletionsRoute({ agents: methods.service, enabled: () => options.endpoints?.chatCompletions === true }));
-    await gateway.start();
+    router.add(createToolsInvokeRoute({ agents: service, gateway }));
+    router.add(createResponsesRoute({ agents: service, gateway, enabled: () => options.endpoints?.responses === true }));
+    router.add(createChatCompletionsRoute({ agents: service, gateway, enabled: () => options.endpoints?.chatCompletions === true }));
     const transport = new WebSocketTransport({ sink: gateway, port: 0, host: '127.0.0.1', requestHandler: router.handle });
     const { port } = await transport.listen();
-    const harness = new AgentGateway({ gateway, methods, model, stateDir, transport, ownsState: options.stateDir === undefined });
+    const harness = new AgentGateway({ gateway, service, model, stateDir, transport, ownsState: options.stateDir === undefined });
     harness.wsUrl = `ws://127.0.0.1:${port}`;
     harness.httpUrl = `http://127.0.0.1:${port}`;
     return harness;
-  }
-
-  get service() {
-    return this.methods.service;
   }
 
   /** An admin operator socket that records every frame it receives. */
@@ -149,7 +154,7 @@ export class AgentGateway {
 
   async close(): Promise<void> {
     for (const peer of this.#peers.splice(0)) peer.ws.terminate();
-    this.methods.close();
+    // Aborts running turns (the agents plugin's stop) after closing every connection.
     await this.gateway.close();
     await this.#transport.close();
     await this.model.close();

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway, GatewayOptions } from '../../lib/gateway.js';
 import { connectMemory } from '../../lib/memory-transport.js';
+import { devicesService } from '../../lib/services.js';
 import { connectParams, handshake, withDevice } from '../helpers/connect.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { createTestGateway } from '../transports/contract.js';
@@ -36,6 +37,6 @@ describe('connect checks (memory transport)', () => {
     const ui = connectParams({ client: { id: 'openclaw-control-ui', version: '1', platform: 'web', mode: 'ui' } });
     const res = await handshake(peer, (nonce) => withDevice(ui, nonce));
     expect(res.ok, JSON.stringify(res.error)).toBe(true);
-    expect(gateway.devices.listPending()).toEqual([]);
+    expect(gateway.service(devicesService).listPending()).toEqual([]);
   });
 });

@@ -4,10 +4,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Gateway } from '../../lib/gateway.js';
 import { gatewayOptionsFromConfig } from '../../lib/gateway-options-from-config.js';
+import { nodesService } from '../../lib/services.js';
 
 describe('gatewayOptionsFromConfig', () => {
   const dirs: string[] = [];
+  const gateways: Gateway[] = [];
   afterEach(async () => {
+    for (const gateway of gateways.splice(0)) await gateway.close();
     await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
   });
 
@@ -20,10 +23,18 @@ describe('gatewayOptionsFromConfig', () => {
       stateDir,
       version: '1',
     });
-    const { policy } = new Gateway(options).nodes;
+    // The node registry is the nodes plugin's, set up at start.
+    const started = async (opts: typeof options) => {
+      const gateway = new Gateway(opts);
+      gateways.push(gateway);
+      await gateway.start();
+      return gateway.service(nodesService);
+    };
+    const { policy } = await started(options);
     expect(policy.allows('sms.send')).toBe(true);
     expect(policy.allows('camera.snap')).toBe(false);
     expect(policy.allows('camera.clip')).toBe(true);
-    expect(new Gateway(gatewayOptionsFromConfig({ config: {}, auth: { mode: 'token', token: 't' }, stateDir, version: '1' })).nodes.policy.allows('sms.send')).toBe(false);
+    const defaults = await started(gatewayOptionsFromConfig({ config: {}, auth: { mode: 'token', token: 't' }, stateDir, version: '1' }));
+    expect(defaults.policy.allows('sms.send')).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { connectMemory } from '../../lib/memory-transport.js';
 import { generateDeviceIdentity } from '../../lib/device-identity.js';
+import { devicesService } from '../../lib/services.js';
 import { call, connectParams, handshake, withDevice } from '../helpers/connect.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { createTestGateway, runGatewayContract } from './contract.js';
@@ -96,7 +97,7 @@ describe('concurrent first connects of one local device', () => {
       }),
     );
     expect(results.map((r) => r.ok)).toEqual(Array(8).fill(true));
-    expect(gateway.devices.listPaired().map((d) => d.deviceId)).toEqual([identity.deviceId]);
+    expect(gateway.service(devicesService).listPaired().map((d) => d.deviceId)).toEqual([identity.deviceId]);
     await gateway.close();
   });
 });

@@ -3865,6 +3865,7 @@ export const protocolSchema = {
 export const methodSpecs = {
   "agent": {
     "params": "AgentParams",
+    "accepted": "AgentAccepted",
     "result": "AgentResponse",
     "scope": "write"
   },

@@ -1526,9 +1526,9 @@ export interface ShutdownEventPayload {
   restartExpectedMs: number | null;
 }
 
-/** Every method: its params and its result. */
+/** Every method: its params, its result, and for two-phase methods the first answer (accepted). */
 export interface GatewayMethodMap {
-  "agent": { params: AgentParams; result: AgentResponse };
+  "agent": { params: AgentParams; accepted: AgentAccepted; result: AgentResponse };
   "agent.wait": { params: AgentWaitParams; result: AgentWaitResult };
   "agent.identity.get": { params: AgentIdentityParams; result: AgentIdentityResult };
   "sessions.list": { params: SessionsListParams; result: SessionsListResult };

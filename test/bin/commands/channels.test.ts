@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { channelsPlugin } from '../../../bin/channels-plugin.js';
+import { channelsRuntimePlugin } from '../../../runtime/channels-runtime-plugin.js';
 import { loadCliContext } from '../../../bin/cli-context.js';
-import { GatewayRuntime } from '../../../bin/gateway-runtime.js';
+import { GatewayRuntime } from '../../../runtime/gateway-runtime.js';
 import { fakeWaNetwork } from '../../channels/fake-wa-socket.js';
 import { TOKEN } from '../../helpers/connect.js';
 import { killAll, makeEnv, parseJson, runCli, spawnCli } from '../helpers.js';
@@ -31,10 +31,10 @@ async function gatewayWithWhatsApp() {
   const ctx = await loadCliContext({}, { HOME: home, OPENCLAW_STATE_DIR: home, OPENCLAW_CONFIG_PATH: configPath, OPENCLAW_GATEWAY_TOKEN: TOKEN });
   const wa = fakeWaNetwork();
   const runtime = new GatewayRuntime({
-    ctx,
-    flags: { port: '0' },
+    environment: ctx,
+    overrides: { port: '0' },
     out: () => undefined,
-    plugins: [channelsPlugin({ whatsappSocketFactory: wa.factory })],
+    plugins: [channelsRuntimePlugin({ whatsappSocketFactory: wa.factory })],
     logDir: join(home, 'logs'),
   });
   await runtime.start();

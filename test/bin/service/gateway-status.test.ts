@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadDiagnosticContext } from '../../../bin/cli-context.js';
-import { GatewayRuntime } from '../../../bin/gateway-runtime.js';
+import { GatewayRuntime } from '../../../runtime/gateway-runtime.js';
 import { collectGatewayStatus, formatGatewayStatus } from '../../../bin/service/gateway-status.js';
 import { runServiceAction } from '../../../bin/service/service-commands.js';
 import type { ServiceHost } from '../../../bin/service/service-host.js';
@@ -89,7 +89,7 @@ describe('gateway status', () => {
 
   it('flags drift of the installed definition and probes a running gateway', async () => {
     const s = await setup({ gateway: { mode: 'local', auth: { token: TOKEN } } });
-    const runtime = new GatewayRuntime({ ctx: s.ctx, flags: { port: '0' }, out: () => {}, plugins: [] });
+    const runtime = new GatewayRuntime({ environment: s.ctx, overrides: { port: '0' }, out: () => {}, plugins: [] });
     await runtime.start();
     cleanups.push(() => runtime.stop());
     await runServiceAction(s.ctx, 'install', { port: String(runtime.port) }, s.host);

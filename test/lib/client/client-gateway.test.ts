@@ -3,6 +3,7 @@ import { GatewayClient } from '../../../lib/client/index.js';
 import { createNodeDeviceSigner, generateDeviceIdentity } from '../../../lib/device-identity.js';
 import type { Gateway } from '../../../lib/gateway.js';
 import { connectMemory } from '../../../lib/memory-transport.js';
+import { devicesService } from '../../../lib/services.js';
 import { WebSocketTransport } from '../../../transports/ws.js';
 import { TOKEN } from '../../helpers/connect.js';
 import { createTestGateway } from '../../transports/contract.js';
@@ -47,7 +48,7 @@ describe('GatewayClient against a real gateway', () => {
     expect(health.ok).toBe(true);
     const presence = await client.call('system-presence');
     expect(presence.some((p) => p.deviceId === identity.deviceId)).toBe(true);
-    expect(gateway.devices.getPaired(identity.deviceId)).toBeDefined();
+    expect(gateway.service(devicesService).getPaired(identity.deviceId)).toBeDefined();
 
     // The device token alone is enough next time.
     const again = new GatewayClient({

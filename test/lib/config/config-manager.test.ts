@@ -7,6 +7,7 @@ import { ConfigManager, type ConfigRestartRequest } from '../../../lib/config/co
 import { REDACTED_SENTINEL } from '../../../lib/config/config-redaction.js';
 import { consumeRestartSentinel } from '../../../lib/config/restart-sentinel.js';
 import type { Gateway } from '../../../lib/gateway.js';
+import { configPlugin } from '../../../lib/plugins/config-plugin.js';
 import { configSchema } from '../../../lib/protocol/generated/config.js';
 import { call } from '../../helpers/connect.js';
 import { callOk, memoryPeer } from '../../helpers/memory-peer.js';
@@ -40,7 +41,7 @@ async function setup(raw: string | null = RAW, env: Record<string, string> = {})
   const restarts: ConfigRestartRequest[] = [];
   manager.on('restart-requested', (r) => restarts.push(r));
   const gateway = createTestGateway();
-  manager.register(gateway);
+  gateway.use(configPlugin(manager));
   await gateway.start();
   gateways.push(gateway);
   const peer = await memoryPeer(gateway);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../lib/errors.js';
 import { readLogTail, resolveLogFile } from '../../../lib/logging/log-tail.js';
-import { registerLogsMethods } from '../../../lib/methods/logs-methods.js';
+import { logsPlugin } from '../../../lib/plugins/logs-plugin.js';
 import { call } from '../../helpers/connect.js';
 import { callOk, memoryPeer } from '../../helpers/memory-peer.js';
 import { createTestGateway } from '../../transports/contract.js';
@@ -105,7 +105,7 @@ describe('logs.tail method', () => {
   it('reads the host\'s current log file; read scope is enough; params are validated', async () => {
     const file = await logFile(3);
     const gateway = createTestGateway();
-    registerLogsMethods(gateway, { file: () => file });
+    gateway.use(logsPlugin({ file: () => file }));
     await gateway.start();
     closers.push(() => gateway.close());
 
@@ -129,7 +129,7 @@ describe('logs.tail method', () => {
   it('a read failure reaches the client as UNAVAILABLE', async () => {
     const dir = await tempDir();
     const gateway = createTestGateway();
-    registerLogsMethods(gateway, { file: () => dir });
+    gateway.use(logsPlugin({ file: () => dir }));
     await gateway.start();
     closers.push(() => gateway.close());
     const peer = await memoryPeer(gateway);

@@ -4,6 +4,7 @@ import { GatewayError } from '../../../lib/errors.js';
 import { NodeRegistry, nodeIdOf } from '../../../lib/nodes/node-registry.js';
 import { createNodeDeviceSigner, generateDeviceIdentity } from '../../../lib/device-identity.js';
 import { startNode, startOperator, startWsGateway, type TestNode, type WsGateway } from '../../helpers/nodes.js';
+import { nodesService } from '../../../lib/services.js';
 
 /** The process clock, counting the one-shot timers still armed (intervals are not counted). */
 function countingClock(): Clock & { armed(): number } {
@@ -101,7 +102,7 @@ describe('NodeRegistry', () => {
         expect(outcome).toEqual({ ok: true, nodeId: byIndex[i], command, payload: { node: i, n }, payloadJSON: JSON.stringify({ node: i, n }) });
       }
     }
-    expect(gw.gateway.nodes.pendingCount).toBe(0);
+    expect(gw.gateway.service(nodesService).pendingCount).toBe(0);
     // Invoke timers run 10 s; only short-lived gateway timers (presence debounce) may still be armed.
     await vi.waitFor(() => expect(clock.armed()).toBe(0));
     expect(new Set(nodes.flatMap((node) => node.requests.map((r) => r.id))).size).toBe(NODES * PER_NODE);
@@ -120,7 +121,7 @@ describe('NodeRegistry', () => {
     second.client.close();
     await vi.waitFor(async () => expect((await invoke()).payload).toBe('first'));
     first.client.close();
-    await vi.waitFor(() => expect(gw.gateway.nodes.list()).toEqual([]));
+    await vi.waitFor(() => expect(gw.gateway.service(nodesService).list()).toEqual([]));
   });
 
   it('fails an invoke at once when the event cannot be sent', async () => {

@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GatewayError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { CONTROL_UI_VIEWS } from './app/views.js';
+import { sendText, type HttpRoute } from '../transports/http.js';
+
+export interface ControlUiRouteOptions {
+  /** URL prefix such as `/openclaw` (`gateway.controlUi.basePath`); default: the root. */
+  basePath?: string;
+  /** Directory with the built app (`npm run build:ui`); default: this package's `dist/control-ui`. */
+  assetsDir?: string;
+  logger?: Logger;
+}
+
+export interface DashboardUrlInput {
+  /** The address the gateway listens on; wildcard binds are shown as 127.0.0.1. */
+  host: string;
+  port: number;
+  basePath?: string;
+  /** Carried in the URL fragment, which browsers never send to any server. */
+  token?: string;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+// The page only ever talks to the origin that served it; nothing may frame it (clickjacking).
+const PAGE_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+  'x-frame-options': 'DENY',
+};
+
+const COMMON_HEADERS = {
+  'cache-control': 'no-cache',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+const ASSET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const BASE_TAG = '<base href="/">';
+const VIEW_IDS: ReadonlySet<string> = new Set(CONTROL_UI_VIEWS.map((v) => v.id));
+
+/**
+ * `gateway.controlUi.basePath` as a clean prefix: "" for the root, else `/a/b` without a trailing
+ * slash. Anything that could break out of an HTML attribute or a path is refused.
+ */
+export function normalizeControlUiBasePath(basePath: string | undefined): string {
+  const trimmed = (basePath ?? '').trim().replace(/\/+$/, '');
+  if (trimmed === '') return '';
+  const withSlash = trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(withSlash) || withSlash.split('/').some((s) => s === '.' || s === '..')) {
+    throw new GatewayError(
+      'CONFIG_INVALID',
+      `gateway.controlUi.basePath must look like /path/to/ui (letters, digits, . _ ~ -), got ${JSON.stringify(basePath)}`,
+    );
+  }
+  return withSlash;
+}
+
+/** The link the gateway prints at start; the token rides in the fragment, never the query. */
+export function controlUiDashboardUrl(input: DashboardUrlInput): string {
+  const wildcard = input.host === '0.0.0.0' || input.host === '::';
+  const host = wildcard ? '127.0.0.1' : input.host.includes(':') ? `[${input.host}]` : input.host;
+  const base = normalizeControlUiBasePath(input.basePath);
+  const fragment = input.token ? `#token=${encodeURIComponent(input.token)}` : '';
+  return `http://${host}:${input.port}${base}/${fragment}`;
+}
+
+/** `dist/control-ui` of the `openclaw` package this file belongs to, run from source (tsx) or from `dist/`. */
+export function defaultControlUiAssetsDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; dirname(dir) !== dir; dir = dirname(dir)) {
+    try {
+      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === 'openclaw') {
+        return join(dir, 'dist', 'control-ui');
+      }
+    } catch {
+      // No (readable) package.json here; keep walking up.
+    }
+  }
+  return join(here, '..', 'dist', 'control-ui');
+}
+
+/**
+ * Serves the built Control UI: the SPA at the base path and at each view's path, its assets by
+ * name. Other paths fall through to the next route. No auth here: the page authenticates in its
+ * WebSocket handshake (protocol §8.1).
+ */
+export function createControlUiRoute(options: ControlUiRouteOptions = {}): HttpRoute {
+  const base = normalizeControlUiBasePath(options.basePath);
+  const assetsDir = options.assetsDir ?? defaultControlUiAssetsDir();
+  let warnedMissing = false;
+
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const path = pathOf(req.url);
+    if (base !== '' && path === base) {
+      res.writeHead(308, { location: `${base}/`, ...COMMON_HEADERS }).end();
+      return true;
+    }
+    if (!path.startsWith(`${base}/`)) return false;
+    const rest = path.slice(base.length + 1);
+    const isPage = rest === '' || VIEW_IDS.has(rest);
+    if (!isPage && !ASSET_NAME.test(rest)) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      if (!isPage) return false;
+      sendText(res, 405, 'Method Not Allowed', { allow: 'GET, HEAD' });
+      return true;
+    }
+    const file = isPage ? 'index.html' : rest;
+    let body: Buffer;
+    try {
+      body = await readFile(join(assetsDir, file));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'EISDIR') throw err;
+      if (!isPage) return false;
+      if (!warnedMissing) options.logger?.log('warn', 'gateway/control-ui', `Control UI assets missing in ${assetsDir}; run npm run build:ui`);
+      warnedMissing = true;
+      // The page is public: the directory goes to the log, not to whoever asked.
+      sendText(res, 503, 'Control UI assets are not built. Run `npm run build:ui` and reload.\n');
+      return true;
+    }
+    if (isPage) body = Buffer.from(body.toString('utf8').replace(BASE_TAG, `<base href="${base}/">`), 'utf8');
+    const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
+    res.writeHead(200, {
+      'content-type': type,
+      'content-length': String(body.length),
+      ...COMMON_HEADERS,
+      ...(isPage ? PAGE_HEADERS : {}),
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return true;
+  };
+}
+
+function pathOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const query = raw.search(/[?#]/);
+  return query === -1 ? raw : raw.slice(0, query);
+}

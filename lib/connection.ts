@@ -1,0 +1,78 @@
+import type { TimerHandle } from './clock.js';
+import { toWireError } from './errors.js';
+import type { ClientSession } from './method-context.js';
+import { CloseCode } from './protocol/index.js';
+import type { TransportConnection } from './transport.js';
+
+export type ConnectionPhase = 'handshake' | 'connecting' | 'ready' | 'closed';
+
+/** Frames a peer may send while its connect is still being checked; real clients wait for hello-ok. */
+export const MAX_FRAMES_BEFORE_HELLO = 32;
+
+/**
+ * One transport connection as the gateway tracks it: its handshake phase, its session once
+ * authenticated, and the frames that arrived while the connect checks ran.
+ */
+export class GatewayConnection {
+  readonly connId: string;
+  readonly nonce: string;
+  readonly transport: TransportConnection;
+  phase: ConnectionPhase = 'handshake';
+  handshakeTimer?: TimerHandle;
+  queued: string[] = [];
+  session?: ClientSession;
+  presenceKey?: string;
+  readonly #maxBufferedBytes: number;
+  readonly #onSlow: (conn: GatewayConnection) => void;
+
+  constructor(options: {
+    transport: TransportConnection;
+    connId: string;
+    nonce: string;
+    maxBufferedBytes: number;
+    /** Called before a slow consumer is closed (for the log). */
+    onSlow: (conn: GatewayConnection) => void;
+  }) {
+    this.transport = options.transport;
+    this.connId = options.connId;
+    this.nonce = options.nonce;
+    this.#maxBufferedBytes = options.maxBufferedBytes;
+    this.#onSlow = options.onSlow;
+  }
+
+  get ready(): boolean {
+    return this.phase === 'ready' && this.session !== undefined;
+  }
+
+  /** Whether the peer has stopped reading: more than the policy's buffer is waiting for it. */
+  get slow(): boolean {
+    return this.transport.bufferedAmount > this.#maxBufferedBytes;
+  }
+
+  /** Responses are never dropped; a peer that stopped reading is closed instead of buffered forever. */
+  sendText(text: string): boolean {
+    if (this.phase === 'closed') return false;
+    if (this.slow) {
+      this.closeSlow();
+      return false;
+    }
+    this.transport.send(text);
+    return true;
+  }
+
+  sendRes(id: string, ok: boolean, payload?: unknown, error?: unknown): void {
+    const frame: Record<string, unknown> = { type: 'res', id, ok };
+    if (payload !== undefined) frame.payload = payload;
+    if (error !== undefined) frame.error = toWireError(error);
+    this.sendText(JSON.stringify(frame));
+  }
+
+  closeSlow(): void {
+    this.#onSlow(this);
+    this.transport.close(CloseCode.PolicyViolation, 'slow consumer');
+  }
+
+  close(code: number, reason: string): void {
+    this.transport.close(code, reason);
+  }
+}

@@ -1,0 +1,157 @@
+import type { Clock } from './clock.js';
+import type { GatewayConnection } from './connection.js';
+import { runConnectChecks, type ConnectAccepted, type ControlUiAuthOptions } from './connect-checks.js';
+import type { DevicePairingStore } from './device-pairing-store.js';
+import { GatewayError, invalidRequest } from './errors.js';
+import type { Logger } from './logger.js';
+import type { ClientSession } from './method-context.js';
+import { CloseCode } from './protocol/index.js';
+import type { ConnectParams, DevicePairingRequest, HelloOk, PresenceEntry, RequestFrame } from './protocol/generated/types.js';
+import { validatorFor } from './protocol/validate.js';
+import type { GatewayAuthConfig } from './shared-auth.js';
+import { truncateUtf8 } from './truncate-utf8.js';
+
+const validateRequestFrame = validatorFor<RequestFrame>('RequestFrame');
+const validateConnectParams = validatorFor<ConnectParams>('ConnectParams');
+
+export interface HandshakeDeps {
+  auth: GatewayAuthConfig;
+  controlUi: ControlUiAuthOptions;
+  devices: DevicePairingStore;
+  clock: Clock;
+  logger: Logger;
+  /** A remote device asked to be paired: announce it (`device.pair.requested`). */
+  pairingRequested(request: DevicePairingRequest): void;
+  reportError(err: unknown, where: string): void;
+}
+
+export interface HandshakeAccepted {
+  session: ClientSession;
+  /** The connect request's id, which `hello-ok` answers. */
+  requestId: string;
+  outcome: ConnectAccepted;
+  /** The device token issued or reused for this connect (device clients only). */
+  deviceToken?: { token: string; createdAtMs: number; rotatedAtMs?: number };
+}
+
+/**
+ * The server side of the handshake (protocol §3): the first frame must be a valid `connect`,
+ * which passes the connect checks. Every refusal is answered and the connection closed here;
+ * undefined then. The caller sends `hello-ok` for an accepted connect.
+ */
+export async function runHandshake(conn: GatewayConnection, parsed: unknown, deps: HandshakeDeps): Promise<HandshakeAccepted | undefined> {
+  const frame = validateRequestFrame(parsed);
+  if (!frame.ok) {
+    conn.close(CloseCode.PolicyViolation, 'invalid request frame');
+    return undefined;
+  }
+  const { id, method, params } = frame.value;
+  if (method !== 'connect') return fail(conn, id, invalidRequest('invalid handshake: first request must be connect'));
+  const checked = validateConnectParams(params);
+  if (!checked.ok) return fail(conn, id, invalidRequest(`invalid connect params: ${checked.message}`));
+  conn.phase = 'connecting';
+  const connect = checked.value;
+  let outcome;
+  try {
+    outcome = await runConnectChecks({
+      params: connect,
+      nonce: conn.nonce,
+      peer: conn.transport.peer,
+      now: deps.clock.now(),
+      auth: deps.auth,
+      controlUi: deps.controlUi,
+      devices: deps.devices,
+    });
+  } catch (err) {
+    deps.reportError(err, 'connect checks');
+    return fail(conn, id, new GatewayError('UNAVAILABLE', 'connect failed'), 'connect failed');
+  }
+  if (conn.phase !== 'connecting') return undefined;
+  if (!outcome.ok) {
+    if (outcome.pairingRequest) deps.pairingRequested(outcome.pairingRequest);
+    deps.logger.log('info', 'gateway/ws', 'connect refused', { connId: conn.connId, reason: outcome.error.message });
+    return fail(conn, id, outcome.error, outcome.closeReason, outcome.closeCode);
+  }
+
+  let deviceToken: HandshakeAccepted['deviceToken'];
+  if (outcome.deviceId) {
+    try {
+      deviceToken = await deps.devices.ensureToken(outcome.deviceId, outcome.role, outcome.scopes);
+    } catch (err) {
+      deps.reportError(err, 'device token');
+      return fail(conn, id, new GatewayError('UNAVAILABLE', 'connect failed'), 'connect failed');
+    }
+    if (conn.phase !== 'connecting') return undefined;
+  }
+  const session: ClientSession = {
+    connId: conn.connId,
+    role: outcome.role,
+    scopes: outcome.scopes,
+    client: connect.client,
+    deviceId: outcome.deviceId,
+    peer: conn.transport.peer,
+    protocol: outcome.protocol,
+    connectedAtMs: deps.clock.now(),
+    connect,
+  };
+  return { session, requestId: id, outcome, deviceToken };
+}
+
+function fail(conn: GatewayConnection, id: string, error: GatewayError, reason = error.message, code: number = CloseCode.PolicyViolation): undefined {
+  conn.sendRes(id, false, undefined, error);
+  conn.close(code, truncateUtf8(reason || 'invalid handshake', 120));
+  return undefined;
+}
+
+export interface HelloInput {
+  accepted: HandshakeAccepted;
+  server: HelloOk['server'];
+  features: HelloOk['features'];
+  snapshot: HelloOk['snapshot'];
+  policy: HelloOk['policy'];
+  canvasHostUrl?: string;
+}
+
+/** The `hello-ok` answer to an accepted connect (protocol §3.4). */
+export function buildHello({ accepted, server, features, snapshot, policy, canvasHostUrl }: HelloInput): HelloOk {
+  const { outcome, deviceToken } = accepted;
+  const hello: HelloOk = {
+    type: 'hello-ok',
+    protocol: outcome.protocol,
+    server,
+    features,
+    snapshot,
+    ...(canvasHostUrl ? { canvasHostUrl } : {}),
+    policy,
+  };
+  if (deviceToken) {
+    hello.auth = {
+      deviceToken: deviceToken.token,
+      role: outcome.role,
+      scopes: outcome.scopes,
+      issuedAtMs: deviceToken.rotatedAtMs ?? deviceToken.createdAtMs,
+    };
+  } else if (outcome.protocol >= 4) {
+    hello.auth = { role: outcome.role, scopes: outcome.scopes };
+  }
+  return hello;
+}
+
+/** The presence entry a client's connect announces. */
+export function presenceFromConnect(session: ClientSession): Omit<PresenceEntry, 'ts'> {
+  const c = session.client;
+  return {
+    host: c.displayName ?? c.id,
+    ip: session.peer.remoteAddress,
+    version: c.version,
+    platform: c.platform,
+    deviceFamily: c.deviceFamily,
+    modelIdentifier: c.modelIdentifier,
+    mode: c.mode,
+    reason: 'connect',
+    deviceId: session.deviceId,
+    roles: [session.role],
+    scopes: [...session.scopes],
+    instanceId: c.instanceId,
+  };
+}

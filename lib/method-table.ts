@@ -1,0 +1,88 @@
+import { Ajv } from 'ajv';
+import { invalidRequest } from './errors.js';
+import type { AccessScope } from './method-access.js';
+import type { MethodContext } from './method-context.js';
+import type { CustomMethodOptions } from './plugin.js';
+import { methodSpecs } from './protocol/index.js';
+import { boundedCheck, compilePair, validatorFor } from './protocol/validate.js';
+
+export type AnyHandler = (params: unknown, ctx: MethodContext<unknown>) => unknown;
+
+/** A method as dispatch needs it: who may call it, how its params are checked, and its handler. */
+export interface MethodEntry {
+  readonly scope: AccessScope;
+  readonly handler: AnyHandler;
+  /** Returns the params as checked, or throws INVALID_REQUEST naming what is wrong. */
+  check(params: unknown): unknown;
+}
+
+const CUSTOM_NAME = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
+
+/**
+ * The methods a gateway serves: those the protocol schema declares, and an embedder's own with
+ * their own params schema. Each name has at most one handler; every registration can be undone.
+ */
+export class MethodTable {
+  readonly #entries = new Map<string, MethodEntry>();
+  #ajv?: { first: Ajv; all: Ajv };
+
+  /** A schema-declared method: its access rule and params schema come from `schema/protocol`. */
+  register(method: string, handler: AnyHandler): () => void {
+    const spec = Object.hasOwn(methodSpecs, method) ? methodSpecs[method as keyof typeof methodSpecs] : undefined;
+    if (!spec) throw new TypeError(`method ${method} is not declared in schema/protocol; register it as a custom method with its params schema`);
+    const validate = validatorFor(spec.params);
+    return this.#add(method, {
+      scope: spec.scope as AccessScope,
+      handler,
+      check: (params) => {
+        const result = validate(params);
+        if (!result.ok) throw invalidRequest(`invalid ${method} params: ${result.message}`);
+        return result.value;
+      },
+    });
+  }
+
+  /** A method of the embedder's own; its params are validated against `options.params`. */
+  registerCustom(method: string, options: CustomMethodOptions, handler: AnyHandler): () => void {
+    if (!CUSTOM_NAME.test(method)) throw new TypeError(`custom method name "${method}" must be 1-128 letters, digits, ".", "_", ":" or "-", starting with a letter`);
+    if (Object.hasOwn(methodSpecs, method)) throw new TypeError(`method ${method} is declared in schema/protocol; register it with registerMethod`);
+    if (method === 'connect') throw new TypeError('connect is the handshake, not a method');
+    this.#ajv ??= { first: new Ajv({ allErrors: false, strict: false }), all: new Ajv({ allErrors: true, strict: false }) };
+    let pair;
+    try {
+      pair = compilePair(this.#ajv.first, this.#ajv.all, options.params);
+    } catch (err) {
+      throw new TypeError(`params schema of ${method} does not compile: ${(err as Error).message}`);
+    }
+    return this.#add(method, {
+      scope: options.scope ?? 'admin',
+      handler,
+      check: (params) => {
+        const message = boundedCheck(pair, params);
+        if (message !== undefined) throw invalidRequest(`invalid ${method} params: ${message}`);
+        return params;
+      },
+    });
+  }
+
+  get(method: string): MethodEntry | undefined {
+    return this.#entries.get(method);
+  }
+
+  has(method: string): boolean {
+    return this.#entries.has(method);
+  }
+
+  /** Served methods in registration order: what `hello-ok.features.methods` advertises. */
+  names(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  #add(method: string, entry: MethodEntry): () => void {
+    if (this.#entries.has(method)) throw new TypeError(`method ${method} already has a handler`);
+    this.#entries.set(method, entry);
+    return () => {
+      if (this.#entries.get(method) === entry) this.#entries.delete(method);
+    };
+  }
+}

@@ -1,0 +1,116 @@
+import type { AgentService } from '../agents/agent-service.js';
+import { imagesFromAttachments, parseThinking } from '../agents/agent-service.js';
+import { ChatEventBridge, type ChatEventBridgeOptions } from '../agents/chat-event-bridge.js';
+import { invalidRequest } from '../errors.js';
+import type { GatewayHost, GatewayPlugin } from '../plugin.js';
+import type { AssistantMessage } from '../providers/model-provider.js';
+import { agentsService } from '../services.js';
+
+/** Messages that stop the session's runs instead of starting one (protocol §6.9). */
+const STOP_COMMAND = /^\/?(stop|esc|abort|wait|exit|interrupt)$/i;
+/** chat.history stays under this many bytes of JSON; older messages go first. */
+const HISTORY_MAX_BYTES = 6 * 1024 * 1024;
+
+/**
+ * WebChat (protocol §6.9): `chat.history`, `chat.send`, `chat.abort`, `chat.inject`, and the
+ * `chat` events derived from agent runs. Needs `agentsPlugin` before it.
+ */
+export function chatPlugin(options: ChatEventBridgeOptions = {}): GatewayPlugin {
+  let bridge: ChatEventBridge | undefined;
+  return {
+    name: 'chat',
+    setup(gateway) {
+      const service = gateway.service(agentsService);
+      bridge = new ChatEventBridge(gateway, service.runner, options);
+      registerChatMethods(gateway, service);
+    },
+    stop: () => bridge?.close(),
+  };
+}
+
+function registerChatMethods(gateway: GatewayHost, service: AgentService): void {
+  const { runner, sessions, settings } = service;
+
+  gateway.registerMethod('chat.history', async (params) => {
+    const { agentId, sessionKey } = service.chatTarget(params.sessionKey);
+    const entry = await sessions.get(agentId, sessionKey);
+    const thinkingLevel = entry?.thinkingLevel ?? settings.thinkingDefault;
+    if (!entry) return { sessionKey: params.sessionKey, messages: [], thinkingLevel };
+    const lines = await sessions.messages(agentId, entry);
+    const messages = lines.slice(-(params.limit ?? 200)).map((l) => l.message as unknown as Record<string, unknown> & { role: string });
+    let bytes = Buffer.byteLength(JSON.stringify(messages), 'utf8');
+    while (bytes > HISTORY_MAX_BYTES && messages.length) bytes -= Buffer.byteLength(JSON.stringify(messages.shift()), 'utf8') + 1;
+    return { sessionKey: params.sessionKey, sessionId: entry.sessionId, messages, thinkingLevel };
+  });
+
+  gateway.registerMethod('chat.send', async (params) => {
+    const runId = params.idempotencyKey;
+    const known = service.lookup(runId);
+    if (known) {
+      if (!known.result) return { runId, status: 'in_flight' as const };
+      if (known.result.status === 'ok') return { runId, status: 'ok' as const };
+      // Throws the cached failure, with its `{runId, status:"error", summary}` payload.
+      service.finalResponse(known.result);
+    }
+    const { agentId, sessionKey } = service.chatTarget(params.sessionKey);
+    const text = params.message.trim();
+    if (STOP_COMMAND.test(text) && !params.attachments?.length) {
+      const runIds = runner.abortSession(sessionKey, 'stop');
+      return { ok: true as const, aborted: runIds.length > 0, runIds };
+    }
+    if (!text && !params.attachments?.length) throw invalidRequest('message or attachment required');
+    const run = service.start({
+      runId,
+      agentId,
+      sessionKey,
+      clientSessionKey: params.sessionKey,
+      message: params.message,
+      images: imagesFromAttachments(params.attachments),
+      thinking: parseThinking(params.thinking),
+      timeoutMs: params.timeoutMs,
+      channel: 'webchat',
+    });
+    await run.started;
+    return { runId, status: 'started' as const };
+  });
+
+  gateway.registerMethod('chat.abort', (params) => {
+    const { sessionKey } = service.chatTarget(params.sessionKey);
+    if (params.runId === undefined) {
+      const runIds = runner.abortSession(sessionKey, 'rpc');
+      return { ok: true as const, aborted: runIds.length > 0, runIds };
+    }
+    const run = runner.get(params.runId);
+    if (!run) return { ok: true as const, aborted: false, runIds: [] };
+    if (run.sessionKey !== sessionKey) throw invalidRequest('runId does not match sessionKey');
+    const live = !run.aborted;
+    run.abort('rpc');
+    return { ok: true as const, aborted: live, runIds: live ? [run.runId] : [] };
+  });
+
+  gateway.registerMethod('chat.inject', async (params) => {
+    const { agentId, sessionKey } = service.chatTarget(params.sessionKey);
+    // Waits for the session's current run, so the note never lands between a tool call and its result.
+    const line = await runner.exclusive(sessionKey, async () => {
+      const entry = await sessions.ensure(agentId, sessionKey);
+      const message: AssistantMessage = {
+        role: 'assistant',
+        content: [{ type: 'text', text: params.message }],
+        timestamp: gateway.clock.now(),
+        stopReason: 'injected',
+        ...(params.label ? { label: params.label } : {}),
+      };
+      const written = await sessions.append(agentId, entry, message);
+      await sessions.update(agentId, sessionKey, {});
+      return written;
+    });
+    gateway.broadcast('chat', {
+      runId: `inject-${line.id}`,
+      sessionKey: params.sessionKey,
+      seq: 0,
+      state: 'final',
+      message: line.message as unknown as Record<string, unknown> & { role: string },
+    });
+    return { ok: true as const, messageId: line.id };
+  });
+}

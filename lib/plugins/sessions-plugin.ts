@@ -1,0 +1,48 @@
+import type { AgentService } from '../agents/agent-service.js';
+import type { GatewayHost, GatewayPlugin } from '../plugin.js';
+import { agentsService } from '../services.js';
+
+/** `sessions.list` over the agents' session stores. Needs `agentsPlugin` before it. */
+export function sessionsPlugin(): GatewayPlugin {
+  return {
+    name: 'sessions',
+    setup(gateway) {
+      registerSessionMethods(gateway, gateway.service(agentsService));
+    },
+  };
+}
+
+function registerSessionMethods(gateway: GatewayHost, service: AgentService): void {
+  const { runner, settings, sessions } = service;
+
+  gateway.registerMethod('sessions.list', async (params) => {
+    const ids = params.agentId ? [settings.require(params.agentId).id] : settings.ids();
+    await Promise.all(ids.map((id) => sessions.load(id)));
+    const now = gateway.clock.now();
+    const search = params.search?.toLowerCase();
+    let rows = ids.flatMap((id) => service.rows(id)).sort((a, b) => b.updatedAt - a.updatedAt);
+    rows = rows.filter(
+      (r) =>
+        (params.includeGlobal || r.kind !== 'global') &&
+        (params.includeUnknown || r.kind !== 'unknown') &&
+        (params.activeMinutes === undefined || now - r.updatedAt <= params.activeMinutes * 60_000) &&
+        (params.label === undefined || r.label === params.label) &&
+        (!search || r.key.toLowerCase().includes(search) || (r.label ?? '').toLowerCase().includes(search)),
+    );
+    const primary = ids.length === 1 ? ids[0]! : settings.defaultAgentId;
+    let contextTokens: number | null = null;
+    try {
+      contextTokens = runner.resolveModel(primary).contextTokens;
+    } catch {
+      // No model configured yet: listing sessions still works.
+    }
+    const limited = params.limit === undefined ? rows : rows.slice(0, params.limit);
+    return {
+      ts: now,
+      path: sessions.indexPath(primary),
+      count: limited.length,
+      defaults: { model: settings.modelRef(primary) ?? null, contextTokens },
+      sessions: limited,
+    };
+  });
+}

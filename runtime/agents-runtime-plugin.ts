@@ -1,0 +1,71 @@
+import { AgentSettings } from '../lib/agents/agent-settings.js';
+import { GatewayError } from '../lib/errors.js';
+import { FileStorage } from '../lib/file-storage.js';
+import { agentPlugins } from '../lib/plugins/agents-plugin.js';
+import { ModelCatalog } from '../lib/providers/model-catalog.js';
+import { agentsService } from '../lib/services.js';
+import { SessionStore } from '../lib/sessions/session-store.js';
+import { createChatCompletionsRoute } from '../endpoints/chat-completions-route.js';
+import { createHooksRoute, type HookMapping } from '../endpoints/hooks-route.js';
+import { createResponsesRoute } from '../endpoints/responses-route.js';
+import { createToolsInvokeRoute } from '../endpoints/tools-invoke-route.js';
+import type { RuntimePlugin } from './runtime-plugin.js';
+
+/**
+ * Agent runs: providers from `models.providers` / `agents.*`, sessions under
+ * `<state>/agents/<id>/sessions/`, the agent, session and chat plugins, and the HTTP endpoints in
+ * protocol §8 order: hooks, `/tools/invoke`, `/v1/responses`, `/v1/chat/completions`.
+ */
+export function agentsRuntimePlugin(): RuntimePlugin {
+  let hookMappingList: HookMapping[] = [];
+  return {
+    name: 'agents',
+    gatewayPlugins({ config, env, stateDir, logger }) {
+      // Checked first: a hooks misconfiguration stops the start before anything is registered.
+      hookMappingList = config.hooks?.enabled ? hookMappings(config.hooks.mappings) : [];
+      return agentPlugins({
+        models: ModelCatalog.fromConfig(config, { env }),
+        sessions: new SessionStore({ storage: new FileStorage(stateDir), logger }),
+        settings: AgentSettings.fromConfig(config),
+        toolPolicy: config.tools,
+      });
+    },
+    setup({ gateway, http, config, logger }) {
+      const service = gateway.service(agentsService);
+      const hooks = config.hooks;
+      if (hooks?.enabled) {
+        http.add(createHooksRoute({ gateway, logger, token: hooks.token ?? '', path: hooks.path, maxBodyBytes: hooks.maxBodyBytes, mappings: hookMappingList }));
+      }
+      http.add(createToolsInvokeRoute({ agents: service, gateway }));
+      const endpoints = config.gateway?.http?.endpoints;
+      http.add(
+        createResponsesRoute({
+          agents: service,
+          gateway,
+          enabled: () => endpoints?.responses?.enabled === true,
+          maxBodyBytes: endpoints?.responses?.maxBodyBytes,
+        }),
+      );
+      http.add(createChatCompletionsRoute({ agents: service, gateway, enabled: () => endpoints?.chatCompletions?.enabled === true }));
+
+      try {
+        const model = service.runner.resolveModel(service.settings.defaultAgentId);
+        logger.log('info', 'agent', `agent "${service.settings.defaultAgentId}" uses ${model.ref}`);
+      } catch (err) {
+        logger.log('warn', 'agent', `agent runs unavailable: ${(err as Error).message}`);
+      }
+    },
+  };
+}
+
+function hookMappings(raw: ReadonlyArray<Record<string, unknown>> | undefined): HookMapping[] {
+  return (raw ?? []).map((m, i) => {
+    if (m.action !== undefined && m.action !== 'wake' && m.action !== 'agent') {
+      throw new GatewayError('CONFIG_INVALID', `hooks.mappings[${i}].action must be "wake" or "agent"`);
+    }
+    if (m.transform !== undefined) {
+      throw new GatewayError('CONFIG_INVALID', `hooks.mappings[${i}].transform is not supported by this gateway; use messageTemplate/textTemplate`);
+    }
+    return m as HookMapping;
+  });
+}

@@ -1,0 +1,76 @@
+import { homedir, networkInterfaces } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { resolveCanvasPort } from '../lib/config/paths.js';
+import { CanvasHost } from '../endpoints/canvas-host.js';
+import { isEnvFlagSet } from './env-flag.js';
+import type { RuntimeContext, RuntimePlugin } from './runtime-plugin.js';
+
+/**
+ * The canvas host (protocol §8.6, §9.4): `<workspace>/canvas` (or `canvasHost.root`) served at
+ * `/__openclaw__/canvas/` on its own port, on the gateway's bind hosts, and advertised to clients
+ * as `hello-ok.canvasHostUrl`. Off with `canvasHost.enabled: false` or OPENCLAW_SKIP_CANVAS_HOST=1,
+ * and in --stdio mode (no network listener to sit next to).
+ *
+ * It is an extra for nodes, so a canvas port someone else holds is logged and the gateway runs on
+ * without it; a malformed port setting still stops the start like any config error.
+ */
+export function canvasHostRuntimePlugin(): RuntimePlugin {
+  let host: CanvasHost | undefined;
+  /** The port the OS picked on a first start, kept across in-process restarts like the gateway's. */
+  let picked: number | undefined;
+  return {
+    name: 'canvas-host',
+    async gatewayOptions(ctx) {
+      const config = ctx.config.canvasHost ?? {};
+      if (config.enabled === false || isEnvFlagSet(ctx.env.OPENCLAW_SKIP_CANVAS_HOST) || ctx.port === 0) return {};
+      const wanted = resolveCanvasPort(ctx.env, ctx.config, ctx.requestedPort);
+      const root = config.root === undefined ? join(ctx.workspaceDir, 'canvas') : resolveRoot(config.root, ctx);
+      const canvas = new CanvasHost({
+        root,
+        port: wanted === 0 && picked !== undefined ? picked : wanted,
+        host: ctx.hosts,
+        liveReload: config.liveReload ?? true,
+        logger: ctx.logger,
+      });
+      let port: number;
+      try {
+        port = (await canvas.listen()).port;
+      } catch (err) {
+        await canvas.close();
+        ctx.logger.log('error', 'canvas', `canvas host not started: ${(err as Error).message}; set canvasHost.port or OPENCLAW_CANVAS_HOST_PORT, or turn it off with canvasHost.enabled=false`);
+        return {};
+      }
+      if (wanted === 0) picked = port;
+      host = canvas;
+      const url = `http://${urlHost(advertisedHost(ctx.hosts[0]!))}:${port}`;
+      ctx.logger.log('info', 'canvas', `canvas host on ${url}/__openclaw__/canvas/ (root ${root})`);
+      return { canvasHostUrl: url };
+    },
+    async stop() {
+      await host?.close();
+      host = undefined;
+    },
+  };
+}
+
+/** `~` is the user's home; a relative root is relative to the config file, not the cwd. */
+function resolveRoot(root: string, ctx: RuntimeContext): string {
+  const home = ctx.env.HOME ?? homedir();
+  if (root === '~') return home;
+  if (root.startsWith('~/')) return join(home, root.slice(2));
+  return resolve(dirname(ctx.configPath), root);
+}
+
+/** A wildcard bind is reachable on every interface; nodes get the first external IPv4 one. */
+function advertisedHost(bindHost: string): string {
+  if (bindHost !== '0.0.0.0' && bindHost !== '::') return bindHost;
+  for (const addresses of Object.values(networkInterfaces())) {
+    const external = addresses?.find((a) => a.family === 'IPv4' && !a.internal);
+    if (external) return external.address;
+  }
+  return '127.0.0.1';
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

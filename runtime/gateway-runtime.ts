@@ -1,0 +1,597 @@
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { corePlugins } from '../lib/core-plugins.js';
+import {
+  buildReloadPlan,
+  ConfigFileWatcher,
+  ConfigManager,
+  consumeRestartSentinel,
+  DEFAULT_RELOAD_DEBOUNCE_MS,
+  DEFAULT_RELOAD_MODE,
+  diffConfigPaths,
+  loadConfig,
+  type LoadedConfig,
+  type OpenClawConfig,
+  type ReloadMode,
+  type ReloadPlan,
+  type ResolvedGatewayAuth,
+} from '../lib/config/index.js';
+import { GatewayError } from '../lib/errors.js';
+import { Gateway, type ShutdownOptions } from '../lib/gateway.js';
+import { gatewayOptionsFromConfig } from '../lib/gateway-options-from-config.js';
+import type { Logger } from '../lib/logger.js';
+import type { TeeLogger } from '../lib/logging/tee-logger.js';
+import type { GatewayPlugin } from '../lib/plugin.js';
+import { configPlugin } from '../lib/plugins/config-plugin.js';
+import { logsPlugin } from '../lib/plugins/logs-plugin.js';
+import { CloseCode } from '../lib/protocol/index.js';
+import { systemEventsService } from '../lib/services.js';
+import type { ConnectionSink } from '../lib/transport.js';
+import { TypedEmitter } from '../lib/typed-emitter.js';
+import { controlUiDashboardUrl } from '../control-ui/control-ui-route.js';
+import { HttpRouter, sendText } from '../transports/http.js';
+import { createOriginVerifier } from '../transports/origin-verifier.js';
+import { StdioTransport } from '../transports/stdio.js';
+import { WebSocketTransport } from '../transports/ws.js';
+import type { ChannelReloadHook, RuntimeContext, RuntimePlugin } from './runtime-plugin.js';
+import { prepareLaunch, type Prepared } from './prepare-launch.js';
+import type { RuntimeEnvironment, RuntimeOverrides } from './runtime-environment.js';
+import { RuntimeLogs } from './runtime-logs.js';
+import { runtimePlugins } from './runtime-plugins.js';
+
+export type { RuntimeEnvironment, RuntimeOverrides } from './runtime-environment.js';
+
+export interface GatewayRuntimeOptions {
+  environment: RuntimeEnvironment;
+  overrides?: RuntimeOverrides;
+  /** Human output: the console log, the dashboard link, a generated token. Default: nowhere. */
+  out?: (line: string) => void;
+  /** One more log target next to the console and the file log (an embedder's own logger). */
+  logger?: Logger;
+  /**
+   * A server the host owns and listens on: the WebSocket upgrade and the gateway's HTTP routes
+   * attach to it, next to the host's own routes (requests no gateway route takes go to the host's
+   * `request` listeners). Without it the runtime listens on its own port.
+   */
+  server?: HttpServer | HttpsServer;
+  /** The features around the kernel; default `runtimePlugins()` (agents, canvas host, channels, Control UI). */
+  plugins?: RuntimePlugin[];
+  /** Gateway plugins of the host's own (custom methods, ...), installed after the runtime's in every generation. */
+  gatewayPlugins?: GatewayPlugin[];
+  /** Directory of the dated file logs when `logging.file` is unset; default `/tmp/openclaw`. */
+  logDir?: string;
+  /** Colour console levels (pretty/compact styles). Default false. */
+  color?: boolean;
+}
+
+/** What the runtime reports about reloads and restarts, for hosts and tests. */
+export interface GatewayRuntimeEvents {
+  /** A config file change was handled: applied live, by a restart, or not at all (`off`, `hot`). */
+  reload: { mode: ReloadMode; plan: ReloadPlan; applied: 'hot' | 'restart' | 'none' };
+  /** A config file change was refused (invalid, missing); the running config stays in force. */
+  'reload-rejected': { error: Error };
+  /** The gateway was rebuilt in this process and listens again. */
+  restarted: { reason: string; port: number };
+  /** A restart did not happen or rolled back to the previous config. */
+  'restart-failed': { reason: string; error: Error };
+  /** Neither the new nor the previous config could be brought up again; the runtime is down. */
+  fatal: Error;
+}
+
+/** Announced in `shutdown.restartExpectedMs`: a rebuild takes well under this. */
+export const RESTART_EXPECTED_MS = 1500;
+
+/** One built gateway: replaced as a whole by an in-process restart. */
+interface Generation {
+  prepared: Prepared;
+  gateway: Gateway;
+  transport?: WebSocketTransport;
+  http: HttpRouter;
+  channelHooks: Map<string, ChannelReloadHook[]>;
+}
+
+/**
+ * The whole gateway as `openclaw gateway` runs it, and as hosts embed it: the Gateway with config
+ * and log methods, its WebSocket + HTTP listener (its own, a host's server, or stdio), and the
+ * runtime plugins around them, assembled from the validated config. It watches the config file:
+ * safe changes apply live, critical ones rebuild the gateway in this process (protocol §9.3); a
+ * bad edit is reported and the running config stays. It never touches the host's process: no
+ * signal handlers, no exit; failures arrive as events and rejected promises.
+ */
+export class GatewayRuntime {
+  readonly #options: GatewayRuntimeOptions;
+  readonly #plugins: RuntimePlugin[];
+  readonly #logs: RuntimeLogs;
+  readonly #logger: TeeLogger;
+  readonly #events = new TypedEmitter<GatewayRuntimeEvents>((err) => this.#logger.log('error', 'gateway', `runtime listener failed: ${(err as Error).message}`));
+  #current?: Generation;
+  #stdio?: StdioTransport;
+  /** The host server's own request listeners, called for requests no gateway route takes. */
+  #hostListeners?: Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  readonly #onHostRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const generation = this.#current;
+    if (generation) generation.http.handle(req, res);
+    else this.#fallThrough(req, res);
+  };
+  #watcher?: ConfigFileWatcher;
+  /** The config file as last accepted (applied live or by a restart). */
+  #config: OpenClawConfig;
+  #hash: string;
+  #auth?: ResolvedGatewayAuth;
+  #generatedToken?: string;
+  #port = 0;
+  #restarting?: Promise<boolean>;
+  #scheduled?: { timer: NodeJS.Timeout; reason: string };
+  /** config.apply / config.patch asked for a restart, so a SIGUSR1 now is expected. */
+  #restartAuthorized = false;
+  #reloading: Promise<void> = Promise.resolve();
+  #stopped = false;
+  #fatal?: Error;
+
+  constructor(options: GatewayRuntimeOptions) {
+    this.#options = options;
+    this.#plugins = options.plugins ?? runtimePlugins();
+    this.#logs = new RuntimeLogs({
+      out: (line) => this.#out(line),
+      secrets: () => [this.#auth?.token, this.#auth?.password],
+      logDir: options.logDir,
+      color: options.color,
+      extra: options.logger,
+    });
+    this.#logger = this.#logs.logger;
+    this.#config = options.environment.loaded.config;
+    this.#hash = options.environment.loaded.hash;
+  }
+
+  /** The running kernel; replaced by an in-process restart, undefined before start and after stop. */
+  get gateway(): Gateway | undefined {
+    return this.#current?.gateway;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  get generatedToken(): string | undefined {
+    return this.#generatedToken;
+  }
+
+  /** The config file as the runtime last accepted it. */
+  get config(): OpenClawConfig {
+    return this.#config;
+  }
+
+  /** Where file log lines currently go. */
+  get logFile(): string | undefined {
+    return this.#logs.file;
+  }
+
+  on<K extends keyof GatewayRuntimeEvents>(event: K, listener: (payload: GatewayRuntimeEvents[K]) => void): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  async start(): Promise<void> {
+    const { overrides = {}, server } = this.#options;
+    const prepared = await this.#prepare(this.#config);
+    // With a generated token the file changed under us; the watcher must not see that as an edit.
+    this.#config = prepared.config;
+    this.#applyLogging(this.#config);
+    if (overrides.stdio) {
+      const streams = overrides.stdio === true ? {} : overrides.stdio;
+      this.#stdio = new StdioTransport({ sink: this.#sink, maxLineBytes: prepared.config.gateway?.policy?.maxPayload, ...streams });
+    } else if (server) {
+      this.#hostListeners = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+      server.removeAllListeners('request');
+      server.on('request', this.#onHostRequest);
+    }
+    try {
+      await this.#launch(prepared);
+    } catch (err) {
+      this.#detachHostServer();
+      throw err;
+    }
+    this.#stdio?.start();
+    this.#watch();
+    // Announced last: whoever waits for "listening" may rely on reloads and signals being live.
+    await this.#announce();
+    const controlUi = prepared.config.gateway?.controlUi;
+    if (!overrides.stdio && controlUi?.enabled !== false && this.#port !== 0) {
+      // Printed once and never through the logger: the link carries the token (in the fragment).
+      const token = prepared.auth.mode === 'token' ? prepared.auth.token : undefined;
+      this.#out(`Dashboard: ${controlUiDashboardUrl({ host: prepared.hosts[0]!, port: this.#port, basePath: controlUi?.basePath, token })}`);
+    }
+  }
+
+  /** Resolves when the one stdio client is gone; never in WebSocket mode. */
+  stdioClosed(): Promise<unknown> {
+    return this.#stdio ? this.#stdio.closed : new Promise(() => {});
+  }
+
+  /** Resolves with the error that left the runtime without a gateway (see the `fatal` event). */
+  failed(): Promise<Error> {
+    if (this.#fatal) return Promise.resolve(this.#fatal);
+    return new Promise((resolve) => this.#events.once('fatal', resolve));
+  }
+
+  async stop(options: ShutdownOptions = { reason: 'gateway stopping' }): Promise<void> {
+    this.#stopped = true;
+    this.#watcher?.close();
+    this.#cancelScheduledRestart();
+    await this.#restarting;
+    await this.#teardown(options);
+    await this.#stdio?.close(CloseCode.ServiceRestart, 'service restart');
+    this.#detachHostServer();
+  }
+
+  /**
+   * Rebuilds the gateway in this process from the config file as it is now: `shutdown` with
+   * `restartExpectedMs`, close 1012, new Gateway and listener on the same port. A config that
+   * cannot start is refused before anything closes; a listener that cannot bind rolls back.
+   * Concurrent calls share one restart. Resolves with whether the new config is running.
+   */
+  restart(reason: string): Promise<boolean> {
+    if (this.#stopped || this.#fatal) return Promise.resolve(false);
+    if (!this.#current && !this.#restarting) {
+      this.#logger.log('warn', 'gateway', `restart (${reason}) ignored: the gateway is not running yet`);
+      return Promise.resolve(false);
+    }
+    this.#restarting ??= this.#restart(reason).finally(() => {
+      this.#restarting = undefined;
+    });
+    return this.#restarting;
+  }
+
+  /**
+   * SIGUSR1: an in-process restart when authorised, i.e. `commands.restart: true` or a restart
+   * announced by config.apply/config.patch; otherwise logged and ignored.
+   */
+  handleRestartSignal(signal = 'SIGUSR1'): Promise<boolean> {
+    if (this.#config.commands?.restart === true || this.#restartAuthorized) return this.restart(signal);
+    this.#logger.log('warn', 'gateway', `${signal} ignored: in-process restart is not enabled (set commands.restart to true)`);
+    return Promise.resolve(false);
+  }
+
+  /** Handles the config file as it is now, exactly as the watcher does after a change. */
+  reloadFromFile(): Promise<void> {
+    const next = this.#reloading.then(() => this.#reload());
+    this.#reloading = next.catch(() => undefined);
+    return next;
+  }
+
+  readonly #sink: ConnectionSink = {
+    // Connections that arrive before the Gateway exists (or mid-restart) are told to come back (1013).
+    accept: (conn) => (this.#current ? this.#current.gateway.accept(conn) : conn.close(1013, 'gateway starting')),
+  };
+
+  #out(line: string): void {
+    this.#options.out?.(line);
+  }
+
+  #fallThrough(req: IncomingMessage, res: ServerResponse): void {
+    const listeners = this.#hostListeners ?? [];
+    if (listeners.length === 0) return sendText(res, 404, 'Not Found');
+    for (const listener of listeners) listener.call(this.#options.server, req, res);
+  }
+
+  #detachHostServer(): void {
+    const { server } = this.#options;
+    if (!server || !this.#hostListeners) return;
+    server.off('request', this.#onHostRequest);
+    for (const listener of this.#hostListeners) server.on('request', listener);
+    this.#hostListeners = undefined;
+  }
+
+  /** Everything that can be checked before touching a socket; throws CONFIG_INVALID naming the fix. */
+  async #prepare(fileConfig: OpenClawConfig): Promise<Prepared> {
+    const prepared = await prepareLaunch({
+      config: fileConfig,
+      environment: this.#options.environment,
+      overrides: this.#options.overrides ?? {},
+      boundPort: this.#port,
+      running: this.#current !== undefined,
+      out: (line) => this.#out(line),
+    });
+    if (prepared.generatedToken) this.#generatedToken = prepared.generatedToken;
+    return prepared;
+  }
+
+  /** Binds the listener and builds the Gateway, its config/log methods and the plugins. */
+  async #launch(prepared: Prepared): Promise<void> {
+    const { environment: ctx, overrides: flags = {}, server } = this.#options;
+    const { config, auth, hosts } = prepared;
+    const logger = this.#logger;
+    this.#auth = auth;
+
+    const http = new HttpRouter({ logger, notFound: (req, res) => this.#fallThrough(req, res) });
+    let transport: WebSocketTransport | undefined;
+    let port = 0;
+    if (!flags.stdio) {
+      const shared = {
+        sink: this.#sink,
+        maxPayload: config.gateway?.policy?.maxPayload,
+        trustedProxies: config.gateway?.trustedProxies,
+        verifyOrigin: createOriginVerifier({ allowedOrigins: config.gateway?.controlUi?.allowedOrigins }),
+      };
+      if (server) {
+        transport = new WebSocketTransport({ ...shared, server });
+        const address = server.address();
+        port = address && typeof address === 'object' ? address.port : 0;
+      } else {
+        transport = new WebSocketTransport({ ...shared, port: prepared.port, host: hosts, requestHandler: (req, res) => this.#onOwnRequest(req, res) });
+        port = (await transport.listen()).port;
+      }
+    }
+
+    const runtime: RuntimeContext = {
+      config,
+      env: ctx.env,
+      stateDir: ctx.stateDir,
+      configPath: ctx.configPath,
+      workspaceDir: ctx.workspaceDir,
+      version: ctx.version,
+      port,
+      requestedPort: prepared.requestedPort,
+      hosts,
+      logger,
+    };
+    const channelHooks = new Map<string, ChannelReloadHook[]>();
+    let gateway: Gateway | undefined;
+    try {
+      let gatewayOptions = gatewayOptionsFromConfig({ config, auth, stateDir: ctx.stateDir, configPath: ctx.configPath, version: ctx.version, logger });
+      for (const plugin of this.#plugins) gatewayOptions = { ...gatewayOptions, ...(await plugin.gatewayOptions?.(runtime)) };
+      const configManager = new ConfigManager({
+        path: ctx.configPath,
+        env: ctx.env,
+        stateDir: ctx.stateDir,
+        version: ctx.version,
+        profile: ctx.profile,
+        logger,
+      });
+      configManager.on('restart-requested', (request) => this.#scheduleRestart(request.reason, request.delayMs));
+      const plugins: GatewayPlugin[] = [
+        ...corePlugins({ storage: gatewayOptions.storage!, nodes: gatewayOptions.nodes }),
+        configPlugin(configManager),
+        logsPlugin({ file: () => this.#logs.file ?? '' }),
+      ];
+      for (const plugin of this.#plugins) plugins.push(...((await plugin.gatewayPlugins?.(runtime)) ?? []));
+      plugins.push(...(this.#options.gatewayPlugins ?? []));
+      gateway = new Gateway({ ...gatewayOptions, plugins });
+      const reload = {
+        onChannelChange: (channelId: string, hook: ChannelReloadHook) => {
+          channelHooks.set(channelId, [...(channelHooks.get(channelId) ?? []), hook]);
+        },
+      };
+      await gateway.start();
+      for (const plugin of this.#plugins) await plugin.setup?.({ ...runtime, gateway, http, reload });
+    } catch (err) {
+      await gateway?.close({ reason: 'gateway start failed' });
+      await transport?.close();
+      await this.#stopPlugins();
+      throw err;
+    }
+    this.#current = { prepared, gateway, transport, http, channelHooks };
+    this.#port = port;
+  }
+
+  /** Requests on the runtime's own listener: 503 while no gateway runs (starting, restarting). */
+  #onOwnRequest(req: IncomingMessage, res: ServerResponse): void {
+    const generation = this.#current;
+    if (generation) generation.http.handle(req, res);
+    else sendText(res, 503, 'gateway starting', { 'retry-after': '1' });
+  }
+
+  /**
+   * Where the gateway listens; then, after a restart asked for by config.apply/patch, the note
+   * from its sentinel, logged and queued as a system event.
+   */
+  async #announce(): Promise<void> {
+    const { environment: ctx, overrides: flags = {}, server } = this.#options;
+    const generation = this.#current;
+    if (!generation) return;
+    if (flags.stdio) {
+      this.#logger.log('info', 'gateway', 'serving one client over stdio');
+    } else {
+      const host = generation.prepared.hosts[0]!;
+      const shown = host.includes(':') ? `[${host}]` : host;
+      const where = server ? `on the host's server (port ${this.#port})` : `on ws://${shown}:${this.#port}`;
+      this.#logger.log('info', 'gateway', `listening ${where} (profile ${ctx.profile}, config ${ctx.configPath})`);
+    }
+    const payload = await consumeRestartSentinel(ctx.stateDir);
+    if (!payload) return;
+    const text = `Gateway restarted (${payload.stats.mode})${payload.message ? `: ${payload.message}` : ''}`;
+    this.#logger.log('info', 'gateway', text, payload.sessionKey ? { sessionKey: payload.sessionKey } : undefined);
+    generation.gateway.optionalService(systemEventsService)?.enqueue(text);
+  }
+
+  async #teardown(options: ShutdownOptions): Promise<void> {
+    const generation = this.#current;
+    this.#current = undefined;
+    if (!generation) return;
+    await generation.gateway.close(options);
+    await generation.transport?.close();
+    await this.#stopPlugins();
+  }
+
+  async #stopPlugins(): Promise<void> {
+    for (const plugin of [...this.#plugins].reverse()) {
+      try {
+        await plugin.stop?.();
+      } catch (err) {
+        this.#logger.log('error', 'gateway', `stopping ${plugin.name} failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  async #restart(reason: string): Promise<boolean> {
+    this.#cancelScheduledRestart();
+    this.#restartAuthorized = false;
+    const logger = this.#logger;
+    if (this.#options.overrides?.stdio) {
+      logger.log('warn', 'gateway', `restart needed (${reason}), but --stdio serves a single client; restart the process to apply`);
+      return false;
+    }
+    const previous = this.#current?.prepared;
+    let loaded: LoadedConfig;
+    let next: Prepared;
+    try {
+      loaded = await loadConfig({ path: this.#options.environment.configPath, env: this.#options.environment.env });
+      next = await this.#prepare(loaded.config);
+    } catch (err) {
+      logger.log('error', 'gateway', `restart (${reason}) refused, still running the previous config: ${(err as Error).message}`);
+      this.#events.emit('restart-failed', { reason, error: err as Error });
+      return false;
+    }
+    logger.log('info', 'gateway', `restarting in-process (${reason})`);
+    await this.#teardown({ reason: 'gateway restarting', restartExpectedMs: RESTART_EXPECTED_MS });
+    if (this.#stopped) return false;
+    try {
+      this.#applyLogging(next.config);
+      await this.#launch(next);
+    } catch (err) {
+      logger.log('error', 'gateway', `restart (${reason}) failed, going back to the previous config: ${(err as Error).message}`);
+      this.#events.emit('restart-failed', { reason, error: err as Error });
+      if (!previous) return this.#fail(err as Error);
+      try {
+        this.#applyLogging(previous.config);
+        await this.#launch(previous);
+      } catch (again) {
+        return this.#fail(again as Error);
+      }
+      await this.#announce();
+      return false;
+    }
+    for (const [key, value] of Object.entries(loaded.envAdditions)) this.#options.environment.env[key] ??= value;
+    this.#config = next.config;
+    this.#hash = loaded.hash;
+    await this.#announce();
+    this.#events.emit('restarted', { reason, port: this.#port });
+    return true;
+  }
+
+  #fail(error: Error): false {
+    this.#fatal = error;
+    this.#logger.log('fatal', 'gateway', `gateway is down: ${error.message}`);
+    this.#events.emit('fatal', error);
+    return false;
+  }
+
+  #scheduleRestart(reason: string, delayMs: number): void {
+    this.#cancelScheduledRestart();
+    this.#restartAuthorized = true;
+    this.#logger.log('info', 'gateway', `in-process restart in ${delayMs} ms (${reason})`);
+    const timer = setTimeout(() => {
+      this.restart(reason).catch((err: unknown) => this.#logger.log('error', 'gateway', `restart (${reason}) failed: ${(err as Error).message}`));
+    }, delayMs);
+    this.#scheduled = { timer, reason };
+  }
+
+  #cancelScheduledRestart(): void {
+    if (this.#scheduled) clearTimeout(this.#scheduled.timer);
+    this.#scheduled = undefined;
+  }
+
+  #watch(): void {
+    const { environment: ctx } = this.#options;
+    const watcher = new ConfigFileWatcher({
+      path: ctx.configPath,
+      debounceMs: () => this.#config.gateway?.reload?.debounceMs ?? DEFAULT_RELOAD_DEBOUNCE_MS,
+      onChange: () => {
+        this.reloadFromFile().catch((err: unknown) => this.#logger.log('error', 'gateway/reload', `config reload failed: ${(err as Error).message}`));
+      },
+      onError: (err) => this.#logger.log('warn', 'gateway/reload', `config watch error: ${err.message}`),
+    });
+    try {
+      watcher.start();
+      this.#watcher = watcher;
+    } catch (err) {
+      this.#logger.log('warn', 'gateway/reload', `not watching ${ctx.configPath} for changes: ${(err as Error).message}`);
+    }
+  }
+
+  async #reload(): Promise<void> {
+    if (this.#stopped || this.#fatal) return;
+    await this.#restarting;
+    const logger = this.#logger;
+    const { environment: ctx } = this.#options;
+    let loaded: LoadedConfig;
+    try {
+      loaded = await loadConfig({ path: ctx.configPath, env: ctx.env });
+    } catch (err) {
+      logger.log('error', 'gateway/reload', `config change rejected, still running the previous config: ${(err as Error).message}`);
+      this.#events.emit('reload-rejected', { error: err as Error });
+      return;
+    }
+    if (!loaded.exists) {
+      const error = new GatewayError('CONFIG_INVALID', `config file ${ctx.configPath} is gone; still running the previous config`);
+      logger.log('warn', 'gateway/reload', error.message);
+      this.#events.emit('reload-rejected', { error });
+      return;
+    }
+    if (loaded.hash === this.#hash) return;
+    this.#hash = loaded.hash;
+    const mode = this.#config.gateway?.reload?.mode ?? DEFAULT_RELOAD_MODE;
+    const plan = buildReloadPlan(diffConfigPaths(this.#config, loaded.config));
+    if (plan.changedPaths.length === 0) return;
+    const paths = plan.changedPaths.join(', ');
+
+    if (mode === 'off') {
+      logger.log('info', 'gateway/reload', `config changed (${paths}); gateway.reload.mode is "off", not applying it`);
+      this.#events.emit('reload', { mode, plan, applied: 'none' });
+      return;
+    }
+    if (mode === 'restart' || (mode === 'hybrid' && plan.restartGateway)) {
+      const why = mode === 'restart' ? paths : plan.restartReasons.join(', ');
+      logger.log('info', 'gateway/reload', `config change needs a restart (${why})`);
+      const restarted = await this.restart(`config change: ${why}`);
+      this.#events.emit('reload', { mode, plan, applied: restarted ? 'restart' : 'none' });
+      return;
+    }
+    await this.#applyHot(loaded, plan);
+    if (plan.restartGateway) {
+      logger.log(
+        'warn',
+        'gateway/reload',
+        `config change needs a restart (${plan.restartReasons.join(', ')}); gateway.reload.mode is "hot", so it waits for the next restart`,
+      );
+    }
+    this.#events.emit('reload', { mode, plan, applied: plan.hotReasons.length || plan.noopPaths.length ? 'hot' : 'none' });
+  }
+
+  /** Applies what can change without a restart; the rest is read where it is used. */
+  async #applyHot(loaded: LoadedConfig, plan: ReloadPlan): Promise<void> {
+    const logger = this.#logger;
+    const config = loaded.config;
+    for (const [key, value] of Object.entries(loaded.envAdditions)) this.#options.environment.env[key] ??= value;
+    this.#config = config;
+    if (plan.changedPaths.some((path) => path === 'logging' || path.startsWith('logging.'))) this.#applyLogging(config);
+    for (const action of plan.actions) {
+      const channel = /^restart-channel:(.+)$/.exec(action)?.[1];
+      if (!channel) {
+        logger.log('info', 'gateway/reload', `${action}: nothing of that kind runs in this gateway`);
+        continue;
+      }
+      const hooks = this.#current?.channelHooks.get(channel) ?? [];
+      if (hooks.length === 0) {
+        logger.log('info', 'gateway/reload', `channels.${channel} changed; no "${channel}" channel runs here, nothing to restart`);
+        continue;
+      }
+      const changedPaths = plan.hotReasons.filter((path) => path === `channels.${channel}` || path.startsWith(`channels.${channel}.`));
+      // One channel at a time: a restarting channel must not race another for shared state.
+      for (const hook of hooks) {
+        try {
+          await hook({ channelId: channel, config, changedPaths });
+        } catch (err) {
+          logger.log('error', 'gateway/reload', `reloading channel ${channel} failed: ${(err as Error).message}`);
+        }
+      }
+    }
+    const nextRun = plan.noopPaths.filter((path) => /^(agents|agent|models)(\.|$)/.test(path));
+    if (nextRun.length) logger.log('info', 'gateway/reload', `takes effect on the next agent run: ${nextRun.join(', ')}`);
+    logger.log('info', 'gateway/reload', `config hot reload applied (${plan.changedPaths.join(', ')})`);
+  }
+
+  /** (Re)builds the console and file loggers from `logging.*`; components keep the same tee. */
+  #applyLogging(config: OpenClawConfig): void {
+    this.#logs.apply(config.logging ?? {}, this.#options.overrides?.verbose === true);
+  }
+}

@@ -1,0 +1,59 @@
+import { createConsoleLogger } from '../lib/console-logger.js';
+import type { OpenClawConfig } from '../lib/config/index.js';
+import type { Logger } from '../lib/logger.js';
+import { FileLogger } from '../lib/logging/file-logger.js';
+import { TeeLogger } from '../lib/logging/tee-logger.js';
+
+export interface RuntimeLogsOptions {
+  /** Where console lines go. */
+  out: (line: string) => void;
+  /** Redacted from every line (the gateway token and password). */
+  secrets: () => Array<string | undefined>;
+  /** Directory of the dated file logs when `logging.file` is unset. */
+  logDir?: string;
+  color?: boolean;
+  /** A host's own logger, one more target. */
+  extra?: Logger;
+}
+
+/**
+ * The runtime's logs: one tee that every component keeps, whose console and file targets are
+ * rebuilt from `logging.*` at start and on each reload.
+ */
+export class RuntimeLogs {
+  readonly logger = new TeeLogger([]);
+  readonly #options: RuntimeLogsOptions;
+  #fileLogger?: FileLogger;
+
+  constructor(options: RuntimeLogsOptions) {
+    this.#options = options;
+  }
+
+  /** Where file log lines currently go. */
+  get file(): string | undefined {
+    return this.#fileLogger?.file;
+  }
+
+  apply(logging: NonNullable<OpenClawConfig['logging']>, verbose: boolean): void {
+    const { out, secrets, logDir, color, extra } = this.#options;
+    const consoleLogger = createConsoleLogger({
+      level: verbose ? 'debug' : (logging.consoleLevel ?? 'info'),
+      style: logging.consoleStyle ?? 'pretty',
+      color,
+      write: out,
+      secrets,
+    });
+    if (!this.#fileLogger || this.#fileLogger.configuredFile !== logging.file) {
+      this.#fileLogger = new FileLogger({
+        file: logging.file,
+        dir: logDir,
+        level: logging.level ?? 'info',
+        secrets,
+        onError: (err, file) => consoleLogger.log('warn', 'gateway', `cannot write the file log ${file}: ${err.message}`),
+      });
+    } else {
+      this.#fileLogger.setLevel(logging.level ?? 'info');
+    }
+    this.logger.setTargets([consoleLogger, this.#fileLogger, ...(extra ? [extra] : [])]);
+  }
+}
