@@ -6,6 +6,7 @@ export default defineConfig({
     'lib/client/index': 'lib/client/index.ts',
     'transports/ws': 'transports/ws.ts',
     'transports/stdio': 'transports/stdio.ts',
+    'transports/stdio-client': 'transports/stdio-client.ts',
     'runtime/index': 'runtime/index.ts',
     'endpoints/canvas-host': 'endpoints/canvas-host.ts',
     'channels/telegram': 'channels/telegram.ts',

@@ -3,65 +3,23 @@
  *
  * In `--stdio` mode the CLI serves exactly one client over its stdin/stdout, one JSON frame per
  * line, and writes its logs to stderr. A parent (an editor plugin, a test harness, a supervisor)
- * spawns it and talks the same protocol as over WebSocket: GatewayClient only needs a
- * `createSocket` that returns a small WebSocket-shaped adapter over the pipes. Closing the
- * client ends the child's stdin, and the child shuts down with exit code 0.
+ * spawns it and talks the same protocol as over WebSocket: `spawnGateway()` starts the child and
+ * gives GatewayClient a `createSocket` over its pipes (`createStdioSocket` does the same for any
+ * readable/writable pair). Closing the client ends the child's stdin, and the child shuts down
+ * with exit code 0.
  *
  * Run: npx tsx examples/stdio-child.ts   (exits 0 when every check passes)
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
-import { GatewayClient, GatewayError, type WebSocketLike } from '../lib/index.js';
+import { GatewayClient, GatewayError } from '../lib/index.js';
+import { NdjsonDecoder } from '../transports/ndjson.js';
+import { spawnGateway } from '../transports/stdio-client.js';
 import { runExample, withTimeout } from './support/run-example.js';
-
-const repo = fileURLToPath(new URL('..', import.meta.url));
-
-/**
- * A WebSocketLike over a child's pipes: `send` writes one line to stdin, each line of stdout is one
- * message, and the end of stdout is the close. `problems` collects stdout lines that are not JSON
- * frames: stdout is the protocol stream, so anything else there is a bug.
- */
-function stdioSocket(child: ChildProcessWithoutNullStreams, problems: string[]): WebSocketLike {
-  const socket: WebSocketLike & { readyState: number } = {
-    readyState: 1, // OPEN: the pipes exist as soon as the child is spawned
-    send(data) {
-      child.stdin.write(data + '\n');
-    },
-    close() {
-      if (socket.readyState > 1) return;
-      socket.readyState = 2; // CLOSING: ending stdin is how a stdio client hangs up
-      child.stdin.end();
-    },
-    onmessage: null,
-    onclose: null,
-    onerror: null,
-  };
-
-  let buffered = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    buffered += chunk;
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) !== -1) {
-      const line = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-      if (!isJsonFrame(line)) problems.push(line);
-      socket.onmessage?.({ data: line });
-    }
-  });
-  child.stdout.on('close', () => {
-    socket.readyState = 3; // CLOSED
-    socket.onclose?.({ code: 1000, reason: '' });
-  });
-  child.stdin.on('error', (error) => socket.onerror?.({ error })); // EPIPE if the child died
-  return socket;
-}
 
 function isJsonFrame(line: string): boolean {
   try {
@@ -76,27 +34,24 @@ async function main(): Promise<void> {
   // Everything the child writes (config, state) goes to a throwaway dir, never to ~/.openclaw.
   const stateDir = await mkdtemp(join(tmpdir(), 'openclaw-stdio-example-'));
   const token = randomBytes(16).toString('hex');
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(repo, 'bin/openclaw.ts'), 'gateway', '--stdio', '--allow-unconfigured'],
-    {
-      cwd: repo, // where `--import tsx` resolves from
-      env: { ...process.env, OPENCLAW_STATE_DIR: stateDir, OPENCLAW_GATEWAY_TOKEN: token },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
-  // Logs stay on stderr, apart from the protocol; keep them to show if something fails.
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const gateway = spawnGateway({
+    args: ['--allow-unconfigured'],
+    env: { ...process.env, OPENCLAW_STATE_DIR: stateDir, OPENCLAW_GATEWAY_TOKEN: token },
+  });
+  const { child, exited } = gateway;
 
+  // stdout is the protocol stream: anything on it that is not a frame is a bug.
   const problems: string[] = [];
   const client = new GatewayClient({
     url: 'stdio:', // not dialled: createSocket decides what a "socket" is
     token,
     client: { displayName: 'stdio example', version: '1.0.0', platform: process.platform },
-    createSocket: () => stdioSocket(child, problems),
+    createSocket: () => {
+      const socket = gateway.createSocket();
+      const lines = new NdjsonDecoder({ onLine: (line) => (isJsonFrame(line) ? undefined : problems.push(line)), maxLineBytes: Infinity });
+      child.stdout.on('data', (chunk: Buffer) => lines.push(chunk));
+      return socket;
+    },
     reconnect: false, // a stdio child serves one connection; there is nothing to reconnect to
   });
 
@@ -134,7 +89,7 @@ async function main(): Promise<void> {
     assert.deepEqual(problems, [], 'non-frame lines on the child stdout');
     console.log('ok - child exited with code 0; its stdout carried only protocol frames');
   } catch (err) {
-    if (stderr) console.error(`--- child stderr ---\n${stderr}--- end of child stderr ---`);
+    if (gateway.stderr()) console.error(`--- child stderr ---\n${gateway.stderr()}--- end of child stderr ---`);
     throw err;
   } finally {
     client.close();
