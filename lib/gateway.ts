@@ -103,7 +103,10 @@ export class Gateway implements ConnectionSink {
   readonly #host: string;
   #state: 'new' | 'starting' | 'running' | 'closed' = 'new';
   #setupDone = 0;
-  #started: GatewayPlugin[] = [];
+  /** Plugins set up so far: what `close()` stops, in reverse. */
+  #toStop: GatewayPlugin[] = [];
+  #starting?: Promise<void>;
+  #closeRequested = false;
   #startedAtMs = 0;
   #seq = 0;
   #healthVersion = 0;
@@ -193,17 +196,32 @@ export class Gateway implements ConnectionSink {
     return this.#callAny(method, params, undefined);
   }
 
-  /** Sets up every plugin in order, loads state, then starts the plugins in order. */
-  async start(): Promise<void> {
-    if (this.#state !== 'new') throw new GatewayError('CLOSED', `gateway cannot start from state ${this.#state}`);
+  /**
+   * Sets up every plugin in order, loads state, then starts the plugins in order. When anything
+   * fails, or `close()` is called meanwhile, every plugin set up so far is stopped in reverse.
+   */
+  start(): Promise<void> {
+    if (this.#state !== 'new') return Promise.reject(new GatewayError('CLOSED', `gateway cannot start from state ${this.#state}`));
     this.#state = 'starting';
+    this.#starting = this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
     try {
       const host = this.#hostApi();
-      for (; this.#setupDone < this.#plugins.length; this.#setupDone++) await this.#plugins[this.#setupDone]!.setup?.(host);
+      for (; this.#setupDone < this.#plugins.length; this.#setupDone++) {
+        const plugin = this.#plugins[this.#setupDone]!;
+        // Set up is enough to be stopped: setup may subscribe to events or hold resources.
+        this.#toStop.push(plugin);
+        await plugin.setup?.(host);
+        this.#assertStarting();
+      }
       await this.#devices.load();
+      this.#assertStarting();
       for (const plugin of this.#plugins) {
         await plugin.start?.();
-        this.#started.push(plugin);
+        this.#assertStarting();
       }
     } catch (err) {
       this.#state = 'closed';
@@ -222,6 +240,11 @@ export class Gateway implements ConnectionSink {
 
   /** Sends `shutdown`, closes every connection with 1012, then stops the plugins in reverse. Idempotent. */
   async close(options: ShutdownOptions = {}): Promise<void> {
+    if (this.#state === 'starting') {
+      // The start in flight notices, stops what it set up and rejects with CLOSED.
+      this.#closeRequested = true;
+      await this.#starting?.catch(() => undefined);
+    }
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     for (const t of this.#timers) this.#clock.clearInterval(t);
@@ -339,8 +362,12 @@ export class Gateway implements ConnectionSink {
     return entry.handler(entry.check(params ?? {}), ctx);
   }
 
+  #assertStarting(): void {
+    if (this.#closeRequested) throw new GatewayError('CLOSED', 'gateway closed while starting');
+  }
+
   async #stopPlugins(): Promise<void> {
-    for (const plugin of this.#started.splice(0).reverse()) {
+    for (const plugin of this.#toStop.splice(0).reverse()) {
       try {
         await plugin.stop?.();
       } catch (err) {

@@ -24,8 +24,13 @@ export function methodAccessError(role: Role, scopes: readonly string[], access:
       return scopes.includes('operator.approvals') ? undefined : 'missing scope: operator.approvals';
     case 'admin':
       return 'missing scope: operator.admin';
+    default:
+      // An access class nobody knows is closed, never open.
+      return `unknown access class: ${String(access)}`;
   }
 }
+
+export const ACCESS_SCOPES: readonly AccessScope[] = ['read', 'write', 'admin', 'pairing', 'approvals', 'node'];
 
 /** Events gated by a scope reach only operators holding it (or admin); nodes never see them. */
 export function canReceiveEvent(role: Role, scopes: readonly string[], access: AccessScope | undefined): boolean {
@@ -40,6 +45,8 @@ export function canReceiveEvent(role: Role, scopes: readonly string[], access: A
  */
 export function grantError(held: readonly string[], granted: readonly string[]): string | undefined {
   if (held.includes(ADMIN_SCOPE)) return undefined;
-  const missing = granted.find((scope) => !held.includes(scope));
+  // Both lists are client input of any length: one Set keeps this linear.
+  const holds = new Set(held);
+  const missing = granted.find((scope) => !holds.has(scope));
   return missing === undefined ? undefined : `missing scope: ${missing} (a client cannot grant a scope it does not hold)`;
 }

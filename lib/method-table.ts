@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import { invalidRequest } from './errors.js';
-import type { AccessScope } from './method-access.js';
+import { ACCESS_SCOPES, type AccessScope } from './method-access.js';
 import type { MethodContext } from './method-context.js';
 import type { CustomMethodOptions } from './plugin.js';
 import { methodSpecs } from './protocol/index.js';
@@ -47,6 +47,9 @@ export class MethodTable {
     if (!CUSTOM_NAME.test(method)) throw new TypeError(`custom method name "${method}" must be 1-128 letters, digits, ".", "_", ":" or "-", starting with a letter`);
     if (Object.hasOwn(methodSpecs, method)) throw new TypeError(`method ${method} is declared in schema/protocol; register it with registerMethod`);
     if (method === 'connect') throw new TypeError('connect is the handshake, not a method');
+    const scope = options.scope ?? 'admin';
+    if (!ACCESS_SCOPES.includes(scope)) throw new TypeError(`scope of ${method} must be one of ${ACCESS_SCOPES.join(', ')}, got ${String(scope)}`);
+    if ((options.params as { $async?: unknown }).$async) throw new TypeError(`params schema of ${method} must be synchronous ($async is not supported)`);
     this.#ajv ??= { first: new Ajv({ allErrors: false, strict: false }), all: new Ajv({ allErrors: true, strict: false }) };
     let pair;
     try {
@@ -54,8 +57,10 @@ export class MethodTable {
     } catch (err) {
       throw new TypeError(`params schema of ${method} does not compile: ${(err as Error).message}`);
     }
+    // A nested $async subschema makes AJV return a promise, which would read as "valid".
+    if ((pair.first as { $async?: boolean }).$async || (pair.all as { $async?: boolean }).$async) throw new TypeError(`params schema of ${method} must be synchronous ($async is not supported)`);
     return this.#add(method, {
-      scope: options.scope ?? 'admin',
+      scope,
       handler,
       check: (params) => {
         const message = boundedCheck(pair, params);

@@ -54,9 +54,18 @@ export interface GatewayRuntimeOptions {
    * `request` listeners). Without it the runtime listens on its own port.
    */
   server?: HttpServer | HttpsServer;
+  /**
+   * With `server`: the path whose WebSocket upgrades are the gateway's; other paths are left to the
+   * host's own upgrade listeners. Default `/`.
+   */
+  wsPath?: string;
   /** The features around the kernel; default `runtimePlugins()` (agents, canvas host, channels, Control UI). */
   plugins?: RuntimePlugin[];
-  /** Gateway plugins of the host's own (custom methods, ...), installed after the runtime's in every generation. */
+  /**
+   * Gateway plugins of the host's own (custom methods, ...), installed after the runtime's. An
+   * in-process restart sets the same objects up again on the new Gateway: keep per-run state in
+   * what `setup` creates, not in the plugin object.
+   */
   gatewayPlugins?: GatewayPlugin[];
   /** Directory of the dated file logs when `logging.file` is unset; default `/tmp/openclaw`. */
   logDir?: string;
@@ -126,6 +135,7 @@ export class GatewayRuntime {
   #restartAuthorized = false;
   #reloading: Promise<void> = Promise.resolve();
   #stopped = false;
+  #startCalled = false;
   #fatal?: Error;
 
   constructor(options: GatewayRuntimeOptions) {
@@ -171,6 +181,8 @@ export class GatewayRuntime {
   }
 
   async start(): Promise<void> {
+    if (this.#startCalled) throw new GatewayError('CLOSED', 'a runtime starts once; create another one to start again');
+    this.#startCalled = true;
     const { overrides = {}, server } = this.#options;
     const prepared = await this.#prepare(this.#config);
     // With a generated token the file changed under us; the watcher must not see that as an edit.
@@ -186,6 +198,10 @@ export class GatewayRuntime {
     }
     try {
       await this.#launch(prepared);
+      if (this.#stopped) {
+        await this.#teardown({ reason: 'gateway stopping' });
+        throw new GatewayError('CLOSED', 'the runtime was stopped while it started');
+      }
     } catch (err) {
       this.#detachHostServer();
       throw err;
@@ -313,7 +329,7 @@ export class GatewayRuntime {
         verifyOrigin: createOriginVerifier({ allowedOrigins: config.gateway?.controlUi?.allowedOrigins }),
       };
       if (server) {
-        transport = new WebSocketTransport({ ...shared, server });
+        transport = new WebSocketTransport({ ...shared, server, path: this.#options.wsPath ?? '/' });
         const address = server.address();
         port = address && typeof address === 'object' ? address.port : 0;
       } else {

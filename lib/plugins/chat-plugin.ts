@@ -17,14 +17,20 @@ const HISTORY_MAX_BYTES = 6 * 1024 * 1024;
  */
 export function chatPlugin(options: ChatEventBridgeOptions = {}): GatewayPlugin {
   let bridge: ChatEventBridge | undefined;
+  let service: AgentService | undefined;
   return {
     name: 'chat',
     setup(gateway) {
-      const service = gateway.service(agentsService);
+      service = gateway.service(agentsService);
       bridge = new ChatEventBridge(gateway, service.runner, options);
       registerChatMethods(gateway, service);
     },
-    stop: () => bridge?.close(),
+    stop: () => {
+      // Runs still in flight end first, so their clients get the closing `chat` event; aborting
+      // is idempotent, the agents plugin stops after this one.
+      service?.close();
+      bridge?.close();
+    },
   };
 }
 

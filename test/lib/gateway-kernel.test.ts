@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GatewayError } from '../../lib/errors.js';
 import type { Gateway, GatewayOptions } from '../../lib/gateway.js';
 import { connectMemory } from '../../lib/memory-transport.js';
@@ -157,6 +157,14 @@ describe('registerCustomMethod', () => {
     expect(seen).toEqual([{ text: 'hi', count: 3 }]);
   });
 
+  it('refuses a scope that is not an access class, and an $async schema (whose promise would read as valid)', () => {
+    const gateway = kernel();
+    expect(() => gateway.registerCustomMethod('demo.open', { params: ECHO_PARAMS, scope: 'operator.admin' as never }, () => ({}))).toThrow(/scope of demo\.open must be one of read, write, admin/);
+    expect(() => gateway.registerCustomMethod('demo.async', { params: { $async: true, type: 'object', required: ['x'] } }, () => ({}))).toThrow(/must be synchronous/);
+    expect(gateway.methods()).not.toContain('demo.open');
+    expect(gateway.methods()).not.toContain('demo.async');
+  });
+
   it('refuses schema-declared names and duplicates, and can be unregistered', () => {
     const gateway = kernel({ plugins: [] });
     expect(() => gateway.registerCustomMethod('health', { params: {} }, () => null)).toThrow('register it with registerMethod');
@@ -195,27 +203,49 @@ describe('plugin lifecycle', () => {
     expect(errors.map((e) => e.message)).toEqual(['b stop failed']);
   });
 
-  it('a setup failure rejects start(): no plugin starts, and the gateway refuses connections', async () => {
+  it('a setup failure rejects start(): no plugin starts, those set up are stopped in reverse, connections are refused', async () => {
     const log: string[] = [];
     const gateway = kernel({ plugins: [recorder('a', log), recorder('b', log, 'setup'), recorder('c', log)] });
     await expect(gateway.start()).rejects.toThrow('b setup failed');
-    // Setup runs for every plugin before any starts, so none was started and none is stopped.
-    expect(log).toEqual(['a:setup', 'b:setup']);
+    // Setup may already hold something (an event subscription), so a set-up plugin is stopped.
+    expect(log).toEqual(['a:setup', 'b:setup', 'b:stop', 'a:stop']);
     const socket = connectMemory(gateway);
     const closed = new Promise<{ code: number; reason: string }>((resolve) => (socket.onclose = (code, reason) => resolve({ code, reason })));
     expect(await closed).toEqual({ code: 1012, reason: 'service restart' });
     await expect(gateway.start()).rejects.toThrow(/cannot start/);
     await gateway.close();
-    expect(log).toEqual(['a:setup', 'b:setup']);
+    expect(log).toEqual(['a:setup', 'b:setup', 'b:stop', 'a:stop']);
   });
 
-  it('a start failure rejects start() and stops the plugins already started, in reverse order', async () => {
+  it('a start failure rejects start() and stops every plugin set up, in reverse order, the failing one included', async () => {
     const log: string[] = [];
     const gateway = kernel({ plugins: [recorder('a', log), recorder('b', log), recorder('c', log, 'start'), recorder('d', log)] });
     await expect(gateway.start()).rejects.toThrow('c start failed');
-    expect(log).toEqual(['a:setup', 'b:setup', 'c:setup', 'd:setup', 'a:start', 'b:start', 'c:start', 'b:stop', 'a:stop']);
+    expect(log).toEqual(['a:setup', 'b:setup', 'c:setup', 'd:setup', 'a:start', 'b:start', 'c:start', 'd:stop', 'c:stop', 'b:stop', 'a:stop']);
     await gateway.close();
-    expect(log.filter((l) => l.endsWith(':stop'))).toEqual(['b:stop', 'a:stop']);
+    expect(log.filter((l) => l.endsWith(':stop'))).toEqual(['d:stop', 'c:stop', 'b:stop', 'a:stop']);
+  });
+
+  it('close() while start() is in flight stops what was set up, rejects start() with CLOSED, and leaves nothing running', async () => {
+    const log: string[] = [];
+    let release!: () => void;
+    const slow: GatewayPlugin = {
+      name: 'slow',
+      setup: () => void log.push('slow:setup'),
+      start: () => new Promise<void>((resolve) => (release = () => (log.push('slow:start'), resolve()))),
+      stop: () => void log.push('slow:stop'),
+    };
+    const gateway = kernel({ plugins: [recorder('a', log), slow, recorder('b', log)] });
+    const starting = gateway.start();
+    await vi.waitFor(() => expect(release).toBeTypeOf('function'));
+    const closing = gateway.close();
+    release();
+    await expect(starting).rejects.toMatchObject({ code: 'CLOSED' });
+    await closing;
+    expect(log).toEqual(['a:setup', 'slow:setup', 'b:setup', 'a:start', 'slow:start', 'b:stop', 'slow:stop', 'a:stop']);
+    const socket = connectMemory(gateway);
+    const closed = new Promise<number>((resolve) => (socket.onclose = (code) => resolve(code)));
+    expect(await closed).toBe(1012);
   });
 
   it('use() is refused once the gateway started', async () => {

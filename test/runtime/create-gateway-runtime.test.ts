@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
 import { createGatewayRuntime, EMBEDDED_CONFIG_FILE } from '../../runtime/index.js';
 import type { GatewayRuntime } from '../../runtime/gateway-runtime.js';
 import { connectPeer, killAll, makeEnv, startGateway } from '../bin/helpers.js';
@@ -84,5 +85,24 @@ describe('createGatewayRuntime', () => {
     await runtime.stop();
     expect((await fetch(`http://127.0.0.1:${port}/tools/invoke`, { method: 'POST' })).status).toBe(418);
     expect(server.listening).toBe(true);
+  });
+
+  it("takes only the WebSocket upgrades of its path, so the host's own WebSocket server keeps its own", async () => {
+    const t = await makeEnv();
+    const { server, port } = await hostServer();
+    // The way ws documents several WebSocket servers on one HTTP server: each takes its own path.
+    const hostWss = new WebSocketServer({ noServer: true });
+    server.on('upgrade', (req, socket, head) => {
+      if (req.url === '/host-ws') hostWss.handleUpgrade(req, socket, head, (ws) => ws.send('host socket'));
+    });
+    cleanups.push(() => new Promise((resolve) => hostWss.close(resolve)));
+    await track(await createGatewayRuntime({ config: { gateway: { mode: 'local', auth: { token: TOKEN } } }, stateDir: t.stateDir, server, env: {} })).start();
+
+    const hostClient = new WebSocket(`ws://127.0.0.1:${port}/host-ws`);
+    cleanups.push(() => hostClient.terminate());
+    const [first] = (await once(hostClient, 'message')) as [Buffer];
+    expect(first.toString()).toBe('host socket');
+    const { methods } = await features(`ws://127.0.0.1:${port}`);
+    expect(methods).toContain('health');
   });
 });
