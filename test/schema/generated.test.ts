@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../scripts/protocol-gen.js';
 
@@ -11,5 +12,21 @@ describe('generated protocol code', () => {
       const committed = await readFile(join(import.meta.dirname, '../..', rel), 'utf8');
       expect(committed, `${rel} is stale: run npm run protocol:gen`).toBe(text);
     }
+  });
+});
+
+describe('schema/protocol.schema.json', () => {
+  it('is self-contained: every $ref points at one of its own definitions, and a plain AJV validates frames with it', async () => {
+    const bundle = JSON.parse(await readFile(join(import.meta.dirname, '../../schema/protocol.schema.json'), 'utf8'));
+    const refs = [...JSON.stringify(bundle).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(50);
+    const dangling = refs.filter((ref) => !ref.startsWith('#/definitions/') || !(ref.slice('#/definitions/'.length) in bundle.definitions));
+    expect(dangling).toEqual([]);
+
+    const ajv = new Ajv({ strict: false, schemas: [bundle] });
+    const connect = ajv.getSchema('openclaw-protocol#/definitions/ConnectParams')!;
+    expect(connect({ minProtocol: 3, maxProtocol: 4, client: { id: 'cli', version: '1', platform: 'linux', mode: 'cli' } })).toBe(true);
+    expect(connect({ minProtocol: 3, maxProtocol: 4, client: { id: 'cli', version: '1', platform: 'linux', mode: 'cli' }, extra: 1 })).toBe(false);
+    expect(Object.keys(bundle['x-methods'])).toContain('agent');
   });
 });
