@@ -30,7 +30,10 @@ describe('openclaw devices', () => {
     expect(refused).toMatchObject({ code: 'NOT_PAIRED', message: 'pairing required' });
     const requestId = (refused as { details: { requestId: string } }).details.requestId;
 
-    const [listed, human] = await Promise.all([cli('devices', 'list', '--json'), cli('devices')]);
+    // One after the other: the first CLI pairs this host's device on its local connect, and a
+    // concurrent second one could list that short-lived request as pending too.
+    const listed = await cli('devices', 'list', '--json');
+    const human = await cli('devices');
     expect(listed.code, listed.output).toBe(0);
     expect(parseJson(listed.stdout).pending).toEqual([
       expect.objectContaining({ requestId, deviceId: phone.deviceId, displayName: 'Phone', role: 'node', clientId: 'node-host' }),
