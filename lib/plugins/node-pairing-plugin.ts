@@ -26,7 +26,6 @@ export function nodePairingPlugin(options: NodePairingPluginOptions): GatewayPlu
 }
 
 function registerNodePairMethods(gateway: GatewayHost, store: NodePairingStore): void {
-
   gateway.registerMethod('node.pair.request', async (params) => {
     const { request, created } = await store.request(params);
     if (created) gateway.broadcast('node.pair.requested', request);
