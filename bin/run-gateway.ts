@@ -34,6 +34,7 @@ export async function runGateway(ctx: CliContext, flags: GatewayRunFlags): Promi
   }
   const runtime = await createGatewayRuntime({
     config: ctx.configPath,
+    loaded: ctx.loaded,
     stateDir: ctx.stateDir,
     env: ctx.env,
     profile: ctx.profile,

@@ -16,6 +16,13 @@ export function sendOpenAiError(res: ServerResponse, status: number, message: st
   sendJson(res, status, { error: { message, type } }, headers);
 }
 
+/** What every agent-backed HTTP route takes: the runs, and the bearer check (protocol §8.1). */
+export interface AgentRouteOptions {
+  agents: AgentService;
+  gateway: Pick<Gateway, 'verifySharedSecret'>;
+  maxBodyBytes?: number;
+}
+
 /**
  * The checks every `/v1/*` POST endpoint shares, in order: path, method (405), bearer auth (401),
  * body size (413) and JSON (400). Returns the parsed body, or undefined once it answered.

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { AgentRunResult } from '../lib/agents/agent-runner.js';
-import type { Gateway } from '../lib/gateway.js';
-import type { AgentService } from '../lib/agents/agent-service.js';
 import { invalidRequest } from '../lib/errors.js';
 import type { ImagePart, ToolSpec } from '../lib/providers/model-provider.js';
 import type { HttpRoute } from '../transports/http.js';
@@ -19,12 +17,10 @@ import {
   sessionKeyFor,
   unixSeconds,
   type Turn,
+  type AgentRouteOptions,
 } from './openai-request.js';
 
-export interface ResponsesRouteOptions {
-  agents: AgentService;
-  /** Checks the bearer secret (protocol §8.1). */
-  gateway: Pick<Gateway, 'verifySharedSecret'>;
+export interface ResponsesRouteOptions extends AgentRouteOptions {
   /** `gateway.http.endpoints.responses.enabled`; off by default, read per request. */
   enabled: () => boolean;
   /** `gateway.http.endpoints.responses.maxBodyBytes`; default 20 MB. */

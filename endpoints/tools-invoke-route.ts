@@ -1,16 +1,12 @@
 import type { ServerResponse } from 'node:http';
-import type { Gateway } from '../lib/gateway.js';
-import type { AgentService } from '../lib/agents/agent-service.js';
 import { GatewayError } from '../lib/errors.js';
 import { mainSessionKey } from '../lib/sessions/session-keys.js';
 import type { HttpRoute } from '../transports/http.js';
 import { sendJson } from '../transports/http.js';
 import { bearerAuthorized, header, onClientGone, readJsonBody, requestPath } from '../transports/http-body.js';
+import type { AgentRouteOptions } from './openai-request.js';
 
-export interface ToolsInvokeRouteOptions {
-  agents: AgentService;
-  /** Checks the bearer secret (protocol §8.1). */
-  gateway: Pick<Gateway, 'verifySharedSecret'>;
+export interface ToolsInvokeRouteOptions extends AgentRouteOptions {
   /** Default 2 MB. */
   maxBodyBytes?: number;
 }

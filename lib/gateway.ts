@@ -147,7 +147,7 @@ export class Gateway implements ConnectionSink {
     this.#plugins.push(plugin);
     return () => {
       const at = this.#plugins.indexOf(plugin);
-      if (this.#state === 'new' && at >= this.#setupDone) this.#plugins.splice(at, 1);
+      if (this.#state === 'new' && at >= 0) this.#plugins.splice(at, 1);
     };
   }
 

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { loadConfig, validateConfig, type OpenClawConfig } from '../lib/config/index.js';
+import { loadConfig, validateConfig, type LoadedConfig, type OpenClawConfig } from '../lib/config/index.js';
 import { GatewayError } from '../lib/errors.js';
 import { writeAtomic } from '../lib/file-storage.js';
 import { GatewayRuntime, type GatewayRuntimeOptions } from './gateway-runtime.js';
@@ -16,6 +16,8 @@ export interface CreateGatewayRuntimeOptions extends Omit<GatewayRuntimeOptions,
    * what edits through `config.*` left there on the previous start: the host owns its config.
    */
   config: OpenClawConfig | string;
+  /** `config` (a path) as the host already read it with `loadConfig`, so it is not read twice. */
+  loaded?: LoadedConfig;
   /** Device pairings, sessions, channel credentials and logs' state live here. */
   stateDir: string;
   /** For `${VAR}` substitution and `OPENCLAW_*` settings. Default: a copy of `process.env`. */
@@ -40,7 +42,7 @@ export interface CreateGatewayRuntimeOptions extends Omit<GatewayRuntimeOptions,
  * An invalid config rejects with CONFIG_INVALID naming every bad key; nothing listens yet.
  */
 export async function createGatewayRuntime(options: CreateGatewayRuntimeOptions): Promise<GatewayRuntime> {
-  const { config, stateDir: givenStateDir, env: givenEnv, profile, version, workspaceDir, ...rest } = options;
+  const { config, loaded: preloaded, stateDir: givenStateDir, env: givenEnv, profile, version, workspaceDir, ...rest } = options;
   const env: Record<string, string | undefined> = { ...(givenEnv ?? process.env) };
   const stateDir = resolve(givenStateDir);
   let configPath: string;
@@ -56,7 +58,7 @@ export async function createGatewayRuntime(options: CreateGatewayRuntimeOptions)
     configPath = join(stateDir, EMBEDDED_CONFIG_FILE);
     await writeAtomic(configPath, `${JSON.stringify(config, null, 2)}\n`, 0o600);
   }
-  const loaded = await loadConfig({ path: configPath, env });
+  const loaded = preloaded?.path === configPath ? preloaded : await loadConfig({ path: configPath, env });
   for (const [key, value] of Object.entries(loaded.envAdditions)) env[key] ??= value;
   return new GatewayRuntime({
     ...rest,

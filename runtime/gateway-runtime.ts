@@ -37,6 +37,7 @@ import type { ChannelReloadHook, RuntimeContext, RuntimePlugin } from './runtime
 import { prepareLaunch, type Prepared } from './prepare-launch.js';
 import type { RuntimeEnvironment, RuntimeOverrides } from './runtime-environment.js';
 import { RuntimeLogs } from './runtime-logs.js';
+import { HostServerRequests } from './host-server-requests.js';
 import { runtimePlugins } from './runtime-plugins.js';
 
 export type { RuntimeEnvironment, RuntimeOverrides } from './runtime-environment.js';
@@ -115,13 +116,7 @@ export class GatewayRuntime {
   readonly #events = new TypedEmitter<GatewayRuntimeEvents>((err) => this.#logger.log('error', 'gateway', `runtime listener failed: ${(err as Error).message}`));
   #current?: Generation;
   #stdio?: StdioTransport;
-  /** The host server's own request listeners, called for requests no gateway route takes. */
-  #hostListeners?: Array<(req: IncomingMessage, res: ServerResponse) => void>;
-  readonly #onHostRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const generation = this.#current;
-    if (generation) generation.http.handle(req, res);
-    else this.#fallThrough(req, res);
-  };
+  #hostRequests?: HostServerRequests;
   #watcher?: ConfigFileWatcher;
   /** The config file as last accepted (applied live or by a restart). */
   #config: OpenClawConfig;
@@ -192,9 +187,11 @@ export class GatewayRuntime {
       const streams = overrides.stdio === true ? {} : overrides.stdio;
       this.#stdio = new StdioTransport({ sink: this.#sink, maxLineBytes: prepared.config.gateway?.policy?.maxPayload, ...streams });
     } else if (server) {
-      this.#hostListeners = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
-      server.removeAllListeners('request');
-      server.on('request', this.#onHostRequest);
+      this.#hostRequests = new HostServerRequests(server, (req, res) => {
+        this.#current?.http.handle(req, res);
+        return this.#current !== undefined;
+      });
+      this.#hostRequests.attach();
     }
     try {
       await this.#launch(prepared);
@@ -203,7 +200,7 @@ export class GatewayRuntime {
         throw new GatewayError('CLOSED', 'the runtime was stopped while it started');
       }
     } catch (err) {
-      this.#detachHostServer();
+      this.#hostRequests?.detach();
       throw err;
     }
     this.#stdio?.start();
@@ -236,7 +233,7 @@ export class GatewayRuntime {
     await this.#restarting;
     await this.#teardown(options);
     await this.#stdio?.close(CloseCode.ServiceRestart, 'service restart');
-    this.#detachHostServer();
+    this.#hostRequests?.detach();
   }
 
   /**
@@ -283,20 +280,6 @@ export class GatewayRuntime {
     this.#options.out?.(line);
   }
 
-  #fallThrough(req: IncomingMessage, res: ServerResponse): void {
-    const listeners = this.#hostListeners ?? [];
-    if (listeners.length === 0) return sendText(res, 404, 'Not Found');
-    for (const listener of listeners) listener.call(this.#options.server, req, res);
-  }
-
-  #detachHostServer(): void {
-    const { server } = this.#options;
-    if (!server || !this.#hostListeners) return;
-    server.off('request', this.#onHostRequest);
-    for (const listener of this.#hostListeners) server.on('request', listener);
-    this.#hostListeners = undefined;
-  }
-
   /** Everything that can be checked before touching a socket; throws CONFIG_INVALID naming the fix. */
   async #prepare(fileConfig: OpenClawConfig): Promise<Prepared> {
     const prepared = await prepareLaunch({
@@ -318,7 +301,8 @@ export class GatewayRuntime {
     const logger = this.#logger;
     this.#auth = auth;
 
-    const http = new HttpRouter({ logger, notFound: (req, res) => this.#fallThrough(req, res) });
+    const hostRequests = this.#hostRequests;
+    const http = new HttpRouter({ logger, notFound: hostRequests ? (req, res) => hostRequests.fallThrough(req, res) : undefined });
     let transport: WebSocketTransport | undefined;
     let port = 0;
     if (!flags.stdio) {
