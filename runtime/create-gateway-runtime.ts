@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { loadConfig, validateConfig, type LoadedConfig, type OpenClawConfig } from '../lib/config/index.js';
-import { GatewayError } from '../lib/errors.js';
+import { evaluateConfig, loadConfig, type LoadedConfig, type OpenClawConfig } from '../lib/config/index.js';
 import { writeAtomic } from '../lib/file-storage.js';
 import { GatewayRuntime, type GatewayRuntimeOptions } from './gateway-runtime.js';
 import { packageVersion } from './package-version.js';
@@ -49,11 +48,8 @@ export async function createGatewayRuntime(options: CreateGatewayRuntimeOptions)
   if (typeof config === 'string') {
     configPath = resolve(config);
   } else {
-    const checked = validateConfig(config);
-    if (!checked.ok) {
-      const list = checked.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-      throw new GatewayError('CONFIG_INVALID', `invalid config: ${list}`, { details: { issues: checked.issues } });
-    }
+    // Refused before anything is written, with the same message a file would get.
+    evaluateConfig(config, 'object', env);
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
     configPath = join(stateDir, EMBEDDED_CONFIG_FILE);
     await writeAtomic(configPath, `${JSON.stringify(config, null, 2)}\n`, 0o600);
