@@ -14,8 +14,6 @@ import {
   type UserFacingSocketConfig,
   type WAMessage,
 } from '@whiskeysockets/baileys';
-import QRCode from 'qrcode-terminal/vendor/QRCode/index.js';
-import QRErrorCorrectLevel from 'qrcode-terminal/vendor/QRCode/QRErrorCorrectLevel.js';
 import {
   ChannelSendError,
   type Channel,
@@ -36,6 +34,8 @@ import { GatewayError, invalidRequest } from '../lib/errors.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import type { ChannelAccountSnapshot, WebLoginStartResult, WebLoginWaitResult } from '../lib/protocol/generated/types.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
+import { qrDataUrl } from './qr-data-url.js';
+import { senderOf } from './whatsapp-sender.js';
 
 /** The part of a Baileys socket the channel uses: its event emitter and send functions. */
 export interface WhatsAppSocketLike {
@@ -439,7 +439,7 @@ export class WhatsAppChannel implements Channel {
       const remote = msg.key.remoteJid;
       if (!msg.message || msg.key.fromMe || !remote || remote === 'status@broadcast') continue;
       const group = Boolean(isJidGroup(remote));
-      const sender = jidNormalizedUser(group ? (msg.key.participant ?? '') : remote);
+      const { sender, lid } = senderOf(msg.key, group);
       if (!sender) continue;
       const content = msg.message;
       const context =
@@ -466,7 +466,7 @@ export class WhatsAppChannel implements Channel {
         chatId: remote,
         chatType: group ? 'group' : 'direct',
         senderId: sender,
-        ...(digits ? { senderAliases: [`+${digits}`] } : {}),
+        ...(digits || lid ? { senderAliases: [...(digits ? [`+${digits}`] : []), ...(lid ? [lid] : [])] } : {}),
         ...(msg.pushName ? { senderName: msg.pushName } : {}),
         messageId: id,
         text,
@@ -559,22 +559,6 @@ function mediaContent(url: string, caption: string, gif?: boolean): AnyMessageCo
   if (['.mp4', '.mov', '.webm', '.3gp'].includes(ext)) return { video: source, ...withCaption };
   if (['.ogg', '.opus', '.mp3', '.m4a', '.aac', '.wav'].includes(ext)) return { audio: source, mimetype: ext === '.mp3' ? 'audio/mpeg' : 'audio/ogg; codecs=opus' };
   return { document: source, mimetype: 'application/octet-stream', fileName: location.split('/').pop() ?? 'file', ...withCaption };
-}
-
-/** The QR as an SVG image data URL, for the Control UI. */
-function qrDataUrl(data: string): string {
-  const qr = new QRCode(-1, QRErrorCorrectLevel.L);
-  qr.addData(data);
-  qr.make();
-  const count = qr.getModuleCount();
-  const margin = 4;
-  let path = '';
-  for (let row = 0; row < count; row++) {
-    for (let col = 0; col < count; col++) if (qr.isDark(row, col)) path += `M${col + margin},${row + margin}h1v1h-1z`;
-  }
-  const size = count + margin * 2;
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${size} ${size}" shape-rendering="crispEdges"><rect width="100%" height="100%" fill="#fff"/><path d="${path}" fill="#000"/></svg>`;
-  return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
 }
 
 /** Baileys talks a lot; its messages go to our debug level, numbers masked. */

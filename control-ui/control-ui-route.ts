@@ -7,6 +7,7 @@ import { GatewayError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { CONTROL_UI_VIEWS } from './app/views.js';
 import { sendText, type HttpRoute } from '../transports/http.js';
+import { PACKAGE_NAME } from '../lib/package-name.js';
 
 export interface ControlUiRouteOptions {
   /** URL prefix such as `/openclaw` (`gateway.controlUi.basePath`); default: the root. */
@@ -80,12 +81,12 @@ export function controlUiDashboardUrl(input: DashboardUrlInput): string {
   return `http://${host}:${input.port}${base}/${fragment}`;
 }
 
-/** `dist/control-ui` of the `openclaw` package this file belongs to, run from source (tsx) or from `dist/`. */
+/** `dist/control-ui` of this package this file belongs to, run from source (tsx) or from `dist/`. */
 export function defaultControlUiAssetsDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   for (let dir = here; dirname(dir) !== dir; dir = dirname(dir)) {
     try {
-      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === 'openclaw') {
+      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === PACKAGE_NAME) {
         return join(dir, 'dist', 'control-ui');
       }
     } catch {

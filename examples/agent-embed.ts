@@ -18,13 +18,13 @@ import {
   AgentSettings,
   corePlugins,
   Gateway,
-  GatewayClient,
   MemoryStorage,
   ModelCatalog,
   SessionStore,
   type Tool,
-} from '../lib/index.js';
-import { WebSocketTransport } from '../transports/ws.js';
+} from 'clawgate';
+import { GatewayClient } from 'clawgate/client';
+import { WebSocketTransport } from 'clawgate/transports/ws';
 import { runExample } from './support/run-example.js';
 
 /** One SSE chunk of a Chat Completions stream. */

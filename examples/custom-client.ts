@@ -30,10 +30,10 @@ import type {
   PresenceEntry,
   RequestFrame,
   ResponseFrame,
-} from '../lib/protocol/generated/types.js';
+} from 'clawgate/protocol';
 // Only the server side of the example uses the library.
-import { Gateway } from '../lib/index.js';
-import { WebSocketTransport } from '../transports/ws.js';
+import { Gateway } from 'clawgate';
+import { WebSocketTransport } from 'clawgate/transports/ws';
 import { runExample, withTimeout } from './support/run-example.js';
 
 type Frame = RequestFrame | ResponseFrame | EventFrame;

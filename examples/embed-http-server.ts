@@ -12,8 +12,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Gateway, GatewayClient, type PresenceEntry } from '../lib/index.js';
-import { WebSocketTransport } from '../transports/ws.js';
+import { Gateway, type PresenceEntry } from 'clawgate';
+import { GatewayClient } from 'clawgate/client';
+import { WebSocketTransport } from 'clawgate/transports/ws';
 import { runExample, withTimeout } from './support/run-example.js';
 
 async function main(): Promise<void> {

@@ -18,8 +18,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GatewayClient, GatewayError, type GatewayPlugin } from '../lib/index.js';
-import { createGatewayRuntime } from '../runtime/index.js';
+import { createGatewayRuntime, GatewayError, type GatewayPlugin } from 'clawgate';
+import { GatewayClient } from 'clawgate/client';
 import { runExample, withTimeout } from './support/run-example.js';
 
 const BOT_TOKEN = '123456:EXAMPLE-token';

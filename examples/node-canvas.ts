@@ -24,13 +24,13 @@ import { join } from 'node:path';
 import {
   createNodeDeviceSigner,
   Gateway,
-  GatewayClient,
   GatewayError,
   generateDeviceIdentity,
   type NodeInvokeRequestPayload,
-} from '../lib/index.js';
-import { CanvasHost } from '../endpoints/canvas-host.js';
-import { WebSocketTransport } from '../transports/ws.js';
+} from 'clawgate';
+import { GatewayClient } from 'clawgate/client';
+import { CanvasHost } from 'clawgate/endpoints/canvas-host';
+import { WebSocketTransport } from 'clawgate/transports/ws';
 import { runExample } from './support/run-example.js';
 
 /** The node side: a tiny "canvas" that can show a page from the canvas host and report on it. */

@@ -16,9 +16,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { GatewayClient, GatewayError } from '../lib/index.js';
-import { NdjsonDecoder } from '../transports/ndjson.js';
-import { spawnGateway } from '../transports/stdio-client.js';
+import { GatewayClient, GatewayError } from 'clawgate/client';
+import { spawnGateway } from 'clawgate/client/stdio';
 import { runExample, withTimeout } from './support/run-example.js';
 
 function isJsonFrame(line: string): boolean {
@@ -48,8 +47,12 @@ async function main(): Promise<void> {
     client: { displayName: 'stdio example', version: '1.0.0', platform: process.platform },
     createSocket: () => {
       const socket = gateway.createSocket();
-      const lines = new NdjsonDecoder({ onLine: (line) => (isJsonFrame(line) ? undefined : problems.push(line)), maxLineBytes: Infinity });
-      child.stdout.on('data', (chunk: Buffer) => lines.push(chunk));
+      let pending = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        const lines = (pending + chunk.toString('utf8')).split('\n');
+        pending = lines.pop()!;
+        for (const line of lines) if (line && !isJsonFrame(line)) problems.push(line);
+      });
       return socket;
     },
     reconnect: false, // a stdio child serves one connection; there is nothing to reconnect to

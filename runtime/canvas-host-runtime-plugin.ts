@@ -1,7 +1,7 @@
 import { homedir, networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { resolveCanvasPort } from '../lib/config/paths.js';
-import { CanvasHost } from '../endpoints/canvas-host.js';
+import type { CanvasHost } from '../endpoints/canvas-host.js';
 import { isEnvFlagSet } from './env-flag.js';
 import type { RuntimeContext, RuntimePlugin } from './runtime-plugin.js';
 
@@ -25,6 +25,7 @@ export function canvasHostRuntimePlugin(): RuntimePlugin {
       if (config.enabled === false || isEnvFlagSet(ctx.env.OPENCLAW_SKIP_CANVAS_HOST) || ctx.port === 0) return {};
       const wanted = resolveCanvasPort(ctx.env, ctx.config, ctx.requestedPort);
       const root = config.root === undefined ? join(ctx.workspaceDir, 'canvas') : resolveRoot(config.root, ctx);
+      const { CanvasHost } = await import('../endpoints/canvas-host.js');
       const canvas = new CanvasHost({
         root,
         port: wanted === 0 && picked !== undefined ? picked : wanted,

@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TelegramChannel, type TelegramChannelOptions } from '../channels/telegram.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TelegramChannelOptions } from '../channels/telegram.js';
 import type { WhatsAppSocketFactory } from '../channels/whatsapp.js';
 import type { ChannelDefinition } from '../lib/channel.js';
 import { channelCredentialsDir } from '../lib/channels/channel-accounts.js';
@@ -9,6 +10,7 @@ import { channelsPlugin } from '../lib/plugins/channels-plugin.js';
 import { channelsService } from '../lib/services.js';
 import { FileStorage } from '../lib/file-storage.js';
 import { isEnvFlagSet } from './env-flag.js';
+import { loadOptional } from './optional-package.js';
 import type { RuntimePlugin } from './runtime-plugin.js';
 
 export interface ChannelsRuntimePluginOptions {
@@ -52,7 +54,7 @@ export function channelsRuntimePlugin(options: ChannelsRuntimePluginOptions = {}
       }
       ctx.http.add((req, res) => {
         for (const channel of manager.channels('telegram')) {
-          if (!(channel instanceof TelegramChannel)) continue;
+          if (!hasWebhook(channel)) continue;
           const handled = channel.handleWebhook(req, res);
           if (handled !== false) return handled;
         }
@@ -68,17 +70,24 @@ function channelDefinitions(options: ChannelsRuntimePluginOptions): ChannelDefin
       id: 'whatsapp',
       label: 'WhatsApp',
       loginCreatesAccount: true,
-      // Baileys is heavy: loaded only when a WhatsApp account actually runs.
-      create: async (ctx) => (await import('../channels/whatsapp.js')).WhatsAppChannel.fromConfig(ctx, options.whatsappSocketFactory),
+      // The channel libraries are optional peer dependencies: loaded only when an account runs.
+      create: async (ctx) =>
+        (await loadOptional('The WhatsApp channel', () => import('../channels/whatsapp.js'))).WhatsAppChannel.fromConfig(ctx, options.whatsappSocketFactory),
       autoEnable: ({ stateDir, accountId }) => (stateDir ? exists(join(channelCredentialsDir(stateDir, 'whatsapp', accountId), 'creds.json')) : false),
     },
     {
       id: 'telegram',
       label: 'Telegram',
-      create: (ctx) => TelegramChannel.fromConfig(ctx, options.telegram),
+      create: async (ctx) => (await loadOptional('The Telegram channel', () => import('../channels/telegram.js'))).TelegramChannel.fromConfig(ctx, options.telegram),
       autoEnable: ({ env }) => Boolean(env.TELEGRAM_BOT_TOKEN?.trim()),
     },
   ];
+}
+
+type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+
+function hasWebhook(channel: object): channel is { handleWebhook: WebhookHandler } {
+  return typeof (channel as { handleWebhook?: unknown }).handleWebhook === 'function';
 }
 
 function exists(path: string): Promise<boolean> {

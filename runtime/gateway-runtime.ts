@@ -32,7 +32,7 @@ import { controlUiDashboardUrl } from '../control-ui/control-ui-route.js';
 import { HttpRouter, sendText } from '../transports/http.js';
 import { createOriginVerifier } from '../transports/origin-verifier.js';
 import { StdioTransport } from '../transports/stdio.js';
-import { WebSocketTransport } from '../transports/ws.js';
+import type { WebSocketTransport } from '../transports/ws.js';
 import type { ChannelReloadHook, RuntimeContext, RuntimePlugin } from './runtime-plugin.js';
 import { prepareLaunch, type Prepared } from './prepare-launch.js';
 import type { RuntimeEnvironment, RuntimeOverrides } from './runtime-environment.js';
@@ -306,6 +306,8 @@ export class GatewayRuntime {
     let transport: WebSocketTransport | undefined;
     let port = 0;
     if (!flags.stdio) {
+      // Loaded here so that importing the package root never loads ws (stdio needs no socket server).
+      const { WebSocketTransport } = await import('../transports/ws.js');
       const shared = {
         sink: this.#sink,
         maxPayload: config.gateway?.policy?.maxPayload,

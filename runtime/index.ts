@@ -1,3 +1,5 @@
+// The package root: the I/O-free core and the runtime that runs it as a whole gateway.
+export * from '../lib/index.js';
 export { createGatewayRuntime, EMBEDDED_CONFIG_FILE } from './create-gateway-runtime.js';
 export type { CreateGatewayRuntimeOptions } from './create-gateway-runtime.js';
 export { GatewayRuntime, RESTART_EXPECTED_MS } from './gateway-runtime.js';

@@ -1,5 +1,5 @@
-import qrcode from 'qrcode-terminal';
 import { GatewayError } from '../../lib/errors.js';
+import { loadOptional } from '../../runtime/optional-package.js';
 import type { ChannelAccountSnapshot, ChannelsStatusResult } from '../../lib/protocol/generated/types.js';
 import { loadCliContext, type CliContext } from '../cli-context.js';
 import type { RpcFlags } from '../rpc.js';
@@ -88,7 +88,7 @@ async function login(ctx: CliContext, flags: ChannelsFlags, out: Output): Promis
     for (;;) {
       if (started.qr && started.qr !== shown) {
         shown = started.qr;
-        out(`${started.message}\n${renderQr(started.qr)}\n`);
+        out(`${started.message}\n${await renderQr(started.qr)}\n`);
       }
       const slice = Math.max(0, Math.min(WAIT_SLICE_MS, deadline - Date.now()));
       const waited = await client.call('web.login.wait', { ...accountId, timeoutMs: slice }, callTimeout(slice));
@@ -116,7 +116,8 @@ async function login(ctx: CliContext, flags: ChannelsFlags, out: Output): Promis
   });
 }
 
-function renderQr(data: string): string {
+async function renderQr(data: string): Promise<string> {
+  const { default: qrcode } = await loadOptional('Drawing the WhatsApp QR code', () => import('qrcode-terminal'));
   let drawn = '';
   qrcode.generate(data, { small: true }, (text) => (drawn = text));
   return drawn;

@@ -112,6 +112,25 @@ describe('WhatsAppChannel (real adapter, injected Baileys socket)', () => {
     expect(channel.status().lastMessageAt).toEqual(expect.any(Number));
   });
 
+  it('keeps the phone number as the sender when Baileys 7 addresses the chat by LID', async () => {
+    const channel = await startChannel();
+    await link(channel);
+    const sock = net.sockets[1]!;
+    const box = inbox(channel);
+    const lid = '208392384934212@lid';
+    sock.receive({ key: { remoteJid: lid, remoteJidAlt: PEER, fromMe: false, id: 'L1' }, message: { conversation: 'hello from a LID chat' } });
+    sock.receive({
+      key: { remoteJid: '120363000000000000@g.us', participant: lid, participantAlt: PEER, fromMe: false, id: 'L2' },
+      message: { conversation: 'and from a group' },
+    });
+    sock.receive({ key: { remoteJid: lid, fromMe: false, id: 'L3' }, message: { conversation: 'no phone number known' } });
+    const [direct, group, bare] = [await box.next(), await box.next(), await box.next()];
+    expect(direct).toMatchObject({ chatId: lid, chatType: 'direct', senderId: PEER, senderAliases: ['+4915112345678', lid] });
+    expect(group).toMatchObject({ chatType: 'group', senderId: PEER, senderAliases: ['+4915112345678', lid] });
+    expect(bare).toMatchObject({ chatId: lid, senderId: lid });
+    expect(bare.senderAliases).toBeUndefined();
+  });
+
   it('marks group messages that mention the linked number', async () => {
     const channel = await startChannel();
     await link(channel);

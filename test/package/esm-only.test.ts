@@ -6,8 +6,8 @@ const require = createRequire(import.meta.url);
 
 describe('ESM only', () => {
   it('require() of any entry gets a readable error saying to use import, not a resolver failure', () => {
-    for (const entry of ['openclaw', 'openclaw/client', 'openclaw/runtime', 'openclaw/client/stdio', 'openclaw/transports/ws']) {
-      expect(() => require(entry), entry).toThrow(/openclaw is an ES module package: load it with import/);
+    for (const entry of ['clawgate', 'clawgate/client', 'clawgate/protocol', 'clawgate/client/stdio', 'clawgate/transports/ws']) {
+      expect(() => require(entry), entry).toThrow(/clawgate is an ES module package: load it with import/);
     }
   });
 });
