@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { Cleanup, errorText, progress, withTimeout } from './log.js';
 import { fanoutSection } from './sections/fanout.js';
 import { handshakeSection } from './sections/handshake.js';
+import { installSizeSection } from './sections/install-size.js';
 import { memorySection } from './sections/memory.js';
 import { rpcSection } from './sections/rpc.js';
 import { startupSection } from './sections/startup.js';
@@ -26,6 +27,7 @@ const SECTIONS: Array<{ name: string; run: Section; timeoutMs: number }> = [
   { name: 'startup', run: startupSection, timeoutMs: 60_000 },
   { name: 'agentLatency', run: agentLatencySection, timeoutMs: 60_000 },
   { name: 'uiBundle', run: async () => ({ ...(await measureUiBundle()) }), timeoutMs: 60_000 },
+  { name: 'installSize', run: installSizeSection, timeoutMs: 300_000 },
 ];
 
 // An 'error' event nobody listens to (e.g. an accept() EMFILE on a server) must fail the section

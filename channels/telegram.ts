@@ -1,10 +1,16 @@
+/**
+ * The Telegram channel: {@link TelegramChannel}, one bot account through grammY (an optional peer
+ * dependency: install `grammy` to use it).
+ *
+ * @module clawgate/channels/telegram
+ */
 import { access, readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bot, BotError, GrammyError, HttpError, InputFile } from 'grammy';
 import type { Message, Update, UserFromGetMe } from 'grammy/types';
-import { ChannelSendError, type Channel, type ChannelEvents, type ChannelFactoryContext, type DeliveryResult, type InboundMessage, type OutboundMessage } from '../lib/channel.js';
+import { ChannelSendError, type Channel, type ChannelDefinition, type ChannelEvents, type ChannelFactoryContext, type DeliveryResult, type InboundMessage, type OutboundMessage } from '../lib/channel.js';
 import { ChannelAccountState } from '../lib/channels/account-state.js';
 import { backoffDelay, sleep, type BackoffOptions } from '../lib/channels/backoff.js';
 import { DEFAULT_ACCOUNT_ID } from '../lib/channels/channel-accounts.js';
@@ -17,6 +23,7 @@ import { silentLogger, type Logger } from '../lib/logger.js';
 import type { ChannelAccountSnapshot } from '../lib/protocol/generated/types.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
 import { readBody } from '../transports/http-body.js';
+import { telegramKind } from './channel-kinds.js';
 
 export interface TelegramChannelOptions {
   /** Bot token; without one the account reports `configured: false` and sends fail. */
@@ -495,4 +502,12 @@ function mediaKind(msg: Message): string | undefined {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The Telegram channel kind for `channelsRuntimePlugin({ definitions })`, with options that win
+ * over the config (a prepared bot with transformers, backoff, a Bot API root).
+ */
+export function telegramChannelDefinition(overrides: Partial<TelegramChannelOptions> = {}): ChannelDefinition {
+  return { ...telegramKind, create: (ctx) => TelegramChannel.fromConfig(ctx, overrides) };
 }

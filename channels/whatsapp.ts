@@ -1,3 +1,9 @@
+/**
+ * The WhatsApp channel: {@link WhatsAppChannel}, one WhatsApp Web account through Baileys (an
+ * optional peer dependency: install `@whiskeysockets/baileys` to use it).
+ *
+ * @module clawgate/channels/whatsapp
+ */
 import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +23,7 @@ import {
 import {
   ChannelSendError,
   type Channel,
+  type ChannelDefinition,
   type ChannelEvents,
   type ChannelFactoryContext,
   type ChannelLogin,
@@ -34,6 +41,7 @@ import { GatewayError, invalidRequest } from '../lib/errors.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import type { ChannelAccountSnapshot, WebLoginStartResult, WebLoginWaitResult } from '../lib/protocol/generated/types.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
+import { whatsappKind } from './channel-kinds.js';
 import { qrDataUrl } from './qr-data-url.js';
 import { senderOf } from './whatsapp-sender.js';
 
@@ -577,4 +585,14 @@ function baileysLogger(logger: Logger): WhatsAppSocketConfig['logger'] {
     error: write,
   });
   return make();
+}
+
+export interface WhatsAppChannelDefinitionOptions {
+  /** Builds the Baileys socket; default makeWASocket. Tests and embedders inject their own. */
+  socketFactory?: WhatsAppSocketFactory;
+}
+
+/** The WhatsApp channel kind for `channelsRuntimePlugin({ definitions })`. */
+export function whatsappChannelDefinition(options: WhatsAppChannelDefinitionOptions = {}): ChannelDefinition {
+  return { ...whatsappKind, create: (ctx) => WhatsAppChannel.fromConfig(ctx, options.socketFactory) };
 }

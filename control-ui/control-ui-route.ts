@@ -99,7 +99,7 @@ export function defaultControlUiAssetsDir(): string {
 /**
  * Serves the built Control UI: the SPA at the base path and at each view's path, its assets by
  * name. Other paths fall through to the next route. No auth here: the page authenticates in its
- * WebSocket handshake (protocol §8.1).
+ * WebSocket handshake (docs/protocol.md, Control UI).
  */
 export function createControlUiRoute(options: ControlUiRouteOptions = {}): HttpRoute {
   const base = normalizeControlUiBasePath(options.basePath);

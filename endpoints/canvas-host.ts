@@ -1,3 +1,9 @@
+/**
+ * The canvas host: {@link CanvasHost} serves one directory at `/__openclaw__/canvas/` on its own
+ * port, with an optional live-reload WebSocket at `/__openclaw__/ws`.
+ *
+ * @module clawgate/endpoints/canvas-host
+ */
 import { constants, watch, type FSWatcher } from 'node:fs';
 import { mkdir, open, realpath, stat } from 'node:fs/promises';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

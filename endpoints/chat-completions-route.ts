@@ -29,8 +29,9 @@ export interface ChatCompletionsRouteOptions extends AgentRouteOptions {
 const NO_RESPONSE = 'No response from OpenClaw.';
 
 /**
- * `POST /v1/chat/completions` (protocol §8.2): an OpenAI-compatible front for agent runs,
- * streaming (`chat.completion.chunk` SSE, ended by `[DONE]`) or not.
+ * `POST /v1/chat/completions` (docs/protocol.md, OpenAI-compatible endpoints): an
+ * OpenAI-compatible front for agent runs, streaming (`chat.completion.chunk` SSE, ended by
+ * `[DONE]`) or not.
  */
 export function createChatCompletionsRoute(options: ChatCompletionsRouteOptions): HttpRoute {
   const { agents } = options;

@@ -43,7 +43,7 @@ export interface HooksRouteOptions {
 type Json = Record<string, unknown>;
 
 /**
- * Inbound webhooks (protocol §8.5) under their own token: `POST <base>/wake` queues a system
+ * Inbound webhooks (docs/protocol.md, Hooks) under their own token: `POST <base>/wake` queues a system
  * event, `POST <base>/agent` starts an agent run (202) whose reply is summarised into the main
  * session, and `POST <base>/<name>` goes through `hooks.mappings`.
  */

@@ -16,7 +16,7 @@ export function sendOpenAiError(res: ServerResponse, status: number, message: st
   sendJson(res, status, { error: { message, type } }, headers);
 }
 
-/** What every agent-backed HTTP route takes: the runs, and the bearer check (protocol §8.1). */
+/** What every agent-backed HTTP route takes: the runs, and the bearer check (docs/protocol.md, HTTP auth). */
 export interface AgentRouteOptions {
   agents: AgentService;
   gateway: Pick<Gateway, 'verifySharedSecret'>;
@@ -56,7 +56,7 @@ export async function acceptOpenAiRequest(
 }
 
 /**
- * Agent of a request (protocol §8.2): `x-openclaw-agent-id` / `x-openclaw-agent` header, else a
+ * Agent of a request: `x-openclaw-agent-id` / `x-openclaw-agent` header, else a
  * `model` of `openclaw:<id>`, `openclaw/<id>` or `agent:<id>`, else the default agent.
  */
 export function selectAgent(req: IncomingMessage, model: unknown, agents: AgentService): string {

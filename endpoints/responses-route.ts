@@ -44,9 +44,10 @@ interface ParsedRequest {
 }
 
 /**
- * `POST /v1/responses` (OpenResponses, protocol §8.3): agent runs behind the Responses API,
- * streaming (`response.*` SSE events, ended by `[DONE]`) or not; function tools the caller
- * defines come back as `function_call` output items for the caller to run.
+ * `POST /v1/responses` (OpenResponses; docs/protocol.md, OpenAI-compatible endpoints): agent
+ * runs behind the Responses API, streaming (`response.*` SSE events, ended by `[DONE]`) or not;
+ * function tools the caller defines come back as `function_call` output items for the caller to
+ * run.
  */
 export function createResponsesRoute(options: ResponsesRouteOptions): HttpRoute {
   const { agents } = options;

@@ -16,9 +16,9 @@ function fail(res: ServerResponse, status: number, type: string, message: string
 }
 
 /**
- * `POST /tools/invoke` (protocol §8.4, always on): runs one agent tool directly. 200
- * `{ok:true, result}`, 400 bad body or tool failure, 401 without the gateway secret, 404 for a
- * tool that does not exist or policy hides, 405 for other methods.
+ * `POST /tools/invoke` (always on; docs/protocol.md, Tool invocation): runs one agent tool
+ * directly. 200 `{ok:true, result}`, 400 bad body or tool failure, 401 without the gateway
+ * secret, 404 for a tool that does not exist or policy hides, 405 for other methods.
  */
 export function createToolsInvokeRoute(options: ToolsInvokeRouteOptions): HttpRoute {
   const { agents } = options;

@@ -25,7 +25,7 @@ export interface InboundMessage {
   senderName?: string;
   messageId: string;
   text: string;
-  /** The bot was @mentioned or the message replies to one of the bot's own messages. */
+  /** The bot was mentioned (`@bot`) or the message replies to one of the bot's own messages. */
   mentioned: boolean;
   /** Forum topic (Telegram) the message belongs to; replies stay in it. */
   threadId?: string;

@@ -44,7 +44,7 @@ export interface ConnectRefused {
   pairingRequest?: DevicePairingRequest;
 }
 
-/** The server-side connect checks of protocol §3.3, in their documented order. */
+/** The server-side connect checks, in the order docs/protocol.md (Connect checks) lists them. */
 export async function runConnectChecks(input: ConnectCheckInput): Promise<ConnectAccepted | ConnectRefused> {
   const { params, peer, controlUi, devices } = input;
 

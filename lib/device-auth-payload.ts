@@ -13,7 +13,10 @@ export interface DeviceSigner {
 
 export type DeviceAuthPayloadVersion = 'v1' | 'v2' | 'v3';
 
-/** What a device signature covers (protocol §4.3). `scopes` are the scopes as sent, not defaulted. */
+/**
+ * What a device signature covers (docs/protocol.md, Device identity). `scopes` are the scopes as
+ * sent, not defaulted.
+ */
 export interface DeviceAuthPayloadInput {
   deviceId: string;
   clientId: string;

@@ -15,7 +15,7 @@ import { createAtomic, writeAtomic } from './file-storage.js';
 export { buildDeviceAuthPayload } from './device-auth-payload.js';
 export type { DeviceAuthPayloadInput, DeviceAuthPayloadVersion, DeviceSigner } from './device-auth-payload.js';
 
-/** An Ed25519 device key pair as OpenClaw clients keep it (protocol §4.3). */
+/** An Ed25519 device key pair as OpenClaw clients keep it (docs/protocol.md, Device identity). */
 export interface DeviceIdentity {
   /** Lowercase hex SHA-256 of the raw public key. */
   deviceId: string;

@@ -29,16 +29,27 @@ const WIRE_CODES: ReadonlySet<string> = new Set<WireErrorCode>([
 ]);
 
 export interface GatewayErrorOptions {
+  /** Structured context, sent as `error.details`. */
   details?: unknown;
+  /** Sent as `error.retryable`: the same request may succeed later. */
   retryable?: boolean;
+  /** Sent as `error.retryAfterMs`: how long to wait before retrying. */
   retryAfterMs?: number;
+  /** The underlying error; kept locally, never sent. */
   cause?: unknown;
   /** Sent as the `payload` of the failed `res` (e.g. `agent`'s `{runId, status:"error", summary}`). */
   payload?: unknown;
 }
 
+/**
+ * The one error type of this package, on both sides of the wire. A method handler throws it to
+ * answer `res {ok:false, error}` (see `toWireError`), and the client rejects calls with it,
+ * rebuilt from the received `ErrorShape` by {@link GatewayError.fromWire}. Anything else a handler
+ * throws reaches the peer as `UNAVAILABLE` with the error's message.
+ */
 export class GatewayError extends Error {
   override readonly name = 'GatewayError';
+  /** A wire code, or a local-only code that crosses the wire as `UNAVAILABLE`. */
   readonly code: GatewayErrorCode;
   readonly details?: unknown;
   readonly retryable?: boolean;

@@ -2,16 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { GatewayConnection, MAX_FRAMES_BEFORE_HELLO } from './connection.js';
-import type { ControlUiAuthOptions } from './connect-checks.js';
 import { corePlugins } from './core-plugins.js';
 import { DevicePairingStore } from './device-pairing-store.js';
+import type { GatewayOptions, ShutdownOptions } from './gateway-options.js';
 import { GatewayError, invalidRequest } from './errors.js';
 import { buildHello, presenceFromConnect, runHandshake, type HandshakeAccepted } from './handshake.js';
 import { silentLogger, type Logger } from './logger.js';
 import { canReceiveEvent, methodAccessError, type AccessScope } from './method-access.js';
 import type { MethodContext } from './method-context.js';
 import { MethodTable, type AnyHandler } from './method-table.js';
-import type { NodeCommandPolicyOptions } from './nodes/node-command-policy.js';
 import type {
   CallArgs,
   CustomMethodHandler,
@@ -32,51 +31,14 @@ import { CloseCode, DEFAULT_POLICY, HANDSHAKE_TIMEOUT_MS, eventSpecs } from './p
 import type { GatewayEventMap, HealthSummary, Policy, PresenceEntry, RequestFrame, StateVersion } from './protocol/generated/types.js';
 import { validatorFor } from './protocol/validate.js';
 import { devicesService, presenceService } from './services.js';
-import { checkSharedAuth, type GatewayAuthConfig } from './shared-auth.js';
-import { MemoryStorage, type Storage } from './storage.js';
+import { checkSharedAuth } from './shared-auth.js';
+import { MemoryStorage } from './storage.js';
 import type { ConnectionSink, TransportConnection } from './transport.js';
 import { TypedEmitter } from './typed-emitter.js';
 
 export type { ClientSession, MethodContext } from './method-context.js';
 export type { GatewayEvents, MethodHandler, MethodName, MethodParams, MethodResult } from './plugin.js';
-
-export interface ShutdownOptions {
-  reason?: string;
-  /** Non-null tells clients a restart is expected and roughly when. */
-  restartExpectedMs?: number | null;
-}
-
-export interface GatewayOptions {
-  auth: GatewayAuthConfig;
-  /** Reported as `server.version`; default "dev" (hosts pass theirs). */
-  version?: string;
-  commit?: string;
-  host?: string;
-  policy?: Partial<Policy>;
-  handshakeTimeoutMs?: number;
-  /** Gateway state (device pairing, ...). Defaults to volatile memory storage. */
-  storage?: Storage;
-  clock?: Clock;
-  logger?: Logger;
-  /** Reported in the hello snapshot. */
-  stateDir?: string;
-  configPath?: string;
-  controlUi?: ControlUiAuthOptions;
-  presence?: { ttlMs?: number; maxEntries?: number };
-  healthRefreshMs?: number;
-  /** Advertised in `hello-ok` (e.g. `http://127.0.0.1:18793`, the canvas host). */
-  canvasHostUrl?: string;
-  /** Window in which presence changes are collapsed into one `presence` event. Default 50 ms. */
-  presenceDebounceMs?: number;
-  defaultAgentId?: string;
-  /** Server allowlist node-declared commands are intersected with (`gateway.nodes`), for the default plugins. */
-  nodes?: NodeCommandPolicyOptions;
-  /**
-   * The features this gateway serves, set up in this order. Default `corePlugins()`: system,
-   * devices, node pairing and nodes. More can be added with `use()` before `start()`.
-   */
-  plugins?: GatewayPlugin[];
-}
+export type { GatewayOptions, ShutdownOptions } from './gateway-options.js';
 
 /**
  * The OpenClaw Gateway kernel: accepts connections from transports, runs the handshake,
@@ -84,6 +46,7 @@ export interface GatewayOptions {
  * touches sockets, and knows no feature: every method comes from a plugin.
  */
 export class Gateway implements ConnectionSink {
+  /** The limits in force: `DEFAULT_POLICY` with `options.policy` on top, as `hello-ok.policy` announces them. */
   readonly policy: Policy;
   readonly #options: GatewayOptions;
   readonly #clock: Clock;
@@ -137,6 +100,7 @@ export class Gateway implements ConnectionSink {
     for (const plugin of options.plugins ?? corePlugins({ storage, nodes: options.nodes })) this.use(plugin);
   }
 
+  /** Reported as `server.version` in `hello-ok`. */
   get version(): string {
     return this.#version;
   }
@@ -151,6 +115,10 @@ export class Gateway implements ConnectionSink {
     };
   }
 
+  /**
+   * Listens to a broadcast event (its payload) or a local one (`client-connected`,
+   * `client-disconnected`, `error`). Returns the unsubscribe function.
+   */
   on<K extends keyof GatewayEvents>(event: K, listener: (payload: GatewayEvents[K]) => void): () => void {
     return this.#emitter.on(event, listener);
   }
@@ -182,6 +150,7 @@ export class Gateway implements ConnectionSink {
     return found as T;
   }
 
+  /** Like `service`, but undefined when no plugin provided `key`. */
   optionalService<T>(key: ServiceKey<T>): T | undefined {
     return this.#services.get(key.name) as T | undefined;
   }
@@ -258,13 +227,18 @@ export class Gateway implements ConnectionSink {
   }
 
   /**
-   * HTTP bearer auth (protocol §8.1): the presented secret is tried as the token and as the
+   * HTTP bearer auth (docs/protocol.md, HTTP auth): the presented secret is tried as the token and as the
    * password of the configured auth mode, in constant time.
    */
   verifySharedSecret(secret: string): boolean {
     return checkSharedAuth(this.#options.auth, { token: secret, password: secret }).ok;
   }
 
+  /**
+   * Takes a new transport connection (the `ConnectionSink` side): sends `connect.challenge` and
+   * closes it with 1008 unless a valid `connect` completes within the handshake timeout. Before
+   * `start()` has finished and after `close()` the connection is closed at once with 1012.
+   */
   accept(transport: TransportConnection): void {
     if (this.#state !== 'running') {
       transport.close(CloseCode.ServiceRestart, this.#state === 'closed' ? 'service restart' : 'gateway starting');

@@ -35,7 +35,7 @@ export interface HandshakeAccepted {
 }
 
 /**
- * The server side of the handshake (protocol §3): the first frame must be a valid `connect`,
+ * The server side of the handshake (docs/protocol.md, Handshake): the first frame must be a valid `connect`,
  * which passes the connect checks. Every refusal is answered and the connection closed here;
  * undefined then. The caller sends `hello-ok` for an accepted connect.
  */
@@ -112,7 +112,7 @@ export interface HelloInput {
   canvasHostUrl?: string;
 }
 
-/** The `hello-ok` answer to an accepted connect (protocol §3.4). */
+/** The `hello-ok` answer to an accepted connect (docs/protocol.md, hello-ok). */
 export function buildHello({ accepted, server, features, snapshot, policy, canvasHostUrl }: HelloInput): HelloOk {
   const { outcome, deviceToken } = accepted;
   const hello: HelloOk = {

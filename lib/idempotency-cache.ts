@@ -1,5 +1,5 @@
 export interface IdempotencyCacheOptions {
-  /** How long a settled result is replayed (default 5 minutes, protocol §6.5). */
+  /** How long a settled result is replayed (default 5 minutes). */
   ttlMs?: number;
   /** Oldest settled entries are dropped beyond this many (default 1000). */
   maxEntries?: number;

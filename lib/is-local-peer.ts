@@ -13,9 +13,10 @@ export interface PeerRequest {
 const FORWARDING_HEADERS = ['x-forwarded-for', 'x-real-ip', 'x-forwarded-host'] as const;
 
 /**
- * Protocol §3.3 "Local": the client is on loopback, it addressed us by a loopback or tailnet
- * name, and nothing forwarded the request unless a trusted proxy did (then the forwarded client
- * address decides). A missing Host header counts as local: only non-HTTP/1.1 clients omit it.
+ * Local peers (docs/protocol.md, Local peers): the client is on loopback, it addressed us by a
+ * loopback or tailnet name, and nothing forwarded the request unless a trusted proxy did (then
+ * the forwarded client address decides). A missing Host header counts as local: only
+ * non-HTTP/1.1 clients omit it.
  */
 export function isLocalPeer(request: PeerRequest): boolean {
   const { headers } = request;

@@ -1,13 +1,14 @@
 import type { ConnectionSink, PeerInfo, TransportConnection } from './transport.js';
 
 export interface MemoryPairOptions {
-  /** Whether the server end counts as a local peer (protocol §3.3). Default true. */
+  /** Whether the server end counts as a local peer (docs/protocol.md, Local peers). Default true. */
   local?: boolean;
   remoteAddress?: string;
   origin?: string;
   userAgent?: string;
 }
 
+/** Two connected ends: hand `server` to a Gateway (`gateway.accept`), talk through `client`. */
 export interface MemoryPair {
   server: TransportConnection;
   client: MemoryClientSocket;

@@ -6,8 +6,9 @@ export type AccessScope = 'read' | 'write' | 'admin' | 'pairing' | 'approvals' |
 export const ADMIN_SCOPE = 'operator.admin';
 
 /**
- * Protocol §5: node-only methods refuse operators, nodes may call nothing else, `operator.admin`
- * passes everything, read access is granted by read or write. Returns the error text or undefined.
+ * The access rule (docs/protocol.md, Roles and scopes): node-only methods refuse operators, nodes
+ * may call nothing else, `operator.admin` passes everything, read access is granted by read or
+ * write. Returns the error text or undefined.
  */
 export function methodAccessError(role: Role, scopes: readonly string[], access: AccessScope): string | undefined {
   if (access === 'node') return role === 'node' ? undefined : `unauthorized role: ${role}`;

@@ -26,7 +26,7 @@ export class MethodTable {
   readonly #entries = new Map<string, MethodEntry>();
   #ajv?: { first: Ajv; all: Ajv };
 
-  /** A schema-declared method: its access rule and params schema come from `schema/protocol`. */
+  /** A schema-declared method: its access rule and params schema come from the protocol schema (`methodSpecs`). */
   register(method: string, handler: AnyHandler): () => void {
     const spec = Object.hasOwn(methodSpecs, method) ? methodSpecs[method as keyof typeof methodSpecs] : undefined;
     if (!spec) throw new TypeError(`method ${method} is not declared in schema/protocol; register it as a custom method with its params schema`);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GatewayError, invalidRequest } from './errors.js';
 import type { Storage } from './storage.js';
 
-/** Pairing requests nobody answered expire after five minutes (protocol §4.4, §6.8). */
+/** Pairing requests nobody answered expire after five minutes (docs/protocol.md, Device pairing and device tokens). */
 export const PENDING_TTL_MS = 5 * 60_000;
 
 export interface PairingStateOptions {

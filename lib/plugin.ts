@@ -19,7 +19,10 @@ export type MethodHandler<M extends MethodName> = (
 export interface CustomMethodOptions {
   /** JSON Schema of the params object; requests that do not match it are refused before the handler runs. */
   params: object;
-  /** Who may call it (protocol §5). Default `admin`: a method nobody classified is not opened up by accident. */
+  /**
+   * Who may call it (docs/protocol.md, Roles and scopes). Default `admin`: a method nobody
+   * classified is not opened up by accident.
+   */
   scope?: AccessScope;
 }
 
@@ -56,10 +59,12 @@ export class ServiceKey<T> {
  * returns its own undo function.
  */
 export interface GatewayHost {
+  /** The gateway's clock: use it for timers and timestamps, so tests can drive time. */
   readonly clock: Clock;
   readonly logger: Logger;
   /** Reported as `server.version`. */
   readonly version: string;
+  /** The agent a request means when it names none (`GatewayOptions.defaultAgentId`, default `main`). */
   readonly defaultAgentId: string;
   /** Installs the handler of a method the protocol schema declares; throws if it already has one. */
   registerMethod<M extends MethodName>(method: M, handler: MethodHandler<M>): () => void;
@@ -73,14 +78,17 @@ export interface GatewayHost {
   broadcast<E extends WireEvent>(event: E, payload: GatewayEventMap[E], options?: { stateVersion?: boolean }): void;
   /** Sends an event to one connection, without `seq` (node-directed events). False when it is gone. */
   sendEvent(connId: string, event: string, payload: unknown): boolean;
+  /** Listens to a gateway event (wire or local, see {@link GatewayEvents}); returns the unsubscribe function. */
   on<K extends keyof GatewayEvents>(event: K, listener: (payload: GatewayEvents[K]) => void): () => void;
   /** Adds a stage to how the health summary is computed; each gets the summary as built so far. */
   addHealthStage(stage: HealthStage): () => void;
   /** Adds a stage to the `status` result, after it was derived from health. */
   addStatusStage(stage: StatusStage): () => void;
+  /** The last computed health summary (computed now if there is none yet). */
   currentHealth(): HealthSummary;
   /** Recomputes the health summary; with `broadcast`, announces it as a `health` event. */
   refreshHealth(broadcast: boolean): HealthSummary;
+  /** Runs the status stages over `base`: the `status` result. */
   buildStatus(base: StatusSummary): StatusSummary;
   /** Offers `value` to the plugins set up after this one. Throws if the key is taken. */
   provide<T>(key: ServiceKey<T>, value: T): () => void;
@@ -96,8 +104,12 @@ export interface GatewayHost {
  * `stop` in reverse order after the gateway closed its connections.
  */
 export interface GatewayPlugin {
+  /** Names the plugin in logs and errors. */
   readonly name: string;
+  /** Registers methods, listeners and services; runs at `Gateway.start()`, in installation order. */
   setup?(host: GatewayHost): void | Promise<void>;
+  /** Runs once every plugin is set up and the gateway state is loaded, before connections are accepted. */
   start?(): void | Promise<void>;
+  /** Runs in reverse order when the gateway closes (or a start fails after `setup`); release resources here. */
   stop?(): void | Promise<void>;
 }

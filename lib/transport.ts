@@ -21,7 +21,7 @@ export interface PeerInfo {
   readonly transport: string;
   /** Remote IP as the socket sees it (forwarded headers only when the proxy is trusted). */
   readonly remoteAddress?: string;
-  /** Whether the peer counts as "local" for pairing and nonce rules (protocol §3.3). */
+  /** Whether the peer counts as "local" for pairing and nonce rules (docs/protocol.md, Local peers). */
   readonly local: boolean;
   /** Browser `Origin` header, when the peer sent one. */
   readonly origin?: string;

@@ -14,7 +14,8 @@ import type { RuntimePlugin } from './runtime-plugin.js';
 /**
  * Agent runs: providers from `models.providers` / `agents.*`, sessions under
  * `<state>/agents/<id>/sessions/`, the agent, session and chat plugins, and the HTTP endpoints in
- * protocol §8 order: hooks, `/tools/invoke`, `/v1/responses`, `/v1/chat/completions`.
+ * routing order (docs/protocol.md, HTTP surface): hooks, `/tools/invoke`, `/v1/responses`,
+ * `/v1/chat/completions`.
  */
 export function agentsRuntimePlugin(): RuntimePlugin {
   let hookMappingList: HookMapping[] = [];

@@ -6,7 +6,7 @@ import { isEnvFlagSet } from './env-flag.js';
 import type { RuntimeContext, RuntimePlugin } from './runtime-plugin.js';
 
 /**
- * The canvas host (protocol §8.6, §9.4): `<workspace>/canvas` (or `canvasHost.root`) served at
+ * The canvas host (docs/protocol.md, Canvas host): `<workspace>/canvas` (or `canvasHost.root`) served at
  * `/__openclaw__/canvas/` on its own port, on the gateway's bind hosts, and advertised to clients
  * as `hello-ok.canvasHostUrl`. Off with `canvasHost.enabled: false` or OPENCLAW_SKIP_CANVAS_HOST=1,
  * and in --stdio mode (no network listener to sit next to).

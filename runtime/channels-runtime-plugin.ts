@@ -1,10 +1,6 @@
-import { access } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TelegramChannelOptions } from '../channels/telegram.js';
-import type { WhatsAppSocketFactory } from '../channels/whatsapp.js';
+import { telegramKind, whatsappKind } from '../channels/channel-kinds.js';
 import type { ChannelDefinition } from '../lib/channel.js';
-import { channelCredentialsDir } from '../lib/channels/channel-accounts.js';
 import type { ChannelsConfig } from '../lib/channels/channel-manager.js';
 import { channelsPlugin } from '../lib/plugins/channels-plugin.js';
 import { channelsService } from '../lib/services.js';
@@ -14,10 +10,12 @@ import { loadOptional } from './optional-package.js';
 import type { RuntimePlugin } from './runtime-plugin.js';
 
 export interface ChannelsRuntimePluginOptions {
-  /** Baileys socket factory for WhatsApp (embedders and tests); default makeWASocket. */
-  whatsappSocketFactory?: WhatsAppSocketFactory;
-  /** Telegram options that win over the config (embedders and tests: backoff, a prepared bot). */
-  telegram?: Partial<TelegramChannelOptions>;
+  /**
+   * Channel kinds next to or instead of the stock ones (same id replaces): the runtime's own
+   * channels, or a stock channel with injected parts, e.g. `whatsappChannelDefinition({ socketFactory })`
+   * from `clawgate/channels/whatsapp` or `telegramChannelDefinition({ bot })` from `clawgate/channels/telegram`.
+   */
+  definitions?: ChannelDefinition[];
 }
 
 /**
@@ -64,35 +62,27 @@ export function channelsRuntimePlugin(options: ChannelsRuntimePluginOptions = {}
   };
 }
 
+/**
+ * The stock channels, their libraries (optional peer dependencies) loaded only when an account
+ * runs, with the embedder's definitions in place of stock ones of the same id and after them.
+ */
 function channelDefinitions(options: ChannelsRuntimePluginOptions): ChannelDefinition[] {
-  return [
+  const stock: ChannelDefinition[] = [
     {
-      id: 'whatsapp',
-      label: 'WhatsApp',
-      loginCreatesAccount: true,
-      // The channel libraries are optional peer dependencies: loaded only when an account runs.
-      create: async (ctx) =>
-        (await loadOptional('The WhatsApp channel', () => import('../channels/whatsapp.js'))).WhatsAppChannel.fromConfig(ctx, options.whatsappSocketFactory),
-      autoEnable: ({ stateDir, accountId }) => (stateDir ? exists(join(channelCredentialsDir(stateDir, 'whatsapp', accountId), 'creds.json')) : false),
+      ...whatsappKind,
+      create: async (ctx) => (await loadOptional('The WhatsApp channel', () => import('../channels/whatsapp.js'))).whatsappChannelDefinition().create(ctx),
     },
     {
-      id: 'telegram',
-      label: 'Telegram',
-      create: async (ctx) => (await loadOptional('The Telegram channel', () => import('../channels/telegram.js'))).TelegramChannel.fromConfig(ctx, options.telegram),
-      autoEnable: ({ env }) => Boolean(env.TELEGRAM_BOT_TOKEN?.trim()),
+      ...telegramKind,
+      create: async (ctx) => (await loadOptional('The Telegram channel', () => import('../channels/telegram.js'))).telegramChannelDefinition().create(ctx),
     },
   ];
+  const own = options.definitions ?? [];
+  return [...stock.map((def) => own.find((o) => o.id === def.id) ?? def), ...own.filter((o) => !stock.some((def) => def.id === o.id))];
 }
 
 type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 
 function hasWebhook(channel: object): channel is { handleWebhook: WebhookHandler } {
   return typeof (channel as { handleWebhook?: unknown }).handleWebhook === 'function';
-}
-
-function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
 }

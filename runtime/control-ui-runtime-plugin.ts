@@ -7,7 +7,7 @@ export interface ControlUiRuntimePluginOptions {
 }
 
 /**
- * Serves the browser Control UI on the gateway port (protocol §8.6) unless
+ * Serves the browser Control UI on the gateway port (docs/protocol.md, Control UI) unless
  * `gateway.controlUi.enabled` is false. Last in routing order: every other route goes first.
  */
 export function controlUiRuntimePlugin(options: ControlUiRuntimePluginOptions = {}): RuntimePlugin {

@@ -1,5 +1,4 @@
-import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
-import type { Server as HttpsServer } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { corePlugins } from '../lib/core-plugins.js';
 import {
   buildReloadPlan,
@@ -12,14 +11,12 @@ import {
   loadConfig,
   type LoadedConfig,
   type OpenClawConfig,
-  type ReloadMode,
   type ReloadPlan,
   type ResolvedGatewayAuth,
 } from '../lib/config/index.js';
 import { GatewayError } from '../lib/errors.js';
 import { Gateway, type ShutdownOptions } from '../lib/gateway.js';
 import { gatewayOptionsFromConfig } from '../lib/gateway-options-from-config.js';
-import type { Logger } from '../lib/logger.js';
 import type { TeeLogger } from '../lib/logging/tee-logger.js';
 import type { GatewayPlugin } from '../lib/plugin.js';
 import { configPlugin } from '../lib/plugins/config-plugin.js';
@@ -35,58 +32,13 @@ import { StdioTransport } from '../transports/stdio.js';
 import type { WebSocketTransport } from '../transports/ws.js';
 import type { ChannelReloadHook, RuntimeContext, RuntimePlugin } from './runtime-plugin.js';
 import { prepareLaunch, type Prepared } from './prepare-launch.js';
-import type { RuntimeEnvironment, RuntimeOverrides } from './runtime-environment.js';
 import { RuntimeLogs } from './runtime-logs.js';
 import { HostServerRequests } from './host-server-requests.js';
 import { runtimePlugins } from './runtime-plugins.js';
 
 export type { RuntimeEnvironment, RuntimeOverrides } from './runtime-environment.js';
-
-export interface GatewayRuntimeOptions {
-  environment: RuntimeEnvironment;
-  overrides?: RuntimeOverrides;
-  /** Human output: the console log, the dashboard link, a generated token. Default: nowhere. */
-  out?: (line: string) => void;
-  /** One more log target next to the console and the file log (an embedder's own logger). */
-  logger?: Logger;
-  /**
-   * A server the host owns and listens on: the WebSocket upgrade and the gateway's HTTP routes
-   * attach to it, next to the host's own routes (requests no gateway route takes go to the host's
-   * `request` listeners). Without it the runtime listens on its own port.
-   */
-  server?: HttpServer | HttpsServer;
-  /**
-   * With `server`: the path whose WebSocket upgrades are the gateway's; other paths are left to the
-   * host's own upgrade listeners. Default `/`.
-   */
-  wsPath?: string;
-  /** The features around the kernel; default `runtimePlugins()` (agents, canvas host, channels, Control UI). */
-  plugins?: RuntimePlugin[];
-  /**
-   * Gateway plugins of the host's own (custom methods, ...), installed after the runtime's. An
-   * in-process restart sets the same objects up again on the new Gateway: keep per-run state in
-   * what `setup` creates, not in the plugin object.
-   */
-  gatewayPlugins?: GatewayPlugin[];
-  /** Directory of the dated file logs when `logging.file` is unset; default `/tmp/openclaw`. */
-  logDir?: string;
-  /** Colour console levels (pretty/compact styles). Default false. */
-  color?: boolean;
-}
-
-/** What the runtime reports about reloads and restarts, for hosts and tests. */
-export interface GatewayRuntimeEvents {
-  /** A config file change was handled: applied live, by a restart, or not at all (`off`, `hot`). */
-  reload: { mode: ReloadMode; plan: ReloadPlan; applied: 'hot' | 'restart' | 'none' };
-  /** A config file change was refused (invalid, missing); the running config stays in force. */
-  'reload-rejected': { error: Error };
-  /** The gateway was rebuilt in this process and listens again. */
-  restarted: { reason: string; port: number };
-  /** A restart did not happen or rolled back to the previous config. */
-  'restart-failed': { reason: string; error: Error };
-  /** Neither the new nor the previous config could be brought up again; the runtime is down. */
-  fatal: Error;
-}
+export type { GatewayRuntimeEvents, GatewayRuntimeOptions } from './gateway-runtime-options.js';
+import type { GatewayRuntimeEvents, GatewayRuntimeOptions } from './gateway-runtime-options.js';
 
 /** Announced in `shutdown.restartExpectedMs`: a rebuild takes well under this. */
 export const RESTART_EXPECTED_MS = 1500;
@@ -104,7 +56,7 @@ interface Generation {
  * The whole gateway as `openclaw gateway` runs it, and as hosts embed it: the Gateway with config
  * and log methods, its WebSocket + HTTP listener (its own, a host's server, or stdio), and the
  * runtime plugins around them, assembled from the validated config. It watches the config file:
- * safe changes apply live, critical ones rebuild the gateway in this process (protocol §9.3); a
+ * safe changes apply live, critical ones rebuild the gateway in this process; a
  * bad edit is reported and the running config stays. It never touches the host's process: no
  * signal handlers, no exit; failures arrive as events and rejected promises.
  */
@@ -153,10 +105,12 @@ export class GatewayRuntime {
     return this.#current?.gateway;
   }
 
+  /** The port the gateway listens on (the host server's with `server`); 0 before start and in stdio mode. */
   get port(): number {
     return this.#port;
   }
 
+  /** The token this runtime generated and saved at start because the config had none. */
   get generatedToken(): string | undefined {
     return this.#generatedToken;
   }
@@ -171,10 +125,16 @@ export class GatewayRuntime {
     return this.#logs.file;
   }
 
+  /** Listens to reloads, restarts and failures; returns the unsubscribe function. */
   on<K extends keyof GatewayRuntimeEvents>(event: K, listener: (payload: GatewayRuntimeEvents[K]) => void): () => void {
     return this.#events.on(event, listener);
   }
 
+  /**
+   * Validates the config, binds the listener (or attaches to `server`, or serves stdio), starts
+   * the Gateway and its plugins, then watches the config file. Rejects when it cannot start
+   * (CONFIG_INVALID, ADDRESS_IN_USE, ...); a runtime starts once.
+   */
   async start(): Promise<void> {
     if (this.#startCalled) throw new GatewayError('CLOSED', 'a runtime starts once; create another one to start again');
     this.#startCalled = true;
@@ -226,6 +186,7 @@ export class GatewayRuntime {
     return new Promise((resolve) => this.#events.once('fatal', resolve));
   }
 
+  /** Stops watching, waits for a restart in flight, closes the Gateway (`shutdown`, then 1012) and the listener. */
   async stop(options: ShutdownOptions = { reason: 'gateway stopping' }): Promise<void> {
     this.#stopped = true;
     this.#watcher?.close();

@@ -1,4 +1,13 @@
-// The package root: the I/O-free core and the runtime that runs it as a whole gateway.
+/**
+ * The package root: the I/O-free {@link Gateway} kernel with its plugin contract
+ * ({@link GatewayPlugin}, {@link GatewayHost}) and stock plugins, the contracts an embedder
+ * implements (storage, clock, logger, transport, channel, model provider, tool), errors, the
+ * in-memory transport pair, and {@link createGatewayRuntime}, which runs the whole gateway as
+ * `openclaw gateway` does. The wire types are re-exported from `clawgate/protocol`; the typed
+ * client lives in `clawgate/client`.
+ *
+ * @module clawgate
+ */
 export * from '../lib/index.js';
 export { createGatewayRuntime, EMBEDDED_CONFIG_FILE } from './create-gateway-runtime.js';
 export type { CreateGatewayRuntimeOptions } from './create-gateway-runtime.js';

@@ -30,7 +30,7 @@ export interface ChannelReload {
 
 export type ChannelReloadHook = (change: ChannelReload) => void | Promise<void>;
 
-/** How plugins take part in hot reloads (protocol §9.3): changes applied without a restart. */
+/** How plugins take part in hot reloads: changes applied without a restart. */
 export interface RuntimeReloadHooks {
   /** Runs when `channels.<channelId>.*` changes and is applied live; channels restart one at a time. */
   onChannelChange(channelId: string, hook: ChannelReloadHook): void;

@@ -9,7 +9,7 @@ export interface RuntimePluginsOptions {
   controlUi?: ControlUiRuntimePluginOptions;
 }
 
-/** The features `openclaw gateway` assembles, in HTTP routing order (protocol §8). */
+/** The features `openclaw gateway` assembles, in HTTP routing order (docs/protocol.md, HTTP surface). */
 export function runtimePlugins(options: RuntimePluginsOptions = {}): RuntimePlugin[] {
   // The Control UI serves the SPA at its base path, so it stays last.
   return [agentsRuntimePlugin(), canvasHostRuntimePlugin(), channelsRuntimePlugin(options.channels), controlUiRuntimePlugin(options.controlUi)];

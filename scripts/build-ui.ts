@@ -17,6 +17,8 @@ export interface BuildControlUiOptions {
   /** Default: dist/control-ui. The directory is replaced as a whole. */
   outDir?: string;
   minify?: boolean;
+  /** Linked source maps (default true); the published package leaves them out, its sources are not shipped. */
+  sourcemap?: boolean;
 }
 
 export interface BuildControlUiResult {
@@ -42,7 +44,7 @@ export async function buildControlUi(options: BuildControlUiOptions = {}): Promi
       target: ['chrome113', 'firefox129', 'safari17'],
       chunkNames: 'chunk-[hash]',
       minify,
-      sourcemap: 'linked',
+      sourcemap: options.sourcemap === false ? false : 'linked',
       define: { __OPENCLAW_VERSION__: JSON.stringify(packageVersion()) },
       logLevel: 'warning',
     });
@@ -67,7 +69,7 @@ export async function buildControlUi(options: BuildControlUiOptions = {}): Promi
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const result = await buildControlUi();
+  const result = await buildControlUi({ sourcemap: !process.argv.includes('--no-sourcemap') });
   const shipped = result.files.filter((f) => !f.name.endsWith('.map'));
   for (const f of result.files) console.log(`  ${f.name.padEnd(28)} ${String(f.bytes).padStart(8)} B`);
   console.log(`Control UI built in ${result.outDir} (${shipped.reduce((n, f) => n + f.bytes, 0)} bytes without source maps)`);

@@ -68,7 +68,7 @@ export async function readJsonBody(req: IncomingMessage, res: ServerResponse, ma
   }
 }
 
-/** `Authorization: Bearer <secret>` checked as the gateway token or password (protocol §8.1). */
+/** `Authorization: Bearer <secret>` checked as the gateway token or password (docs/protocol.md, HTTP auth). */
 export function bearerAuthorized(req: IncomingMessage, gateway: Pick<Gateway, 'verifySharedSecret'>): boolean {
   const secret = bearerToken(req);
   return secret !== undefined && gateway.verifySharedSecret(secret);
@@ -96,7 +96,7 @@ export function header(req: IncomingMessage, name: string): string | undefined {
   return first?.trim() || undefined;
 }
 
-/** Starts a Server-Sent Events response (protocol §8.2 headers). */
+/** Starts a Server-Sent Events response. */
 export function startSse(res: ServerResponse): void {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',

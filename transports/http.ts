@@ -3,7 +3,7 @@ import type { Logger } from '../lib/logger.js';
 
 /**
  * One HTTP route family: returns true when it handled (or started handling) the request, false to
- * let the next route try. Routes run in registration order, like protocol §8's routing order.
+ * let the next route try. Routes run in registration order (docs/protocol.md, HTTP surface).
  */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 

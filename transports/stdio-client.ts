@@ -1,3 +1,10 @@
+/**
+ * The client side of the stdio transport (Node only): {@link spawnGateway} starts
+ * `openclaw gateway --stdio` as a child process, and {@link createStdioSocket} turns any
+ * readable/writable pair into a socket for `new GatewayClient({ createSocket })`.
+ *
+ * @module clawgate/client/stdio
+ */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

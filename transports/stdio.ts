@@ -1,3 +1,9 @@
+/**
+ * The stdio transport: {@link StdioTransport} serves one peer over a pair of byte streams (by
+ * default this process's stdin/stdout), one JSON frame per line.
+ *
+ * @module clawgate/transports/stdio
+ */
 import type { Readable, Writable } from 'node:stream';
 import { CloseCode } from '../lib/protocol/index.js';
 import type { ConnectionSink, PeerInfo, TransportConnection } from '../lib/transport.js';

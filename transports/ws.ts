@@ -1,3 +1,10 @@
+/**
+ * The WebSocket transport: {@link WebSocketTransport} accepts WebSocket peers (through `ws`) on
+ * its own port, on a server the host owns, or from upgrades the host routes to it, and hands each
+ * to a Gateway as a `TransportConnection`.
+ *
+ * @module clawgate/transports/ws
+ */
 import { Buffer } from 'node:buffer';
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
@@ -30,7 +37,7 @@ export interface WebSocketTransportOptions {
   path?: string;
   /** Largest inbound frame in bytes; a larger one closes the connection with 1009. Default 512 KiB. */
   maxPayload?: number;
-  /** Proxy IPs whose forwarding headers are believed (protocol §3.3). */
+  /** Proxy IPs whose forwarding headers are believed (docs/protocol.md, Local peers). */
   trustedProxies?: string[];
   /** Refuse the upgrade with 403 when this returns false (or throws). */
   verifyOrigin?: (origin: string | undefined, req: IncomingMessage) => boolean;

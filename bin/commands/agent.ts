@@ -26,7 +26,7 @@ export interface AgentCommandFlags {
 
 const DEFAULT_TIMEOUT_S = 600;
 
-/** `openclaw agent --message <text> [--to] [--session-id] [--agent] [--thinking] [--timeout s] [--json]` (protocol §10.3). */
+/** `openclaw agent --message <text> [--to] [--session-id] [--agent] [--thinking] [--timeout s] [--json]`. */
 export function registerAgentCommands(kit: CommandKit): void {
   const { cli, argv, str, globals } = kit;
   // cac turns "+15551234567" into a number; short aliases are read back verbatim too.

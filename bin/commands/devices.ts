@@ -21,7 +21,7 @@ interface DevicesFlags {
   scopes?: string;
 }
 
-/** `openclaw devices list|approve|reject|rotate|revoke`: device pairing and device tokens (protocol §4.4). */
+/** `openclaw devices list|approve|reject|rotate|revoke`: device pairing and device tokens (docs/protocol.md). */
 export function registerDevicesCommands(kit: CommandKit): void {
   const { cli, str, globals, rpcFlags } = kit;
   withRpcOptions(

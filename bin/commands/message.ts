@@ -21,7 +21,7 @@ export interface MessageSendFlags extends RpcFlags {
   dryRun?: boolean;
 }
 
-/** `openclaw message send`: one message through the gateway's `send` (protocol §10.3). */
+/** `openclaw message send`: one message through the gateway's `send`. */
 export function registerMessageCommands(kit: CommandKit): void {
   const { cli, str, globals, rpcFlags } = kit;
   withRpcOptions(cli.command('message [action]', `Send a message through a channel of the running gateway: ${USAGE}`))

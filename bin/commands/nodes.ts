@@ -25,7 +25,7 @@ interface NodesFlags {
   params?: string;
 }
 
-/** `openclaw nodes list|describe|pending|approve|reject|rename|invoke` (protocol §6.7, §6.8, §10.3). */
+/** `openclaw nodes list|describe|pending|approve|reject|rename|invoke` (docs/protocol.md, Nodes). */
 export function registerNodesCommands(kit: CommandKit): void {
   const { cli, str, globals, rpcFlags } = kit;
   withRpcOptions(

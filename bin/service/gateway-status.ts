@@ -25,7 +25,7 @@ interface ConfigReport {
   error?: string;
 }
 
-/** `gateway status --json` (protocol §10.2): supervisor and RPC reachability reported separately. */
+/** `gateway status --json`: supervisor and RPC reachability reported separately. */
 export interface GatewayStatusReport {
   service: {
     label: string;

@@ -30,7 +30,7 @@ type Outcome =
 
 /**
  * `openclaw gateway install|uninstall|start|stop|restart`: drives the platform's supervisor and
- * reports in the `--json` shapes of protocol §10.2. Exit 1 when the action failed.
+ * reports in their `--json` shapes. Exit 1 when the action failed.
  */
 export async function runServiceAction(ctx: CliContext, action: ServiceAction, flags: ServiceCommandFlags, host: ServiceHost): Promise<number> {
   let outcome: Outcome;

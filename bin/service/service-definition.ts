@@ -31,7 +31,7 @@ export interface GatewayServiceInput {
 
 /**
  * The gateway service of a profile: `<node> <entry> gateway --port <port>`, working in the state
- * dir, with the environment of protocol §11 (paths, port, names and the install markers).
+ * dir, with its environment (paths, port, names and the install markers).
  */
 export function buildGatewayServiceDefinition(input: GatewayServiceInput): ServiceDefinition {
   const names = gatewayServiceNames(input.profile);

@@ -1,4 +1,4 @@
-/** Names of one profile's gateway service on each platform (protocol §11). */
+/** Names of one profile's gateway service on each platform. */
 export interface GatewayServiceNames {
   profile: string;
   /** `openclaw-gateway.service`, `openclaw-gateway-<profile>.service`. */

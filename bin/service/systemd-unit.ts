@@ -6,7 +6,7 @@ export interface SystemdUnitOptions {
   user?: string;
 }
 
-/** The unit file of protocol §11: Restart=always, RestartSec=5, KillMode=process, one Environment= per variable. */
+/** The unit file: Restart=always, RestartSec=5, KillMode=process, one Environment= per variable. */
 export function renderSystemdUnit(definition: ServiceDefinition, options: SystemdUnitOptions = {}): string {
   const lines = [
     '[Unit]',

@@ -14,7 +14,7 @@ interface StoredIdentity {
 }
 
 /**
- * The browser's device identity (protocol §4.3): an Ed25519 key pair made by WebCrypto with a
+ * The browser's device identity (docs/protocol.md, Device identity): an Ed25519 key pair made by WebCrypto with a
  * non-extractable private key, kept in IndexedDB. Device id = hex SHA-256 of the raw public key.
  */
 export class WebCryptoDeviceSigner implements DeviceSigner {

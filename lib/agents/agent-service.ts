@@ -62,7 +62,7 @@ interface LedgerEntry {
   expiresAt?: number;
 }
 
-/** Channels a run may name (protocol §6.5 list, plus WebChat and `last`). */
+/** Channels a run may name: the messaging channels OpenClaw knows, plus WebChat and `last`. */
 const KNOWN_CHANNELS = new Set(['whatsapp', 'telegram', 'discord', 'googlechat', 'slack', 'mattermost', 'signal', 'imessage', 'msteams', 'webchat', 'last']);
 const LEDGER_TTL_MS = 5 * 60_000;
 const LEDGER_MAX = 1000;
@@ -156,7 +156,7 @@ export class AgentService {
   }
 
   /**
-   * Agent and canonical session key of a request (protocol §6.6 validation): unknown agent ids,
+   * Agent and canonical session key of a request: unknown agent ids,
    * an agent that does not own the session key, and unknown channels are INVALID_REQUEST.
    */
   async resolveTarget(input: TargetInput): Promise<RunTarget> {
@@ -313,7 +313,7 @@ function waitResult(result: AgentRunResult): AgentWaitResult {
   };
 }
 
-/** SessionRow (protocol §6.2) of one index entry. */
+/** The `SessionRow` of one index entry. */
 export function sessionRow(agentId: string, key: string, entry: SessionEntry, now: number, contextDefault: number | null): SessionRow {
   const contextTokens = entry.contextTokens ?? contextDefault;
   const totalTokens = entry.totalTokens ?? 0;

@@ -20,7 +20,7 @@ export interface AgentSettingsInput {
   /** `agents.defaults.model`. */
   defaultModel?: string;
   thinkingDefault?: ThinkingLevel;
-  /** `on` sends tool start/result agent events (protocol §7.1). */
+  /** `on` sends tool start/result agent events (docs/protocol.md, Agent runs). */
   verboseDefault?: 'on' | 'off';
   /** Run deadline when the caller gives none. Default 600 s. */
   timeoutSeconds?: number;

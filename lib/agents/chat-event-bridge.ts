@@ -4,7 +4,7 @@ import { textOf } from '../providers/model-provider.js';
 import type { AgentRun, AgentRunner } from './agent-runner.js';
 
 export interface ChatEventBridgeOptions {
-  /** Least time between two `delta` events of one run. Default 150 ms (protocol §7.5). */
+  /** Least time between two `delta` events of one run. Default 150 ms (docs/protocol.md, Agent runs). */
   throttleMs?: number;
 }
 

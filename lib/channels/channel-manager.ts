@@ -44,7 +44,7 @@ export interface ChannelManagerOptions {
   runAgent?: ChannelAgentRunner;
   /** Agent that answers channel messages (default: the gateway's default agent). */
   agentId?: string;
-  /** `send` idempotency cache (protocol §6.5: 5 minutes, 1000 entries). */
+  /** `send` idempotency cache (default 5 minutes, 1000 entries; docs/protocol.md, Idempotency). */
   sendCache?: { ttlMs?: number; maxEntries?: number };
 }
 
@@ -113,7 +113,7 @@ export class ChannelManager {
       pairing: this.pairing,
       runAgent: options.runAgent ?? (async (params) => {
         const res = await gateway.call('agent', params);
-        // A duplicate of a run still in flight is answered with its ack alone (protocol §6.5).
+        // A duplicate of a run still in flight is answered with its ack alone (docs/protocol.md, Idempotency).
         if (res.status !== 'ok') throw new GatewayError('UNAVAILABLE', `agent run ${res.runId} ended without a result`);
         return res.result.payloads;
       }),
@@ -182,7 +182,7 @@ export class ChannelManager {
     );
   }
 
-  /** `send` (protocol §6.5): once per idempotency key, concurrent duplicates share one delivery. */
+  /** `send`: once per idempotency key, concurrent duplicates share one delivery. */
   send(params: SendParams): Promise<SendResult> {
     const channelId = (params.channel ?? 'whatsapp').trim().toLowerCase();
     if (!this.#definitions.has(channelId)) return Promise.reject(invalidRequest(`unsupported channel: ${params.channel}`));

@@ -17,6 +17,10 @@ import type {
   ResponseFrame,
 } from '../protocol/generated/types.js';
 
+/**
+ * `idle` before `connect()`; `connecting` also while waiting to reconnect; `closed` after
+ * `close()` or a final failure.
+ */
 export type GatewayClientState = 'idle' | 'connecting' | 'open' | 'closed';
 
 // Method-shaped so parameters compare bivariantly: DOM `WebSocket` and `ws` sockets both fit without casts.
@@ -170,6 +174,7 @@ export class GatewayClient {
     this.#deviceToken = options.deviceToken;
   }
 
+  /** Where the connection stands; see {@link GatewayClientState}. */
   get state(): GatewayClientState {
     return this.#state;
   }
@@ -208,6 +213,13 @@ export class GatewayClient {
     this.#state = 'closed';
   }
 
+  /**
+   * Sends a request once connected and resolves with its result, or rejects with a
+   * {@link GatewayError}: the gateway's error, `TIMEOUT` (`timeoutMs`, default 30 s),
+   * `CONNECTION_CLOSED` (not connected, or the connection dropped) or `CLOSED` (after `close()`).
+   * For `agent` the first answer is the `accepted` ack; pass `expectFinal: true` to wait for the
+   * final result instead.
+   */
   call<M extends keyof GatewayMethodMap>(method: M, ...args: CallArgs<M>): Promise<GatewayMethodMap[M]['result']>;
   /** A method the schema does not declare (a host's custom method): name its result type `R`. */
   call<R = unknown, M extends string = string>(

@@ -1,3 +1,11 @@
+/**
+ * The typed Gateway client: {@link GatewayClient} runs the handshake (optionally device-signed),
+ * correlates requests and responses, types events and reconnects. Browser-safe (no Node
+ * built-ins); it opens sockets through `isomorphic-ws` unless given `createSocket`. Also
+ * re-exports {@link GatewayError} and the frame types a client needs.
+ *
+ * @module clawgate/client
+ */
 export { GatewayClient } from './gateway-client.js';
 export type {
   GatewayCallOptions,

@@ -72,7 +72,7 @@ interface FileState {
 const GENERATED_AT = new Date().toISOString();
 
 /**
- * Owns the config file for the config RPC (protocol §6.11): snapshots with secrets redacted,
+ * Owns the config file for the config RPC (`config.*`): snapshots with secrets redacted,
  * validated writes guarded by the hash of the version the caller read, rotating backups, and the
  * restart request (with its sentinel) after `config.apply` / `config.patch`. Writes are serialised.
  */

@@ -56,7 +56,7 @@ const TAIL_RULES: readonly ReloadRule[] = [
 ];
 
 /**
- * The first rule matching a changed path (protocol §9.3, upstream order): a few `gateway.*`
+ * The first rule matching a changed path (upstream order): a few `gateway.*`
  * no-ops, then hot rules, then one hot rule per channel (`channels.<id>` restarts that channel),
  * then no-ops and restart rules. Undefined means no rule matched: that needs a restart.
  */

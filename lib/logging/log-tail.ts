@@ -17,7 +17,7 @@ export interface LogTailRequest {
 }
 
 /**
- * One `logs.tail` read (protocol §6.10). The result's `cursor` is the file size, to pass back
+ * One `logs.tail` read. The result's `cursor` is the file size, to pass back
  * next time. A cursor past the end means the file was replaced (`reset`); a gap larger than
  * `maxBytes` jumps ahead (`reset` + `truncated`). A line cut by the start offset is dropped.
  * Any read failure is `UNAVAILABLE "log read failed: ..."`.

@@ -10,7 +10,7 @@ export interface NodePairingStoreOptions {
 }
 
 /**
- * The `node.pair.*` store (protocol §6.8): `nodes/pending.json` (requestId -> request) and
+ * The `node.pair.*` store: `nodes/pending.json` (requestId -> request) and
  * `nodes/paired.json` (nodeId -> node with its token). Separate from device pairing, which is
  * what gates WebSocket connects; this one records nodes an operator approved by hand.
  */

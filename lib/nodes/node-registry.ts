@@ -76,7 +76,7 @@ interface PendingInvoke {
   reject(error: GatewayError): void;
 }
 
-/** Protocol §3.3 step 9: a node is known by its device id, else by its client id. */
+/** A node is known by its device id, else by its client id (docs/protocol.md, Nodes). */
 export function nodeIdOf(session: Pick<ClientSession, 'deviceId' | 'client'>): string {
   return session.deviceId ?? session.client.id;
 }
@@ -173,7 +173,8 @@ export class NodeRegistry {
 
   /**
    * Sends `node.invoke.request` to the node and settles with its `node.invoke.result`. Rejects
-   * with the §6.7 errors: not connected, command not allowed, timed out, failed, disconnected.
+   * when the node is not connected or the command not allowed, and when the invoke times out,
+   * fails or its node disconnects.
    */
   invoke(input: NodeInvokeInput): Promise<NodeInvokeSuccess> {
     const node = this.#byNode.get(input.nodeId);

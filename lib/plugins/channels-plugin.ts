@@ -3,7 +3,7 @@ import { invalidRequest } from '../errors.js';
 import type { GatewayHost, GatewayPlugin } from '../plugin.js';
 import { channelsService } from '../services.js';
 
-/** The WhatsApp Web QR login is what `web.login.*` means (protocol §6.12). */
+/** The WhatsApp Web QR login is what `web.login.*` means. */
 const WEB_CHANNEL = 'whatsapp';
 
 export type ChannelsPluginOptions = Omit<ChannelManagerOptions, 'gateway'>;

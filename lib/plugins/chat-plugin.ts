@@ -6,13 +6,13 @@ import type { GatewayHost, GatewayPlugin } from '../plugin.js';
 import type { AssistantMessage } from '../providers/model-provider.js';
 import { agentsService } from '../services.js';
 
-/** Messages that stop the session's runs instead of starting one (protocol §6.9). */
+/** Messages that stop the session's runs instead of starting one. */
 const STOP_COMMAND = /^\/?(stop|esc|abort|wait|exit|interrupt)$/i;
 /** chat.history stays under this many bytes of JSON; older messages go first. */
 const HISTORY_MAX_BYTES = 6 * 1024 * 1024;
 
 /**
- * WebChat (protocol §6.9): `chat.history`, `chat.send`, `chat.abort`, `chat.inject`, and the
+ * WebChat: `chat.history`, `chat.send`, `chat.abort`, `chat.inject`, and the
  * `chat` events derived from agent runs. Needs `agentsPlugin` before it.
  */
 export function chatPlugin(options: ChatEventBridgeOptions = {}): GatewayPlugin {

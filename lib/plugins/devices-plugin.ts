@@ -1,7 +1,10 @@
 import type { GatewayHost, GatewayPlugin } from '../plugin.js';
 import { devicesService } from '../services.js';
 
-/** `device.pair.*` and `device.token.*` (protocol §4.4); all need the pairing scope. */
+/**
+ * `device.pair.*` and `device.token.*` (docs/protocol.md, Device pairing and device tokens); all
+ * need the pairing scope.
+ */
 export function devicesPlugin(): GatewayPlugin {
   return { name: 'devices', setup: setupDevices };
 }

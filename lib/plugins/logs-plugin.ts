@@ -6,7 +6,7 @@ export interface LogsPluginOptions {
   file: () => string;
 }
 
-/** `logs.tail` (protocol §6.10), reading the file log the host writes. */
+/** `logs.tail`, reading the file log the host writes. */
 export function logsPlugin(options: LogsPluginOptions): GatewayPlugin {
   return {
     name: 'logs',

@@ -9,7 +9,7 @@ export interface NodePairingPluginOptions {
 }
 
 /**
- * `node.pair.*` (protocol §6.8), whose methods and events all need the pairing scope, and the
+ * `node.pair.*`, whose methods and events all need the pairing scope, and the
  * store of paired nodes (`nodePairingService`), loaded at start.
  */
 export function nodePairingPlugin(options: NodePairingPluginOptions): GatewayPlugin {

@@ -17,7 +17,7 @@ export interface NodesPluginOptions {
 
 /**
  * `node.list|describe|rename|invoke` for operators and the node-only `node.invoke.result` and
- * `node.event` (protocol §6.7), and the registry of connected nodes (`nodesService`). Node
+ * `node.event` (docs/protocol.md, Nodes), and the registry of connected nodes (`nodesService`). Node
  * connections enter and leave it with the `client-connected` / `client-disconnected` events.
  * Needs `nodePairingPlugin` before it.
  */

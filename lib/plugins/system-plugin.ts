@@ -7,7 +7,7 @@ import { SystemEventQueue } from '../system-event-queue.js';
 const HEALTH_CACHE_MS = 60_000;
 
 /**
- * `health`, `status`, `system-presence`, `system-event` (protocol §6.1-§6.4), and the queue of
+ * `health`, `status`, `system-presence`, `system-event`, and the queue of
  * system events (`systemEventsService`) that status reports and hooks and restarts add to.
  */
 export function systemPlugin(): GatewayPlugin {

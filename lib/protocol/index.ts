@@ -12,7 +12,7 @@ export const DEFAULT_POLICY = {
 
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
-/** Close codes the gateway uses (protocol.md section 4.5). */
+/** Close codes the gateway uses (docs/protocol.md, Close codes). */
 export const CloseCode = {
   Normal: 1000,
   ProtocolError: 1002,

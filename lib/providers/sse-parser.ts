@@ -1,3 +1,5 @@
+import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
+
 export interface SseEvent {
   /** `message` when the stream names none. */
   event: string;
@@ -6,89 +8,83 @@ export interface SseEvent {
 }
 
 /**
- * Incremental Server-Sent Events parser (WHATWG rules): feed text as it arrives, get every event
- * completed by that chunk. Lines may end in LF, CRLF or CR, also split across chunks.
+ * Incremental Server-Sent Events parser: feed text as it arrives, get every event completed by
+ * that chunk. Line parsing is eventsource-parser's; this wrapper adds what providers rely on and
+ * the library leaves out (see the comments below).
  */
 export class SseParser {
-  #buffer = '';
-  #data: string[] = [];
-  #dataLength = 0;
-  #event = '';
-  #id: string | undefined;
-  #sawData = false;
+  readonly #parser: EventSourceParser;
   readonly #maxEventLength: number;
+  #out: SseEvent[] = [];
+  #lastId: string | undefined;
+  #endsWithCr = false;
+  #overflowed = false;
 
   /** `maxEventLength` (characters, default 8 Mi) bounds what a misbehaving upstream can make us hold. */
   constructor(options: { maxEventLength?: number } = {}) {
     this.#maxEventLength = options.maxEventLength ?? 8 * 1024 * 1024;
+    this.#parser = createParser({
+      maxBufferSize: this.#maxEventLength,
+      onEvent: (message) => this.#out.push(this.#toEvent(message)),
+      onError: (error) => {
+        // Unknown fields and bad `retry` values are to be ignored per the spec; only the cap is fatal.
+        if (error.type === 'max-buffer-size-exceeded') this.#overflowed = true;
+      },
+    });
   }
 
   feed(chunk: string): SseEvent[] {
-    // What is left from earlier chunks holds no line break (but maybe a final CR), so scanning
-    // resumes at its end instead of re-reading a long line on every chunk.
-    const resumeAt = Math.max(0, this.#buffer.length - 1);
-    this.#buffer += chunk;
-    const out: SseEvent[] = [];
-    let start = 0;
-    for (let i = resumeAt; i < this.#buffer.length; i++) {
-      const ch = this.#buffer.charCodeAt(i);
-      if (ch !== 10 && ch !== 13) continue;
-      // A CR at the very end may be the first half of a CRLF split across chunks.
-      if (ch === 13 && i === this.#buffer.length - 1) break;
-      this.#line(this.#buffer.slice(start, i), out);
-      if (ch === 13 && this.#buffer.charCodeAt(i + 1) === 10) i++;
-      start = i + 1;
-    }
-    this.#buffer = this.#buffer.slice(start);
-    if (this.#buffer.length + this.#dataLength > this.#maxEventLength) {
-      throw new Error(`server-sent event larger than ${this.#maxEventLength} characters`);
-    }
-    return out;
+    // Once over the cap the library refuses further input with its own wording; keep ours.
+    if (this.#overflowed) throw this.#tooLarge();
+    // An empty chunk (a decoder's final flush) must not hide a CR that ended the previous one.
+    if (chunk === '') return [];
+    if (!chunk.startsWith('\n')) this.#settleCr();
+    this.#endsWithCr = chunk.endsWith('\r');
+    this.#parser.feed(chunk);
+    return this.#take();
   }
 
   /** End of stream: a trailing lone CR ends its line; an event without its blank line is dropped. */
   end(): SseEvent[] {
-    const out: SseEvent[] = [];
-    if (this.#buffer.endsWith('\r')) this.#line(this.#buffer.slice(0, -1), out);
-    this.#buffer = '';
-    this.#reset();
+    let out: SseEvent[] = [];
+    if (!this.#overflowed) {
+      this.#settleCr();
+      out = this.#take();
+    }
+    this.#parser.reset();
     return out;
   }
 
-  #line(line: string, out: SseEvent[]): void {
-    if (line === '') {
-      if (this.#sawData) {
-        const event: SseEvent = { event: this.#event || 'message', data: this.#data.join('\n') };
-        if (this.#id !== undefined) event.id = this.#id;
-        out.push(event);
-      }
-      this.#reset();
-      return;
-    }
-    if (line.startsWith(':')) return;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    switch (field) {
-      case 'data':
-        this.#data.push(value);
-        this.#dataLength += value.length + 1;
-        this.#sawData = true;
-        break;
-      case 'event':
-        this.#event = value;
-        break;
-      case 'id':
-        if (!value.includes('\0')) this.#id = value;
-        break;
-    }
+  /**
+   * The library holds a CR that ends a chunk in case the next chunk starts with its LF, and keeps
+   * holding it while later chunks bring no line break, so the line it ends (maybe the blank line
+   * that dispatches an event) waits or, at the end of the stream, is lost. Once we know no LF
+   * follows, we add one: CRLF is one line end, the same as the lone CR.
+   */
+  #settleCr(): void {
+    if (!this.#endsWithCr) return;
+    this.#endsWithCr = false;
+    this.#parser.feed('\n');
   }
 
-  #reset(): void {
-    this.#data = [];
-    this.#dataLength = 0;
-    this.#event = '';
-    this.#sawData = false;
+  #take(): SseEvent[] {
+    const out = this.#out;
+    this.#out = [];
+    if (this.#overflowed) throw this.#tooLarge();
+    return out;
+  }
+
+  #toEvent(message: EventSourceMessage): SseEvent {
+    // The library forgets the id after each event, but the spec keeps the last one for the events
+    // that follow (an empty `id:` clears it to ''). Known gap: an id sent in a block without data
+    // is dropped by the library before we see it.
+    if (message.id !== undefined) this.#lastId = message.id;
+    const event: SseEvent = { event: message.event || 'message', data: message.data };
+    if (this.#lastId !== undefined) event.id = this.#lastId;
+    return event;
+  }
+
+  #tooLarge(): Error {
+    return new Error(`server-sent event larger than ${this.#maxEventLength} characters`);
   }
 }

@@ -91,3 +91,17 @@ export function findCycles(graph: ReadonlyMap<string, readonly string[]>): strin
   for (const v of graph.keys()) if (!index.has(v)) visit(v);
   return cycles;
 }
+
+/**
+ * The specifiers a file loads when it is imported: static imports and re-exports, without
+ * `import type` / `export type` (erased) and without dynamic `import()` (loaded later, if ever).
+ * `import { type A }` still counts: under verbatimModuleSyntax it stays as `import {} from`.
+ */
+export function staticValueImportsOf(source: string): string[] {
+  const specs: string[] = [];
+  for (const m of source.matchAll(/^\s*(import|export)\s+(type\s)?[^'"]*?from\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]/gm)) {
+    if (m[4]) specs.push(m[4]);
+    else if (!m[2]) specs.push(m[3]!);
+  }
+  return specs;
+}

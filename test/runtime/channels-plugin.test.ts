@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { channelsRuntimePlugin } from '../../runtime/channels-runtime-plugin.js';
+import { telegramChannelDefinition } from '../../channels/telegram.js';
 import { loadCliContext } from '../../bin/cli-context.js';
 import { GatewayRuntime } from '../../runtime/gateway-runtime.js';
 import { BotApiStub } from '../channels/bot-api-stub.js';
@@ -35,7 +36,7 @@ async function runtimeWith(config: Record<string, unknown>, env: Record<string, 
     environment: ctx,
     overrides: { port: '0' },
     out: () => undefined,
-    plugins: [channelsRuntimePlugin({ telegram: { backoff: { initialMs: 20, maxMs: 100, jitter: 0 } } })],
+    plugins: [channelsRuntimePlugin({ definitions: [telegramChannelDefinition({ backoff: { initialMs: 20, maxMs: 100, jitter: 0 } })] })],
     logDir: join(home, 'logs'),
   });
   await runtime.start();

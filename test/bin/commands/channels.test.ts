@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { channelsRuntimePlugin } from '../../../runtime/channels-runtime-plugin.js';
+import { whatsappChannelDefinition } from '../../../channels/whatsapp.js';
 import { loadCliContext } from '../../../bin/cli-context.js';
 import { GatewayRuntime } from '../../../runtime/gateway-runtime.js';
 import { fakeWaNetwork } from '../../channels/fake-wa-socket.js';
@@ -34,7 +35,7 @@ async function gatewayWithWhatsApp() {
     environment: ctx,
     overrides: { port: '0' },
     out: () => undefined,
-    plugins: [channelsRuntimePlugin({ whatsappSocketFactory: wa.factory })],
+    plugins: [channelsRuntimePlugin({ definitions: [whatsappChannelDefinition({ socketFactory: wa.factory })] })],
     logDir: join(home, 'logs'),
   });
   await runtime.start();
