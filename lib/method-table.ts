@@ -29,7 +29,7 @@ export class MethodTable {
   /** A schema-declared method: its access rule and params schema come from the protocol schema (`methodSpecs`). */
   register(method: string, handler: AnyHandler): () => void {
     const spec = Object.hasOwn(methodSpecs, method) ? methodSpecs[method as keyof typeof methodSpecs] : undefined;
-    if (!spec) throw new TypeError(`method ${method} is not declared in schema/protocol; register it as a custom method with its params schema`);
+    if (!spec) throw new TypeError(`method ${method} is not declared in the protocol schema; register it as a custom method with its params schema`);
     const validate = validatorFor(spec.params);
     return this.#add(method, {
       scope: spec.scope as AccessScope,
@@ -45,7 +45,7 @@ export class MethodTable {
   /** A method of the embedder's own; its params are validated against `options.params`. */
   registerCustom(method: string, options: CustomMethodOptions, handler: AnyHandler): () => void {
     if (!CUSTOM_NAME.test(method)) throw new TypeError(`custom method name "${method}" must be 1-128 letters, digits, ".", "_", ":" or "-", starting with a letter`);
-    if (Object.hasOwn(methodSpecs, method)) throw new TypeError(`method ${method} is declared in schema/protocol; register it with registerMethod`);
+    if (Object.hasOwn(methodSpecs, method)) throw new TypeError(`method ${method} is declared in the protocol schema; register it with registerMethod`);
     if (method === 'connect') throw new TypeError('connect is the handshake, not a method');
     const scope = options.scope ?? 'admin';
     if (!ACCESS_SCOPES.includes(scope)) throw new TypeError(`scope of ${method} must be one of ${ACCESS_SCOPES.join(', ')}, got ${String(scope)}`);

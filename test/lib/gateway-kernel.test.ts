@@ -78,7 +78,7 @@ describe('registerMethod', () => {
   it('refuses a name the protocol schema does not declare', () => {
     const gateway = kernel({ plugins: [] });
     expect(() => gateway.registerMethod('no.such.method' as never, () => undefined as never)).toThrow(
-      'method no.such.method is not declared in schema/protocol',
+      'method no.such.method is not declared in the protocol schema',
     );
     expect(gateway.methods()).toEqual([]);
   });

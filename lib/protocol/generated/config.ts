@@ -6,7 +6,7 @@
  */
 export type ChannelDmPolicy = "allowlist" | "open" | "pairing";
 /**
- * Senders allowed to talk to the agent: E.164 numbers (WhatsApp), user ids or @usernames (Telegram); `*` allows everyone.
+ * Senders allowed to talk to the agent: E.164 numbers (WhatsApp), user ids or `@usernames` (Telegram); `*` allows everyone.
  */
 export type ChannelAllowFrom = (string | number)[];
 /**
@@ -544,7 +544,7 @@ export interface OpenClawConfig {
        */
       name?: string;
       /**
-       * Bot token from @BotFather (else tokenFile, else TELEGRAM_BOT_TOKEN for the default account).
+       * Bot token from `@BotFather` (else tokenFile, else TELEGRAM_BOT_TOKEN for the default account).
        */
       botToken?: string;
       /**
@@ -595,7 +595,7 @@ export interface OpenClawConfig {
            */
           name?: string;
           /**
-           * Bot token from @BotFather (else tokenFile, else TELEGRAM_BOT_TOKEN for the default account).
+           * Bot token from `@BotFather` (else tokenFile, else TELEGRAM_BOT_TOKEN for the default account).
            */
           botToken?: string;
           /**
@@ -1519,7 +1519,7 @@ export const configSchema = {
               "type": "string"
             },
             "botToken": {
-              "description": "Bot token from @BotFather (else tokenFile, else TELEGRAM_BOT_TOKEN for the default account).",
+              "description": "Bot token from `@BotFather` (else tokenFile, else TELEGRAM_BOT_TOKEN for the default account).",
               "type": "string"
             },
             "tokenFile": {
@@ -1593,7 +1593,7 @@ export const configSchema = {
                     "type": "string"
                   },
                   "botToken": {
-                    "description": "Bot token from @BotFather (else tokenFile, else TELEGRAM_BOT_TOKEN for the default account).",
+                    "description": "Bot token from `@BotFather` (else tokenFile, else TELEGRAM_BOT_TOKEN for the default account).",
                     "type": "string"
                   },
                   "tokenFile": {
@@ -1753,7 +1753,7 @@ export const configSchema = {
       ]
     },
     "channelAllowFrom": {
-      "description": "Senders allowed to talk to the agent: E.164 numbers (WhatsApp), user ids or @usernames (Telegram); `*` allows everyone.",
+      "description": "Senders allowed to talk to the agent: E.164 numbers (WhatsApp), user ids or `@usernames` (Telegram); `*` allows everyone.",
       "type": "array",
       "items": {
         "type": [

@@ -657,7 +657,7 @@ export const protocolSchema = {
       "type": "object",
       "properties": {
         "to": {
-          "description": "Destination: E.164 number or JID (WhatsApp), chat id or @username (Telegram).",
+          "description": "Destination: E.164 number or JID (WhatsApp), chat id or `@username` (Telegram).",
           "type": "string",
           "minLength": 1
         },

@@ -292,7 +292,7 @@ export interface AgentEventPayload {
  */
 export interface SendParams {
   /**
-   * Destination: E.164 number or JID (WhatsApp), chat id or @username (Telegram).
+   * Destination: E.164 number or JID (WhatsApp), chat id or `@username` (Telegram).
    */
   to: string;
   /**
