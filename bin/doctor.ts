@@ -1,7 +1,11 @@
 import { chmod, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
+import { rotateConfigBackups } from '../lib/config/config-backups.js';
+import { configKeyReport } from '../lib/config/config-key-report.js';
+import { migrateConfig } from '../lib/config/config-migration.js';
 import { resolvePort } from '../lib/config/index.js';
+import { writeConfigFile } from '../lib/config/write-config.js';
 import type { DiagnosticContext } from './cli-context.js';
 import { probePort } from './port-probe.js';
 import { auditServiceDefinition } from './service/service-definition.js';
@@ -15,7 +19,7 @@ export interface DoctorFlags {
 export type DoctorStatus = 'ok' | 'warn' | 'error' | 'fixed' | 'skip';
 
 export interface DoctorCheck {
-  id: 'config' | 'config-permissions' | 'state-dir' | 'port' | 'service' | 'legacy';
+  id: 'config' | 'config-dialect' | 'config-unused' | 'config-permissions' | 'state-dir' | 'port' | 'service' | 'legacy';
   status: DoctorStatus;
   message: string;
   /** What to do about a warn/error that `--fix` does not repair. */
@@ -37,6 +41,7 @@ export interface DoctorReport {
 export async function runDoctor(ctx: DiagnosticContext, flags: DoctorFlags, host: ServiceHost): Promise<number> {
   const checks = [
     await checkConfig(ctx),
+    ...(await checkConfigKeys(ctx, Boolean(flags.fix))),
     ...(await checkPermissions(ctx, Boolean(flags.fix))),
     await checkPort(ctx),
     await checkService(ctx, host, Boolean(flags.fix)),
@@ -74,6 +79,37 @@ async function checkConfig(ctx: DiagnosticContext): Promise<DoctorCheck> {
     };
   }
   return { id: 'config', status: 'ok', message: `${ctx.configPath} is valid` };
+}
+
+/**
+ * Keys of this gateway's old dialect (upstream refuses them, so the upstream CLI stops at "Config
+ * invalid" on a shared state dir) and keys upstream accepts that this gateway does not act on.
+ * `--fix` rewrites the old keys into upstream's, keeping the previous file as `<config>.bak`.
+ */
+async function checkConfigKeys(ctx: DiagnosticContext, fix: boolean): Promise<DoctorCheck[]> {
+  if (ctx.configError || !ctx.loaded.exists) return [];
+  const report = configKeyReport(ctx.loaded.config);
+  const checks: DoctorCheck[] = [];
+  if (report.legacy.length && fix) {
+    const { config, changes } = migrateConfig(ctx.loaded.parsed as Record<string, unknown>);
+    await rotateConfigBackups(ctx.configPath);
+    await writeConfigFile(ctx.configPath, config);
+    checks.push({ id: 'config-dialect', status: 'fixed', message: `rewrote ${changes.length} old keys in ${ctx.configPath} (previous file: ${ctx.configPath}.bak)`, details: changes });
+  } else if (report.legacy.length) {
+    checks.push({
+      id: 'config-dialect',
+      status: 'warn',
+      message: `${report.legacy.length} keys in this gateway's old dialect, which upstream OpenClaw refuses`,
+      details: report.legacy.map((k) => `${k.path} → ${k.replacement}`),
+      hint: 'openclaw doctor --fix rewrites them (the previous file is kept as .bak)',
+    });
+  } else {
+    checks.push({ id: 'config-dialect', status: 'ok', message: 'every key is spelled as upstream OpenClaw spells it' });
+  }
+  if (report.unused.length) {
+    checks.push({ id: 'config-unused', status: 'ok', message: `${report.unused.length} keys accepted, not used by this gateway`, details: report.unused });
+  }
+  return checks;
 }
 
 async function checkPermissions(ctx: DiagnosticContext, fix: boolean): Promise<DoctorCheck[]> {

@@ -4,6 +4,8 @@ import { createNodeDeviceSigner, DeviceTokenStore, loadOrCreateDeviceIdentity } 
 import { GatewayError } from '../lib/errors.js';
 import type { HelloOk } from '../lib/protocol/generated/types.js';
 import { resolveGatewayUrl, type CliContext } from './cli-context.js';
+import { resolveSecretInput } from '../lib/config/secret-input.js';
+import type { SecretInput } from '../lib/protocol/generated/config.js';
 
 export interface RpcFlags {
   url?: string;
@@ -33,9 +35,14 @@ export async function openRpcSession(ctx: CliContext, flags: RpcFlags): Promise<
   const { url, source } = resolveGatewayUrl(ctx, flags.url);
   const gw = ctx.loaded.config.gateway;
   const remote = gw?.mode === 'remote';
-  const token = flags.token ?? ctx.env.OPENCLAW_GATEWAY_TOKEN ?? (remote ? gw?.remote?.token : undefined) ?? gw?.auth?.token;
+  const secret = (value: SecretInput | undefined, path: string) => resolveSecretInput(value, ctx.env, path);
+  const token =
+    flags.token ?? ctx.env.OPENCLAW_GATEWAY_TOKEN ?? (remote ? secret(gw?.remote?.token, 'gateway.remote.token') : undefined) ?? secret(gw?.auth?.token, 'gateway.auth.token');
   const password =
-    flags.password ?? ctx.env.OPENCLAW_GATEWAY_PASSWORD ?? (remote ? gw?.remote?.password : undefined) ?? gw?.auth?.password;
+    flags.password ??
+    ctx.env.OPENCLAW_GATEWAY_PASSWORD ??
+    (remote ? secret(gw?.remote?.password, 'gateway.remote.password') : undefined) ??
+    secret(gw?.auth?.password, 'gateway.auth.password');
 
   const identityDir = join(ctx.stateDir, 'identity');
   const identity = await loadOrCreateDeviceIdentity(join(identityDir, 'device.json'));

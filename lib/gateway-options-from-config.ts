@@ -3,6 +3,7 @@ import type { GatewayOptions } from './gateway.js';
 import type { Logger } from './logger.js';
 import type { OpenClawConfig } from './protocol/generated/config.js';
 import type { GatewayAuthConfig } from './shared-auth.js';
+import { policyConfig } from './config/own-settings.js';
 
 export interface GatewayOptionsFromConfigInput {
   config: OpenClawConfig;
@@ -20,7 +21,7 @@ export function gatewayOptionsFromConfig(input: GatewayOptionsFromConfigInput): 
   return {
     auth: input.auth,
     version: input.version,
-    policy: gw.policy,
+    policy: policyConfig(input.config),
     storage: new FileStorage(input.stateDir),
     stateDir: input.stateDir,
     configPath: input.configPath,

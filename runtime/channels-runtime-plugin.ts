@@ -8,6 +8,7 @@ import { FileStorage } from '../lib/file-storage.js';
 import { isEnvFlagSet } from './env-flag.js';
 import { loadOptional } from './optional-package.js';
 import type { RuntimePlugin } from './runtime-plugin.js';
+import { globalMentionPatterns } from '../lib/config/own-settings.js';
 
 export interface ChannelsRuntimePluginOptions {
   /**
@@ -37,6 +38,7 @@ export function channelsRuntimePlugin(options: ChannelsRuntimePluginOptions = {}
         channelsPlugin({
           definitions: channelDefinitions(options),
           config: ctx.config.channels,
+          mentionPatterns: globalMentionPatterns(ctx.config),
           env: ctx.env,
           storage: new FileStorage(ctx.stateDir),
           stateDir: ctx.stateDir,

@@ -39,6 +39,8 @@ import { runtimePlugins } from './runtime-plugins.js';
 export type { RuntimeEnvironment, RuntimeOverrides } from './runtime-environment.js';
 export type { GatewayRuntimeEvents, GatewayRuntimeOptions } from './gateway-runtime-options.js';
 import type { GatewayRuntimeEvents, GatewayRuntimeOptions } from './gateway-runtime-options.js';
+import { policyConfig } from '../lib/config/own-settings.js';
+import { configKeyReport } from '../lib/config/config-key-report.js';
 
 /** Announced in `shutdown.restartExpectedMs`: a rebuild takes well under this. */
 export const RESTART_EXPECTED_MS = 1500;
@@ -145,7 +147,7 @@ export class GatewayRuntime {
     this.#applyLogging(this.#config);
     if (overrides.stdio) {
       const streams = overrides.stdio === true ? {} : overrides.stdio;
-      this.#stdio = new StdioTransport({ sink: this.#sink, maxLineBytes: prepared.config.gateway?.policy?.maxPayload, ...streams });
+      this.#stdio = new StdioTransport({ sink: this.#sink, maxLineBytes: policyConfig(prepared.config)?.maxPayload, ...streams });
     } else if (server) {
       this.#hostRequests = new HostServerRequests(server, (req, res) => {
         this.#current?.http.handle(req, res);
@@ -252,6 +254,12 @@ export class GatewayRuntime {
       out: (line) => this.#out(line),
     });
     if (prepared.generatedToken) this.#generatedToken = prepared.generatedToken;
+    const keys = configKeyReport(prepared.config);
+    if (keys.legacy.length) {
+      const list = keys.legacy.map((k) => `${k.path} → ${k.replacement}`).join(', ');
+      this.#logger.log('warn', 'config', `old-dialect keys upstream OpenClaw refuses: ${list}; run openclaw doctor --fix`);
+    }
+    if (keys.unused.length) this.#logger.log('info', 'config', `accepted, not used by this gateway: ${keys.unused.join(', ')}`);
     return prepared;
   }
 
@@ -271,7 +279,7 @@ export class GatewayRuntime {
       const { WebSocketTransport } = await import('../transports/ws.js');
       const shared = {
         sink: this.#sink,
-        maxPayload: config.gateway?.policy?.maxPayload,
+        maxPayload: policyConfig(config)?.maxPayload,
         trustedProxies: config.gateway?.trustedProxies,
         verifyOrigin: createOriginVerifier({ allowedOrigins: config.gateway?.controlUi?.allowedOrigins }),
       };

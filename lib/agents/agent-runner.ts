@@ -22,6 +22,7 @@ import { estimateTokens, fitHistory } from '../sessions/history-window.js';
 import type { SessionEntry, SessionStore } from '../sessions/session-store.js';
 import type { AgentSettings } from './agent-settings.js';
 import type { ToolRegistry } from './tool-registry.js';
+import { resolveModelChain } from '../providers/fallback-provider.js';
 
 export type AbortReason = 'rpc' | 'stop' | 'timeout' | 'shutdown';
 
@@ -243,7 +244,8 @@ export class AgentRunner {
 
   /** Model the agent would use; throws UNAVAILABLE saying what to configure. */
   resolveModel(agentId: string, override?: string): ResolvedModel {
-    return this.#options.models.resolve(override ?? this.settings.modelRef(agentId), agentId);
+    if (override !== undefined) return this.#options.models.resolve(override, agentId);
+    return resolveModelChain(this.#options.models, this.settings.modelChain(agentId), agentId, this.#logger);
   }
 
   /**

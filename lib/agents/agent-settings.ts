@@ -1,5 +1,5 @@
 import { invalidRequest } from '../errors.js';
-import type { OpenClawConfig } from '../protocol/generated/config.js';
+import type { ModelSelection, OpenClawConfig } from '../protocol/generated/config.js';
 import type { ThinkingLevel } from '../providers/model-provider.js';
 import { normalizeAgentId, type DmScope } from '../sessions/session-keys.js';
 
@@ -11,14 +11,18 @@ export interface AgentDefinition {
   emoji?: string;
   /** `provider/model`; falls back to the defaults' model. */
   model?: string;
+  /** Tried in order when `model` fails (with an own `model`, the defaults' fallbacks do not apply). */
+  fallbacks?: string[];
 }
 
 export interface AgentSettingsInput {
   /** Known agents; without any, only the default agent exists. */
   agents?: AgentDefinition[];
   defaultAgentId?: string;
-  /** `agents.defaults.model`. */
+  /** `agents.defaults.model` (its primary). */
   defaultModel?: string;
+  /** `agents.defaults.model.fallbacks`. */
+  defaultFallbacks?: string[];
   thinkingDefault?: ThinkingLevel;
   /** `on` sends tool start/result agent events (docs/protocol.md, Agent runs). */
   verboseDefault?: 'on' | 'off';
@@ -32,6 +36,7 @@ export interface AgentSettingsInput {
 export class AgentSettings {
   readonly defaultAgentId: string;
   readonly defaultModel?: string;
+  readonly defaultFallbacks: readonly string[];
   readonly thinkingDefault: ThinkingLevel;
   readonly verboseDefault: 'on' | 'off';
   readonly timeoutSeconds: number;
@@ -46,6 +51,7 @@ export class AgentSettings {
     this.defaultAgentId = normalizeAgentId(input.defaultAgentId ?? this.#agents.keys().next().value ?? 'main');
     if (!this.#agents.has(this.defaultAgentId)) this.#agents.set(this.defaultAgentId, { id: this.defaultAgentId });
     this.defaultModel = input.defaultModel;
+    this.defaultFallbacks = input.defaultFallbacks ?? [];
     this.thinkingDefault = input.thinkingDefault ?? 'off';
     this.verboseDefault = input.verboseDefault ?? 'off';
     this.timeoutSeconds = input.timeoutSeconds ?? 600;
@@ -57,17 +63,15 @@ export class AgentSettings {
     const list = config.agents?.list ?? [];
     const dmScope = (config.session as { dmScope?: unknown } | undefined)?.dmScope;
     return new AgentSettings({
-      agents: list.map((a) => ({
-        id: a.id,
-        name: a.identity?.name ?? a.name,
-        avatar: a.identity?.avatar,
-        emoji: a.identity?.emoji,
-        model: a.model,
-      })),
+      agents: list.map((a) => {
+        const own = modelSelection(a.model);
+        return { id: a.id, name: a.identity?.name ?? a.name, avatar: a.identity?.avatar, emoji: a.identity?.emoji, model: own.primary, fallbacks: own.fallbacks };
+      }),
       defaultAgentId: defaultAgentId ?? list.find((a) => a.default)?.id ?? list[0]?.id,
-      defaultModel: defaults?.model,
-      thinkingDefault: defaults?.thinkingDefault,
-      verboseDefault: defaults?.verboseDefault,
+      defaultModel: modelSelection(defaults?.model).primary,
+      defaultFallbacks: modelSelection(defaults?.model).fallbacks,
+      thinkingDefault: thinkingLevel(defaults?.thinkingDefault),
+      verboseDefault: defaults?.verboseDefault === undefined ? undefined : defaults.verboseDefault === 'off' ? 'off' : 'on',
       timeoutSeconds: defaults?.timeoutSeconds,
       dmScope: dmScope === 'per-peer' || dmScope === 'per-channel-peer' ? dmScope : 'main',
     });
@@ -91,4 +95,26 @@ export class AgentSettings {
   modelRef(agentId: string): string | undefined {
     return this.get(agentId)?.model ?? this.defaultModel;
   }
+
+  /** The primary model, then its fallbacks, without repeats. */
+  modelChain(agentId: string): string[] {
+    const agent = this.get(agentId);
+    const chain = agent?.model ? [agent.model, ...(agent.fallbacks ?? [])] : this.defaultModel ? [this.defaultModel, ...this.defaultFallbacks] : [];
+    return [...new Set(chain)];
+  }
+}
+
+/** `model` as upstream writes it: `provider/model`, or `{ primary, fallbacks }`. */
+function modelSelection(value: ModelSelection | undefined): { primary?: string; fallbacks: string[] } {
+  if (value === undefined) return { fallbacks: [] };
+  if (typeof value === 'string') return { primary: value, fallbacks: [] };
+  return { ...(value.primary ? { primary: value.primary } : {}), fallbacks: value.fallbacks ?? [] };
+}
+
+/** Upstream's newer levels, mapped onto the ones the providers here speak. */
+function thinkingLevel(value: string | undefined): ThinkingLevel | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'xhigh' || value === 'max' || value === 'ultra') return 'high';
+  if (value === 'adaptive') return 'medium';
+  return value as ThinkingLevel;
 }

@@ -54,10 +54,14 @@ export function channelCredentialsDir(stateDir: string, channelId: string, accou
   return join(stateDir, 'credentials', channelId, accountId);
 }
 
-export function accountPolicy(config: Record<string, unknown>): ChannelAccountPolicy {
+/**
+ * How an account treats inbound messages. Mention patterns: the account's own list (the old
+ * dialect's `channels.<id>.mentionPatterns` array), else `messages.groupChat.mentionPatterns`.
+ */
+export function accountPolicy(config: Record<string, unknown>, globalMentionPatterns: readonly string[] = []): ChannelAccountPolicy {
   const list = (value: unknown) => (Array.isArray(value) ? value.map((v) => normalizeSenderId(String(v))).filter(Boolean) : undefined);
   const patterns: RegExp[] = [];
-  for (const source of Array.isArray(config.mentionPatterns) ? config.mentionPatterns : []) {
+  for (const source of Array.isArray(config.mentionPatterns) ? config.mentionPatterns : globalMentionPatterns) {
     try {
       patterns.push(new RegExp(String(source), 'i'));
     } catch {

@@ -34,6 +34,8 @@ export interface ChannelManagerOptions {
   /** The kinds of channel this gateway can run, in display order. */
   definitions: ChannelDefinition[];
   config?: ChannelsConfig;
+  /** `messages.groupChat.mentionPatterns`: for accounts without a pattern list of their own. */
+  mentionPatterns?: readonly string[];
   env?: Record<string, string | undefined>;
   /** Where DM pairing codes and approved senders live (`credentials/<channel>-*.json`); default memory. */
   storage?: Storage;
@@ -84,6 +86,7 @@ export class ChannelManager {
   readonly #gateway: GatewayHost;
   readonly #definitions = new Map<string, ChannelDefinition>();
   readonly #sections: ChannelsConfig;
+  readonly #mentionPatterns: readonly string[];
   readonly #env: Record<string, string | undefined>;
   readonly #stateDir?: string;
   readonly #logger: Logger;
@@ -100,6 +103,7 @@ export class ChannelManager {
     this.#gateway = options.gateway;
     for (const def of options.definitions) this.#definitions.set(def.id, def);
     this.#sections = { ...options.config };
+    this.#mentionPatterns = options.mentionPatterns ?? [];
     this.#env = options.env ?? {};
     this.#stateDir = options.stateDir;
     this.#logger = options.logger ?? silentLogger;
@@ -323,7 +327,7 @@ export class ChannelManager {
       const existing = accounts.get(next.accountId);
       if (existing) {
         existing.config = next.config;
-        existing.policy = accountPolicy(next.config);
+        existing.policy = accountPolicy(next.config, this.#mentionPatterns);
         continue;
       }
       await this.#startEntry(channelId, next.accountId, next.config, next.fingerprint, next.enabled);
@@ -338,7 +342,7 @@ export class ChannelManager {
       accountId,
       enabled,
       config,
-      policy: accountPolicy(config),
+      policy: accountPolicy(config, this.#mentionPatterns),
       fingerprint,
       unsubscribe: [],
       lastInboundAt: null,

@@ -55,6 +55,8 @@ export class InboundRouter {
     if (message.chatType === 'group') {
       const refusal = groupRefusal(policy, message, ids);
       if (refusal) return this.#drop(message, refusal);
+    } else if (policy.dmPolicy === 'disabled') {
+      return this.#drop(message, 'direct messages are disabled (dmPolicy "disabled")');
     } else if (policy.dmPolicy !== 'open' && !senderAllowed(policy.allowFrom, ids)) {
       const paired = await this.#options.pairing.isAllowed(message.channel, ids);
       if (!paired) {

@@ -25,6 +25,7 @@ import { evaluateConfig, parseConfigText } from './load-config.js';
 import { applyMergePatch, isPlainObject } from './merge-patch.js';
 import type { EnvMap } from './paths.js';
 import { writeRestartSentinel } from './restart-sentinel.js';
+import { dereferenceSchema } from './dereference-schema.js';
 
 export const DEFAULT_CONFIG_RESTART_DELAY_MS = 2000;
 export const MAX_CONFIG_RESTART_DELAY_MS = 60_000;
@@ -76,6 +77,8 @@ const GENERATED_AT = new Date().toISOString();
  * validated writes guarded by the hash of the version the caller read, rotating backups, and the
  * restart request (with its sentinel) after `config.apply` / `config.patch`. Writes are serialised.
  */
+let dereferenced: Record<string, unknown> | undefined;
+
 export class ConfigManager {
   readonly #options: ConfigManagerOptions;
   readonly #logger: Logger;
@@ -157,11 +160,12 @@ export class ConfigManager {
     });
   }
 
-  /** `config.schema`: the config JSON Schema plus form hints (secrets marked `sensitive`). */
+  /** `config.schema`: the config JSON Schema, references inlined, plus form hints (secrets marked `sensitive`). */
   schema(): ConfigSchemaResult {
+    dereferenced ??= dereferenceSchema(configSchema as unknown as Record<string, unknown>);
     return {
-      schema: configSchema as unknown as Record<string, unknown>,
-      uiHints: buildConfigUiHints(configSchema),
+      schema: dereferenced,
+      uiHints: buildConfigUiHints(dereferenced),
       version: this.#options.version ?? 'dev',
       generatedAt: GENERATED_AT,
     };

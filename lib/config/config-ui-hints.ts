@@ -43,8 +43,15 @@ function hintFor(key: string, schema: unknown, path: string[]): ConfigUiHint {
     hint.order = order === -1 ? GROUP_ORDER.length : order;
   }
   const parents = path.slice(0, -1).map((segment) => segment.replace(/\[\]$/, ''));
-  if (isPlainObject(schema) && schema.type === 'string' && isSensitiveConfigKey(key, parents)) hint.sensitive = true;
+  if (admitsString(schema) && isSensitiveConfigKey(key, parents)) hint.sensitive = true;
   return hint;
+}
+
+/** A string field, or a secret that may be a string or a reference (`anyOf` / `allOf`). */
+function admitsString(schema: unknown): boolean {
+  if (!isPlainObject(schema)) return false;
+  if (schema.type === 'string') return true;
+  return [schema.anyOf, schema.allOf].some((list) => Array.isArray(list) && list.some(admitsString));
 }
 
 /** `allowInsecureAuth` → `Allow Insecure Auth`, `canvasHost` → `Canvas Host`. */

@@ -1,6 +1,7 @@
 import { GatewayError } from '../errors.js';
 import type { OpenClawConfig } from '../protocol/generated/config.js';
 import type { EnvMap } from './paths.js';
+import { resolveSecretInput } from './secret-input.js';
 
 export type GatewayAuthMode = 'token' | 'password';
 export type GatewayBindMode = NonNullable<NonNullable<OpenClawConfig['gateway']>['bind']>;
@@ -32,9 +33,9 @@ export interface ResolveGatewayAuthInput {
 export function resolveGatewayAuth(input: ResolveGatewayAuthInput): ResolvedGatewayAuth {
   const { env, flags = {} } = input;
   const configured = input.config.gateway?.auth;
-  const token = firstSet(flags.token, configured?.token, env.OPENCLAW_GATEWAY_TOKEN, env.CLAWDBOT_GATEWAY_TOKEN);
-  const password = firstSet(flags.password, configured?.password, env.OPENCLAW_GATEWAY_PASSWORD);
-  const mode = checkMode(firstSet(flags.auth)) ?? configured?.mode ?? (password === undefined ? 'token' : 'password');
+  const token = firstSet(flags.token, resolveSecretInput(configured?.token, env, 'gateway.auth.token'), env.OPENCLAW_GATEWAY_TOKEN, env.CLAWDBOT_GATEWAY_TOKEN);
+  const password = firstSet(flags.password, resolveSecretInput(configured?.password, env, 'gateway.auth.password'), env.OPENCLAW_GATEWAY_PASSWORD);
+  const mode = checkMode(firstSet(flags.auth)) ?? configuredMode(configured?.mode) ?? (password === undefined ? 'token' : 'password');
   const auth: ResolvedGatewayAuth = { mode };
   if (token !== undefined) auth.token = token;
   if (password !== undefined) auth.password = password;
@@ -81,6 +82,12 @@ export function resolveBindHosts(bind: GatewayBindMode | undefined, customBindHo
         `unknown bind mode ${JSON.stringify(bind)}: expected loopback, lan, tailnet, auto or custom`,
       );
   }
+}
+
+/** Upstream also knows `none` and `trusted-proxy`; this gateway always demands a secret. */
+function configuredMode(mode: string | undefined): GatewayAuthMode | undefined {
+  if (mode === undefined || mode === 'token' || mode === 'password') return mode;
+  throw new GatewayError('CONFIG_INVALID', `gateway.auth.mode "${mode}" is not supported by this gateway: use "token" or "password"`);
 }
 
 function checkMode(mode: string | undefined): GatewayAuthMode | undefined {

@@ -68,8 +68,9 @@ function withToken(config: object, token: string): Record<string, unknown> {
   return { ...root, gateway: { ...gateway, auth: { ...auth, token } } };
 }
 
-function isSet(value: string | undefined): boolean {
-  return value !== undefined && value.trim() !== '';
+/** A secret reference (`{ source, provider, id }`) counts as set: the secret lives elsewhere. */
+function isSet(value: string | object | undefined): boolean {
+  return typeof value === 'object' || (value !== undefined && value.trim() !== '');
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -58,12 +58,45 @@ describe('openclaw doctor', () => {
     expect(report.ok).toBe(true);
     expect(report.checks.map((c) => [c.id, c.status])).toEqual([
       ['config', 'ok'],
+      ['config-dialect', 'ok'],
       ['state-dir', 'ok'],
       ['config-permissions', 'ok'],
       ['port', 'ok'],
       ['service', 'ok'],
       ['legacy', 'ok'],
     ]);
+  });
+
+  it('lists old-dialect keys; --fix rewrites them into upstream keys, keeping the old file as .bak', async () => {
+    const port = await freePort();
+    const old = {
+      $schema: './config.schema.json',
+      gateway: { mode: 'local', port, policy: { maxPayload: 2097152 } },
+      agents: { defaults: { model: 'local/demo', maxConcurrent: 1 } },
+      channels: { whatsapp: { enabled: false, name: 'Phone' } },
+      cron: { enabled: false },
+    };
+    const s = await setup(old);
+    const configPath = join(s.stateDir, 'openclaw.json');
+    const before = await readFile(configPath, 'utf8');
+    const warned = await s.doctor();
+    expect(warned.check('config-dialect')).toMatchObject({
+      status: 'warn',
+      details: ['$schema → removed: upstream refuses a $schema key', 'gateway.policy → plugins.entries.clawgate.config.policy', 'channels.whatsapp.name → channels.whatsapp.accounts.default.name'],
+    });
+    expect(warned.check('config-unused')).toMatchObject({ status: 'ok', details: ['agents.defaults.maxConcurrent', 'cron'] });
+
+    const fixed = await s.doctor(true);
+    expect(fixed.check('config-dialect')).toMatchObject({ status: 'fixed', details: expect.arrayContaining(['gateway.policy → plugins.entries.clawgate.config.policy']) });
+    expect(await readFile(`${configPath}.bak`, 'utf8')).toBe(before);
+    expect(JSON.parse(await readFile(configPath, 'utf8'))).toEqual({
+      gateway: { mode: 'local', port },
+      agents: { defaults: { model: { primary: 'local/demo' }, maxConcurrent: 1 } },
+      channels: { whatsapp: { enabled: false, accounts: { default: { name: 'Phone' } } } },
+      cron: { enabled: false },
+      plugins: { entries: { clawgate: { config: { policy: { maxPayload: 2097152 } } } } },
+    });
+    expect((await s.doctor()).check('config-dialect').status).toBe('ok');
   });
 
   it('an invalid config is an error (exit 1) naming the key', async () => {

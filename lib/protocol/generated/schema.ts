@@ -824,7 +824,8 @@ export const protocolSchema = {
           "enum": [
             "allowlist",
             "open",
-            "pairing"
+            "pairing",
+            "disabled"
           ]
         },
         "allowFrom": {

@@ -360,7 +360,7 @@ export interface ChannelAccountSnapshot {
   lastConnectedAt?: number | null;
   reconnectAttempts?: number;
   authAgeMs?: number | null;
-  dmPolicy?: "allowlist" | "open" | "pairing";
+  dmPolicy?: "allowlist" | "open" | "pairing" | "disabled";
   allowFrom?: string[];
   [k: string]: unknown;
 }

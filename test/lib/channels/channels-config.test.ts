@@ -41,6 +41,7 @@ describe('channels.* config schema', () => {
     expect(bad({ whatsapp: { dmPolicy: 'everyone' } })[0]).toMatchObject({ path: 'channels.whatsapp.dmPolicy', message: expect.stringContaining('"pairing"') });
     expect(bad({ telegram: { textChunkLimit: 5000 } })[0]!.path).toBe('channels.telegram.textChunkLimit');
     expect(bad({ whatsapp: { accounts: { '../etc': {} } } }).length).toBeGreaterThan(0);
-    expect(bad({ signal: {} })).toEqual([{ path: 'channels.signal', message: 'unknown key' }]);
+    // Upstream has dozens of channels: one this gateway does not run is accepted, not an error.
+    expect(validateConfig({ channels: { signal: {} } }).ok).toBe(true);
   });
 });

@@ -285,7 +285,14 @@ describe('config.schema', () => {
   it('returns the config JSON Schema with ui hints; secrets are sensitive', async () => {
     const { peer } = await setup();
     const result = await callOk(peer, 'config.schema', {});
-    expect(result.schema).toEqual(JSON.parse(JSON.stringify(configSchema)));
+    // Inlined: the upstream Control UI's form renderer follows no $ref.
+    expect(JSON.stringify(result.schema)).not.toContain('$ref');
+    expect(result.schema.definitions).toBeUndefined();
+    const schema = result.schema as { properties: Record<string, { properties?: Record<string, unknown> }> };
+    expect(Object.keys(schema.properties)).toEqual(Object.keys(configSchema.properties));
+    expect(schema.properties.channels!.properties!.telegram).toMatchObject({ properties: { dmPolicy: { enum: expect.arrayContaining(['pairing', 'open']) } } });
+    expect(result.uiHints['channels.telegram.botToken'].sensitive).toBe(true);
+    expect(result.uiHints['channels.telegram.accounts.*.botToken'].sensitive).toBe(true);
     expect(result.version).toBe('1.2.3');
     expect(new Date(result.generatedAt).toString()).not.toBe('Invalid Date');
     expect(result.uiHints['gateway.auth.token']).toMatchObject({ label: 'Token', sensitive: true, group: 'gateway' });

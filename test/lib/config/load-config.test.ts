@@ -61,15 +61,15 @@ describe('loadConfig', () => {
   });
 
   it('names every bad key path and the problem', async () => {
-    const err = await loadError('{ gateway: { port: "x", bogus: 1, auth: { mode: "none" } }, nope: {} }');
+    const err = await loadError('{ gateway: { port: "x", bogus: 1, auth: { mode: "nobody" } }, nope: {} }');
     expect(err.message).toBe(
-      `invalid config ${path}: gateway.auth.mode: must be one of "token", "password"; ` +
+      `invalid config ${path}: gateway.auth.mode: must be one of "token", "password", "none", "trusted-proxy"; ` +
         'gateway.bogus: unknown key; gateway.port: must be integer; nope: unknown key',
     );
     expect(err.details).toEqual({
       path,
       issues: [
-        { path: 'gateway.auth.mode', message: 'must be one of "token", "password"' },
+        { path: 'gateway.auth.mode', message: 'must be one of "token", "password", "none", "trusted-proxy"' },
         { path: 'gateway.bogus', message: 'unknown key' },
         { path: 'gateway.port', message: 'must be integer' },
         { path: 'nope', message: 'unknown key' },

@@ -1,0 +1,19 @@
+import type { OpenClawConfig } from '../protocol/generated/config.js';
+
+/** The plugin id under which this gateway keeps settings upstream has no key for. */
+export const OWN_PLUGIN_ID = 'clawgate';
+
+type PolicyConfig = NonNullable<NonNullable<NonNullable<NonNullable<OpenClawConfig['plugins']>['entries']>['clawgate']>['config']>['policy'];
+
+/**
+ * Connection limits: `plugins.entries.clawgate.config.policy`, else the old `gateway.policy`
+ * (a key upstream refuses; `openclaw doctor --fix` moves it).
+ */
+export function policyConfig(config: OpenClawConfig): PolicyConfig | undefined {
+  return config.plugins?.entries?.[OWN_PLUGIN_ID]?.config?.policy ?? config.gateway?.policy;
+}
+
+/** Group-chat mention patterns: `messages.groupChat.mentionPatterns` (upstream's place for them). */
+export function globalMentionPatterns(config: OpenClawConfig): string[] | undefined {
+  return config.messages?.groupChat?.mentionPatterns;
+}
