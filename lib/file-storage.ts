@@ -37,6 +37,10 @@ export class FileStorage implements AppendStorage {
     return this.#chain(key, () => writeAtomic(this.locate(key), data));
   }
 
+  remove(key: string): Promise<void> {
+    return this.#chain(key, () => rm(this.locate(key), { force: true }));
+  }
+
   /** Appends and fsyncs before resolving, so an acknowledged line survives a crash. */
   append(key: string, data: string): Promise<void> {
     return this.#chain(key, () => appendDurable(this.locate(key), data));

@@ -7,6 +7,8 @@ export interface Storage {
   write(key: string, data: string): Promise<void>;
   /** Absolute location of a key, for status output; undefined for non-file storage. */
   locate?(key: string): string | undefined;
+  /** Deletes the key; a missing key is not an error. Storage without it cannot delete. */
+  remove?(key: string): Promise<void>;
 }
 
 /** Storage that can also grow a file line by line (session transcripts). */
@@ -29,5 +31,9 @@ export class MemoryStorage implements AppendStorage {
 
   async write(key: string, data: string): Promise<void> {
     this.#files.set(key, data);
+  }
+
+  async remove(key: string): Promise<void> {
+    this.#files.delete(key);
   }
 }

@@ -294,6 +294,20 @@ export class AgentRunner {
     for (const run of this.#runs.values()) run.abort(reason);
   }
 
+  /**
+   * Aborts every run and waits (at most `timeoutMs`) until they have settled, so nothing writes
+   * to a transcript after the gateway is closed.
+   */
+  async shutdown(timeoutMs = 5000): Promise<void> {
+    const runs = [...this.#runs.values()];
+    this.abortAll('shutdown');
+    if (!runs.length) return;
+    let timer: TimerHandle | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = this.#clock.setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.allSettled(runs.map((run) => run.done)), deadline]);
+    if (timer !== undefined) this.#clock.clearTimeout(timer);
+  }
+
   #emit(run: AgentRun, stream: string, data: Record<string, unknown>): void {
     const state = this.#states.get(run)!;
     const event: AgentEventPayload = { runId: run.runId, seq: ++state.seq, stream, ts: this.#clock.now(), data, sessionKey: run.sessionKey };

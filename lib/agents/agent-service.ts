@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { TimerHandle } from '../clock.js';
 import { GatewayError, invalidRequest } from '../errors.js';
 import type { GatewayHost } from '../plugin.js';
@@ -78,12 +79,14 @@ export class AgentService {
   readonly tools: ToolRegistry;
   readonly sessions: SessionStore;
   readonly settings: AgentSettings;
+  readonly models: ModelResolver;
   readonly #ledger = new Map<string, LedgerEntry>();
   readonly #waiters = new Map<string, Set<() => void>>();
 
   constructor(gateway: GatewayHost, options: AgentServiceOptions) {
     this.gateway = gateway;
     this.sessions = options.sessions;
+    this.models = options.models;
     this.settings = options.settings ?? new AgentSettings({ defaultAgentId: gateway.defaultAgentId });
     const tools = [...(options.builtinTools === false ? [] : builtinTools({ gateway, sessions: options.sessions })), ...(options.tools ?? [])];
     this.tools = new ToolRegistry(tools, options.toolPolicy);
@@ -107,7 +110,9 @@ export class AgentService {
 
   /** Starts a run and records it for retries and `agent.wait`. */
   start(request: AgentRunRequest, options?: AgentStartOptions): AgentRun {
-    const run = this.runner.start(request, options);
+    // A session's model override (`sessions.patch`) applies when the request names no model.
+    const override = request.model === undefined ? this.sessions.peek(request.agentId, request.sessionKey)?.modelOverride : undefined;
+    const run = this.runner.start(override ? { ...request, model: override } : request, options);
     this.#prune();
     const entry: LedgerEntry = { run };
     this.#ledger.set(run.runId, entry);
@@ -186,6 +191,14 @@ export class AgentService {
       agentId,
       sessionKey: channelSessionKey({ agentId, channel, to: input.to, groupId: input.groupId, dmScope: this.settings.dmScope }),
     };
+  }
+
+  /**
+   * Starts a fresh session under `sessionKey` (`sessions.reset`, `/new`): a new session id and an
+   * empty transcript; the old transcript stays on disk. Token counters start again.
+   */
+  resetSession(agentId: string, sessionKey: string): Promise<SessionEntry> {
+    return this.sessions.ensure(agentId, sessionKey, { sessionId: randomUUID(), systemSent: false, abortedLastRun: false, totalTokens: 0, inputTokens: 0, outputTokens: 0 });
   }
 
   /** Canonical key and agent of a chat-style `sessionKey` (`main`, `agent:<id>:…`, …). */
@@ -278,8 +291,9 @@ export class AgentService {
   }
 
   /** Stops every run (gateway shutdown). */
-  close(): void {
-    this.runner.abortAll('shutdown');
+  /** Aborts running turns and waits until their transcripts are consistent. */
+  close(): Promise<void> {
+    return this.runner.shutdown();
   }
 
   #contextTokens(agentId: string): number | null {
@@ -344,6 +358,9 @@ export function sessionRow(agentId: string, key: string, entry: SessionEntry, no
   if (entry.abortedLastRun !== undefined) row.abortedLastRun = entry.abortedLastRun;
   if (entry.inputTokens !== undefined) row.inputTokens = entry.inputTokens;
   if (entry.outputTokens !== undefined) row.outputTokens = entry.outputTokens;
+  for (const key of ['reasoningLevel', 'elevatedLevel', 'responseUsage', 'sendPolicy', 'groupActivation', 'modelOverride', 'execHost', 'execSecurity', 'execAsk', 'execNode', 'spawnedBy'] as const) {
+    if (entry[key] !== undefined) row[key] = entry[key];
+  }
   return row;
 }
 

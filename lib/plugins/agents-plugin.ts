@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { AgentService, imagesFromAttachments, parseThinking, type AgentServiceOptions } from '../agents/agent-service.js';
 import type { ChatEventBridgeOptions } from '../agents/chat-event-bridge.js';
 import type { GatewayHost, GatewayPlugin } from '../plugin.js';
+import type { ModelChoice } from '../protocol/generated/types.js';
 import { agentsService } from '../services.js';
 import { chatPlugin } from './chat-plugin.js';
 import { sessionsPlugin } from './sessions-plugin.js';
+import { NEW_SESSION_PROMPT, parseResetCommand } from '../agents/reset-command.js';
 
 export type AgentsPluginOptions = AgentServiceOptions;
 
@@ -50,12 +52,14 @@ function registerAgentMethods(gateway: GatewayHost, service: AgentService): void
     // A duplicate may have started the run while the target was being resolved.
     const late = cached();
     if (late) return late;
+    const reset = parseResetCommand(params.message);
+    if (reset) await service.resetSession(target.agentId, target.sessionKey);
     const run = service.start(
       {
         runId,
         agentId: target.agentId,
         sessionKey: target.sessionKey,
-        message: params.message,
+        message: reset ? reset.rest || NEW_SESSION_PROMPT : params.message,
         images: imagesFromAttachments(params.attachments),
         thinking: parseThinking(params.thinking),
         extraSystemPrompt: params.extraSystemPrompt,
@@ -83,6 +87,18 @@ function registerAgentMethods(gateway: GatewayHost, service: AgentService): void
     const agent = settings.require(agentId);
     return { agentId: agent.id, ...(agent.name ? { name: agent.name } : {}), ...(agent.avatar ? { avatar: agent.avatar } : {}) };
   });
+
+  gateway.registerMethod('agents.list', () => ({
+    defaultId: settings.defaultAgentId,
+    mainKey: 'main',
+    scope: 'per-sender' as const,
+    agents: settings.ids().map((id) => {
+      const name = settings.get(id)?.name;
+      return name ? { id, name } : { id };
+    }),
+  }));
+
+  gateway.registerMethod('models.list', () => ({ models: modelChoices(service) }));
 
   service.installSummaries();
 }
@@ -113,4 +129,19 @@ async function deliver(
   } catch (err) {
     gateway.logger.log('warn', 'agent', `run ${runId}: reply delivery failed: ${(err as Error).message}`);
   }
+}
+
+/** The models the catalog declares, then the agents' own refs it does not name (so the UI can show them). */
+function modelChoices(service: AgentService): ModelChoice[] {
+  const choices = service.models.list?.() ?? [];
+  const seen = new Set(choices.map((c) => `${c.provider}/${c.id}`));
+  for (const id of service.settings.ids()) {
+    for (const ref of service.settings.modelChain(id)) {
+      const slash = ref.indexOf('/');
+      if (slash <= 0 || seen.has(ref)) continue;
+      seen.add(ref);
+      choices.push({ id: ref.slice(slash + 1), name: ref.slice(slash + 1), provider: ref.slice(0, slash) });
+    }
+  }
+  return choices;
 }

@@ -5,6 +5,7 @@ import { invalidRequest } from '../errors.js';
 import type { GatewayHost, GatewayPlugin } from '../plugin.js';
 import type { AssistantMessage } from '../providers/model-provider.js';
 import { agentsService } from '../services.js';
+import { NEW_SESSION_PROMPT, parseResetCommand } from '../agents/reset-command.js';
 
 /** Messages that stop the session's runs instead of starting one. */
 const STOP_COMMAND = /^\/?(stop|esc|abort|wait|exit|interrupt)$/i;
@@ -25,10 +26,10 @@ export function chatPlugin(options: ChatEventBridgeOptions = {}): GatewayPlugin 
       bridge = new ChatEventBridge(gateway, service.runner, options);
       registerChatMethods(gateway, service);
     },
-    stop: () => {
+    stop: async () => {
       // Runs still in flight end first, so their clients get the closing `chat` event; aborting
       // is idempotent, the agents plugin stops after this one.
-      service?.close();
+      await service?.close();
       bridge?.close();
     },
   };
@@ -65,12 +66,14 @@ function registerChatMethods(gateway: GatewayHost, service: AgentService): void 
       return { ok: true as const, aborted: runIds.length > 0, runIds };
     }
     if (!text && !params.attachments?.length) throw invalidRequest('message or attachment required');
+    const reset = parseResetCommand(params.message);
+    if (reset) await service.resetSession(agentId, sessionKey);
     const run = service.start({
       runId,
       agentId,
       sessionKey,
       clientSessionKey: params.sessionKey,
-      message: params.message,
+      message: reset ? reset.rest || NEW_SESSION_PROMPT : params.message,
       images: imagesFromAttachments(params.attachments),
       thinking: parseThinking(params.thinking),
       timeoutMs: params.timeoutMs,

@@ -1,13 +1,16 @@
 import type { AgentService } from '../agents/agent-service.js';
 import type { GatewayHost, GatewayPlugin } from '../plugin.js';
 import { agentsService } from '../services.js';
+import { registerSessionEditMethods } from './session-edit-methods.js';
 
-/** `sessions.list` over the agents' session stores. Needs `agentsPlugin` before it. */
+/** `sessions.list|preview|patch|reset|delete` over the agents' session stores. Needs `agentsPlugin` before it. */
 export function sessionsPlugin(): GatewayPlugin {
   return {
     name: 'sessions',
     setup(gateway) {
-      registerSessionMethods(gateway, gateway.service(agentsService));
+      const service = gateway.service(agentsService);
+      registerSessionMethods(gateway, service);
+      registerSessionEditMethods(gateway, service);
     },
   };
 }

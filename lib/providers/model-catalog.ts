@@ -4,6 +4,7 @@ import { AnthropicMessagesProvider } from './anthropic-messages-provider.js';
 import type { ModelProvider, ProviderApi } from './model-provider.js';
 import { OpenAiChatProvider } from './openai-chat-provider.js';
 import type { ProviderHttpOptions } from './provider-stream.js';
+import type { ModelChoice } from '../protocol/generated/types.js';
 
 export type ProviderConfig = NonNullable<NonNullable<OpenClawConfig['models']>['providers']>[string];
 
@@ -21,6 +22,8 @@ export interface ResolvedModel {
 /** Turns a `provider/model` reference into a callable model, or says what to configure. */
 export interface ModelResolver {
   resolve(ref: string | undefined, agentId: string): ResolvedModel;
+  /** The models it knows by name (`models.list`); without it only the agents' own refs are listed. */
+  list?(): ModelChoice[];
 }
 
 export interface ModelCatalogOptions extends ProviderHttpOptions {
@@ -79,6 +82,21 @@ export class ModelCatalog implements ModelResolver {
     const entry = config?.models?.find((m) => m.id === model);
     const contextTokens = entry?.contextWindow ?? this.#options.defaultContextTokens ?? (provider.api === 'anthropic-messages' ? 200_000 : 128_000);
     return { provider, model, ref, contextTokens, ...(entry?.maxTokens === undefined ? {} : { maxTokens: entry.maxTokens }) };
+  }
+
+  /** Every model `models.providers.<id>.models` declares, as `models.list` shows them. */
+  list(): ModelChoice[] {
+    const out: ModelChoice[] = [];
+    for (const [provider, config] of Object.entries(this.#options.providers ?? {})) {
+      for (const m of config.models ?? []) {
+        const choice: ModelChoice = { id: m.id, name: m.name ?? m.id, provider };
+        if (m.contextWindow !== undefined) choice.contextWindow = m.contextWindow;
+        if (m.reasoning !== undefined) choice.reasoning = m.reasoning;
+        if (m.input) choice.input = m.input;
+        out.push(choice);
+      }
+    }
+    return out;
   }
 
   /** A provider is built on first use, so a missing key only fails the agents that need it. */

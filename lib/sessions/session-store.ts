@@ -31,6 +31,18 @@ export interface SessionEntry {
   lastTo?: string;
   lastAccountId?: string;
   spawnedBy?: string;
+  /** Per-session overrides set by `sessions.patch`. */
+  reasoningLevel?: string;
+  responseUsage?: string;
+  elevatedLevel?: string;
+  execHost?: string;
+  execSecurity?: string;
+  execAsk?: string;
+  execNode?: string;
+  /** `provider/model` used instead of the agent's model. */
+  modelOverride?: string;
+  sendPolicy?: 'allow' | 'deny';
+  groupActivation?: 'mention' | 'always';
 }
 
 /** First line of every transcript. */
@@ -131,6 +143,11 @@ export class SessionStore {
       .sort((a, b) => b.entry.updatedAt - a.entry.updatedAt);
   }
 
+  /** The row of `key` if the agent's index is loaded (it loads at start and stays current). */
+  peek(agentId: string, key: string): SessionEntry | undefined {
+    return this.#indexes.get(agentId)?.[key];
+  }
+
   async get(agentId: string, key: string): Promise<SessionEntry | undefined> {
     return (await this.load(agentId))[key];
   }
@@ -168,6 +185,36 @@ export class SessionStore {
       if (!existing) throw new GatewayError('UNAVAILABLE', `session ${key} does not exist`);
       const entry: SessionEntry = { ...existing, updatedAt: this.#now(), ...stripUndefined(patch) };
       return { result: entry, index: { ...index, [key]: entry } };
+    });
+  }
+
+  /** Replaces an existing row with what `edit` makes of it (it may drop keys; `updatedAt` is set to now). */
+  edit(agentId: string, key: string, edit: (entry: SessionEntry) => SessionEntry): Promise<SessionEntry> {
+    return this.#mutate(agentId, async (index) => {
+      const existing = index[key];
+      if (!existing) throw new GatewayError('INVALID_REQUEST', `session ${key} does not exist`);
+      const entry: SessionEntry = { ...edit({ ...existing }), updatedAt: this.#now() };
+      return { result: entry, index: { ...index, [key]: entry } };
+    });
+  }
+
+  /**
+   * Removes the row of `key`. Its transcript stays on disk (where the returned path says) unless
+   * `deleteTranscript` is set and the storage can delete.
+   */
+  remove(agentId: string, key: string, options: { deleteTranscript?: boolean } = {}): Promise<{ removed?: SessionEntry; kept: string[] }> {
+    return this.#mutate<{ removed?: SessionEntry; kept: string[] }>(agentId, async (index) => {
+      const removed = index[key];
+      if (!removed) return { result: { kept: [] } };
+      const { [key]: _gone, ...rest } = index;
+      const fileKey = this.transcriptKey(agentId, removed.sessionFile);
+      let kept = [this.transcriptPath(agentId, removed)];
+      if (options.deleteTranscript && this.#storage.remove) {
+        await this.#storage.remove(fileKey);
+        this.#tailChecked.delete(fileKey);
+        kept = [];
+      }
+      return { result: { removed, kept }, index: rest };
     });
   }
 

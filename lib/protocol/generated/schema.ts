@@ -520,6 +520,33 @@ export const protocolSchema = {
           "items": {
             "type": "string"
           }
+        },
+        "responseUsage": {
+          "type": "string"
+        },
+        "sendPolicy": {
+          "type": "string"
+        },
+        "groupActivation": {
+          "type": "string"
+        },
+        "modelOverride": {
+          "type": "string"
+        },
+        "execHost": {
+          "type": "string"
+        },
+        "execSecurity": {
+          "type": "string"
+        },
+        "execAsk": {
+          "type": "string"
+        },
+        "execNode": {
+          "type": "string"
+        },
+        "spawnedBy": {
+          "type": "string"
         }
       },
       "required": [
@@ -650,6 +677,500 @@ export const protocolSchema = {
         "stream",
         "ts",
         "data"
+      ],
+      "additionalProperties": false
+    },
+    "AgentsListParams": {
+      "type": "object",
+      "properties": {},
+      "additionalProperties": false
+    },
+    "AgentSummary": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        },
+        "name": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "id"
+      ],
+      "additionalProperties": false
+    },
+    "AgentsListResult": {
+      "type": "object",
+      "properties": {
+        "defaultId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "mainKey": {
+          "type": "string",
+          "minLength": 1
+        },
+        "scope": {
+          "type": "string",
+          "enum": [
+            "per-sender",
+            "global"
+          ]
+        },
+        "agents": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/AgentSummary"
+          }
+        }
+      },
+      "required": [
+        "defaultId",
+        "mainKey",
+        "scope",
+        "agents"
+      ],
+      "additionalProperties": false
+    },
+    "ModelsListParams": {
+      "type": "object",
+      "properties": {},
+      "additionalProperties": false
+    },
+    "ModelChoice": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        },
+        "name": {
+          "type": "string",
+          "minLength": 1
+        },
+        "provider": {
+          "type": "string",
+          "minLength": 1
+        },
+        "contextWindow": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "reasoning": {
+          "type": "boolean"
+        },
+        "input": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        }
+      },
+      "required": [
+        "id",
+        "name",
+        "provider"
+      ],
+      "additionalProperties": false
+    },
+    "ModelsListResult": {
+      "type": "object",
+      "properties": {
+        "models": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/ModelChoice"
+          }
+        }
+      },
+      "required": [
+        "models"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsPatchParams": {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1
+        },
+        "label": {
+          "anyOf": [
+            {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 64
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "thinkingLevel": {
+          "anyOf": [
+            {
+              "type": "string",
+              "minLength": 1
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "verboseLevel": {
+          "anyOf": [
+            {
+              "type": "string",
+              "minLength": 1
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "reasoningLevel": {
+          "anyOf": [
+            {
+              "type": "string",
+              "minLength": 1
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "responseUsage": {
+          "anyOf": [
+            {
+              "type": "string",
+              "enum": [
+                "off",
+                "tokens",
+                "full",
+                "on"
+              ]
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "elevatedLevel": {
+          "anyOf": [
+            {
+              "type": "string",
+              "minLength": 1
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "execHost": {
+          "anyOf": [
+            {
+              "type": "string",
+              "minLength": 1
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "execSecurity": {
+          "anyOf": [
+            {
+              "type": "string",
+              "minLength": 1
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "execAsk": {
+          "anyOf": [
+            {
+              "type": "string",
+              "minLength": 1
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "execNode": {
+          "anyOf": [
+            {
+              "type": "string",
+              "minLength": 1
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "model": {
+          "anyOf": [
+            {
+              "type": "string",
+              "minLength": 1
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "spawnedBy": {
+          "anyOf": [
+            {
+              "type": "string",
+              "minLength": 1
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "sendPolicy": {
+          "anyOf": [
+            {
+              "type": "string",
+              "enum": [
+                "allow",
+                "deny"
+              ]
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "groupActivation": {
+          "anyOf": [
+            {
+              "type": "string",
+              "enum": [
+                "mention",
+                "always"
+              ]
+            },
+            {
+              "type": "null"
+            }
+          ]
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsPatchResult": {
+      "type": "object",
+      "properties": {
+        "ok": {
+          "const": true
+        },
+        "key": {
+          "type": "string",
+          "minLength": 1
+        },
+        "entry": {
+          "$ref": "#/definitions/SessionRow"
+        }
+      },
+      "required": [
+        "ok",
+        "key",
+        "entry"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsResetParams": {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1
+        },
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "reason": {
+          "type": "string",
+          "enum": [
+            "new",
+            "reset"
+          ]
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsResetResult": {
+      "type": "object",
+      "properties": {
+        "ok": {
+          "const": true
+        },
+        "key": {
+          "type": "string",
+          "minLength": 1
+        },
+        "entry": {
+          "$ref": "#/definitions/SessionRow"
+        }
+      },
+      "required": [
+        "ok",
+        "key",
+        "entry"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsDeleteParams": {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1
+        },
+        "deleteTranscript": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsDeleteResult": {
+      "type": "object",
+      "properties": {
+        "ok": {
+          "const": true
+        },
+        "key": {
+          "type": "string",
+          "minLength": 1
+        },
+        "deleted": {
+          "type": "boolean"
+        },
+        "archived": {
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1
+          }
+        }
+      },
+      "required": [
+        "ok",
+        "key",
+        "deleted",
+        "archived"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsPreviewParams": {
+      "type": "object",
+      "properties": {
+        "keys": {
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1
+          },
+          "minItems": 1,
+          "maxItems": 100
+        },
+        "limit": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 200
+        },
+        "maxChars": {
+          "type": "integer",
+          "minimum": 20,
+          "maximum": 20000
+        }
+      },
+      "required": [
+        "keys"
+      ],
+      "additionalProperties": false
+    },
+    "SessionPreviewItem": {
+      "type": "object",
+      "properties": {
+        "role": {
+          "type": "string"
+        },
+        "text": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "role",
+        "text"
+      ],
+      "additionalProperties": false
+    },
+    "SessionPreview": {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1
+        },
+        "status": {
+          "type": "string",
+          "enum": [
+            "ok",
+            "missing",
+            "empty",
+            "error"
+          ]
+        },
+        "items": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/SessionPreviewItem"
+          }
+        }
+      },
+      "required": [
+        "key",
+        "status",
+        "items"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsPreviewResult": {
+      "type": "object",
+      "properties": {
+        "ts": {
+          "type": "integer"
+        },
+        "previews": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/SessionPreview"
+          }
+        }
+      },
+      "required": [
+        "ts",
+        "previews"
       ],
       "additionalProperties": false
     },
@@ -3884,6 +4405,36 @@ export const methodSpecs = {
     "params": "SessionsListParams",
     "result": "SessionsListResult",
     "scope": "read"
+  },
+  "agents.list": {
+    "params": "AgentsListParams",
+    "result": "AgentsListResult",
+    "scope": "read"
+  },
+  "models.list": {
+    "params": "ModelsListParams",
+    "result": "ModelsListResult",
+    "scope": "read"
+  },
+  "sessions.preview": {
+    "params": "SessionsPreviewParams",
+    "result": "SessionsPreviewResult",
+    "scope": "read"
+  },
+  "sessions.patch": {
+    "params": "SessionsPatchParams",
+    "result": "SessionsPatchResult",
+    "scope": "write"
+  },
+  "sessions.reset": {
+    "params": "SessionsResetParams",
+    "result": "SessionsResetResult",
+    "scope": "admin"
+  },
+  "sessions.delete": {
+    "params": "SessionsDeleteParams",
+    "result": "SessionsDeleteResult",
+    "scope": "admin"
   },
   "send": {
     "params": "SendParams",

@@ -241,6 +241,15 @@ export interface SessionRow {
   model: string | null;
   contextTokens: number | null;
   flags: string[];
+  responseUsage?: string;
+  sendPolicy?: string;
+  groupActivation?: string;
+  modelOverride?: string;
+  execHost?: string;
+  execSecurity?: string;
+  execAsk?: string;
+  execNode?: string;
+  spawnedBy?: string;
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -285,6 +294,157 @@ export interface AgentEventPayload {
     [k: string]: unknown;
   };
   sessionKey?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentsListParams".
+ */
+export interface AgentsListParams {}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentSummary".
+ */
+export interface AgentSummary {
+  id: string;
+  name?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentsListResult".
+ */
+export interface AgentsListResult {
+  defaultId: string;
+  mainKey: string;
+  scope: "per-sender" | "global";
+  agents: AgentSummary[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ModelsListParams".
+ */
+export interface ModelsListParams {}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ModelChoice".
+ */
+export interface ModelChoice {
+  id: string;
+  name: string;
+  provider: string;
+  contextWindow?: number;
+  reasoning?: boolean;
+  input?: string[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ModelsListResult".
+ */
+export interface ModelsListResult {
+  models: ModelChoice[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsPatchParams".
+ */
+export interface SessionsPatchParams {
+  key: string;
+  label?: string | null;
+  thinkingLevel?: string | null;
+  verboseLevel?: string | null;
+  reasoningLevel?: string | null;
+  responseUsage?: ("off" | "tokens" | "full" | "on") | null;
+  elevatedLevel?: string | null;
+  execHost?: string | null;
+  execSecurity?: string | null;
+  execAsk?: string | null;
+  execNode?: string | null;
+  model?: string | null;
+  spawnedBy?: string | null;
+  sendPolicy?: ("allow" | "deny") | null;
+  groupActivation?: ("mention" | "always") | null;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsPatchResult".
+ */
+export interface SessionsPatchResult {
+  ok: true;
+  key: string;
+  entry: SessionRow;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsResetParams".
+ */
+export interface SessionsResetParams {
+  key: string;
+  agentId?: string;
+  reason?: "new" | "reset";
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsResetResult".
+ */
+export interface SessionsResetResult {
+  ok: true;
+  key: string;
+  entry: SessionRow;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsDeleteParams".
+ */
+export interface SessionsDeleteParams {
+  key: string;
+  deleteTranscript?: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsDeleteResult".
+ */
+export interface SessionsDeleteResult {
+  ok: true;
+  key: string;
+  deleted: boolean;
+  archived: string[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsPreviewParams".
+ */
+export interface SessionsPreviewParams {
+  /**
+   * @minItems 1
+   * @maxItems 100
+   */
+  keys: [string, ...string[]];
+  limit?: number;
+  maxChars?: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionPreviewItem".
+ */
+export interface SessionPreviewItem {
+  role: string;
+  text: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionPreview".
+ */
+export interface SessionPreview {
+  key: string;
+  status: "ok" | "missing" | "empty" | "error";
+  items: SessionPreviewItem[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsPreviewResult".
+ */
+export interface SessionsPreviewResult {
+  ts: number;
+  previews: SessionPreview[];
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -1532,6 +1692,12 @@ export interface GatewayMethodMap {
   "agent.wait": { params: AgentWaitParams; result: AgentWaitResult };
   "agent.identity.get": { params: AgentIdentityParams; result: AgentIdentityResult };
   "sessions.list": { params: SessionsListParams; result: SessionsListResult };
+  "agents.list": { params: AgentsListParams; result: AgentsListResult };
+  "models.list": { params: ModelsListParams; result: ModelsListResult };
+  "sessions.preview": { params: SessionsPreviewParams; result: SessionsPreviewResult };
+  "sessions.patch": { params: SessionsPatchParams; result: SessionsPatchResult };
+  "sessions.reset": { params: SessionsResetParams; result: SessionsResetResult };
+  "sessions.delete": { params: SessionsDeleteParams; result: SessionsDeleteResult };
   "send": { params: SendParams; result: SendResult };
   "channels.status": { params: ChannelsStatusParams; result: ChannelsStatusResult };
   "channels.logout": { params: ChannelsLogoutParams; result: ChannelsLogoutResult };
