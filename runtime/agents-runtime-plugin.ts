@@ -21,13 +21,13 @@ export function agentsRuntimePlugin(): RuntimePlugin {
   let hookMappingList: HookMapping[] = [];
   return {
     name: 'agents',
-    gatewayPlugins({ config, env, stateDir, logger }) {
+    gatewayPlugins({ config, env, stateDir, workspaceDir, logger }) {
       // Checked first: a hooks misconfiguration stops the start before anything is registered.
       hookMappingList = config.hooks?.enabled ? hookMappings(config.hooks.mappings) : [];
       return agentPlugins({
         models: ModelCatalog.fromConfig(config, { env }),
         sessions: new SessionStore({ storage: new FileStorage(stateDir), logger }),
-        settings: AgentSettings.fromConfig(config),
+        settings: AgentSettings.fromConfig(config, undefined, { home: env.HOME, workspaceDir }),
         toolPolicy: config.tools,
       });
     },

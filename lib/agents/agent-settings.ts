@@ -13,6 +13,8 @@ export interface AgentDefinition {
   model?: string;
   /** Tried in order when `model` fails (with an own `model`, the defaults' fallbacks do not apply). */
   fallbacks?: string[];
+  /** The agent's workspace directory (bootstrap files such as AGENTS.md live there). */
+  workspace?: string;
 }
 
 export interface AgentSettingsInput {
@@ -30,6 +32,8 @@ export interface AgentSettingsInput {
   timeoutSeconds?: number;
   /** How direct chats map to sessions (`session.dmScope`). */
   dmScope?: DmScope;
+  /** The default agent's workspace; other agents without one get `<it>-<agentId>`. */
+  defaultWorkspace?: string;
 }
 
 /** Agents and their defaults, resolved once from config (or given by an embedder). */
@@ -41,6 +45,7 @@ export class AgentSettings {
   readonly verboseDefault: 'on' | 'off';
   readonly timeoutSeconds: number;
   readonly dmScope: DmScope;
+  readonly defaultWorkspace?: string;
   readonly #agents = new Map<string, AgentDefinition>();
 
   constructor(input: AgentSettingsInput = {}) {
@@ -56,18 +61,22 @@ export class AgentSettings {
     this.verboseDefault = input.verboseDefault ?? 'off';
     this.timeoutSeconds = input.timeoutSeconds ?? 600;
     this.dmScope = input.dmScope ?? 'main';
+    this.defaultWorkspace = input.defaultWorkspace;
   }
 
-  static fromConfig(config: OpenClawConfig, defaultAgentId?: string): AgentSettings {
+  /** `paths.home` expands a leading `~` of configured workspaces; `paths.workspaceDir` is the default workspace. */
+  static fromConfig(config: OpenClawConfig, defaultAgentId?: string, paths: { home?: string; workspaceDir?: string } = {}): AgentSettings {
     const defaults = config.agents?.defaults;
+    const expand = (dir: string | undefined) => (dir && paths.home ? dir.replace(/^~(?=$|\/)/, paths.home) : dir);
     const list = config.agents?.list ?? [];
     const dmScope = (config.session as { dmScope?: unknown } | undefined)?.dmScope;
     return new AgentSettings({
       agents: list.map((a) => {
         const own = modelSelection(a.model);
-        return { id: a.id, name: a.identity?.name ?? a.name, avatar: a.identity?.avatar, emoji: a.identity?.emoji, model: own.primary, fallbacks: own.fallbacks };
+        return { id: a.id, name: a.identity?.name ?? a.name, avatar: a.identity?.avatar, emoji: a.identity?.emoji, model: own.primary, fallbacks: own.fallbacks, workspace: expand(a.workspace) };
       }),
       defaultAgentId: defaultAgentId ?? list.find((a) => a.default)?.id ?? list[0]?.id,
+      defaultWorkspace: expand(defaults?.workspace) ?? paths.workspaceDir,
       defaultModel: modelSelection(defaults?.model).primary,
       defaultFallbacks: modelSelection(defaults?.model).fallbacks,
       thinkingDefault: thinkingLevel(defaults?.thinkingDefault),
@@ -94,6 +103,14 @@ export class AgentSettings {
 
   modelRef(agentId: string): string | undefined {
     return this.get(agentId)?.model ?? this.defaultModel;
+  }
+
+  /** Where the agent's bootstrap files live; undefined when no workspace is known. */
+  workspaceOf(agentId: string): string | undefined {
+    const agent = this.require(agentId);
+    if (agent.workspace) return agent.workspace;
+    if (!this.defaultWorkspace) return undefined;
+    return agent.id === this.defaultAgentId ? this.defaultWorkspace : `${this.defaultWorkspace}-${agent.id}`;
   }
 
   /** The primary model, then its fallbacks, without repeats. */

@@ -4,6 +4,7 @@ import type { ChatEventBridgeOptions } from '../agents/chat-event-bridge.js';
 import type { GatewayHost, GatewayPlugin } from '../plugin.js';
 import type { ModelChoice } from '../protocol/generated/types.js';
 import { agentsService } from '../services.js';
+import { registerAgentFilesMethods } from './agent-files-methods.js';
 import { chatPlugin } from './chat-plugin.js';
 import { sessionsPlugin } from './sessions-plugin.js';
 import { NEW_SESSION_PROMPT, parseResetCommand } from '../agents/reset-command.js';
@@ -99,6 +100,7 @@ function registerAgentMethods(gateway: GatewayHost, service: AgentService): void
   }));
 
   gateway.registerMethod('models.list', () => ({ models: modelChoices(service) }));
+  registerAgentFilesMethods(gateway, service);
 
   service.installSummaries();
 }

@@ -1174,6 +1174,168 @@ export const protocolSchema = {
       ],
       "additionalProperties": false
     },
+    "AgentsFileEntry": {
+      "type": "object",
+      "properties": {
+        "name": {
+          "type": "string",
+          "minLength": 1
+        },
+        "path": {
+          "type": "string",
+          "minLength": 1
+        },
+        "missing": {
+          "type": "boolean"
+        },
+        "expectedAbsent": {
+          "type": "boolean"
+        },
+        "size": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "updatedAtMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "content": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "name",
+        "path",
+        "missing"
+      ],
+      "additionalProperties": false
+    },
+    "AgentsFilesListParams": {
+      "type": "object",
+      "properties": {
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "agentId"
+      ],
+      "additionalProperties": false
+    },
+    "AgentsFilesListResult": {
+      "type": "object",
+      "properties": {
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "workspace": {
+          "type": "string",
+          "minLength": 1
+        },
+        "files": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/AgentsFileEntry"
+          }
+        }
+      },
+      "required": [
+        "agentId",
+        "workspace",
+        "files"
+      ],
+      "additionalProperties": false
+    },
+    "AgentsFilesGetParams": {
+      "type": "object",
+      "properties": {
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "name": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "agentId",
+        "name"
+      ],
+      "additionalProperties": false
+    },
+    "AgentsFilesGetResult": {
+      "type": "object",
+      "properties": {
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "workspace": {
+          "type": "string",
+          "minLength": 1
+        },
+        "file": {
+          "$ref": "#/definitions/AgentsFileEntry"
+        }
+      },
+      "required": [
+        "agentId",
+        "workspace",
+        "file"
+      ],
+      "additionalProperties": false
+    },
+    "AgentsFilesSetParams": {
+      "type": "object",
+      "properties": {
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "name": {
+          "type": "string",
+          "minLength": 1
+        },
+        "content": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "agentId",
+        "name",
+        "content"
+      ],
+      "additionalProperties": false
+    },
+    "AgentsFilesSetResult": {
+      "type": "object",
+      "properties": {
+        "ok": {
+          "const": true
+        },
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "workspace": {
+          "type": "string",
+          "minLength": 1
+        },
+        "file": {
+          "$ref": "#/definitions/AgentsFileEntry"
+        }
+      },
+      "required": [
+        "ok",
+        "agentId",
+        "workspace",
+        "file"
+      ],
+      "additionalProperties": false
+    },
     "SendParams": {
       "type": "object",
       "properties": {
@@ -4434,6 +4596,21 @@ export const methodSpecs = {
   "sessions.delete": {
     "params": "SessionsDeleteParams",
     "result": "SessionsDeleteResult",
+    "scope": "admin"
+  },
+  "agents.files.list": {
+    "params": "AgentsFilesListParams",
+    "result": "AgentsFilesListResult",
+    "scope": "read"
+  },
+  "agents.files.get": {
+    "params": "AgentsFilesGetParams",
+    "result": "AgentsFilesGetResult",
+    "scope": "read"
+  },
+  "agents.files.set": {
+    "params": "AgentsFilesSetParams",
+    "result": "AgentsFilesSetResult",
     "scope": "admin"
   },
   "send": {

@@ -448,6 +448,71 @@ export interface SessionsPreviewResult {
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentsFileEntry".
+ */
+export interface AgentsFileEntry {
+  name: string;
+  path: string;
+  missing: boolean;
+  expectedAbsent?: boolean;
+  size?: number;
+  updatedAtMs?: number;
+  content?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentsFilesListParams".
+ */
+export interface AgentsFilesListParams {
+  agentId: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentsFilesListResult".
+ */
+export interface AgentsFilesListResult {
+  agentId: string;
+  workspace: string;
+  files: AgentsFileEntry[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentsFilesGetParams".
+ */
+export interface AgentsFilesGetParams {
+  agentId: string;
+  name: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentsFilesGetResult".
+ */
+export interface AgentsFilesGetResult {
+  agentId: string;
+  workspace: string;
+  file: AgentsFileEntry;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentsFilesSetParams".
+ */
+export interface AgentsFilesSetParams {
+  agentId: string;
+  name: string;
+  content: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "AgentsFilesSetResult".
+ */
+export interface AgentsFilesSetResult {
+  ok: true;
+  agentId: string;
+  workspace: string;
+  file: AgentsFileEntry;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
  * via the `definition` "SendParams".
  */
 export interface SendParams {
@@ -1698,6 +1763,9 @@ export interface GatewayMethodMap {
   "sessions.patch": { params: SessionsPatchParams; result: SessionsPatchResult };
   "sessions.reset": { params: SessionsResetParams; result: SessionsResetResult };
   "sessions.delete": { params: SessionsDeleteParams; result: SessionsDeleteResult };
+  "agents.files.list": { params: AgentsFilesListParams; result: AgentsFilesListResult };
+  "agents.files.get": { params: AgentsFilesGetParams; result: AgentsFilesGetResult };
+  "agents.files.set": { params: AgentsFilesSetParams; result: AgentsFilesSetResult };
   "send": { params: SendParams; result: SendResult };
   "channels.status": { params: ChannelsStatusParams; result: ChannelsStatusResult };
   "channels.logout": { params: ChannelsLogoutParams; result: ChannelsLogoutResult };
