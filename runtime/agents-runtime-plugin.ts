@@ -1,4 +1,5 @@
 import { AgentSettings } from '../lib/agents/agent-settings.js';
+import { UsageLedger } from '../lib/agents/usage-ledger.js';
 import { GatewayError } from '../lib/errors.js';
 import { FileStorage } from '../lib/file-storage.js';
 import { agentPlugins } from '../lib/plugins/agents-plugin.js';
@@ -29,6 +30,7 @@ export function agentsRuntimePlugin(): RuntimePlugin {
         sessions: new SessionStore({ storage: new FileStorage(stateDir), logger }),
         settings: AgentSettings.fromConfig(config, undefined, { home: env.HOME, workspaceDir }),
         toolPolicy: config.tools,
+        usage: new UsageLedger({ storage: new FileStorage(stateDir) }),
       });
     },
     setup({ gateway, http, config, logger }) {

@@ -27,6 +27,8 @@ import { AgentRunner, type AgentRun, type AgentRunRequest, type AgentRunResult, 
 import { AgentSettings } from './agent-settings.js';
 import { builtinTools } from './builtin-tools.js';
 import { ToolRegistry, type Tool, type ToolPolicy } from './tool-registry.js';
+import { UsageLedger } from './usage-ledger.js';
+import { MemoryStorage } from '../storage.js';
 
 export interface AgentServiceOptions {
   models: ModelResolver;
@@ -40,6 +42,8 @@ export interface AgentServiceOptions {
   toolPolicy?: ToolPolicy;
   maxToolRounds?: number;
   systemPrompt?: (agentId: string, settings: AgentSettings) => string;
+  /** Where token usage is summed per day (`usage.*`); default: in memory only. */
+  usage?: UsageLedger;
 }
 
 /** Where a run goes: the agent and the canonical session key. */
@@ -80,6 +84,7 @@ export class AgentService {
   readonly sessions: SessionStore;
   readonly settings: AgentSettings;
   readonly models: ModelResolver;
+  readonly usage: UsageLedger;
   readonly #ledger = new Map<string, LedgerEntry>();
   readonly #waiters = new Map<string, Set<() => void>>();
 
@@ -87,6 +92,7 @@ export class AgentService {
     this.gateway = gateway;
     this.sessions = options.sessions;
     this.models = options.models;
+    this.usage = options.usage ?? new UsageLedger({ storage: new MemoryStorage() });
     this.settings = options.settings ?? new AgentSettings({ defaultAgentId: gateway.defaultAgentId });
     const tools = [...(options.builtinTools === false ? [] : builtinTools({ gateway, sessions: options.sessions })), ...(options.tools ?? [])];
     this.tools = new ToolRegistry(tools, options.toolPolicy);
@@ -119,6 +125,11 @@ export class AgentService {
     run.done
       .then((result) => {
         entry.result = result;
+        if (result.usage) {
+          this.usage
+            .record(result.endedAt, `${result.provider}/${result.model}`, result.usage)
+            .catch((err: unknown) => this.gateway.logger.log('error', 'agent', `recording token usage failed: ${(err as Error).message}`));
+        }
         entry.expiresAt = this.gateway.clock.now() + LEDGER_TTL_MS;
         for (const wake of this.#waiters.get(run.runId) ?? []) wake();
         this.#waiters.delete(run.runId);

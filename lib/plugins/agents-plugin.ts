@@ -5,6 +5,7 @@ import type { GatewayHost, GatewayPlugin } from '../plugin.js';
 import type { ModelChoice } from '../protocol/generated/types.js';
 import { agentsService } from '../services.js';
 import { registerAgentFilesMethods } from './agent-files-methods.js';
+import { registerUsageMethods } from './usage-methods.js';
 import { chatPlugin } from './chat-plugin.js';
 import { sessionsPlugin } from './sessions-plugin.js';
 import { NEW_SESSION_PROMPT, parseResetCommand } from '../agents/reset-command.js';
@@ -101,6 +102,7 @@ function registerAgentMethods(gateway: GatewayHost, service: AgentService): void
 
   gateway.registerMethod('models.list', () => ({ models: modelChoices(service) }));
   registerAgentFilesMethods(gateway, service);
+  registerUsageMethods(gateway, service);
 
   service.installSummaries();
 }

@@ -24,6 +24,16 @@ export interface ModelResolver {
   resolve(ref: string | undefined, agentId: string): ResolvedModel;
   /** The models it knows by name (`models.list`); without it only the agents' own refs are listed. */
   list?(): ModelChoice[];
+  /** Price per million tokens of `provider/model`, when the catalog has one (`usage.cost`). */
+  priceOf?(ref: string): ModelPrice | undefined;
+}
+
+/** USD per million tokens. */
+export interface ModelPrice {
+  input: number;
+  output: number;
+  cacheRead?: number;
+  cacheWrite?: number;
 }
 
 export interface ModelCatalogOptions extends ProviderHttpOptions {
@@ -97,6 +107,15 @@ export class ModelCatalog implements ModelResolver {
       }
     }
     return out;
+  }
+
+  priceOf(ref: string): ModelPrice | undefined {
+    const slash = ref.indexOf('/');
+    if (slash <= 0) return undefined;
+    const entry = this.#options.providers?.[ref.slice(0, slash)]?.models?.find((m) => m.id === ref.slice(slash + 1));
+    const cost = entry?.cost;
+    if (cost?.input === undefined || cost.output === undefined) return undefined;
+    return { input: cost.input, output: cost.output, ...(cost.cacheRead === undefined ? {} : { cacheRead: cost.cacheRead }), ...(cost.cacheWrite === undefined ? {} : { cacheWrite: cost.cacheWrite }) };
   }
 
   /** A provider is built on first use, so a missing key only fails the agents that need it. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import type { AgentService } from '../../lib/agents/agent-service.js';
 import { AgentSettings, type AgentSettingsInput } from '../../lib/agents/agent-settings.js';
+import { UsageLedger } from '../../lib/agents/usage-ledger.js';
 import type { Tool, ToolPolicy } from '../../lib/agents/tool-registry.js';
 import { systemClock } from '../../lib/clock.js';
 import { FileStorage } from '../../lib/file-storage.js';
@@ -36,6 +37,8 @@ export interface AgentGatewayOptions {
   contextWindow?: number;
   /** Reuse a state dir (restart scenarios). */
   stateDir?: string;
+  /** USD per million tokens of fake/m1 (usage.cost). */
+  price?: { input: number; output: number };
 }
 
 /**
@@ -72,7 +75,7 @@ export class AgentGateway {
     const gateway = createTestGateway({ stateDir, clock });
     const catalog = new ModelCatalog({
       env: {},
-      providers: { fake: { baseUrl: model.baseUrl, apiKey: 'sk-fake', api: api === 'openai' ? 'openai-completions' : 'anthropic-messages', models: [{ id: 'm1', contextWindow: options.contextWindow ?? 64_000 }] } },
+      providers: { fake: { baseUrl: model.baseUrl, apiKey: 'sk-fake', api: api === 'openai' ? 'openai-completions' : 'anthropic-messages', models: [{ id: 'm1', contextWindow: options.contextWindow ?? 64_000, ...(options.price ? { cost: options.price } : {}) }] } },
     });
     const settings = new AgentSettings({ ...options.settings, defaultModel: options.model === null ? undefined : (options.model ?? 'fake/m1') });
     // Agents, sessions and chat on top of the default (core) plugins, the way the CLI runtime adds them.
@@ -82,6 +85,7 @@ export class AgentGateway {
       settings,
       tools: options.tools,
       toolPolicy: options.toolPolicy,
+      usage: new UsageLedger({ storage: new FileStorage(stateDir) }),
     })) {
       gateway.use(plugin);
     }

@@ -1336,6 +1336,196 @@ export const protocolSchema = {
       ],
       "additionalProperties": false
     },
+    "UsageCostParams": {
+      "type": "object",
+      "properties": {
+        "days": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 366
+        }
+      },
+      "additionalProperties": false
+    },
+    "UsageCostTotals": {
+      "type": "object",
+      "properties": {
+        "input": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "output": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "cacheRead": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "cacheWrite": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "totalTokens": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "totalCost": {
+          "type": "number",
+          "minimum": 0
+        },
+        "missingCostEntries": {
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "required": [
+        "input",
+        "output",
+        "cacheRead",
+        "cacheWrite",
+        "totalTokens",
+        "totalCost",
+        "missingCostEntries"
+      ],
+      "additionalProperties": false
+    },
+    "UsageCostDay": {
+      "type": "object",
+      "properties": {
+        "date": {
+          "type": "string",
+          "pattern": "^\\d{4}-\\d{2}-\\d{2}$"
+        },
+        "input": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "output": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "cacheRead": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "cacheWrite": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "totalTokens": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "totalCost": {
+          "type": "number",
+          "minimum": 0
+        },
+        "missingCostEntries": {
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "required": [
+        "date",
+        "input",
+        "output",
+        "cacheRead",
+        "cacheWrite",
+        "totalTokens",
+        "totalCost",
+        "missingCostEntries"
+      ],
+      "additionalProperties": false
+    },
+    "UsageCostResult": {
+      "type": "object",
+      "properties": {
+        "updatedAt": {
+          "type": "integer"
+        },
+        "days": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "daily": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/UsageCostDay"
+          }
+        },
+        "totals": {
+          "$ref": "#/definitions/UsageCostTotals"
+        }
+      },
+      "required": [
+        "updatedAt",
+        "days",
+        "daily",
+        "totals"
+      ],
+      "additionalProperties": false
+    },
+    "UsageStatusParams": {
+      "type": "object",
+      "properties": {},
+      "additionalProperties": false
+    },
+    "UsageProviderStatus": {
+      "description": "A model provider's usage today, as its replies reported it. `windows` (plan quota windows) stays empty: no provider API is polled.",
+      "type": "object",
+      "properties": {
+        "provider": {
+          "type": "string",
+          "minLength": 1
+        },
+        "displayName": {
+          "type": "string",
+          "minLength": 1
+        },
+        "windows": {
+          "type": "array",
+          "items": {
+            "type": "object"
+          }
+        },
+        "tokensToday": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "runsToday": {
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "required": [
+        "provider",
+        "displayName",
+        "windows",
+        "tokensToday",
+        "runsToday"
+      ],
+      "additionalProperties": false
+    },
+    "UsageStatusResult": {
+      "type": "object",
+      "properties": {
+        "updatedAt": {
+          "type": "integer"
+        },
+        "providers": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/UsageProviderStatus"
+          }
+        }
+      },
+      "required": [
+        "updatedAt",
+        "providers"
+      ],
+      "additionalProperties": false
+    },
     "SendParams": {
       "type": "object",
       "properties": {
@@ -4612,6 +4802,16 @@ export const methodSpecs = {
     "params": "AgentsFilesSetParams",
     "result": "AgentsFilesSetResult",
     "scope": "admin"
+  },
+  "usage.status": {
+    "params": "UsageStatusParams",
+    "result": "UsageStatusResult",
+    "scope": "read"
+  },
+  "usage.cost": {
+    "params": "UsageCostParams",
+    "result": "UsageCostResult",
+    "scope": "read"
   },
   "send": {
     "params": "SendParams",

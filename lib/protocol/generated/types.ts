@@ -513,6 +513,76 @@ export interface AgentsFilesSetResult {
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "UsageCostParams".
+ */
+export interface UsageCostParams {
+  days?: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "UsageCostTotals".
+ */
+export interface UsageCostTotals {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  totalTokens: number;
+  totalCost: number;
+  missingCostEntries: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "UsageCostDay".
+ */
+export interface UsageCostDay {
+  date: string;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  totalTokens: number;
+  totalCost: number;
+  missingCostEntries: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "UsageCostResult".
+ */
+export interface UsageCostResult {
+  updatedAt: number;
+  days: number;
+  daily: UsageCostDay[];
+  totals: UsageCostTotals;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "UsageStatusParams".
+ */
+export interface UsageStatusParams {}
+/**
+ * A model provider's usage today, as its replies reported it. `windows` (plan quota windows) stays empty: no provider API is polled.
+ *
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "UsageProviderStatus".
+ */
+export interface UsageProviderStatus {
+  provider: string;
+  displayName: string;
+  windows: {}[];
+  tokensToday: number;
+  runsToday: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "UsageStatusResult".
+ */
+export interface UsageStatusResult {
+  updatedAt: number;
+  providers: UsageProviderStatus[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
  * via the `definition` "SendParams".
  */
 export interface SendParams {
@@ -1766,6 +1836,8 @@ export interface GatewayMethodMap {
   "agents.files.list": { params: AgentsFilesListParams; result: AgentsFilesListResult };
   "agents.files.get": { params: AgentsFilesGetParams; result: AgentsFilesGetResult };
   "agents.files.set": { params: AgentsFilesSetParams; result: AgentsFilesSetResult };
+  "usage.status": { params: UsageStatusParams; result: UsageStatusResult };
+  "usage.cost": { params: UsageCostParams; result: UsageCostResult };
   "send": { params: SendParams; result: SendResult };
   "channels.status": { params: ChannelsStatusParams; result: ChannelsStatusResult };
   "channels.logout": { params: ChannelsLogoutParams; result: ChannelsLogoutResult };
