@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { loadConfig, resolvePaths, resolvePort, resolveProfile, type LoadedConfig } from '../lib/config/index.js';
+import { GatewayError } from '../lib/errors.js';
 import type { RuntimeEnvironment } from '../runtime/runtime-environment.js';
 import { packageVersion } from '../runtime/package-version.js';
 
@@ -40,6 +41,25 @@ export async function loadDiagnosticContext(flags: GlobalFlags, baseEnv: NodeJS.
     const loaded: LoadedConfig = { path: paths.configPath, exists: true, raw: '', parsed: {}, config: {}, hash: '', envAdditions: {} };
     return { env, ...paths, version: packageVersion(env), loaded, configError: err as Error };
   }
+}
+
+/**
+ * A context for client commands, which only talk to a running gateway. Given `--url` they need
+ * nothing from the config file, so a broken one (a shared ~/.openclaw another version wrote, say)
+ * costs a warning line on stderr, not the command. Without `--url` its error stands, even though
+ * loopback is the usual answer: the file is what says where and how to connect (remote mode,
+ * port, credentials), and guessing would turn a config error into a misleading "unreachable" or
+ * an answer from a gateway the file does not point at.
+ */
+export async function loadClientContext(flags: GlobalFlags, url: string | undefined, baseEnv: NodeJS.ProcessEnv = process.env): Promise<CliContext> {
+  const ctx = await loadDiagnosticContext(flags, baseEnv);
+  const err = ctx.configError;
+  if (!err) return ctx;
+  if (!url) throw err;
+  // CONFIG_INVALID messages name the file already; a read error (EACCES on a shared dir) does not.
+  const problem = err instanceof GatewayError && err.code === 'CONFIG_INVALID' ? err.message : `unreadable config ${ctx.configPath}: ${err.message}`;
+  process.stderr.write(`warning: ignoring ${problem}\n`);
+  return ctx;
 }
 
 /** Where RPC helpers connect: `--url`, else the remote URL of a remote-mode config, else loopback. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../../lib/errors.js';
 import type { AgentFinal, AgentParams } from '../../lib/protocol/generated/types.js';
-import { loadCliContext, type CliContext } from '../cli-context.js';
+import { loadClientContext, type CliContext } from '../cli-context.js';
 import { printJson, withRpcSession } from '../rpc-action.js';
 import type { CommandKit, Flags } from './command-kit.js';
 
@@ -55,7 +55,8 @@ export function registerAgentCommands(kit: CommandKit): void {
     .option('--password <password>', 'Gateway password')
     .option('--json', 'Print the final response payload as JSON')
     .action(async (flags: Flags) => {
-      const ctx = await loadCliContext(globals(flags));
+      const url = str(flags, 'url');
+      const ctx = await loadClientContext(globals(flags), url);
       const timeout = str(flags, 'timeout');
       return runAgent(ctx, {
         message: raw(flags, 'message', 'm'),
@@ -70,7 +71,7 @@ export function registerAgentCommands(kit: CommandKit): void {
         replyAccount: str(flags, 'reply-account'),
         timeout: timeout === undefined ? undefined : Number(timeout),
         json: Boolean(flags.json),
-        url: str(flags, 'url'),
+        url,
         token: str(flags, 'token'),
         password: str(flags, 'password'),
       });

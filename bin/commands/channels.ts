@@ -1,7 +1,7 @@
 import { GatewayError } from '../../lib/errors.js';
 import { loadOptional } from '../../runtime/optional-package.js';
 import type { ChannelAccountSnapshot, ChannelsStatusResult } from '../../lib/protocol/generated/types.js';
-import { loadCliContext, type CliContext } from '../cli-context.js';
+import { loadClientContext, type CliContext } from '../cli-context.js';
 import type { RpcFlags } from '../rpc.js';
 import { formatAgo, printJson, printLines, withRpcSession } from '../rpc-action.js';
 import { withRpcOptions, type CommandKit, type Flags } from './command-kit.js';
@@ -31,9 +31,10 @@ export function registerChannelsCommands(kit: CommandKit): void {
     .option('--force', 'login: unlink the current WhatsApp session first and show a new QR')
     .option('--wait <ms>', 'login: how long to wait for the QR scan', { default: 300_000 })
     .action(async (action: string | undefined, flags: Flags) => {
-      const ctx = await loadCliContext(globals(flags));
+      const rpc = rpcFlags(flags);
+      const ctx = await loadClientContext(globals(flags), rpc.url);
       return runChannels(ctx, action ?? 'status', {
-        ...rpcFlags(flags),
+        ...rpc,
         channel: str(flags, 'channel'),
         account: str(flags, 'account'),
         force: Boolean(flags.force),

@@ -1,6 +1,6 @@
 import { GatewayError } from '../../lib/errors.js';
 import type { DevicePairingRequest, PairedDevice } from '../../lib/protocol/generated/types.js';
-import { loadCliContext, type CliContext } from '../cli-context.js';
+import { loadClientContext, type CliContext } from '../cli-context.js';
 import { formatAgo, printRpc } from '../rpc-action.js';
 import { withRpcOptions, type CommandKit, type Flags } from './command-kit.js';
 
@@ -33,8 +33,9 @@ export function registerDevicesCommands(kit: CommandKit): void {
     .option('--role <role>', 'rotate/revoke: the token role (operator or node)')
     .option('--scopes <list>', 'rotate: comma-separated scopes of the new token')
     .action(async (action: string | undefined, args: string[], flags: Flags) => {
-      const ctx = await loadCliContext(globals(flags));
-      return runDevices(ctx, action ?? 'list', args, { ...rpcFlags(flags), role: str(flags, 'role'), scopes: str(flags, 'scopes') });
+      const rpc = rpcFlags(flags);
+      const ctx = await loadClientContext(globals(flags), rpc.url);
+      return runDevices(ctx, action ?? 'list', args, { ...rpc, role: str(flags, 'role'), scopes: str(flags, 'scopes') });
     });
 }
 

@@ -1,5 +1,5 @@
 import { GatewayError } from '../../lib/errors.js';
-import { loadCliContext } from '../cli-context.js';
+import { loadCliContext, loadClientContext } from '../cli-context.js';
 import { runGateway } from '../run-gateway.js';
 import { runCall, runHealth, runStatus } from '../rpc-commands.js';
 import { withRpcOptions, type CommandKit, type Flags } from './command-kit.js';
@@ -36,10 +36,9 @@ export function registerGatewayCommands(kit: CommandKit): void {
     .option('--json', 'Print JSON')
     .action(async (action: string | undefined, args: string[], flags: Flags) => {
       if (isServiceAction(action)) return runServiceCommand(kit, action, flags);
-      const ctx = await loadCliContext(globals(flags));
       switch (action ?? 'run') {
         case 'run':
-          return runGateway(ctx, {
+          return runGateway(await loadCliContext(globals(flags)), {
             port: str(flags, 'port'),
             bind: str(flags, 'bind'),
             token: str(flags, 'token'),
@@ -53,10 +52,13 @@ export function registerGatewayCommands(kit: CommandKit): void {
         case 'call': {
           const method = args[0];
           if (!method) throw new GatewayError('INVALID_REQUEST', 'usage: openclaw gateway call <method> [--params <json>]');
-          return runCall(ctx, method, str(flags, 'params') ?? '{}', { ...rpcFlags(flags), expectFinal: Boolean(flags.expectFinal) });
+          const rpc = rpcFlags(flags);
+          return runCall(await loadClientContext(globals(flags), rpc.url), method, str(flags, 'params') ?? '{}', { ...rpc, expectFinal: Boolean(flags.expectFinal) });
         }
-        case 'health':
-          return runHealth(ctx, rpcFlags(flags));
+        case 'health': {
+          const rpc = rpcFlags(flags);
+          return runHealth(await loadClientContext(globals(flags), rpc.url), rpc);
+        }
         default:
           throw new GatewayError(
             'INVALID_REQUEST',
@@ -65,7 +67,13 @@ export function registerGatewayCommands(kit: CommandKit): void {
       }
     });
 
-  withRpcOptions(cli.command('health', 'Health of the running gateway')).action(async (flags: Flags) => runHealth(await loadCliContext(globals(flags)), rpcFlags(flags)));
+  withRpcOptions(cli.command('health', 'Health of the running gateway')).action(async (flags: Flags) => {
+    const rpc = rpcFlags(flags);
+    return runHealth(await loadClientContext(globals(flags), rpc.url), rpc);
+  });
 
-  withRpcOptions(cli.command('status', 'Status of the running gateway')).action(async (flags: Flags) => runStatus(await loadCliContext(globals(flags)), rpcFlags(flags)));
+  withRpcOptions(cli.command('status', 'Status of the running gateway')).action(async (flags: Flags) => {
+    const rpc = rpcFlags(flags);
+    return runStatus(await loadClientContext(globals(flags), rpc.url), rpc);
+  });
 }

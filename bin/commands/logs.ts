@@ -1,4 +1,4 @@
-import { loadCliContext } from '../cli-context.js';
+import { loadClientContext } from '../cli-context.js';
 import { runLogs } from '../logs-command.js';
 import { withRpcOptions, type CommandKit, type Flags } from './command-kit.js';
 
@@ -12,7 +12,8 @@ export function registerLogsCommands(kit: CommandKit): void {
     .option('--interval <ms>', 'Poll interval with --follow', { default: 1000 })
     .option('--plain', 'No colours')
     .action(async (flags: Flags) => {
-      const ctx = await loadCliContext(globals(flags));
+      const rpc = rpcFlags(flags);
+      const ctx = await loadClientContext(globals(flags), rpc.url);
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once('SIGINT', stop);
@@ -21,7 +22,7 @@ export function registerLogsCommands(kit: CommandKit): void {
         return await runLogs(
           ctx,
           {
-            ...rpcFlags(flags),
+            ...rpc,
             limit: Number(flags.limit),
             maxBytes: Number(flags.maxBytes),
             follow: Boolean(flags.follow),

@@ -3,7 +3,7 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { GatewayError } from '../../lib/errors.js';
 import type { SendParams } from '../../lib/protocol/generated/types.js';
-import { loadCliContext, type CliContext } from '../cli-context.js';
+import { loadClientContext, type CliContext } from '../cli-context.js';
 import type { RpcFlags } from '../rpc.js';
 import { printJson, printLines, withRpcSession } from '../rpc-action.js';
 import { withRpcOptions, type CommandKit, type Flags } from './command-kit.js';
@@ -34,9 +34,10 @@ export function registerMessageCommands(kit: CommandKit): void {
     .option('--dry-run', 'Print what would be sent without contacting the gateway')
     .action(async (action: string | undefined, flags: Flags) => {
       if ((action ?? 'send') !== 'send') throw new GatewayError('INVALID_REQUEST', `unknown message action: ${action} (expected send)`);
-      const ctx = await loadCliContext(globals(flags));
+      const rpc = rpcFlags(flags);
+      const ctx = await loadClientContext(globals(flags), rpc.url);
       return runMessageSend(ctx, {
-        ...rpcFlags(flags),
+        ...rpc,
         target: str(flags, 'target'),
         message: str(flags, 'message'),
         media: str(flags, 'media'),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../../lib/errors.js';
 import type { NodeInfo, NodePairingRequest } from '../../lib/protocol/generated/types.js';
-import { loadCliContext, type CliContext } from '../cli-context.js';
+import { loadClientContext, type CliContext } from '../cli-context.js';
 import { formatAgo, printJson, printLines, printRpc, withRpcSession } from '../rpc-action.js';
 import { withRpcOptions, type CommandKit, type Flags } from './command-kit.js';
 
@@ -36,8 +36,9 @@ export function registerNodesCommands(kit: CommandKit): void {
   )
     .option('--params <json>', 'invoke: command params as JSON')
     .action(async (action: string | undefined, args: string[], flags: Flags) => {
-      const ctx = await loadCliContext(globals(flags));
-      return runNodes(ctx, action ?? 'list', args, { ...rpcFlags(flags), params: str(flags, 'params') });
+      const rpc = rpcFlags(flags);
+      const ctx = await loadClientContext(globals(flags), rpc.url);
+      return runNodes(ctx, action ?? 'list', args, { ...rpc, params: str(flags, 'params') });
     });
 }
 
