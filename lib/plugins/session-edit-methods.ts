@@ -1,4 +1,5 @@
 import { parseThinking, sessionRow, type AgentService } from '../agents/agent-service.js';
+import { compactSession } from '../agents/session-compactor.js';
 import { invalidRequest } from '../errors.js';
 import type { GatewayHost } from '../plugin.js';
 import type { SessionsPatchParams, SessionsPreviewResult } from '../protocol/generated/types.js';
@@ -29,7 +30,7 @@ const PATCH_FIELDS: Record<PatchField, keyof SessionEntry> = {
 const VERBOSE_LEVELS = ['on', 'off', 'full'];
 
 /**
- * `sessions.patch|reset|delete|preview` over the agents' session stores. Reset moves the key to a
+ * `sessions.patch|reset|delete|compact|preview` over the agents' session stores. Reset moves the key to a
  * new session id and keeps the old transcript; delete drops the row (the transcript stays unless
  * asked), and the main session cannot be deleted, only reset.
  */
@@ -81,6 +82,14 @@ export function registerSessionEditMethods(gateway: GatewayHost, service: AgentS
     if (runner.active(sessionKey).length) throw invalidRequest(`session ${sessionKey} has a run in progress; abort it first`);
     const { removed, kept } = await sessions.remove(agentId, sessionKey, { deleteTranscript: params.deleteTranscript === true });
     return { ok: true as const, key: sessionKey, deleted: removed !== undefined, archived: kept };
+  });
+
+  gateway.registerMethod('sessions.compact', async (params) => {
+    const { agentId, sessionKey } = await service.resolveTarget({ sessionKey: params.key, ...(params.agentId ? { agentId: params.agentId } : {}) });
+    const outcome = await compactSession(service, agentId, sessionKey, { ...(params.maxLines ? { keep: params.maxLines } : {}) });
+    if (!outcome.compacted) return { ok: true as const, key: sessionKey, compacted: false, reason: outcome.reason };
+    const { previous, ...rest } = outcome;
+    return { ok: true as const, key: sessionKey, ...rest, archived: [previous] };
   });
 
   gateway.registerMethod('sessions.preview', async (params) => {

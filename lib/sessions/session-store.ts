@@ -218,6 +218,26 @@ export class SessionStore {
     });
   }
 
+  /**
+   * Moves `key` to a new session whose transcript holds `messages` (written whole, then the index
+   * switches to it): compaction. The previous transcript stays on disk; its path is returned.
+   */
+  rewrite(agentId: string, key: string, messages: readonly ModelMessage[], patch: Partial<SessionEntry> = {}): Promise<{ entry: SessionEntry; previous: string }> {
+    return this.#mutate(agentId, async (index) => {
+      const existing = index[key];
+      if (!existing) throw new GatewayError('INVALID_REQUEST', `session ${key} does not exist`);
+      const sessionId = randomUUID();
+      const now = this.#now();
+      const entry: SessionEntry = { ...existing, ...stripUndefined(patch), sessionId, sessionFile: `${sessionId}.jsonl`, updatedAt: now };
+      const header: TranscriptHeader = { type: 'session', version: 1, id: sessionId, timestamp: new Date(now).toISOString(), agentId, sessionKey: key };
+      const lines = messages.map((message): TranscriptLine => ({ type: 'message', id: randomUUID(), timestamp: new Date(now).toISOString(), message }));
+      const fileKey = this.transcriptKey(agentId, entry.sessionFile);
+      await this.#storage.write(fileKey, [header, ...lines].map((line) => JSON.stringify(line)).join('\n') + '\n');
+      this.#tailChecked.add(fileKey);
+      return { result: { entry, previous: this.transcriptPath(agentId, existing) }, index: { ...index, [key]: entry } };
+    });
+  }
+
   /** Appends one message line; resolves once it is on disk (fsync), with the line written. */
   async append(agentId: string, entry: SessionEntry, message: ModelMessage, runId?: string): Promise<TranscriptLine> {
     const line: TranscriptLine = { type: 'message', id: randomUUID(), timestamp: new Date(this.#now()).toISOString(), message };

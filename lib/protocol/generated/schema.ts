@@ -1526,6 +1526,70 @@ export const protocolSchema = {
       ],
       "additionalProperties": false
     },
+    "SessionsCompactParams": {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1
+        },
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "maxLines": {
+          "description": "Messages kept verbatim after the summary (default 8).",
+          "type": "integer",
+          "minimum": 1
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsCompactResult": {
+      "type": "object",
+      "properties": {
+        "ok": {
+          "const": true
+        },
+        "key": {
+          "type": "string",
+          "minLength": 1
+        },
+        "compacted": {
+          "type": "boolean"
+        },
+        "reason": {
+          "type": "string"
+        },
+        "sessionId": {
+          "type": "string"
+        },
+        "summarizedMessages": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "keptMessages": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "archived": {
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1
+          }
+        }
+      },
+      "required": [
+        "ok",
+        "key",
+        "compacted"
+      ],
+      "additionalProperties": false
+    },
     "SendParams": {
       "type": "object",
       "properties": {
@@ -4812,6 +4876,11 @@ export const methodSpecs = {
     "params": "UsageCostParams",
     "result": "UsageCostResult",
     "scope": "read"
+  },
+  "sessions.compact": {
+    "params": "SessionsCompactParams",
+    "result": "SessionsCompactResult",
+    "scope": "admin"
   },
   "send": {
     "params": "SendParams",

@@ -583,6 +583,32 @@ export interface UsageStatusResult {
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsCompactParams".
+ */
+export interface SessionsCompactParams {
+  key: string;
+  agentId?: string;
+  /**
+   * Messages kept verbatim after the summary (default 8).
+   */
+  maxLines?: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsCompactResult".
+ */
+export interface SessionsCompactResult {
+  ok: true;
+  key: string;
+  compacted: boolean;
+  reason?: string;
+  sessionId?: string;
+  summarizedMessages?: number;
+  keptMessages?: number;
+  archived?: string[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
  * via the `definition` "SendParams".
  */
 export interface SendParams {
@@ -1838,6 +1864,7 @@ export interface GatewayMethodMap {
   "agents.files.set": { params: AgentsFilesSetParams; result: AgentsFilesSetResult };
   "usage.status": { params: UsageStatusParams; result: UsageStatusResult };
   "usage.cost": { params: UsageCostParams; result: UsageCostResult };
+  "sessions.compact": { params: SessionsCompactParams; result: SessionsCompactResult };
   "send": { params: SendParams; result: SendResult };
   "channels.status": { params: ChannelsStatusParams; result: ChannelsStatusResult };
   "channels.logout": { params: ChannelsLogoutParams; result: ChannelsLogoutResult };
