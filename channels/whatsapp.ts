@@ -418,8 +418,14 @@ export class WhatsAppChannel implements Channel {
       return;
     }
     if (!this.linked) {
-      // A login socket that died before the phone scanned: the QR expired or WhatsApp refused.
-      const message = code === DisconnectReason.timedOut ? 'the QR code expired; start the login again' : `login failed: ${why}`;
+      // A login socket that died before the phone scanned. Baileys closes with 408 both when the
+      // QRs ran out and when the connection timed out before the first one; only the former expired.
+      const message =
+        this.#flow && !this.#flow.qr
+          ? `WhatsApp sent no QR code (${why}); try again`
+          : code === DisconnectReason.timedOut
+            ? 'the QR code expired; start the login again'
+            : `login failed: ${why}`;
       this.#state.lastError = message;
       this.#endFlow({ ok: false, message });
       this.#emitStatus();

@@ -281,7 +281,7 @@ export class GatewayRuntime {
         sink: this.#sink,
         maxPayload: policyConfig(config)?.maxPayload,
         trustedProxies: config.gateway?.trustedProxies,
-        verifyOrigin: createOriginVerifier({ allowedOrigins: config.gateway?.controlUi?.allowedOrigins }),
+        verifyOrigin: createOriginVerifier({ allowedOrigins: config.gateway?.controlUi?.allowedOrigins, logger }),
       };
       if (server) {
         transport = new WebSocketTransport({ ...shared, server, path: this.#options.wsPath ?? '/' });

@@ -34,7 +34,8 @@ export class HttpRouter {
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.#dispatch(req, res).catch((err: unknown) => {
-      this.#logger?.log('error', 'gateway/http', `${req.method} ${req.url} failed: ${(err as Error).message}`);
+      // The path only: a query string may carry a token (`/?token=…` dashboard links).
+      this.#logger?.log('error', 'gateway/http', `${req.method} ${(req.url ?? '').split('?')[0]} failed: ${(err as Error).message}`);
       if (!res.headersSent) sendText(res, 500, 'Internal Server Error');
       else res.destroy();
     });

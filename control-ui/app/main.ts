@@ -211,7 +211,7 @@ class ControlUiApp {
 }
 
 const token = new SessionToken();
-token.adoptFromFragment();
+token.adoptFromUrl();
 const session = new ControlSession({ token, store: new IdbStore() });
 new ControlUiApp(document.getElementById('app')!, session);
 session.start().catch((err: unknown) => session.reportError('start', err));

@@ -196,6 +196,23 @@ describe('WhatsAppChannel (real adapter, injected Baileys socket)', () => {
     expect(channel.status().linked).toBe(false);
   });
 
+  it('says no QR code arrived, not that it expired, when the login socket closes before the first QR', async () => {
+    net = fakeWaNetwork({ auto: false });
+    const channel = await startChannel();
+    const starting = channel.login.start({}).catch((err: unknown) => err);
+    const sock = await net.socket(0);
+    const waiting = channel.login.wait({ timeoutMs: 5000 });
+    // Baileys uses 408 for a connection that timed out before any QR, as for QRs that ran out.
+    sock.drop(408, 'Connection was lost');
+
+    const noQr = 'WhatsApp sent no QR code (Connection was lost (408)); try again';
+    expect(await waiting).toEqual({ connected: false, message: noQr });
+    expect(await starting).toMatchObject({ code: 'UNAVAILABLE', message: `WhatsApp login failed: ${noQr}` });
+    // A wait after the flow ended reports the same outcome.
+    expect(await channel.login.wait({ timeoutMs: 5000 })).toEqual({ connected: false, message: noQr });
+    expect(channel.status().lastError).toBe(noQr);
+  });
+
   it('keeps phone numbers out of its logs', async () => {
     const channel = await startChannel();
     await link(channel);

@@ -54,6 +54,23 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: overview, presence
     await page.getByTestId('connection').filter({ hasText: 'Connected' }).waitFor();
   });
 
+  it("opens upstream's link style (token in the query): signed in, token kept for the session and stripped from the URL", async () => {
+    const tokenStored = () => page.evaluate(() => sessionStorage.getItem('openclaw.controlUi.token'));
+    await page.goto(`${gw.origin}/?token=${TOKEN}`);
+    await page.getByTestId('connection').filter({ hasText: 'Connected' }).waitFor();
+    expect(await page.evaluate(() => location.search)).toBe('');
+    expect(page.url()).toBe(`${gw.origin}/`);
+    expect(await tokenStored()).toBe(TOKEN);
+
+    // A fresh tab on a view, with other parameters and a fragment: only the token goes.
+    page = await ui.newPage();
+    await page.goto(`${gw.origin}/logs?lines=50&token=${TOKEN}#tail`);
+    await page.getByTestId('connection').filter({ hasText: 'Connected' }).waitFor();
+    await page.getByRole('heading', { name: 'Logs', level: 1 }).waitFor();
+    expect(page.url()).toBe(`${gw.origin}/logs?lines=50#tail`);
+    expect(await tokenStored()).toBe(TOKEN);
+  });
+
   it('shows health, version and uptime on the overview', async () => {
     await openDashboard();
     await expect.poll(() => page.getByTestId('health').textContent()).toContain('OK');

@@ -26,9 +26,10 @@ function attackerPage(gatewayPort: number): string {
             minProtocol: 3, maxProtocol: 4, auth: { token: ${JSON.stringify(TOKEN)} },
             client: { id: 'webchat', mode: 'webchat', version: '1', platform: 'web' } } }));
         }
-        if (frame.type === 'res') resolve(seen);
+        // A copy: frames arriving before the test reads the result (presence) must not show up in it.
+        if (frame.type === 'res') resolve(seen.slice());
       };
-      ws.onclose = (e) => { seen.push('close ' + e.code); resolve(seen); };
+      ws.onclose = (e) => { seen.push('close ' + e.code); resolve(seen.slice()); };
     });
   </script>`;
 }
