@@ -35,6 +35,7 @@ import { checkSharedAuth } from './shared-auth.js';
 import { MemoryStorage } from './storage.js';
 import type { ConnectionSink, TransportConnection } from './transport.js';
 import { TypedEmitter } from './typed-emitter.js';
+import { hostPresence, presenceText } from './presence-text.js';
 
 export type { ClientSession, MethodContext } from './method-context.js';
 export type { GatewayEvents, MethodHandler, MethodName, MethodParams, MethodResult } from './plugin.js';
@@ -47,6 +48,7 @@ export type { GatewayOptions, ShutdownOptions } from './gateway-options.js';
  */
 export class Gateway implements ConnectionSink {
   /** The limits in force: `DEFAULT_POLICY` with `options.policy` on top, as `hello-ok.policy` announces them. */
+  #hostInfo?: ReturnType<typeof hostPresence>;
   readonly policy: Policy;
   readonly #options: GatewayOptions;
   readonly #clock: Clock;
@@ -517,7 +519,9 @@ export class Gateway implements ConnectionSink {
   }
 
   #selfPresence(): PresenceEntry {
-    return { host: this.#host, version: this.#version, platform: process.platform, mode: 'gateway', reason: 'self', ts: this.#clock.now() };
+    this.#hostInfo ??= hostPresence();
+    const entry = { host: this.#host, version: this.#version, ...this.#hostInfo, mode: 'gateway', reason: 'self' };
+    return { ...entry, text: presenceText(entry), ts: this.#clock.now() };
   }
 
   #baseHealth(): HealthSummary {

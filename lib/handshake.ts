@@ -10,6 +10,7 @@ import type { ConnectParams, DevicePairingRequest, HelloOk, PresenceEntry, Reque
 import { validatorFor } from './protocol/validate.js';
 import type { GatewayAuthConfig } from './shared-auth.js';
 import { truncateUtf8 } from './truncate-utf8.js';
+import { presenceText } from './presence-text.js';
 
 const validateRequestFrame = validatorFor<RequestFrame>('RequestFrame');
 const validateConnectParams = validatorFor<ConnectParams>('ConnectParams');
@@ -140,7 +141,7 @@ export function buildHello({ accepted, server, features, snapshot, policy, canva
 /** The presence entry a client's connect announces. */
 export function presenceFromConnect(session: ClientSession): Omit<PresenceEntry, 'ts'> {
   const c = session.client;
-  return {
+  const entry: Omit<PresenceEntry, 'ts'> = {
     host: c.displayName ?? c.id,
     ip: session.peer.remoteAddress,
     version: c.version,
@@ -154,4 +155,5 @@ export function presenceFromConnect(session: ClientSession): Omit<PresenceEntry,
     scopes: [...session.scopes],
     instanceId: c.instanceId,
   };
+  return { ...entry, text: presenceText(entry) };
 }

@@ -29,6 +29,7 @@ import { builtinTools } from './builtin-tools.js';
 import { ToolRegistry, type Tool, type ToolPolicy } from './tool-registry.js';
 import { UsageLedger } from './usage-ledger.js';
 import { MemoryStorage } from '../storage.js';
+import { splitModelRef } from '../providers/model-ref.js';
 
 export interface AgentServiceOptions {
   models: ModelResolver;
@@ -85,6 +86,8 @@ export class AgentService {
   readonly settings: AgentSettings;
   readonly models: ModelResolver;
   readonly usage: UsageLedger;
+  /** Usage records still being written: closing waits for them. */
+  readonly #usageWrites = new Set<Promise<void>>();
   readonly #ledger = new Map<string, LedgerEntry>();
   readonly #waiters = new Map<string, Set<() => void>>();
 
@@ -126,9 +129,11 @@ export class AgentService {
       .then((result) => {
         entry.result = result;
         if (result.usage) {
-          this.usage
+          const write = this.usage
             .record(result.endedAt, `${result.provider}/${result.model}`, result.usage)
-            .catch((err: unknown) => this.gateway.logger.log('error', 'agent', `recording token usage failed: ${(err as Error).message}`));
+            .catch((err: unknown) => this.gateway.logger.log('error', 'agent', `recording token usage failed: ${(err as Error).message}`))
+            .finally(() => this.#usageWrites.delete(write));
+          this.#usageWrites.add(write);
         }
         entry.expiresAt = this.gateway.clock.now() + LEDGER_TTL_MS;
         for (const wake of this.#waiters.get(run.runId) ?? []) wake();
@@ -293,7 +298,7 @@ export class AgentService {
         sessions: {
           paths: ids.map((id) => this.sessions.indexPath(id)),
           count: rows.length,
-          defaults: { model: this.settings.modelRef(defaultId) ?? null, contextTokens: this.#contextTokens(defaultId) },
+          defaults: { ...splitModelRef(this.settings.modelRef(defaultId)), contextTokens: this.#contextTokens(defaultId) },
           recent: rows.slice(0, 10).map((r) => ({ ...r })),
           byAgent: ids.map((id) => ({ agentId: id, ...summary(id) })),
         },
@@ -303,8 +308,9 @@ export class AgentService {
 
   /** Stops every run (gateway shutdown). */
   /** Aborts running turns and waits until their transcripts are consistent. */
-  close(): Promise<void> {
-    return this.runner.shutdown();
+  async close(): Promise<void> {
+    await this.runner.shutdown();
+    await Promise.all(this.#usageWrites);
   }
 
   #contextTokens(agentId: string): number | null {
@@ -358,7 +364,7 @@ export function sessionRow(agentId: string, key: string, entry: SessionEntry, no
     totalTokens,
     remainingTokens: contextTokens === null ? 0 : Math.max(0, contextTokens - totalTokens),
     percentUsed: contextTokens ? Math.min(100, Math.round((totalTokens / contextTokens) * 100)) : 0,
-    model: entry.model ?? null,
+    ...splitModelRef(entry.model),
     contextTokens,
     flags,
   };

@@ -2,6 +2,7 @@ import type { AgentService } from '../agents/agent-service.js';
 import type { GatewayHost, GatewayPlugin } from '../plugin.js';
 import { agentsService } from '../services.js';
 import { registerSessionEditMethods } from './session-edit-methods.js';
+import { splitModelRef } from '../providers/model-ref.js';
 
 /** `sessions.list|preview|patch|reset|delete` over the agents' session stores. Needs `agentsPlugin` before it. */
 export function sessionsPlugin(): GatewayPlugin {
@@ -44,7 +45,7 @@ function registerSessionMethods(gateway: GatewayHost, service: AgentService): vo
       ts: now,
       path: sessions.indexPath(primary),
       count: limited.length,
-      defaults: { model: settings.modelRef(primary) ?? null, contextTokens },
+      defaults: { ...splitModelRef(settings.modelRef(primary)), contextTokens },
       sessions: limited,
     };
   });

@@ -62,7 +62,7 @@ function setupSystem(gateway: GatewayHost): void {
       sessions: {
         paths: health.agents.map((a) => a.sessions.path).filter(Boolean),
         count: health.sessions.count,
-        defaults: { model: null, contextTokens: null },
+        defaults: { model: null, modelProvider: null, contextTokens: null },
         recent: health.sessions.recent,
         byAgent: health.agents.map((a) => ({ agentId: a.agentId, ...a.sessions })),
       },

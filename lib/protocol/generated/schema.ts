@@ -504,6 +504,7 @@ export const protocolSchema = {
           "minimum": 0
         },
         "model": {
+          "description": "Model id of the last run, without its provider (see modelProvider).",
           "type": [
             "string",
             "null"
@@ -547,6 +548,12 @@ export const protocolSchema = {
         },
         "spawnedBy": {
           "type": "string"
+        },
+        "modelProvider": {
+          "type": [
+            "string",
+            "null"
+          ]
         }
       },
       "required": [
@@ -612,6 +619,13 @@ export const protocolSchema = {
           "type": "object",
           "properties": {
             "model": {
+              "description": "Model id, without its provider.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "modelProvider": {
               "type": [
                 "string",
                 "null"
@@ -626,6 +640,7 @@ export const protocolSchema = {
           },
           "required": [
             "model",
+            "modelProvider",
             "contextTokens"
           ],
           "additionalProperties": false
@@ -4608,6 +4623,12 @@ export const protocolSchema = {
                     "null"
                   ]
                 },
+                "modelProvider": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                },
                 "contextTokens": {
                   "type": [
                     "integer",
@@ -4617,6 +4638,7 @@ export const protocolSchema = {
               },
               "required": [
                 "model",
+                "modelProvider",
                 "contextTokens"
               ],
               "additionalProperties": false

@@ -238,6 +238,9 @@ export interface SessionRow {
   totalTokens: number;
   remainingTokens: number;
   percentUsed: number;
+  /**
+   * Model id of the last run, without its provider (see modelProvider).
+   */
   model: string | null;
   contextTokens: number | null;
   flags: string[];
@@ -250,6 +253,7 @@ export interface SessionRow {
   execAsk?: string;
   execNode?: string;
   spawnedBy?: string;
+  modelProvider?: string | null;
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -273,7 +277,11 @@ export interface SessionsListResult {
   path: string;
   count: number;
   defaults: {
+    /**
+     * Model id, without its provider.
+     */
     model: string | null;
+    modelProvider: string | null;
     contextTokens: number | null;
   };
   sessions: SessionRow[];
@@ -1780,6 +1788,7 @@ export interface StatusSummary {
     count: number;
     defaults: {
       model: string | null;
+      modelProvider: string | null;
       contextTokens: number | null;
     };
     recent: {

@@ -311,7 +311,7 @@ describe('agent (protocol §6.6) against a local OpenAI-compatible server', () =
     await h.final(peer, h.send(peer, 'agent', { message: 'y', idempotencyKey: 's2', agentId: 'work', to: '+1555', channel: 'whatsapp' }));
 
     const list = await h.request(peer, 'sessions.list', {});
-    expect(list.payload).toMatchObject({ count: 2, path: join(h.stateDir, 'agents/main/sessions/sessions.json'), defaults: { model: 'fake/m1', contextTokens: 64_000 } });
+    expect(list.payload).toMatchObject({ count: 2, path: join(h.stateDir, 'agents/main/sessions/sessions.json'), defaults: { model: 'm1', modelProvider: 'fake', contextTokens: 64_000 } });
     const rows = list.payload.sessions;
     expect(rows.map((r: any) => r.key).sort()).toEqual(['agent:main:main', 'agent:work:main']);
     const main = rows.find((r: any) => r.key === 'agent:main:main');
@@ -319,7 +319,8 @@ describe('agent (protocol §6.6) against a local OpenAI-compatible server', () =
       agentId: 'main',
       kind: 'direct',
       label: 'first chat',
-      model: 'fake/m1',
+      model: 'm1',
+      modelProvider: 'fake',
       contextTokens: 64_000,
       totalTokens: 1050,
       remainingTokens: 62_950,
@@ -340,7 +341,7 @@ describe('agent (protocol §6.6) against a local OpenAI-compatible server', () =
     const status = await h.request(peer, 'status', {});
     expect(status.payload.sessions).toMatchObject({
       count: 2,
-      defaults: { model: 'fake/m1', contextTokens: 64_000 },
+      defaults: { model: 'm1', modelProvider: 'fake', contextTokens: 64_000 },
       paths: [join(h.stateDir, 'agents/main/sessions/sessions.json'), join(h.stateDir, 'agents/work/sessions/sessions.json')],
     });
     expect(status.payload.sessions.byAgent.map((a: any) => [a.agentId, a.count])).toEqual([
