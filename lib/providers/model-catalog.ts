@@ -64,7 +64,7 @@ const KNOWN: Record<string, KnownProvider> = {
   vllm: { baseUrl: 'http://127.0.0.1:8000/v1', api: 'openai-completions', keyRequired: false },
 };
 
-const CONFIGURE_HINT = 'set agents.defaults.model to "<provider>/<model>" and models.providers.<provider> (baseUrl, apiKey or apiKeyEnv, api: "openai-completions" | "anthropic-messages")';
+const CONFIGURE_HINT = 'set agents.defaults.model to "<provider>/<model>" and models.providers.<provider> (baseUrl, apiKey ("${VAR}" reads the environment), api: "openai-completions" | "anthropic-messages")';
 
 /** `models.providers` plus the well-known providers, resolved lazily and cached per provider id. */
 export class ModelCatalog implements ModelResolver {
@@ -126,7 +126,7 @@ export class ModelCatalog implements ModelResolver {
     if (cached) return cached;
     const known = KNOWN[id];
     if (!config && !known) {
-      throw unavailable(`unknown model provider "${id}": add models.providers.${id} with baseUrl, apiKey or apiKeyEnv, and api ("openai-completions" | "anthropic-messages")`);
+      throw unavailable(`unknown model provider "${id}": add models.providers.${id} with baseUrl, apiKey ("\${VAR}" reads the environment), and api ("openai-completions" | "anthropic-messages")`);
     }
     const api = config?.api ?? known?.api ?? 'openai-completions';
     const baseUrl = config?.baseUrl ?? known?.baseUrl;
@@ -157,7 +157,7 @@ export class ModelCatalog implements ModelResolver {
     const fromEnv = known?.keyEnv ? env[known.keyEnv] : undefined;
     if (fromEnv) return fromEnv;
     if (known?.keyRequired) {
-      throw unavailable(`model provider "${id}" has no API key: set models.providers.${id}.apiKey or apiKeyEnv, or ${known.keyEnv} in the gateway's environment`);
+      throw unavailable(`model provider "${id}" has no API key: set models.providers.${id}.apiKey ("\${VAR}" reads the environment), or ${known.keyEnv} in the gateway's environment`);
     }
     return undefined;
   }

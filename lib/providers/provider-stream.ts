@@ -127,7 +127,7 @@ function httpFailure(provider: string, host: string, response: Response, body: s
   const detail = upstreamMessage(body);
   const suffix = detail ? `: ${detail}` : '';
   if (status === 401 || status === 403) {
-    return providerError(provider, 'auth', `${provider} rejected the API key (HTTP ${status})${suffix}; check models.providers.${provider}.apiKey or apiKeyEnv`, { status });
+    return providerError(provider, 'auth', `${provider} rejected the API key (HTTP ${status})${suffix}; check models.providers.${provider}.apiKey`, { status });
   }
   if (status === 429) {
     const retryAfterMs = retryAfter(response.headers);

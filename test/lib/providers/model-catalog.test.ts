@@ -17,12 +17,12 @@ describe('ModelCatalog', () => {
   it('says what to configure when no model or provider is set up', () => {
     const catalog = new ModelCatalog({ env: {} });
     expect(unavailable(() => catalog.resolve(undefined, 'main'))).toBe(
-      'no model configured for agent "main": set agents.defaults.model to "<provider>/<model>" and models.providers.<provider> (baseUrl, apiKey or apiKeyEnv, api: "openai-completions" | "anthropic-messages")',
+      'no model configured for agent "main": set agents.defaults.model to "<provider>/<model>" and models.providers.<provider> (baseUrl, apiKey ("${VAR}" reads the environment), api: "openai-completions" | "anthropic-messages")',
     );
     expect(unavailable(() => catalog.resolve('gpt-4o', 'main'))).toContain('is not "<provider>/<model>"');
     expect(unavailable(() => catalog.resolve('acme/x', 'main'))).toContain('unknown model provider "acme": add models.providers.acme');
     expect(unavailable(() => catalog.resolve('openai/gpt-4o', 'main'))).toBe(
-      'model provider "openai" has no API key: set models.providers.openai.apiKey or apiKeyEnv, or OPENAI_API_KEY in the gateway\'s environment',
+      'model provider "openai" has no API key: set models.providers.openai.apiKey ("${VAR}" reads the environment), or OPENAI_API_KEY in the gateway\'s environment',
     );
     const named = new ModelCatalog({ env: {}, providers: { corp: { baseUrl: 'http://x/v1', apiKeyEnv: 'CORP_KEY' } } });
     expect(unavailable(() => named.resolve('corp/m', 'main'))).toBe("models.providers.corp.apiKeyEnv names CORP_KEY, which is not set in the gateway's environment");
