@@ -14,6 +14,11 @@ export interface ControlUiRouteOptions {
   basePath?: string;
   /** Directory with the built app (`npm run build:ui`); default: this package's `dist/control-ui`. */
   assetsDir?: string;
+  /**
+   * Another single-page app in `assetsDir` (`gateway.controlUi.root`, e.g. upstream's own Control
+   * UI): assets in subdirectories, and every extension-less path is the page (its client routes).
+   */
+  customApp?: boolean;
   logger?: Logger;
 }
 
@@ -43,6 +48,15 @@ const PAGE_HEADERS = {
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
   'x-frame-options': 'DENY',
+};
+
+// Another build (upstream's app) styles inline and loads web fonts and remote images; scripts and
+// connections stay same-origin, and framing stays refused.
+const CUSTOM_APP_PAGE_HEADERS = {
+  ...PAGE_HEADERS,
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline' https:; font-src 'self' https: data:; img-src 'self' data: https:; " +
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
 };
 
 const COMMON_HEADERS = {
@@ -114,8 +128,8 @@ export function createControlUiRoute(options: ControlUiRouteOptions = {}): HttpR
     }
     if (!path.startsWith(`${base}/`)) return false;
     const rest = path.slice(base.length + 1);
-    const isPage = rest === '' || VIEW_IDS.has(rest);
-    if (!isPage && !ASSET_NAME.test(rest)) return false;
+    const isPage = rest === '' || (options.customApp ? isClientRoute(rest) : VIEW_IDS.has(rest));
+    if (!isPage && !(options.customApp ? isAssetPath(rest) : ASSET_NAME.test(rest))) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       if (!isPage) return false;
       sendText(res, 405, 'Method Not Allowed', { allow: 'GET, HEAD' });
@@ -140,11 +154,21 @@ export function createControlUiRoute(options: ControlUiRouteOptions = {}): HttpR
       'content-type': type,
       'content-length': String(body.length),
       ...COMMON_HEADERS,
-      ...(isPage ? PAGE_HEADERS : {}),
+      ...(isPage ? (options.customApp ? CUSTOM_APP_PAGE_HEADERS : PAGE_HEADERS) : {}),
     });
     res.end(req.method === 'HEAD' ? undefined : body);
     return true;
   };
+}
+
+/** A path of a custom app's client-side router: segments without a file extension. */
+function isClientRoute(rest: string): boolean {
+  return rest.split('/').every((segment) => /^[A-Za-z0-9_-]*$/.test(segment));
+}
+
+/** `assets/index-x.js`: safe segments only, so nothing outside the assets directory is reachable. */
+function isAssetPath(rest: string): boolean {
+  return rest.split('/').every((segment) => ASSET_NAME.test(segment) && !segment.startsWith('.'));
 }
 
 function pathOf(url: string | undefined): string {

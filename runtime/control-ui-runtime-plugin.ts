@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { createControlUiRoute, normalizeControlUiBasePath } from '../control-ui/control-ui-route.js';
 import type { RuntimePlugin } from './runtime-plugin.js';
 
@@ -13,11 +14,13 @@ export interface ControlUiRuntimePluginOptions {
 export function controlUiRuntimePlugin(options: ControlUiRuntimePluginOptions = {}): RuntimePlugin {
   return {
     name: 'control-ui',
-    setup({ config, http, logger }) {
+    setup({ config, configPath, http, logger }) {
       const controlUi = config.gateway?.controlUi;
       if (controlUi?.enabled === false) return;
       const basePath = normalizeControlUiBasePath(controlUi?.basePath);
-      http.add(createControlUiRoute({ basePath, assetsDir: options.assetsDir, logger }));
+      // `gateway.controlUi.root` serves another build of the app (upstream's, a fork) instead of ours.
+      const root = controlUi?.root ? resolve(dirname(configPath), controlUi.root) : undefined;
+      http.add(createControlUiRoute({ basePath, assetsDir: root ?? options.assetsDir, customApp: root !== undefined, logger }));
     },
   };
 }

@@ -25,6 +25,9 @@ function setupSystem(gateway: GatewayHost): void {
     return gateway.refreshHealth(true);
   });
 
+  // Heartbeat runs come with the automation work; until one has run there is no last heartbeat.
+  gateway.registerMethod('last-heartbeat', () => null);
+
   gateway.registerMethod('status', () => {
     const health = gateway.currentHealth();
     // The first channel that links a device (WhatsApp Web) is the one `linkChannel` reports.

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -140,5 +140,27 @@ describe('controlUiDashboardUrl', () => {
     expect(controlUiDashboardUrl({ host: '0.0.0.0', port: 2 })).toBe('http://127.0.0.1:2/');
     expect(controlUiDashboardUrl({ host: '::', port: 2 })).toBe('http://127.0.0.1:2/');
     expect(controlUiDashboardUrl({ host: '::1', port: 2 })).toBe('http://[::1]:2/');
+  });
+});
+
+describe('another app from gateway.controlUi.root (customApp)', () => {
+  it('serves assets from subdirectories, the page at any client route, and nothing outside the root', async () => {
+    const dir = await assets({ 'index.html': '<!doctype html><script type="module" src="./assets/app.js"></script>' });
+    await mkdir(join(dir, 'assets'));
+    await writeFile(join(dir, 'assets', 'app.js'), 'console.log("upstream")');
+    const origin = await serve({ assetsDir: dir, customApp: true });
+    const asset = await fetch(`${origin}/assets/app.js`);
+    expect(asset.status).toBe(200);
+    expect(await asset.text()).toBe('console.log("upstream")');
+    for (const route of ['/sessions', '/chat', '/a/b']) {
+      const page = await fetch(`${origin}${route}?session=main`);
+      expect(page.status, route).toBe(200);
+      expect(await page.text(), route).toContain('./assets/app.js');
+      expect(page.headers.get('content-security-policy'), route).toContain("style-src 'self' 'unsafe-inline' https:");
+      expect(page.headers.get('content-security-policy'), route).toContain("script-src 'self';");
+    }
+    for (const path of ['/assets/../../secret.txt', '/%2e%2e/secret.txt', '/assets/.hidden', '/assets/missing.js']) {
+      expect((await fetch(`${origin}${path}`)).status, path).toBe(404);
+    }
   });
 });

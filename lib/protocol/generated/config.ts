@@ -108,6 +108,9 @@ export interface OpenClawConfig {
        */
       allowedOrigins?: string[];
       experimental?: {};
+      /**
+       * Directory of another Control UI build to serve instead of the bundled one (for example upstream's dist/control-ui); relative to the config file.
+       */
       root?: string;
       environment?: {};
       communityInvite?: boolean;
@@ -1734,8 +1737,8 @@ export const configSchema = {
               "x-unused": true
             },
             "root": {
-              "type": "string",
-              "x-unused": true
+              "description": "Directory of another Control UI build to serve instead of the bundled one (for example upstream's dist/control-ui); relative to the config file.",
+              "type": "string"
             },
             "environment": {
               "type": "object",

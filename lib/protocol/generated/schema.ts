@@ -4818,6 +4818,23 @@ export const protocolSchema = {
         "restartExpectedMs"
       ],
       "additionalProperties": false
+    },
+    "LastHeartbeatParams": {
+      "type": "object",
+      "properties": {},
+      "additionalProperties": false
+    },
+    "LastHeartbeatResult": {
+      "description": "The last heartbeat run: null until one has run (this gateway runs no heartbeats yet).",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "object",
+          "additionalProperties": true
+        }
+      ]
     }
   }
 } as const;
@@ -5078,6 +5095,11 @@ export const methodSpecs = {
     "params": "SystemEventParams",
     "result": "OkResult",
     "scope": "admin"
+  },
+  "last-heartbeat": {
+    "params": "LastHeartbeatParams",
+    "result": "LastHeartbeatResult",
+    "scope": "read"
   }
 } as const;
 

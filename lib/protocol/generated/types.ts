@@ -49,6 +49,15 @@ export type ClientMode = "webchat" | "cli" | "ui" | "backend" | "node" | "probe"
  * via the `definition` "SystemPresenceResult".
  */
 export type SystemPresenceResult = PresenceEntry[];
+/**
+ * The last heartbeat run: null until one has run (this gateway runs no heartbeats yet).
+ *
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "LastHeartbeatResult".
+ */
+export type LastHeartbeatResult = null | {
+  [k: string]: unknown;
+};
 
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -1855,6 +1864,11 @@ export interface ShutdownEventPayload {
   reason: string;
   restartExpectedMs: number | null;
 }
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "LastHeartbeatParams".
+ */
+export interface LastHeartbeatParams {}
 
 /** Every method: its params, its result, and for two-phase methods the first answer (accepted). */
 export interface GatewayMethodMap {
@@ -1909,6 +1923,7 @@ export interface GatewayMethodMap {
   "status": { params: StatusParams; result: StatusSummary };
   "system-presence": { params: StatusParams; result: SystemPresenceResult };
   "system-event": { params: SystemEventParams; result: OkResult };
+  "last-heartbeat": { params: LastHeartbeatParams; result: LastHeartbeatResult };
 }
 
 /** Every event: its payload. */
