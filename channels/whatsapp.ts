@@ -5,8 +5,7 @@
  * @module clawgate/channels/whatsapp
  */
 import { chmod, mkdir, rm, stat } from 'node:fs/promises';
-import { extname, isAbsolute, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import {
   Browsers,
   DisconnectReason,
@@ -37,11 +36,12 @@ import { channelCredentialsDir, DEFAULT_ACCOUNT_ID } from '../lib/channels/chann
 import { chunkText } from '../lib/channels/chunk-text.js';
 import { maskDigits } from '../lib/channels/redact.js';
 import { systemClock, type Clock, type TimerHandle } from '../lib/clock.js';
-import { GatewayError, invalidRequest } from '../lib/errors.js';
+import { GatewayError } from '../lib/errors.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import type { ChannelAccountSnapshot, WebLoginStartResult, WebLoginWaitResult } from '../lib/protocol/generated/types.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
 import { whatsappKind } from './channel-kinds.js';
+import { mediaContent, toJid } from './whatsapp-content.js';
 import { qrDataUrl } from './qr-data-url.js';
 import { senderOf } from './whatsapp-sender.js';
 
@@ -549,30 +549,6 @@ function newFlow(): LoginFlow {
       for (const waiter of [...qrWaiters]) waiter();
     },
   };
-}
-
-/** `+1 555 123 4567`, `15551234567` and JIDs all work as targets. */
-function toJid(to: string): string {
-  const target = to.trim().replace(/^(?:whatsapp|wa):/i, '');
-  if (target.includes('@')) return target;
-  const digits = target.replace(/\D/g, '');
-  if (digits.length < 6) throw invalidRequest(`invalid WhatsApp target ${JSON.stringify(maskDigits(target))}: use an E.164 number or a JID`);
-  return `${digits}@s.whatsapp.net`;
-}
-
-function mediaContent(url: string, caption: string, gif?: boolean): AnyMessageContent {
-  const location = url.startsWith('file:') ? fileURLToPath(url) : url;
-  if (!/^https?:\/\//i.test(location) && !isAbsolute(location)) {
-    throw new ChannelSendError(`media must be an http(s) URL or an absolute path: ${url}`, { deliveryUnknown: false });
-  }
-  const source = { url: location };
-  const withCaption = caption ? { caption } : {};
-  const ext = extname(location.split(/[?#]/)[0]!).toLowerCase();
-  if (gif || ext === '.gif') return { video: source, gifPlayback: true, ...withCaption };
-  if (['.jpg', '.jpeg', '.png', '.webp'].includes(ext)) return { image: source, ...withCaption };
-  if (['.mp4', '.mov', '.webm', '.3gp'].includes(ext)) return { video: source, ...withCaption };
-  if (['.ogg', '.opus', '.mp3', '.m4a', '.aac', '.wav'].includes(ext)) return { audio: source, mimetype: ext === '.mp3' ? 'audio/mpeg' : 'audio/ogg; codecs=opus' };
-  return { document: source, mimetype: 'application/octet-stream', fileName: location.split('/').pop() ?? 'file', ...withCaption };
 }
 
 /** Baileys talks a lot; its messages go to our debug level, numbers masked. */
