@@ -4,6 +4,7 @@ import type { Logger } from './logger.js';
 import type { OpenClawConfig } from './protocol/generated/config.js';
 import type { GatewayAuthConfig } from './shared-auth.js';
 import { policyConfig } from './config/own-settings.js';
+import { AgentSettings } from './agents/agent-settings.js';
 
 export interface GatewayOptionsFromConfigInput {
   config: OpenClawConfig;
@@ -17,7 +18,7 @@ export interface GatewayOptionsFromConfigInput {
 /** Maps a validated config file onto Gateway options: the one assembly the CLI and embedders share. */
 export function gatewayOptionsFromConfig(input: GatewayOptionsFromConfigInput): GatewayOptions {
   const gw = input.config.gateway ?? {};
-  const defaultAgent = input.config.agents?.list?.find((a) => a.default)?.id ?? input.config.agents?.list?.[0]?.id;
+  const defaultAgent = AgentSettings.fromConfig(input.config).defaultAgentId;
   return {
     auth: input.auth,
     version: input.version,

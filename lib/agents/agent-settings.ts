@@ -68,7 +68,11 @@ export class AgentSettings {
   static fromConfig(config: OpenClawConfig, defaultAgentId?: string, paths: { home?: string; workspaceDir?: string } = {}): AgentSettings {
     const defaults = config.agents?.defaults;
     const expand = (dir: string | undefined) => (dir && paths.home ? dir.replace(/^~(?=$|\/)/, paths.home) : dir);
-    const list = config.agents?.list ?? [];
+    // The seed era lists agents (`agents.list`), today's era keys them by id (`agents.entries`).
+    const byId = new Map<string, AgentConfigEntry & { id: string }>();
+    for (const a of config.agents?.list ?? []) byId.set(a.id, a);
+    for (const [id, a] of Object.entries(config.agents?.entries ?? {})) byId.set(id, { ...a, id });
+    const list = [...byId.values()];
     const dmScope = (config.session as { dmScope?: unknown } | undefined)?.dmScope;
     return new AgentSettings({
       agents: list.map((a) => {
@@ -119,6 +123,15 @@ export class AgentSettings {
     const chain = agent?.model ? [agent.model, ...(agent.fallbacks ?? [])] : this.defaultModel ? [this.defaultModel, ...this.defaultFallbacks] : [];
     return [...new Set(chain)];
   }
+}
+
+/** What both spellings of an agent share. */
+interface AgentConfigEntry {
+  name?: string;
+  workspace?: string;
+  model?: ModelSelection;
+  default?: boolean;
+  identity?: { name?: string; avatar?: string; emoji?: string };
 }
 
 /** `model` as upstream writes it: `provider/model`, or `{ primary, fallbacks }`. */

@@ -545,7 +545,128 @@ export interface OpenClawConfig {
       tools?: {};
     }[];
     ownership?: string;
-    entries?: {};
+    /**
+     * Agents by id (today's upstream spelling; agents.list is the earlier one). Both are read; an id in both takes the entry.
+     */
+    entries?: {
+      [k: string]: {
+        /**
+         * Display name.
+         */
+        name?: string;
+        /**
+         * Agent working directory (bootstrap files live here).
+         */
+        workspace?: string;
+        model?: ModelSelection;
+        /**
+         * The default agent.
+         */
+        default?: boolean;
+        identity?: {
+          name?: string;
+          theme?: string;
+          emoji?: string;
+          /**
+           * Avatar: workspace-relative path, http(s) URL or data URI.
+           */
+          avatar?: string;
+        };
+        agentDir?: {
+          [k: string]: unknown;
+        };
+        bootstrapMaxChars?: {
+          [k: string]: unknown;
+        };
+        bootstrapTotalMaxChars?: {
+          [k: string]: unknown;
+        };
+        contextInjection?: {
+          [k: string]: unknown;
+        };
+        contextLimits?: {
+          [k: string]: unknown;
+        };
+        cwd?: {
+          [k: string]: unknown;
+        };
+        decisionModel?: {
+          [k: string]: unknown;
+        };
+        description?: {
+          [k: string]: unknown;
+        };
+        embeddedAgent?: {
+          [k: string]: unknown;
+        };
+        experimental?: {
+          [k: string]: unknown;
+        };
+        fastModeDefault?: {
+          [k: string]: unknown;
+        };
+        groupChat?: {
+          [k: string]: unknown;
+        };
+        heartbeat?: {
+          [k: string]: unknown;
+        };
+        humanDelay?: {
+          [k: string]: unknown;
+        };
+        memory?: {
+          [k: string]: unknown;
+        };
+        modelPolicy?: {
+          [k: string]: unknown;
+        };
+        models?: {
+          [k: string]: unknown;
+        };
+        params?: {
+          [k: string]: unknown;
+        };
+        reasoningDefault?: {
+          [k: string]: unknown;
+        };
+        runtime?: {
+          [k: string]: unknown;
+        };
+        sandbox?: {
+          [k: string]: unknown;
+        };
+        skills?: {
+          [k: string]: unknown;
+        };
+        skillsLimits?: {
+          [k: string]: unknown;
+        };
+        subagents?: {
+          [k: string]: unknown;
+        };
+        thinkingDefault?: {
+          [k: string]: unknown;
+        };
+        toolProgressDetail?: {
+          [k: string]: unknown;
+        };
+        tools?: {
+          [k: string]: unknown;
+        };
+        tts?: {
+          [k: string]: unknown;
+        };
+        typingMode?: {
+          [k: string]: unknown;
+        };
+        utilityModel?: {
+          [k: string]: unknown;
+        };
+        verboseDefault?: {
+          [k: string]: unknown;
+        };
+      };
+    };
   };
   /**
    * Model providers.
@@ -2662,8 +2783,146 @@ export const configSchema = {
           "x-unused": true
         },
         "entries": {
+          "description": "Agents by id (today's upstream spelling; agents.list is the earlier one). Both are read; an id in both takes the entry.",
           "type": "object",
-          "x-unused": true
+          "propertyNames": {
+            "type": "string",
+            "pattern": "^[a-z0-9_][a-z0-9_-]{0,63}$"
+          },
+          "additionalProperties": {
+            "type": "object",
+            "properties": {
+              "name": {
+                "description": "Display name.",
+                "type": "string"
+              },
+              "workspace": {
+                "description": "Agent working directory (bootstrap files live here).",
+                "type": "string"
+              },
+              "model": {
+                "$ref": "#/definitions/modelSelection"
+              },
+              "default": {
+                "description": "The default agent.",
+                "type": "boolean"
+              },
+              "identity": {
+                "type": "object",
+                "properties": {
+                  "name": {
+                    "type": "string"
+                  },
+                  "theme": {
+                    "type": "string",
+                    "x-unused": true
+                  },
+                  "emoji": {
+                    "type": "string"
+                  },
+                  "avatar": {
+                    "description": "Avatar: workspace-relative path, http(s) URL or data URI.",
+                    "type": "string"
+                  }
+                },
+                "additionalProperties": false
+              },
+              "agentDir": {
+                "x-unused": true
+              },
+              "bootstrapMaxChars": {
+                "x-unused": true
+              },
+              "bootstrapTotalMaxChars": {
+                "x-unused": true
+              },
+              "contextInjection": {
+                "x-unused": true
+              },
+              "contextLimits": {
+                "x-unused": true
+              },
+              "cwd": {
+                "x-unused": true
+              },
+              "decisionModel": {
+                "x-unused": true
+              },
+              "description": {
+                "x-unused": true
+              },
+              "embeddedAgent": {
+                "x-unused": true
+              },
+              "experimental": {
+                "x-unused": true
+              },
+              "fastModeDefault": {
+                "x-unused": true
+              },
+              "groupChat": {
+                "x-unused": true
+              },
+              "heartbeat": {
+                "x-unused": true
+              },
+              "humanDelay": {
+                "x-unused": true
+              },
+              "memory": {
+                "x-unused": true
+              },
+              "modelPolicy": {
+                "x-unused": true
+              },
+              "models": {
+                "x-unused": true
+              },
+              "params": {
+                "x-unused": true
+              },
+              "reasoningDefault": {
+                "x-unused": true
+              },
+              "runtime": {
+                "x-unused": true
+              },
+              "sandbox": {
+                "x-unused": true
+              },
+              "skills": {
+                "x-unused": true
+              },
+              "skillsLimits": {
+                "x-unused": true
+              },
+              "subagents": {
+                "x-unused": true
+              },
+              "thinkingDefault": {
+                "x-unused": true
+              },
+              "toolProgressDetail": {
+                "x-unused": true
+              },
+              "tools": {
+                "x-unused": true
+              },
+              "tts": {
+                "x-unused": true
+              },
+              "typingMode": {
+                "x-unused": true
+              },
+              "utilityModel": {
+                "x-unused": true
+              },
+              "verboseDefault": {
+                "x-unused": true
+              }
+            },
+            "additionalProperties": false
+          }
         }
       },
       "additionalProperties": false

@@ -29,7 +29,7 @@ describe('upstream config dialect', () => {
     expect(settings.modelRef('main')).toBe('local/demo');
   });
 
-  it('loads a config valid for today\'s upstream: model string, secret references, newer families, typed channels', async () => {
+  it('loads a config valid for today\'s upstream: agents.entries, model string, secret references, newer families, typed channels', async () => {
     const loaded = await loadConfig({ path: fixture('today.json5'), env: {} });
     const report = configKeyReport(loaded.config);
     expect(report.legacy).toEqual([]);
@@ -38,8 +38,16 @@ describe('upstream config dialect', () => {
     );
     expect(report.unused).not.toContain('gateway.controlUi.allowedOrigins');
     expect(report.unused).not.toContain('plugins.entries.clawgate.config');
-    const settings = AgentSettings.fromConfig(loaded.config);
+    expect(report.unused).toContain('agents.entries.main.heartbeat');
+    expect(report.unused.some((k) => k === 'agents.entries' || k.startsWith('agents.entries.work'))).toBe(false);
+    const settings = AgentSettings.fromConfig(loaded.config, undefined, { home: '/home/ada' });
+    expect(settings.ids()).toEqual(['main', 'work']);
+    expect(settings.defaultAgentId).toBe('work');
+    expect(settings.get('main')).toMatchObject({ name: 'Claw', emoji: '🦞' });
     expect(settings.modelChain('main')).toEqual(['local/demo']);
+    expect(settings.modelChain('work')).toEqual(['local/big', 'local/demo']);
+    expect(settings.workspaceOf('work')).toBe('/home/ada/work-agent');
+    expect(settings.workspaceOf('main')).toBe('/home/ada/.openclaw/workspace-main');
     expect(settings.thinkingDefault).toBe('medium');
     expect(settings.verboseDefault).toBe('on');
     expect(policyConfig(loaded.config)).toEqual({ maxPayload: 1048576 });
