@@ -2688,25 +2688,31 @@ export const protocolSchema = {
           "$ref": "#/definitions/ClientId"
         },
         "displayName": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 256
         },
         "version": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 64
         },
         "platform": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 128
         },
         "deviceFamily": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 64
         },
         "modelIdentifier": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 128
         },
         "mode": {
           "$ref": "#/definitions/ClientMode"
         },
         "instanceId": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 128
         }
       },
       "required": [
@@ -2722,22 +2728,26 @@ export const protocolSchema = {
       "properties": {
         "id": {
           "type": "string",
-          "minLength": 1
+          "minLength": 1,
+          "maxLength": 128
         },
         "publicKey": {
           "type": "string",
-          "minLength": 1
+          "minLength": 1,
+          "maxLength": 256
         },
         "signature": {
           "type": "string",
-          "minLength": 1
+          "minLength": 1,
+          "maxLength": 256
         },
         "signedAt": {
           "type": "integer",
           "minimum": 0
         },
         "nonce": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 128
         }
       },
       "required": [
@@ -2752,10 +2762,12 @@ export const protocolSchema = {
       "type": "object",
       "properties": {
         "token": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 1024
         },
         "password": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 1024
         }
       },
       "additionalProperties": false
@@ -2777,32 +2789,44 @@ export const protocolSchema = {
         "caps": {
           "type": "array",
           "items": {
-            "type": "string"
-          }
+            "type": "string",
+            "maxLength": 64
+          },
+          "maxItems": 64
         },
         "commands": {
           "type": "array",
           "items": {
-            "type": "string"
-          }
+            "type": "string",
+            "maxLength": 128
+          },
+          "maxItems": 256
         },
         "permissions": {
           "type": "object",
           "additionalProperties": {
             "type": "boolean"
+          },
+          "maxProperties": 256,
+          "propertyNames": {
+            "maxLength": 128
           }
         },
         "pathEnv": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 16384
         },
         "role": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 32
         },
         "scopes": {
           "type": "array",
           "items": {
-            "type": "string"
-          }
+            "type": "string",
+            "maxLength": 64
+          },
+          "maxItems": 32
         },
         "device": {
           "$ref": "#/definitions/DeviceIdentityClaim"
@@ -2811,10 +2835,12 @@ export const protocolSchema = {
           "$ref": "#/definitions/ConnectAuth"
         },
         "locale": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 64
         },
         "userAgent": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 512
         }
       },
       "required": [

@@ -1110,13 +1110,22 @@ export interface ConnectParams {
   minProtocol: number;
   maxProtocol: number;
   client: ClientInfo;
+  /**
+   * @maxItems 64
+   */
   caps?: string[];
+  /**
+   * @maxItems 256
+   */
   commands?: string[];
   permissions?: {
     [k: string]: boolean;
   };
   pathEnv?: string;
   role?: string;
+  /**
+   * @maxItems 32
+   */
   scopes?: string[];
   device?: DeviceIdentityClaim;
   auth?: ConnectAuth;
