@@ -63,11 +63,14 @@ export function createHooksRoute(options: HooksRouteOptions): HttpRoute {
     }
     if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) return false;
 
-    const presented = bearerToken(req) ?? header(req, 'x-openclaw-token') ?? url.searchParams.get('token') ?? undefined;
-    if (url.searchParams.has('token') && !bearerToken(req) && !header(req, 'x-openclaw-token') && !warnedQueryToken) {
+    // A secret in the URL ends up in proxy and access logs and browser history: refused outright.
+    if (url.searchParams.has('token')) {
+      if (!warnedQueryToken) options.logger?.log('warn', 'hooks', 'refused a hook token passed as ?token=; senders must use Authorization: Bearer or x-openclaw-token');
       warnedQueryToken = true;
-      options.logger?.log('warn', 'hooks', 'hook token passed as ?token= (deprecated); send Authorization: Bearer or x-openclaw-token instead');
+      sendText(res, 400, 'Hook tokens in the query string are refused: send Authorization: Bearer <token> or x-openclaw-token.\n');
+      return true;
     }
+    const presented = bearerToken(req) ?? header(req, 'x-openclaw-token');
     if (!presented || !safeEqual(presented, options.token)) {
       sendText(res, 401, 'Unauthorized');
       return true;

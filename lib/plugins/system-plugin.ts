@@ -22,7 +22,8 @@ function setupSystem(gateway: GatewayHost): void {
   gateway.registerMethod('health', (params) => {
     const cached = gateway.currentHealth();
     if (!params.probe && gateway.clock.now() - cached.ts < HEALTH_CACHE_MS) return cached;
-    return gateway.refreshHealth(true);
+    // A probe answers its caller; everyone else gets the periodic broadcast, so probing cannot flood clients.
+    return gateway.refreshHealth(false);
   });
 
   // Heartbeat runs come with the automation work; until one has run there is no last heartbeat.

@@ -28,14 +28,16 @@ async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 50
 }
 
 describe('hooks (protocol §8.5)', () => {
-  it('checks the hook token (Bearer, x-openclaw-token, ?token=), method and path', async () => {
+  it('checks the hook token (Bearer, x-openclaw-token; never ?token=), method and path', async () => {
     const h = await start();
     const missing = await hook(h, '/hooks/wake', { text: 'x' }, {});
     expect(missing.status).toBe(401);
     expect(await missing.text()).toBe('Unauthorized');
     expect((await hook(h, '/hooks/wake', { text: 'x' }, { authorization: 'Bearer wrong' })).status).toBe(401);
     expect((await hook(h, '/hooks/wake', { text: 'x' }, { 'x-openclaw-token': HOOK_TOKEN })).status).toBe(200);
-    expect((await hook(h, `/hooks/wake?token=${HOOK_TOKEN}`, { text: 'x' }, {})).status).toBe(200);
+    const query = await hook(h, `/hooks/wake?token=${HOOK_TOKEN}`, { text: 'x' }, {});
+    expect(query.status).toBe(400);
+    expect(await query.text()).toContain('Hook tokens in the query string are refused');
     const get = await hook(h, '/hooks/wake', undefined, { authorization: `Bearer ${HOOK_TOKEN}` }, 'GET');
     expect(get.status).toBe(405);
     expect((await hook(h, '/hooks', {})).status).toBe(404);

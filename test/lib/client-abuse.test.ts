@@ -50,3 +50,17 @@ describe('connect field limits (presence amplification)', () => {
     expect(JSON.stringify(presence).length).toBeLessThan(8 * 1024);
   });
 });
+
+describe('health probes', () => {
+  it('a probe answers its caller only; other clients see no health event from it', async () => {
+    const gateway = createTestGateway();
+    gateways.push(gateway);
+    await gateway.start();
+    const prober = await memoryPeer(gateway);
+    const bystander = await memoryPeer(gateway);
+    for (let i = 0; i < 5; i++) expect((await callOk(prober, 'health', { probe: true })).ok).toBe(true);
+    // Broadcasts are sent synchronously: had the probes broadcast, the events would precede this answer.
+    await callOk(bystander, 'system-presence');
+    expect(bystander.frames.filter((f) => f.type === 'event' && f.event === 'health')).toEqual([]);
+  });
+});
