@@ -158,6 +158,14 @@ export class CanvasHost {
     const url = req.url ?? '';
     const path = url.split('?')[0];
     if (!this.#liveReload || path !== LIVE_RELOAD_PATH || this.#closing) return false;
+    // Only the canvas pages themselves (same origin) or non-browser clients may listen: a page on
+    // another site must not learn when the user's canvas files change.
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${req.headers.host}` && origin !== `https://${req.headers.host}`) {
+      socket.on('error', () => socket.destroy());
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return true;
+    }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       this.#viewers.add(ws);
       ws.on('error', () => ws.terminate());
@@ -186,7 +194,7 @@ export class CanvasHost {
     for (const [index, host] of this.#hosts.entries()) {
       const server = createServer((req, res) => {
         this.#onRequest(req, res).catch((err: unknown) => {
-          this.#logger?.log('error', 'canvas', `${req.method} ${req.url} failed: ${(err as Error).message}`);
+          this.#logger?.log('error', 'canvas', `${req.method} ${(req.url ?? '').split('?')[0]} failed: ${(err as Error).message}`);
           if (!res.headersSent) send(res, 500);
           else res.destroy();
         });

@@ -186,6 +186,22 @@ describe('CanvasHost', () => {
     }
   });
 
+  it('the reload socket refuses pages of other origins and takes its own', async () => {
+    const port = await start({});
+    const status = (origin: string) =>
+      new Promise<string>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/__openclaw__/ws`, { headers: { origin } });
+        ws.once('open', () => {
+          resolve('open');
+          ws.terminate();
+        });
+        ws.once('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+        ws.once('error', (err) => resolve(err.message));
+      });
+    expect(await status('https://evil.example')).toBe('403');
+    expect(await status(`http://127.0.0.1:${port}`)).toBe('open');
+  });
+
   it('with liveReload off, pages are served as they are and the reload socket does not exist', async () => {
     const port = await start({ liveReload: false });
     expect((await rawRequest(port, '/__openclaw__/canvas/')).body.toString()).not.toContain('<script>');
