@@ -486,8 +486,15 @@ export class Gateway implements ConnectionSink {
       conn.sendRes(id, true, await entry.handler(entry.check(frame.value.params ?? {}), ctx));
     } catch (err) {
       ok = false;
-      if (!(err instanceof GatewayError)) this.#reportError(err, `method ${method}`);
-      conn.sendRes(id, false, err instanceof GatewayError ? err.payload : undefined, err);
+      let failure = err;
+      if (!(err instanceof GatewayError)) {
+        // An unexpected error's message may name paths or secrets: it goes to the log, and the
+        // client gets a reference to find it there.
+        const ref = randomUUID().slice(0, 8);
+        this.#reportError(err, `method ${method} (ref ${ref})`);
+        failure = new GatewayError('UNAVAILABLE', `internal error (ref ${ref})`, { details: { correlationId: ref } });
+      }
+      conn.sendRes(id, false, failure instanceof GatewayError ? failure.payload : undefined, failure);
     }
     this.#logger.log('debug', 'gateway/ws', 'response', { connId: conn.connId, id, method, ok, ms: this.#clock.now() - started });
   }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectMemory } from '../../lib/memory-transport.js';
 import type { Gateway } from '../../lib/gateway.js';
-import { connectParams, handshake } from '../helpers/connect.js';
+import { call, connectParams, handshake } from '../helpers/connect.js';
 import { callOk, memoryPeer } from '../helpers/memory-peer.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { createTestGateway } from '../transports/contract.js';
@@ -62,5 +62,29 @@ describe('health probes', () => {
     // Broadcasts are sent synchronously: had the probes broadcast, the events would precede this answer.
     await callOk(bystander, 'system-presence');
     expect(bystander.frames.filter((f) => f.type === 'event' && f.event === 'health')).toEqual([]);
+  });
+});
+
+describe('unexpected errors', () => {
+  it('reach the client as "internal error" with a reference; the real message goes to the log only', async () => {
+    const logged: string[] = [];
+    const gateway = createTestGateway({ logger: { log: (_level, _subsystem, message) => void logged.push(message) } });
+    gateways.push(gateway);
+    gateway.use({
+      name: 'leaky',
+      setup(host) {
+        host.registerCustomMethod('leaky.read', { params: { type: 'object' }, scope: 'read' }, () => {
+          throw new Error('ENOENT: open /home/ada/.secrets/api-key.txt');
+        });
+      },
+    });
+    await gateway.start();
+    const peer = await memoryPeer(gateway);
+    const res = await call(peer, 'leaky.read', {});
+    expect(res.ok).toBe(false);
+    expect(res.error).toEqual({ code: 'UNAVAILABLE', message: expect.stringMatching(/^internal error \(ref [0-9a-f]{8}\)$/), details: { correlationId: expect.any(String) } });
+    expect(JSON.stringify(res)).not.toContain('secrets');
+    const ref = res.error.details.correlationId as string;
+    expect(logged.some((line) => line.includes(ref) && line.includes('/home/ada/.secrets/api-key.txt'))).toBe(true);
   });
 });
