@@ -22,6 +22,8 @@ export class GatewayConnection {
   queued: string[] = [];
   session?: ClientSession;
   presenceKey?: string;
+  /** The gateway has closed it: nothing more is sent or run for it, even before the transport reports the close. */
+  closing = false;
   readonly #maxBufferedBytes: number;
   readonly #onSlow: (conn: GatewayConnection) => void;
 
@@ -51,7 +53,7 @@ export class GatewayConnection {
 
   /** Responses are never dropped; a peer that stopped reading is closed instead of buffered forever. */
   sendText(text: string): boolean {
-    if (this.phase === 'closed') return false;
+    if (this.phase === 'closed' || this.closing) return false;
     if (this.slow) {
       this.closeSlow();
       return false;
@@ -68,11 +70,13 @@ export class GatewayConnection {
   }
 
   closeSlow(): void {
+    if (this.closing) return;
     this.#onSlow(this);
-    this.transport.close(CloseCode.PolicyViolation, 'slow consumer');
+    this.close(CloseCode.PolicyViolation, 'slow consumer');
   }
 
   close(code: number, reason: string): void {
+    this.closing = true;
     this.transport.close(code, reason);
   }
 }

@@ -379,7 +379,8 @@ export class Gateway implements ConnectionSink {
   }
 
   #onMessage(conn: GatewayConnection, data: string): void {
-    if (conn.phase === 'closed') return;
+    // Frames still queued from a peer we closed (a slow consumer, say) are not run.
+    if (conn.phase === 'closed' || conn.closing) return;
     if (exceedsBytes(data, this.policy.maxPayload)) {
       conn.close(CloseCode.MessageTooBig, 'payload too large');
       return;

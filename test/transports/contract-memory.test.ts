@@ -4,6 +4,7 @@ import { generateDeviceIdentity } from '../../lib/device-identity.js';
 import { devicesService } from '../../lib/services.js';
 import { call, connectParams, handshake, withDevice } from '../helpers/connect.js';
 import { RawPeer } from '../helpers/raw-peer.js';
+import type { TransportConnection } from '../../lib/transport.js';
 import { createTestGateway, runGatewayContract } from './contract.js';
 
 runGatewayContract('the in-memory transport', async (gateway) => ({
@@ -150,6 +151,57 @@ describe('review regressions (in-memory transport)', () => {
     peer.send({ type: 'req', id: 'c', method: 'connect', params: withDevice(connectParams(), nonce) });
     for (let i = 0; i < 40; i++) peer.send({ type: 'req', id: `f${i}`, method: 'health' });
     expect(await peer.waitClosed()).toEqual({ code: 1008, reason: 'too many frames before hello-ok' });
+    await gateway.close();
+  });
+});
+
+/**
+ * A transport whose close completes later, as a WebSocket's closing handshake does: frames the
+ * peer sent before it saw the close still arrive after the gateway decided to close it.
+ */
+class LaggingTransport implements TransportConnection {
+  readonly peer = { transport: 'lagging', local: true, remoteAddress: '127.0.0.1' };
+  readonly sent: string[] = [];
+  bufferedAmount = 0;
+  closedWith?: [number, string | undefined];
+  onmessage?: (data: string) => void;
+  onclose?: (code: number, reason: string) => void;
+  send(data: string): void {
+    this.sent.push(data);
+  }
+  close(code: number, reason?: string): void {
+    this.closedWith ??= [code, reason];
+  }
+}
+
+describe('a closed slow consumer', () => {
+  it('has none of the requests that arrive after its close run, and is logged once', async () => {
+    const warnings: string[] = [];
+    const gateway = createTestGateway({ policy: { maxBufferedBytes: 2048, tickIntervalMs: 60_000 }, logger: { log: (level, _s, message) => void (level === 'warn' && warnings.push(message)) } });
+    let runs = 0;
+    gateway.use({
+      name: 'counter',
+      setup(host) {
+        host.registerCustomMethod('counter.bump', { params: { type: 'object' }, scope: 'read' }, () => ({ runs: ++runs }));
+      },
+    });
+    await gateway.start();
+    const transport = new LaggingTransport();
+    gateway.accept(transport);
+    expect(transport.sent[0]).toContain('"connect.challenge"');
+    transport.onmessage!(JSON.stringify({ type: 'req', id: 'c', method: 'connect', params: connectParams({}) }));
+    await expect.poll(() => transport.sent.some((t) => t.includes('"hello-ok"'))).toBe(true);
+
+    // The peer stops reading; the next frame that is not droppable closes it as a slow consumer.
+    transport.bufferedAmount = 10_000;
+    gateway.broadcast('device.pair.resolved', { requestId: 'r', deviceId: 'd', decision: 'approved', ts: 1 });
+    expect(transport.closedWith).toEqual([1008, 'slow consumer']);
+    // Its close has not completed yet; what it sent meanwhile must not run, nor log again.
+    for (let i = 0; i < 20; i++) transport.onmessage!(JSON.stringify({ type: 'req', id: `late-${i}`, method: 'counter.bump', params: {} }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(runs).toBe(0);
+    expect(warnings.filter((w) => w === 'slow consumer closed')).toHaveLength(1);
+    transport.onclose!(1008, 'slow consumer');
     await gateway.close();
   });
 });
