@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { AppendStorage } from './storage.js';
 
@@ -111,4 +111,37 @@ async function writeTemp(path: string, data: string, mode: number): Promise<stri
   }
   await handle.close();
   return tmp;
+}
+
+const TEMP_NAME = /^\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Deletes the temp files a crash mid-write left behind (`writeAtomic` / `createAtomic` copies)
+ * under `root`, a few levels deep. Only ones older than `olderThanMs` go, so a write in progress
+ * in another process is never pulled from under it; symlinks are not followed.
+ */
+export async function removeStaleTempFiles(root: string, options: { olderThanMs?: number; now?: number; maxDepth?: number } = {}): Promise<string[]> {
+  const cutoff = (options.now ?? Date.now()) - (options.olderThanMs ?? 60_000);
+  const removed: string[] = [];
+  const visit = async (dir: string, depth: number): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory() && depth < (options.maxDepth ?? 5)) await visit(path, depth + 1);
+      else if (entry.isFile() && TEMP_NAME.test(entry.name)) {
+        const info = await lstat(path).catch(() => undefined);
+        if (info && info.mtimeMs < cutoff) {
+          await rm(path, { force: true });
+          removed.push(path);
+        }
+      }
+    }
+  };
+  await visit(root, 0);
+  return removed;
 }

@@ -41,6 +41,7 @@ export type { GatewayRuntimeEvents, GatewayRuntimeOptions } from './gateway-runt
 import type { GatewayRuntimeEvents, GatewayRuntimeOptions } from './gateway-runtime-options.js';
 import { policyConfig } from '../lib/config/own-settings.js';
 import { configKeyReport } from '../lib/config/config-key-report.js';
+import { removeStaleTempFiles } from '../lib/file-storage.js';
 
 /** Announced in `shutdown.restartExpectedMs`: a rebuild takes well under this. */
 export const RESTART_EXPECTED_MS = 1500;
@@ -145,6 +146,8 @@ export class GatewayRuntime {
     // With a generated token the file changed under us; the watcher must not see that as an edit.
     this.#config = prepared.config;
     this.#applyLogging(this.#config);
+    const stale = await removeStaleTempFiles(this.#options.environment.stateDir);
+    if (stale.length) this.#logger.log('info', 'gateway', `removed ${stale.length} temp file(s) an interrupted write left in the state dir`);
     if (overrides.stdio) {
       const streams = overrides.stdio === true ? {} : overrides.stdio;
       this.#stdio = new StdioTransport({ sink: this.#sink, maxLineBytes: policyConfig(prepared.config)?.maxPayload, ...streams });
