@@ -265,8 +265,13 @@ export class AgentService {
   /** Session rows of one agent (loaded indexes), newest first. */
   rows(agentId: string): SessionRow[] {
     const now = this.gateway.clock.now();
-    const contextDefault = this.#contextTokens(agentId);
+    const contextDefault = this.contextTokens(agentId);
     return this.sessions.entries(agentId).map(({ key, entry }) => sessionRow(agentId, key, entry, now, contextDefault));
+  }
+
+  /** The session row of one entry, as `sessions.list` shows it. */
+  row(agentId: string, key: string, entry: SessionEntry): SessionRow {
+    return sessionRow(agentId, key, entry, this.gateway.clock.now(), this.contextTokens(agentId));
   }
 
   /** Adds per-agent session counts and paths to health, and session defaults to status. */
@@ -298,7 +303,7 @@ export class AgentService {
         sessions: {
           paths: ids.map((id) => this.sessions.indexPath(id)),
           count: rows.length,
-          defaults: { ...splitModelRef(this.settings.modelRef(defaultId)), contextTokens: this.#contextTokens(defaultId) },
+          defaults: { ...splitModelRef(this.settings.modelRef(defaultId)), contextTokens: this.contextTokens(defaultId) },
           recent: rows.slice(0, 10).map((r) => ({ ...r })),
           byAgent: ids.map((id) => ({ agentId: id, ...summary(id) })),
         },
@@ -313,7 +318,8 @@ export class AgentService {
     await Promise.all(this.#usageWrites);
   }
 
-  #contextTokens(agentId: string): number | null {
+  /** The context window of the agent's model; null while no model is configured. */
+  contextTokens(agentId: string): number | null {
     try {
       return this.runner.resolveModel(agentId).contextTokens;
     } catch {

@@ -74,6 +74,7 @@ export class AgentSettings {
     for (const [id, a] of Object.entries(config.agents?.entries ?? {})) byId.set(id, { ...a, id });
     const list = [...byId.values()];
     const dmScope = (config.session as { dmScope?: unknown } | undefined)?.dmScope;
+    const defaultModel = modelSelection(defaults?.model);
     return new AgentSettings({
       agents: list.map((a) => {
         const own = modelSelection(a.model);
@@ -81,8 +82,8 @@ export class AgentSettings {
       }),
       defaultAgentId: defaultAgentId ?? list.find((a) => a.default)?.id ?? list[0]?.id,
       defaultWorkspace: expand(defaults?.workspace) ?? paths.workspaceDir,
-      defaultModel: modelSelection(defaults?.model).primary,
-      defaultFallbacks: modelSelection(defaults?.model).fallbacks,
+      defaultModel: defaultModel.primary,
+      defaultFallbacks: defaultModel.fallbacks,
       thinkingDefault: thinkingLevel(defaults?.thinkingDefault),
       verboseDefault: defaults?.verboseDefault === undefined ? undefined : defaults.verboseDefault === 'off' ? 'off' : 'on',
       timeoutSeconds: defaults?.timeoutSeconds,

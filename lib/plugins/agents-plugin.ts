@@ -9,6 +9,7 @@ import { registerUsageMethods } from './usage-methods.js';
 import { chatPlugin } from './chat-plugin.js';
 import { sessionsPlugin } from './sessions-plugin.js';
 import { NEW_SESSION_PROMPT, parseResetCommand } from '../agents/reset-command.js';
+import { splitModelRef } from '../providers/model-ref.js';
 
 export type AgentsPluginOptions = AgentServiceOptions;
 
@@ -141,10 +142,10 @@ function modelChoices(service: AgentService): ModelChoice[] {
   const seen = new Set(choices.map((c) => `${c.provider}/${c.id}`));
   for (const id of service.settings.ids()) {
     for (const ref of service.settings.modelChain(id)) {
-      const slash = ref.indexOf('/');
-      if (slash <= 0 || seen.has(ref)) continue;
+      const { model, modelProvider } = splitModelRef(ref);
+      if (!model || !modelProvider || seen.has(ref)) continue;
       seen.add(ref);
-      choices.push({ id: ref.slice(slash + 1), name: ref.slice(slash + 1), provider: ref.slice(0, slash) });
+      choices.push({ id: model, name: model, provider: modelProvider });
     }
   }
   return choices;

@@ -1,4 +1,4 @@
-import { parseThinking, sessionRow, type AgentService } from '../agents/agent-service.js';
+import { parseThinking, type AgentService } from '../agents/agent-service.js';
 import { compactSession } from '../agents/session-compactor.js';
 import { invalidRequest } from '../errors.js';
 import type { GatewayHost } from '../plugin.js';
@@ -36,15 +36,7 @@ const VERBOSE_LEVELS = ['on', 'off', 'full'];
  */
 export function registerSessionEditMethods(gateway: GatewayHost, service: AgentService): void {
   const { sessions, runner } = service;
-  const row = (agentId: string, key: string, entry: SessionEntry) => {
-    let contextTokens: number | null = null;
-    try {
-      contextTokens = runner.resolveModel(agentId).contextTokens;
-    } catch {
-      // No model configured: the row still lists.
-    }
-    return sessionRow(agentId, key, entry, gateway.clock.now(), contextTokens);
-  };
+  const row = (agentId: string, key: string, entry: SessionEntry) => service.row(agentId, key, entry);
 
   gateway.registerMethod('sessions.patch', async (params) => {
     const { agentId, sessionKey } = service.chatTarget(params.key);

@@ -17,7 +17,7 @@ export function sessionsPlugin(): GatewayPlugin {
 }
 
 function registerSessionMethods(gateway: GatewayHost, service: AgentService): void {
-  const { runner, settings, sessions } = service;
+  const { settings, sessions } = service;
 
   gateway.registerMethod('sessions.list', async (params) => {
     const ids = params.agentId ? [settings.require(params.agentId).id] : settings.ids();
@@ -34,12 +34,7 @@ function registerSessionMethods(gateway: GatewayHost, service: AgentService): vo
         (!search || r.key.toLowerCase().includes(search) || (r.label ?? '').toLowerCase().includes(search)),
     );
     const primary = ids.length === 1 ? ids[0]! : settings.defaultAgentId;
-    let contextTokens: number | null = null;
-    try {
-      contextTokens = runner.resolveModel(primary).contextTokens;
-    } catch {
-      // No model configured yet: listing sessions still works.
-    }
+    const contextTokens = service.contextTokens(primary);
     const limited = params.limit === undefined ? rows : rows.slice(0, params.limit);
     return {
       ts: now,

@@ -2,6 +2,7 @@ import type { AgentService } from '../agents/agent-service.js';
 import type { ModelDayUsage } from '../agents/usage-ledger.js';
 import type { GatewayHost } from '../plugin.js';
 import type { UsageCostTotals } from '../protocol/generated/types.js';
+import { splitModelRef } from '../providers/model-ref.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -30,7 +31,7 @@ export function registerUsageMethods(gateway: GatewayHost, service: AgentService
     const byProvider = new Map<string, { tokensToday: number; runsToday: number }>();
     for (const [, models] of await service.usage.since(today)) {
       for (const [ref, usage] of Object.entries(models)) {
-        const provider = ref.slice(0, ref.indexOf('/'));
+        const provider = splitModelRef(ref).modelProvider ?? ref;
         const current = byProvider.get(provider) ?? { tokensToday: 0, runsToday: 0 };
         current.tokensToday += usage.input + usage.output + usage.cacheRead + usage.cacheWrite;
         current.runsToday += usage.runs;

@@ -5,6 +5,7 @@ import type { ModelProvider, ProviderApi } from './model-provider.js';
 import { OpenAiChatProvider } from './openai-chat-provider.js';
 import type { ProviderHttpOptions } from './provider-stream.js';
 import type { ModelChoice } from '../protocol/generated/types.js';
+import { splitModelRef } from './model-ref.js';
 
 export type ProviderConfig = NonNullable<NonNullable<OpenClawConfig['models']>['providers']>[string];
 
@@ -110,9 +111,9 @@ export class ModelCatalog implements ModelResolver {
   }
 
   priceOf(ref: string): ModelPrice | undefined {
-    const slash = ref.indexOf('/');
-    if (slash <= 0) return undefined;
-    const entry = this.#options.providers?.[ref.slice(0, slash)]?.models?.find((m) => m.id === ref.slice(slash + 1));
+    const { model, modelProvider } = splitModelRef(ref);
+    if (!modelProvider) return undefined;
+    const entry = this.#options.providers?.[modelProvider]?.models?.find((m) => m.id === model);
     const cost = entry?.cost;
     if (cost?.input === undefined || cost.output === undefined) return undefined;
     return { input: cost.input, output: cost.output, ...(cost.cacheRead === undefined ? {} : { cacheRead: cost.cacheRead }), ...(cost.cacheWrite === undefined ? {} : { cacheWrite: cost.cacheWrite }) };

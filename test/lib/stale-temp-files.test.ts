@@ -1,27 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { removeStaleTempFiles } from '../../lib/file-storage.js';
+import { agedFiles } from '../helpers/aged-files.js';
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'openclaw-stale-'));
-  dirs.push(dir);
-  return dir;
-}
-
-async function file(path: string, ageMs: number): Promise<string> {
-  await writeFile(path, 'x');
-  const when = new Date(Date.now() - ageMs);
-  await utimes(path, when, when);
-  return path;
-}
+const { tempDir, file } = agedFiles();
 
 describe('temp files an interrupted write left behind', () => {
   it('are removed when old; fresh ones, real files and anything behind a symlink stay', async () => {

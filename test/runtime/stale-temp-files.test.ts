@@ -1,27 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createGatewayRuntime } from '../../runtime/index.js';
+import { agedFiles } from '../helpers/aged-files.js';
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'openclaw-stale-'));
-  dirs.push(dir);
-  return dir;
-}
-
-async function file(path: string, ageMs: number): Promise<string> {
-  await writeFile(path, 'x');
-  const when = new Date(Date.now() - ageMs);
-  await utimes(path, when, when);
-  return path;
-}
+const { tempDir, file } = agedFiles();
 
 describe('gateway runtime start', () => {
   it('the runtime sweeps its state dir at start', async () => {
