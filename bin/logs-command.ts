@@ -52,7 +52,7 @@ export async function runLogs(ctx: CliContext, flags: LogsFlags, output: LogsOut
         const message = `gateway unreachable (${(err as Error).message}); retrying`;
         if (flags.json) emit({ type: 'error', message });
         else output.write(`-- ${message}\n`);
-        session?.close();
+        await session?.close();
         session = undefined;
         if (!(await wait(interval, output.signal))) return 0;
         continue;
@@ -77,7 +77,7 @@ export async function runLogs(ctx: CliContext, flags: LogsFlags, output: LogsOut
       if (!flags.follow || !(await wait(interval, output.signal))) return 0;
     }
   } finally {
-    session?.close();
+    await session?.close();
   }
 }
 

@@ -13,7 +13,7 @@ export async function withRpcSession<T>(ctx: CliContext, flags: RpcFlags, run: (
   try {
     return await run(session);
   } finally {
-    session.close();
+    await session.close();
   }
 }
 

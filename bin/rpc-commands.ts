@@ -24,7 +24,7 @@ export async function runCall(ctx: CliContext, method: string, paramsText: strin
     print(payload);
     return 0;
   } finally {
-    session.close();
+    await session.close();
   }
 }
 
@@ -45,7 +45,7 @@ export async function runHealth(ctx: CliContext, flags: PrintFlags): Promise<num
     }
     return health.ok ? 0 : 1;
   } finally {
-    session.close();
+    await session.close();
   }
 }
 
@@ -90,7 +90,7 @@ export async function runStatus(ctx: CliContext, flags: PrintFlags): Promise<num
     }
     return 0;
   } finally {
-    session.close();
+    await session.close();
   }
 }
 

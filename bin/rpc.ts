@@ -20,7 +20,8 @@ export interface RpcSession {
   url: string;
   urlSource: string;
   connectLatencyMs: number;
-  close(): void;
+  /** Closes the connection and waits for a device token it received to be saved. */
+  close(): Promise<void>;
 }
 
 /**
@@ -59,14 +60,28 @@ export async function openRpcSession(ctx: CliContext, flags: RpcFlags): Promise<
     requestTimeoutMs: timeoutMs,
     connectTimeoutMs: timeoutMs,
   });
+  // This command is connected already; only later ones miss the new token. Closing waits for the
+  // save, so a command never exits (or its state dir goes away) mid-write.
+  let saving: Promise<unknown> = Promise.resolve();
   client.on('device-token', ({ deviceToken, role, scopes }) => {
-    // This command is connected already; only later ones miss the new token.
-    tokens.set(role, { token: deviceToken, scopes }).catch((err: unknown) => process.stderr.write(`openclaw: could not save the device token: ${(err as Error).message}\n`));
+    saving = saving
+      .then(() => tokens.set(role, { token: deviceToken, scopes }))
+      .catch((err: unknown) => process.stderr.write(`openclaw: could not save the device token: ${(err as Error).message}\n`));
   });
   const started = Date.now();
   try {
     const hello = await client.connect();
-    return { client, hello, url, urlSource: source, connectLatencyMs: Date.now() - started, close: () => client.close() };
+    return {
+      client,
+      hello,
+      url,
+      urlSource: source,
+      connectLatencyMs: Date.now() - started,
+      close: async () => {
+        await client.close();
+        await saving;
+      },
+    };
   } catch (err) {
     client.close();
     // "connection closed during handshake (1006)" alone does not say where we tried to connect

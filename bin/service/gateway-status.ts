@@ -174,7 +174,7 @@ async function probeRpc(ctx: DiagnosticContext, flags: GatewayStatusFlags, url: 
       await session.client.call('status', {}, { timeoutMs: flags.timeout });
       return { ok: true, url, latencyMs: session.connectLatencyMs, version: session.hello.server.version };
     } finally {
-      session.close();
+      await session.close();
     }
   } catch (err) {
     return { ok: false, error: (err as Error).message, url };
