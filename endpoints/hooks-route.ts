@@ -5,9 +5,10 @@ import { GatewayError } from '../lib/errors.js';
 import type { Gateway } from '../lib/gateway.js';
 import type { Logger } from '../lib/logger.js';
 import { systemEventsService } from '../lib/services.js';
+import { statelessSessionKey } from '../lib/sessions/session-keys.js';
 import type { HttpRoute } from '../transports/http.js';
 import { sendJson, sendText } from '../transports/http.js';
-import { bearerToken, header, readJsonBody } from '../transports/http-body.js';
+import { bearerToken, header, readJsonBody, retryAfterHeader } from '../transports/http-body.js';
 
 /** One `hooks.mappings` rule: which requests it takes and what it turns them into. */
 export interface HookMapping {
@@ -71,8 +72,9 @@ export function createHooksRoute(options: HooksRouteOptions): HttpRoute {
       return true;
     }
     const presented = bearerToken(req) ?? header(req, 'x-openclaw-token');
-    if (!presented || !safeEqual(presented, options.token)) {
-      sendText(res, 401, 'Unauthorized');
+    const auth = gateway.authorizeHttp({ remoteAddress: req.socket.remoteAddress, headers: req.headers }, presented, (s) => safeEqual(s, options.token));
+    if (!auth.ok) {
+      sendText(res, auth.status, auth.status === 429 ? 'Too Many Requests' : 'Unauthorized', retryAfterHeader(auth));
       return true;
     }
     if (req.method !== 'POST') {
@@ -191,7 +193,8 @@ async function startHookRun(gateway: Gateway, hook: HookRun): Promise<string> {
   const params = {
     message: hook.message,
     idempotencyKey: runId,
-    sessionKey: hook.sessionKey ?? `hook:${runId}`,
+    // Without a sessionKey the run is stateless: session maintenance removes its session.
+    sessionKey: hook.sessionKey ?? statelessSessionKey('hook', undefined, runId),
     deliver: hook.deliver && hook.to !== undefined,
     label: hook.name.slice(0, 64),
     ...(hook.channel && hook.channel !== 'last' ? { channel: hook.channel } : {}),

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentRunRequest, AgentRunResult } from '../lib/agents/agent-runner.js';
 import type { AgentService } from '../lib/agents/agent-service.js';
 import { GatewayError } from '../lib/errors.js';
 import type { Gateway } from '../lib/gateway.js';
-import { bearerAuthorized, header, onClientGone, readJsonBody, requestPath } from '../transports/http-body.js';
+import { statelessSessionKey } from '../lib/sessions/session-keys.js';
+import { bearerAuth, header, onClientGone, readJsonBody, requestPath, retryAfterHeader } from '../transports/http-body.js';
 import { sendJson } from '../transports/http.js';
 
 /** `{error:{message, type}}`, the error body of every `/v1/*` endpoint. */
@@ -19,7 +19,7 @@ export function sendOpenAiError(res: ServerResponse, status: number, message: st
 /** What every agent-backed HTTP route takes: the runs, and the bearer check (docs/protocol.md, HTTP auth). */
 export interface AgentRouteOptions {
   agents: AgentService;
-  gateway: Pick<Gateway, 'verifySharedSecret'>;
+  gateway: Pick<Gateway, 'authorizeHttp'>;
   maxBodyBytes?: number;
 }
 
@@ -30,15 +30,17 @@ export interface AgentRouteOptions {
 export async function acceptOpenAiRequest(
   req: IncomingMessage,
   res: ServerResponse,
-  options: { path: string; gateway: Pick<Gateway, 'verifySharedSecret'>; maxBodyBytes: number },
+  options: { path: string; gateway: Pick<Gateway, 'authorizeHttp'>; maxBodyBytes: number },
 ): Promise<{ body: Record<string, unknown> } | undefined | false> {
   if (requestPath(req) !== options.path) return false;
   if (req.method !== 'POST') {
     sendOpenAiError(res, 405, 'Method Not Allowed', 'invalid_request_error', { allow: 'POST' });
     return undefined;
   }
-  if (!bearerAuthorized(req, options.gateway)) {
-    sendOpenAiError(res, 401, 'Unauthorized', 'unauthorized');
+  const auth = bearerAuth(req, options.gateway);
+  if (!auth.ok) {
+    if (auth.status === 429) sendOpenAiError(res, 429, 'Too many failed authentication attempts', 'rate_limit_exceeded', retryAfterHeader(auth));
+    else sendOpenAiError(res, 401, 'Unauthorized', 'unauthorized', retryAfterHeader(auth));
     return undefined;
   }
   const parsed = await readJsonBody(req, res, options.maxBodyBytes);
@@ -70,7 +72,7 @@ export function selectAgent(req: IncomingMessage, model: unknown, agents: AgentS
  * Session of a request: `x-openclaw-session-key` wins; else `user` gives a stable
  * `agent:<id>:<prefix>-user:<user>`; else a fresh stateless `agent:<id>:<prefix>:<uuid>`.
  */
-export function sessionKeyFor(req: IncomingMessage, agentId: string, user: unknown, prefix: string, agents: AgentService): string {
+export function sessionKeyFor(req: IncomingMessage, agentId: string, user: unknown, prefix: 'openai' | 'openresponses', agents: AgentService): string {
   const explicit = header(req, 'x-openclaw-session-key');
   if (explicit) {
     const target = agents.chatTarget(explicit);
@@ -78,7 +80,8 @@ export function sessionKeyFor(req: IncomingMessage, agentId: string, user: unkno
     return target.sessionKey;
   }
   if (typeof user === 'string' && user.trim()) return `agent:${agentId}:${prefix}-user:${user.trim()}`;
-  return `agent:${agentId}:${prefix}:${randomUUID()}`;
+  // Nobody can address this session again: session maintenance removes it (session.maintenance).
+  return statelessSessionKey(prefix, agentId);
 }
 
 /** Text of a message `content`: a string, or parts of type `text` / `input_text` / `output_text`. */

@@ -3,7 +3,7 @@ import { GatewayError } from '../lib/errors.js';
 import { mainSessionKey } from '../lib/sessions/session-keys.js';
 import type { HttpRoute } from '../transports/http.js';
 import { sendJson } from '../transports/http.js';
-import { bearerAuthorized, header, onClientGone, readJsonBody, requestPath } from '../transports/http-body.js';
+import { bearerAuth, header, onClientGone, readJsonBody, requestPath, retryAfterHeader } from '../transports/http-body.js';
 import type { AgentRouteOptions } from './openai-request.js';
 
 export interface ToolsInvokeRouteOptions extends AgentRouteOptions {
@@ -29,8 +29,10 @@ export function createToolsInvokeRoute(options: ToolsInvokeRouteOptions): HttpRo
       fail(res, 405, 'method_not_allowed', 'Method Not Allowed', { allow: 'POST' });
       return true;
     }
-    if (!bearerAuthorized(req, options.gateway)) {
-      sendJson(res, 401, { error: { message: 'Unauthorized', type: 'unauthorized' } });
+    const auth = bearerAuth(req, options.gateway);
+    if (!auth.ok) {
+      const error = auth.status === 429 ? { message: 'Too many failed authentication attempts', type: 'rate_limited' } : { message: 'Unauthorized', type: 'unauthorized' };
+      sendJson(res, auth.status, { error }, retryAfterHeader(auth));
       return true;
     }
     const parsed = await readJsonBody(req, res, maxBodyBytes);

@@ -1,3 +1,4 @@
+import { sourceKey, type AuthAttempt, type AuthRateLimiter } from './auth-rate-limiter.js';
 import { buildDeviceAuthPayload, deriveDeviceId, verifyDeviceSignature } from './device-identity.js';
 import type { DevicePairingStore } from './device-pairing-store.js';
 import { GatewayError } from './errors.js';
@@ -22,6 +23,8 @@ export interface ConnectCheckInput {
   auth: GatewayAuthConfig;
   controlUi: ControlUiAuthOptions;
   devices: DevicePairingStore;
+  /** Brute-force protection; without it secrets are checked at any rate (in-process hosts). */
+  limiter?: AuthRateLimiter;
 }
 
 export interface ConnectAccepted {
@@ -80,6 +83,11 @@ export async function runConnectChecks(input: ConnectCheckInput): Promise<Connec
     if (problem) return refuse(new GatewayError('INVALID_REQUEST', problem));
   }
 
+  const attempt = input.limiter ? authAttempt(peer, device?.id, devices) : undefined;
+  if (attempt) {
+    const limit = input.limiter!.check(attempt);
+    if (!limit.ok) return refuse(rateLimited(limit.retryAfterMs));
+  }
   const shared = checkSharedAuth(input.auth, params.auth);
   let authMethod: ConnectAccepted['authMethod'];
   if (shared.ok) {
@@ -88,8 +96,12 @@ export async function runConnectChecks(input: ConnectCheckInput): Promise<Connec
     authMethod = 'device-token';
   } else {
     const { message, details } = describeAuthFailure(shared.reason, params.client.id);
-    return refuse(new GatewayError('INVALID_REQUEST', message, { details }));
+    // Only a presented secret that was wrong is a guess; a missing one teaches the client nothing.
+    const guessed = shared.reason === 'token_mismatch' || shared.reason === 'password_mismatch';
+    const retryAfterMs = attempt && guessed ? input.limiter!.failed(attempt) : undefined;
+    return refuse(new GatewayError('INVALID_REQUEST', message, { details, ...(retryAfterMs ? { retryable: false, retryAfterMs } : {}) }));
   }
+  if (attempt) input.limiter!.succeeded(attempt);
 
   if (!device) return { ok: true, protocol, role, scopes, authMethod };
 
@@ -126,6 +138,29 @@ export async function runConnectChecks(input: ConnectCheckInput): Promise<Connec
     autoApproved = request;
   }
   return { ok: true, protocol, role, scopes, authMethod, deviceId: device.id, autoApproved };
+}
+
+/**
+ * Whose failure history a connect answers to. A paired device whose signature just verified is
+ * judged by its own history alone; anyone else by its source address (and its device claim, if
+ * any). In-process peers have no address and are not limited.
+ */
+function authAttempt(peer: PeerInfo, deviceId: string | undefined, devices: DevicePairingStore): AuthAttempt | undefined {
+  if (deviceId && devices.getPaired(deviceId)) return { keys: [`device:${deviceId}`], trusted: true };
+  const keys = [
+    ...(peer.remoteAddress ? [sourceKey(peer.remoteAddress, peer.origin)] : []),
+    ...(deviceId ? [`device:${deviceId}`] : []),
+  ];
+  return keys.length > 0 ? { keys } : undefined;
+}
+
+/** The refusal of an attempt made while its keys are blocked (upstream's `AUTH_RATE_LIMITED`). */
+export function rateLimited(retryAfterMs: number): GatewayError {
+  return new GatewayError('INVALID_REQUEST', `unauthorized: too many failed authentication attempts; retry in ${Math.ceil(retryAfterMs / 1000)} s`, {
+    details: { code: 'AUTH_RATE_LIMITED', retryAfterMs },
+    retryable: true,
+    retryAfterMs,
+  });
 }
 
 /** Highest protocol version both sides accept, or undefined. */

@@ -31,6 +31,7 @@ export function gatewayOptionsFromConfig(input: GatewayOptionsFromConfigInput): 
       allowInsecureAuth: gw.controlUi?.allowInsecureAuth,
       dangerouslyDisableDeviceAuth: gw.controlUi?.dangerouslyDisableDeviceAuth,
     },
+    trustedProxies: gw.trustedProxies,
     nodes: { allowCommands: gw.nodes?.allowCommands, denyCommands: gw.nodes?.denyCommands },
     defaultAgentId: defaultAgent,
   };

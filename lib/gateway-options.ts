@@ -1,3 +1,4 @@
+import type { AuthRateLimiterOptions } from './auth-rate-limiter.js';
 import type { Clock } from './clock.js';
 import type { ControlUiAuthOptions } from './connect-checks.js';
 import type { Logger } from './logger.js';
@@ -39,6 +40,14 @@ export interface GatewayOptions {
   stateDir?: string;
   /** Reported in the hello snapshot. */
   configPath?: string;
+  /**
+   * Brute-force limits of every secret check (connect token/password and device token, HTTP
+   * bearer, hook token): backoff per client address and device, plus a global failure budget.
+   * On by default, loopback included; `false` turns them off.
+   */
+  authRateLimit?: AuthRateLimiterOptions | false;
+  /** Proxy IPs whose forwarded headers name the HTTP client for those limits (`gateway.trustedProxies`). */
+  trustedProxies?: string[];
   /** The Control UI's relaxed handshake (`gateway.controlUi.allowInsecureAuth`, `dangerouslyDisableDeviceAuth`). */
   controlUi?: ControlUiAuthOptions;
   /** Lifetime and cap of presence entries. */

@@ -32,8 +32,12 @@ import type { GatewayEventMap, HealthSummary, Policy, PresenceEntry, RequestFram
 import { validatorFor } from './protocol/validate.js';
 import { devicesService, presenceService } from './services.js';
 import { checkSharedAuth } from './shared-auth.js';
+import { AuthRateLimiter } from './auth-rate-limiter.js';
+import { authorizeHttp, type HttpAuthResult } from './http-auth.js';
+import type { PeerRequest } from './is-local-peer.js';
 import { MemoryStorage } from './storage.js';
 import type { ConnectionSink, TransportConnection } from './transport.js';
+import { RequestActivity, type ActiveRequest } from './request-activity.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { hostPresence, presenceText } from './presence-text.js';
 
@@ -55,12 +59,14 @@ export class Gateway implements ConnectionSink {
   readonly #logger: Logger;
   readonly #emitter: TypedEmitter<GatewayEvents>;
   readonly #methods = new MethodTable();
+  readonly #activity = new RequestActivity(() => this.#clock.now());
   readonly #services = new Map<string, unknown>();
   readonly #plugins: GatewayPlugin[] = [];
   readonly #conns = new Map<string, GatewayConnection>();
   /** Live connections per presence key, so a second socket of one device keeps it "present". */
   readonly #presenceRefs = new Map<string, number>();
   readonly #devices: DevicePairingStore;
+  readonly #authLimiter: AuthRateLimiter | undefined;
   readonly #presence: PresenceStore;
   readonly #healthStages: HealthStage[] = [];
   readonly #statusStages: StatusStage[] = [];
@@ -88,6 +94,7 @@ export class Gateway implements ConnectionSink {
     this.policy = { ...DEFAULT_POLICY, ...options.policy };
     this.#emitter = new TypedEmitter<GatewayEvents>((err, event) => this.#reportError(err, `listener for ${String(event)}`));
     const storage = options.storage ?? new MemoryStorage();
+    this.#authLimiter = options.authRateLimit === false ? undefined : new AuthRateLimiter({ clock: this.#clock, ...options.authRateLimit });
     // Devices and presence are connection state: the handshake reads and writes them.
     this.#devices = new DevicePairingStore({ storage, now: () => this.#clock.now() });
     this.#presence = new PresenceStore({
@@ -123,6 +130,11 @@ export class Gateway implements ConnectionSink {
    */
   on<K extends keyof GatewayEvents>(event: K, listener: (payload: GatewayEvents[K]) => void): () => void {
     return this.#emitter.on(event, listener);
+  }
+
+  /** Requests running now and those that finished in the last `withinMs`: what a stall report names. */
+  activeRequests(withinMs = 0): ActiveRequest[] {
+    return this.#activity.list(withinMs);
   }
 
   /** Installs the handler of a schema-declared method; throws if it already has one. */
@@ -229,11 +241,17 @@ export class Gateway implements ConnectionSink {
   }
 
   /**
-   * HTTP bearer auth (docs/protocol.md, HTTP auth): the presented secret is tried as the token and as the
-   * password of the configured auth mode, in constant time.
+   * HTTP auth under the brute-force limits (docs/protocol.md, HTTP auth). By default the presented
+   * bearer is tried as the token and as the password of the configured auth mode, in constant
+   * time; a route with a secret of its own (hooks) passes its own `matches`.
    */
-  verifySharedSecret(secret: string): boolean {
-    return checkSharedAuth(this.#options.auth, { token: secret, password: secret }).ok;
+  authorizeHttp(request: PeerRequest, secret: string | undefined, matches?: (secret: string) => boolean): HttpAuthResult {
+    return authorizeHttp({
+      request: { ...request, trustedProxies: this.#options.trustedProxies },
+      secret,
+      matches: matches ?? ((s) => checkSharedAuth(this.#options.auth, { token: s, password: s }).ok),
+      limiter: this.#authLimiter,
+    });
   }
 
   /**
@@ -414,6 +432,7 @@ export class Gateway implements ConnectionSink {
       auth: this.#options.auth,
       controlUi: this.#options.controlUi ?? {},
       devices: this.#devices,
+      limiter: this.#authLimiter,
       clock: this.#clock,
       logger: this.#logger,
       pairingRequested: (request) => this.broadcast('device.pair.requested', request),
@@ -476,6 +495,7 @@ export class Gateway implements ConnectionSink {
     const { id, method } = frame.value;
     const started = this.#clock.now();
     this.#logger.log('debug', 'gateway/ws', 'request', { connId: conn.connId, id, method });
+    const done = this.#activity.begin(method);
     let ok = true;
     try {
       if (method === 'connect') throw invalidRequest('connect is only valid as the first request');
@@ -496,6 +516,8 @@ export class Gateway implements ConnectionSink {
         failure = new GatewayError('UNAVAILABLE', `internal error (ref ${ref})`, { details: { correlationId: ref } });
       }
       conn.sendRes(id, false, failure instanceof GatewayError ? failure.payload : undefined, failure);
+    } finally {
+      done();
     }
     this.#logger.log('debug', 'gateway/ws', 'response', { connId: conn.connId, id, method, ok, ms: this.#clock.now() - started });
   }

@@ -1,3 +1,4 @@
+import type { AuthRateLimiter } from './auth-rate-limiter.js';
 import type { Clock } from './clock.js';
 import type { GatewayConnection } from './connection.js';
 import { runConnectChecks, type ConnectAccepted, type ControlUiAuthOptions } from './connect-checks.js';
@@ -19,6 +20,7 @@ export interface HandshakeDeps {
   auth: GatewayAuthConfig;
   controlUi: ControlUiAuthOptions;
   devices: DevicePairingStore;
+  limiter?: AuthRateLimiter;
   clock: Clock;
   logger: Logger;
   /** A remote device asked to be paired: announce it (`device.pair.requested`). */
@@ -62,6 +64,7 @@ export async function runHandshake(conn: GatewayConnection, parsed: unknown, dep
       auth: deps.auth,
       controlUi: deps.controlUi,
       devices: deps.devices,
+      limiter: deps.limiter,
     });
   } catch (err) {
     deps.reportError(err, 'connect checks');

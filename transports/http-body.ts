@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Gateway } from '../lib/gateway.js';
+import type { HttpAuthResult } from '../lib/http-auth.js';
 
 export type BodyResult = { ok: true; text: string } | { ok: false; reason: 'too_large' | 'aborted' };
 export type JsonBodyResult = { ok: true; value: unknown } | { ok: false; reason: 'too_large' | 'aborted' | 'invalid_json'; message: string };
@@ -68,10 +69,17 @@ export async function readJsonBody(req: IncomingMessage, res: ServerResponse, ma
   }
 }
 
-/** `Authorization: Bearer <secret>` checked as the gateway token or password (docs/protocol.md, HTTP auth). */
-export function bearerAuthorized(req: IncomingMessage, gateway: Pick<Gateway, 'verifySharedSecret'>): boolean {
-  const secret = bearerToken(req);
-  return secret !== undefined && gateway.verifySharedSecret(secret);
+/**
+ * `Authorization: Bearer <secret>` checked as the gateway token or password (docs/protocol.md, HTTP
+ * auth), under the gateway's brute-force limits.
+ */
+export function bearerAuth(req: IncomingMessage, gateway: Pick<Gateway, 'authorizeHttp'>): HttpAuthResult {
+  return gateway.authorizeHttp({ remoteAddress: req.socket.remoteAddress, headers: req.headers }, bearerToken(req));
+}
+
+/** The `Retry-After` header (whole seconds) of a refused auth attempt, if it has to wait. */
+export function retryAfterHeader(result: { retryAfterMs?: number }): Record<string, string> {
+  return result.retryAfterMs ? { 'retry-after': String(Math.ceil(result.retryAfterMs / 1000)) } : {};
 }
 
 export function bearerToken(req: IncomingMessage): string | undefined {

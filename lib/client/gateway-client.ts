@@ -505,7 +505,8 @@ export class GatewayClient {
     }
     const reconnect = this.#reconnect!;
     const attempt = ++this.#reconnectAttempt;
-    const delayMs = Math.min(reconnect.initialDelayMs * 2 ** (attempt - 1), reconnect.maxDelayMs);
+    // A gateway that said when to come back (a rate-limited connect) is not asked again sooner.
+    const delayMs = Math.max(Math.min(reconnect.initialDelayMs * 2 ** (attempt - 1), reconnect.maxDelayMs), failure.retryAfterMs ?? 0);
     this.#state = 'connecting';
     this.#emit('reconnecting', { attempt, delayMs });
     if (this.#stopped) return;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { invalidRequest } from '../errors.js';
 
 /** The main session of every agent is `agent:<agentId>:main`. */
@@ -44,6 +45,27 @@ export function canonicalSessionKey(key: string, agentId: string): string {
   if (trimmed === 'global' || trimmed === 'unknown') return trimmed;
   if (trimmed.toLowerCase() === MAIN_KEY) return mainSessionKey(agentId);
   return `agent:${agentId}:${trimmed}`;
+}
+
+/** Where a stateless run's key comes from: `/v1/chat/completions`, `/v1/responses`, a hook without `sessionKey`. */
+export type StatelessSource = 'openai' | 'openresponses' | 'hook';
+
+const STATELESS_REST = /^(?:openai|openresponses|hook):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * A fresh key for a run nobody can address again (`agent:<id>:openai:<uuid>`; without an agent,
+ * `hook:<uuid>` for the `agent` method to scope). Session maintenance removes such sessions.
+ */
+export function statelessSessionKey(source: StatelessSource, agentId?: string, id: string = randomUUID()): string {
+  return agentId === undefined ? `${source}:${id}` : `agent:${agentId}:${source}:${id}`;
+}
+
+/**
+ * Whether a key is one `statelessSessionKey` made: the only sessions maintenance may remove.
+ * Keys a caller chose (`openai-user:bob`, `hook:github`) never match, so they are kept.
+ */
+export function isStatelessSessionKey(key: string): boolean {
+  return STATELESS_REST.test(parseAgentSessionKey(key)?.rest ?? key);
 }
 
 /** The agent a canonical key belongs to (`global`/`unknown` belong to the default agent). */

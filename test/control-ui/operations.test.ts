@@ -54,7 +54,9 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: logs, config, rest
     await page.getByRole('button', { name: 'Pause' }).click();
     expect(await page.getByRole('button', { name: 'Resume' }).getAttribute('aria-pressed')).toBe('true');
     await refusedConnect(gw.port);
-    // The line is in the file (the RPC sees it) but not on screen while paused.
+    // The line is in the file (the RPC sees it) but not on screen while paused. The wrong tokens
+    // above block this address briefly (the brute-force backoff), so the operator waits that out.
+    await new Promise((resolve) => setTimeout(resolve, 600));
     const client = await import('../helpers/nodes.js').then((m) => m.startOperator(`ws://127.0.0.1:${gw.port}`));
     await expect.poll(async () => (await client.call('logs.tail', {})).lines.filter((l) => l.includes('connect refused')).length).toBe(refusedBefore + 1);
     client.close();

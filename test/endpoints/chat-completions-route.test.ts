@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { AgentGateway, agentGatewayPerTest } from '../helpers/agent-gateway.js';
@@ -76,9 +77,12 @@ describe('POST /v1/chat/completions (protocol §8.2)', () => {
   it('answers errors in the documented JSON shape: 401, 405, 400, 413, 500', async () => {
     const h = await start();
     await expect(client(h, 'wrong').chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ status: 401 });
+    // Each wrong secret blocks this address briefly (250 ms, then doubling): wait it out.
+    await delay(300);
     const unauthorized = await post(h, {}, { authorization: 'Bearer nope' });
     expect(unauthorized.status).toBe(401);
     expect(await unauthorized.json()).toEqual({ error: { message: 'Unauthorized', type: 'unauthorized' } });
+    await delay(600);
 
     const get = await fetch(`${h.httpUrl}/v1/chat/completions`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(get.status).toBe(405);

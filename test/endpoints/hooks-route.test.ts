@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../lib/errors.js';
 import { systemEventsService } from '../../lib/services.js';
@@ -34,6 +35,7 @@ describe('hooks (protocol §8.5)', () => {
     expect(missing.status).toBe(401);
     expect(await missing.text()).toBe('Unauthorized');
     expect((await hook(h, '/hooks/wake', { text: 'x' }, { authorization: 'Bearer wrong' })).status).toBe(401);
+    await delay(300); // the brute-force backoff after a wrong token
     expect((await hook(h, '/hooks/wake', { text: 'x' }, { 'x-openclaw-token': HOOK_TOKEN })).status).toBe(200);
     const query = await hook(h, `/hooks/wake?token=${HOOK_TOKEN}`, { text: 'x' }, {});
     expect(query.status).toBe(400);

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -72,6 +73,7 @@ describe('POST /tools/invoke (protocol §8.4)', () => {
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toEqual({ error: { message: 'Unauthorized', type: 'unauthorized' } });
     expect((await invoke(h, { tool: 'echo' }, { authorization: `Bearer ${TOKEN}x` })).status).toBe(401);
+    await delay(300); // the brute-force backoff after a wrong token
     const get = await fetch(`${h.httpUrl}/tools/invoke`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');

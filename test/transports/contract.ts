@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { setTimeout as delay } from 'node:timers/promises';
 import { generateDeviceIdentity } from '../../lib/device-identity.js';
 import { Gateway, type GatewayOptions } from '../../lib/gateway.js';
 import { call, connectParams, handshake, TOKEN, withDevice } from '../helpers/connect.js';
@@ -350,6 +351,8 @@ export function runGatewayContract(name: string, factory: HarnessFactory, option
           withDevice(connectParams({ scopes: ['operator.admin'], auth: { token: deviceToken } }), nonce, { identity }),
         );
         expect(refusedConnect.ok).toBe(false);
+        // A wrong secret blocks the device's next attempt briefly (the brute-force backoff).
+        await delay(refusedConnect.error.retryAfterMs);
 
         // Step 2: approve a pairing request that asks for admin (here raised with the shared secret).
         const upgrade = await handshake(await open({ local: false }), (nonce) =>
@@ -506,6 +509,8 @@ export function runGatewayContract(name: string, factory: HarnessFactory, option
           withDevice(connectParams({ auth: { token: hello.payload.auth.deviceToken } }), nonce, { identity }),
         );
         expect(res.ok).toBe(false);
+        expect(res.error).toMatchObject({ retryable: false, retryAfterMs: expect.any(Number) });
+        await delay(res.error.retryAfterMs);
         const fresh = await open();
         const freshRes = await handshake(fresh, (nonce) => withDevice(connectParams({ auth: { token: rotated.payload.token } }), nonce, { identity }));
         expect(freshRes.ok).toBe(true);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../lib/errors.js';
-import { canonicalSessionKey, channelSessionKey, checkSessionId, normalizeAgentId, sessionKind } from '../../../lib/sessions/session-keys.js';
+import { canonicalSessionKey, channelSessionKey, checkSessionId, isStatelessSessionKey, normalizeAgentId, sessionKind, statelessSessionKey } from '../../../lib/sessions/session-keys.js';
 
 describe('session keys', () => {
   it('canonicalises keys the way upstream stores them', () => {
@@ -28,5 +28,19 @@ describe('session keys', () => {
     expect(() => normalizeAgentId('a/b')).toThrow('invalid agent id "a/b"');
     expect(checkSessionId('abc-1.2_3')).toBe('abc-1.2_3');
     expect(() => checkSessionId('../etc')).toThrow('invalid sessionId');
+  });
+
+  it('tells the keys of stateless runs from keys a caller chose', () => {
+    const openai = statelessSessionKey('openai', 'main');
+    expect(openai).toMatch(/^agent:main:openai:[0-9a-f-]{36}$/);
+    expect(isStatelessSessionKey(openai)).toBe(true);
+    expect(isStatelessSessionKey(statelessSessionKey('openresponses', 'work'))).toBe(true);
+    const hook = statelessSessionKey('hook', undefined, '3b241101-e2bb-4255-8caf-4136c566a962');
+    expect(hook).toBe('hook:3b241101-e2bb-4255-8caf-4136c566a962');
+    expect(isStatelessSessionKey(hook)).toBe(true);
+    expect(isStatelessSessionKey(canonicalSessionKey(hook, 'main'))).toBe(true);
+    for (const key of ['agent:main:main', 'agent:main:openai-user:bob', 'agent:main:hook:github', 'agent:main:openai:bob', 'agent:main:custom', 'global']) {
+      expect(isStatelessSessionKey(key)).toBe(false);
+    }
   });
 });

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { AuthRateLimiter, sourceKey, type AuthRateLimiterOptions } from '../../lib/auth-rate-limiter.js';
+import type { Clock } from '../../lib/clock.js';
+
+function limiter(options: AuthRateLimiterOptions = {}): { limiter: AuthRateLimiter; advance(ms: number): void } {
+  let now = 1_000_000;
+  const clock: Clock = {
+    now: () => now,
+    setTimeout: () => 0,
+    clearTimeout: () => undefined,
+    setInterval: () => 0,
+    clearInterval: () => undefined,
+  };
+  return { limiter: new AuthRateLimiter({ clock, ...options }), advance: (ms) => (now += ms) };
+}
+
+const attacker = { keys: [sourceKey('203.0.113.9', undefined)] };
+
+describe('AuthRateLimiter', () => {
+  it('backs off exponentially per key from 250 ms to a 5 s cap, and refuses until then', () => {
+    const { limiter: l, advance } = limiter();
+    expect(l.check(attacker)).toEqual({ ok: true });
+    const delays: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const blocked = l.failed(attacker);
+      delays.push(blocked);
+      expect(l.check(attacker)).toEqual({ ok: false, retryAfterMs: blocked });
+      advance(blocked - 1);
+      expect(l.check(attacker).ok).toBe(false);
+      advance(1);
+      expect(l.check(attacker)).toEqual({ ok: true });
+    }
+    expect(delays).toEqual([250, 500, 1000, 2000, 4000, 5000, 5000, 5000]);
+  });
+
+  it('resets a key on success, and forgets a key that stopped failing', () => {
+    const { limiter: l, advance } = limiter({ forgetAfterMs: 60_000 });
+    l.failed(attacker);
+    l.failed(attacker);
+    advance(500);
+    l.succeeded(attacker);
+    expect(l.failed(attacker)).toBe(250);
+    advance(60_000);
+    expect(l.failed(attacker)).toBe(250);
+  });
+
+  it('keeps one address from slowing another, and a browser origin from slowing the CLI on the same address', () => {
+    const { limiter: l } = limiter();
+    const page = { keys: [sourceKey('127.0.0.1', 'http://evil.example')] };
+    const cli = { keys: [sourceKey('127.0.0.1', undefined)] };
+    for (let i = 0; i < 5; i++) l.failed(page);
+    expect(l.check(page).ok).toBe(false);
+    expect(l.check(cli)).toEqual({ ok: true });
+    expect(l.check({ keys: [sourceKey('198.51.100.1', undefined)] })).toEqual({ ok: true });
+  });
+
+  it('caps failures across all untrusted keys, so many addresses cannot add up to a fast guesser', () => {
+    const { limiter: l, advance } = limiter({ globalBurst: 10, globalFailuresPerSecond: 5 });
+    let compared = 0;
+    // 2,000 distinct addresses, one guess each, spread over 10 seconds.
+    for (let i = 0; i < 2000; i++) {
+      const from = { keys: [sourceKey(`10.0.${i >> 8}.${i & 255}`, undefined)] };
+      const verdict = l.check(from);
+      if (verdict.ok) {
+        compared += 1;
+        l.failed(from);
+      } else {
+        expect(verdict.retryAfterMs).toBeGreaterThan(0);
+        expect(verdict.retryAfterMs).toBeLessThanOrEqual(200);
+      }
+      advance(5);
+    }
+    // The burst, plus 5 per second for 10 seconds.
+    expect(compared).toBeLessThanOrEqual(10 + 5 * 10 + 1);
+    expect(compared).toBeGreaterThanOrEqual(50);
+  });
+
+  it('never slows a trusted device, or a key that authenticated before, for the failures of others', () => {
+    const { limiter: l } = limiter({ globalBurst: 3, globalFailuresPerSecond: 1 });
+    const known = { keys: [sourceKey('192.0.2.7', undefined)] };
+    l.succeeded(known);
+    for (let i = 0; i < 50; i++) l.failed({ keys: [sourceKey(`10.1.0.${i}`, undefined)] });
+    expect(l.check({ keys: [sourceKey('10.2.0.1', undefined)] }).ok).toBe(false);
+    expect(l.check(known)).toEqual({ ok: true });
+    expect(l.check({ keys: ['device:paired'], trusted: true })).toEqual({ ok: true });
+  });
+
+  it('remembers a bounded number of keys', () => {
+    const { limiter: l } = limiter({ maxKeys: 100, globalBurst: 1e9 });
+    for (let i = 0; i < 5000; i++) l.failed({ keys: [`source:${i}`] });
+    expect(l.trackedKeys).toBe(100);
+    // The most recent failures are the ones kept.
+    expect(l.check({ keys: ['source:4999'] }).ok).toBe(false);
+    expect(l.check({ keys: ['source:0'] }).ok).toBe(true);
+  });
+});
