@@ -32,10 +32,19 @@ export interface GatewayRuntimeOptions {
    * what `setup` creates, not in the plugin object.
    */
   gatewayPlugins?: GatewayPlugin[];
-  /** Directory of the dated file logs when `logging.file` is unset; default `/tmp/openclaw`. */
+  /**
+   * Directory of the dated file logs when `logging.file` is unset; default `<os temp dir>/openclaw-<uid>`.
+   * It must be private to this user (created 0700; a symlink or another user's directory turns the
+   * file log off, with a console warning).
+   */
   logDir?: string;
   /** Colour console levels (pretty/compact styles). Default false. */
   color?: boolean;
+  /**
+   * An event-loop stall this long (ms) or longer is logged as a warning naming the requests that
+   * ran during it, and counted in `eventLoopStalls`. Default 1000; 0 turns the monitor off.
+   */
+  stallThresholdMs?: number;
 }
 
 /** What the runtime reports about reloads and restarts, for hosts and tests. */
@@ -50,4 +59,10 @@ export interface GatewayRuntimeEvents {
   'restart-failed': { reason: string; error: Error };
   /** Neither the new nor the previous config could be brought up again; the runtime is down. */
   fatal: Error;
+  /**
+   * A failure no caller awaits, logged and told here: the kernel's own `error` (a method handler
+   * or plugin listener that threw unexpectedly), a scheduled restart, a config reload, a channel's
+   * reload hook or a plugin's stop that failed. The runtime keeps running; what to do is the host's call.
+   */
+  error: { source: string; error: Error };
 }

@@ -18,22 +18,24 @@ import { GatewayError } from '../lib/errors.js';
 import { Gateway, type ShutdownOptions } from '../lib/gateway.js';
 import { gatewayOptionsFromConfig } from '../lib/gateway-options-from-config.js';
 import type { TeeLogger } from '../lib/logging/tee-logger.js';
+import type { Logger } from '../lib/logger.js';
 import type { GatewayPlugin } from '../lib/plugin.js';
 import { configPlugin } from '../lib/plugins/config-plugin.js';
 import { logsPlugin } from '../lib/plugins/logs-plugin.js';
-import { CloseCode } from '../lib/protocol/index.js';
+import { CloseCode, HANDSHAKE_TIMEOUT_MS } from '../lib/protocol/index.js';
 import { systemEventsService } from '../lib/services.js';
 import type { ConnectionSink } from '../lib/transport.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
-import { controlUiDashboardUrl } from '../control-ui/control-ui-route.js';
 import { HttpRouter, sendText } from '../transports/http.js';
 import { createOriginVerifier } from '../transports/origin-verifier.js';
 import { StdioTransport } from '../transports/stdio.js';
 import type { WebSocketTransport } from '../transports/ws.js';
 import type { ChannelReloadHook, RuntimeContext, RuntimePlugin } from './runtime-plugin.js';
 import { prepareLaunch, type Prepared } from './prepare-launch.js';
+import { dashboardNotice } from './dashboard-notice.js';
 import { RuntimeLogs } from './runtime-logs.js';
 import { HostServerRequests } from './host-server-requests.js';
+import { EventLoopStallMonitor, type EventLoopStalls } from './event-loop-stall-monitor.js';
 import { runtimePlugins } from './runtime-plugins.js';
 
 export type { RuntimeEnvironment, RuntimeOverrides } from './runtime-environment.js';
@@ -42,6 +44,7 @@ import type { GatewayRuntimeEvents, GatewayRuntimeOptions } from './gateway-runt
 import { policyConfig } from '../lib/config/own-settings.js';
 import { configKeyReport } from '../lib/config/config-key-report.js';
 import { removeStaleTempFiles } from '../lib/file-storage.js';
+import { PendingConnectionQueue } from './pending-connection-queue.js';
 
 /** Announced in `shutdown.restartExpectedMs`: a rebuild takes well under this. */
 export const RESTART_EXPECTED_MS = 1500;
@@ -71,6 +74,7 @@ export class GatewayRuntime {
   readonly #events = new TypedEmitter<GatewayRuntimeEvents>((err) => this.#logger.log('error', 'gateway', `runtime listener failed: ${(err as Error).message}`));
   #current?: Generation;
   #stdio?: StdioTransport;
+  readonly #pending = new PendingConnectionQueue({ maxWaitMs: HANDSHAKE_TIMEOUT_MS });
   #hostRequests?: HostServerRequests;
   #watcher?: ConfigFileWatcher;
   /** The config file as last accepted (applied live or by a restart). */
@@ -87,6 +91,7 @@ export class GatewayRuntime {
   #stopped = false;
   #startCalled = false;
   #fatal?: Error;
+  readonly #stalls: EventLoopStallMonitor;
 
   constructor(options: GatewayRuntimeOptions) {
     this.#options = options;
@@ -101,6 +106,7 @@ export class GatewayRuntime {
     this.#logger = this.#logs.logger;
     this.#config = options.environment.loaded.config;
     this.#hash = options.environment.loaded.hash;
+    this.#stalls = new EventLoopStallMonitor({ logger: this.#logger, thresholdMs: options.stallThresholdMs, activity: (ms) => this.gateway?.activeRequests(ms) ?? [] });
   }
 
   /** The running kernel; replaced by an in-process restart, undefined before start and after stop. */
@@ -126,6 +132,16 @@ export class GatewayRuntime {
   /** Where file log lines currently go. */
   get logFile(): string | undefined {
     return this.#logs.file;
+  }
+
+  /** The runtime's log (console, file log, `options.logger`), for a host's lines about the gateway. */
+  get logger(): Logger {
+    return this.#logger;
+  }
+
+  /** Event-loop stalls over `stallThresholdMs` since start. */
+  get eventLoopStalls(): EventLoopStalls {
+    return this.#stalls.stats;
   }
 
   /** Listens to reloads, restarts and failures; returns the unsubscribe function. */
@@ -170,14 +186,10 @@ export class GatewayRuntime {
     }
     this.#stdio?.start();
     this.#watch();
+    if (this.#options.stallThresholdMs !== 0) this.#stalls.start();
     // Announced last: whoever waits for "listening" may rely on reloads and signals being live.
     await this.#announce();
-    const controlUi = prepared.config.gateway?.controlUi;
-    if (!overrides.stdio && controlUi?.enabled !== false && this.#port !== 0) {
-      // Printed once and never through the logger: the link carries the token (in the fragment).
-      const token = prepared.auth.mode === 'token' ? prepared.auth.token : undefined;
-      this.#out(`Dashboard: ${controlUiDashboardUrl({ host: prepared.hosts[0]!, port: this.#port, basePath: controlUi?.basePath, token })}`);
-    }
+    if (!overrides.stdio && this.#port !== 0) for (const line of dashboardNotice(prepared, this.#port)) this.#out(line);
   }
 
   /** Resolves when the one stdio client is gone; never in WebSocket mode. */
@@ -194,10 +206,12 @@ export class GatewayRuntime {
   /** Stops watching, waits for a restart in flight, closes the Gateway (`shutdown`, then 1012) and the listener. */
   async stop(options: ShutdownOptions = { reason: 'gateway stopping' }): Promise<void> {
     this.#stopped = true;
+    this.#stalls.stop();
     this.#watcher?.close();
     this.#cancelScheduledRestart();
     await this.#restarting;
     await this.#teardown(options);
+    this.#pending.closeAll(CloseCode.ServiceRestart, 'service restart');
     await this.#stdio?.close(CloseCode.ServiceRestart, 'service restart');
     this.#hostRequests?.detach();
   }
@@ -238,8 +252,12 @@ export class GatewayRuntime {
   }
 
   readonly #sink: ConnectionSink = {
-    // Connections that arrive before the Gateway exists (or mid-restart) are told to come back (1013).
-    accept: (conn) => (this.#current ? this.#current.gateway.accept(conn) : conn.close(1013, 'gateway starting')),
+    // Connections that arrive before the Gateway is ready (starting, mid-restart) wait for it.
+    accept: (conn) => {
+      if (this.#current) this.#current.gateway.accept(conn);
+      else if (this.#stopped) conn.close(CloseCode.ServiceRestart, 'service restart');
+      else this.#pending.hold(conn);
+    },
   };
 
   #out(line: string): void {
@@ -330,6 +348,7 @@ export class GatewayRuntime {
       for (const plugin of this.#plugins) plugins.push(...((await plugin.gatewayPlugins?.(runtime)) ?? []));
       plugins.push(...(this.#options.gatewayPlugins ?? []));
       gateway = new Gateway({ ...gatewayOptions, plugins });
+      gateway.on('error', (error) => this.#events.emit('error', { source: 'gateway', error }));
       const reload = {
         onChannelChange: (channelId: string, hook: ChannelReloadHook) => {
           channelHooks.set(channelId, [...(channelHooks.get(channelId) ?? []), hook]);
@@ -338,12 +357,14 @@ export class GatewayRuntime {
       await gateway.start();
       for (const plugin of this.#plugins) await plugin.setup?.({ ...runtime, gateway, http, reload });
     } catch (err) {
+      this.#pending.closeAll(1013, 'gateway starting');
       await gateway?.close({ reason: 'gateway start failed' });
       await transport?.close();
       await this.#stopPlugins();
       throw err;
     }
     this.#current = { prepared, gateway, transport, http, channelHooks };
+    this.#pending.release(gateway);
     this.#port = port;
   }
 
@@ -391,7 +412,7 @@ export class GatewayRuntime {
       try {
         await plugin.stop?.();
       } catch (err) {
-        this.#logger.log('error', 'gateway', `stopping ${plugin.name} failed: ${(err as Error).message}`);
+        this.#backgroundError('gateway', `stopping ${plugin.name}`, err);
       }
     }
   }
@@ -442,6 +463,13 @@ export class GatewayRuntime {
     return true;
   }
 
+  /** A failure no caller awaits: logged as `<what> failed: ...` and handed to the host as an `error` event. */
+  #backgroundError(subsystem: string, what: string, err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.#logger.log('error', subsystem, `${what} failed: ${error.message}`);
+    this.#events.emit('error', { source: what, error });
+  }
+
   #fail(error: Error): false {
     this.#fatal = error;
     this.#logger.log('fatal', 'gateway', `gateway is down: ${error.message}`);
@@ -454,7 +482,7 @@ export class GatewayRuntime {
     this.#restartAuthorized = true;
     this.#logger.log('info', 'gateway', `in-process restart in ${delayMs} ms (${reason})`);
     const timer = setTimeout(() => {
-      this.restart(reason).catch((err: unknown) => this.#logger.log('error', 'gateway', `restart (${reason}) failed: ${(err as Error).message}`));
+      this.restart(reason).catch((err: unknown) => this.#backgroundError('gateway', `restart (${reason})`, err));
     }, delayMs);
     this.#scheduled = { timer, reason };
   }
@@ -470,7 +498,7 @@ export class GatewayRuntime {
       path: ctx.configPath,
       debounceMs: () => this.#config.gateway?.reload?.debounceMs ?? DEFAULT_RELOAD_DEBOUNCE_MS,
       onChange: () => {
-        this.reloadFromFile().catch((err: unknown) => this.#logger.log('error', 'gateway/reload', `config reload failed: ${(err as Error).message}`));
+        this.reloadFromFile().catch((err: unknown) => this.#backgroundError('gateway/reload', 'config reload', err));
       },
       onError: (err) => this.#logger.log('warn', 'gateway/reload', `config watch error: ${err.message}`),
     });
@@ -555,7 +583,7 @@ export class GatewayRuntime {
         try {
           await hook({ channelId: channel, config, changedPaths });
         } catch (err) {
-          logger.log('error', 'gateway/reload', `reloading channel ${channel} failed: ${(err as Error).message}`);
+          this.#backgroundError('gateway/reload', `reloading channel ${channel}`, err);
         }
       }
     }

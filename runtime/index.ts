@@ -13,6 +13,7 @@ export { createGatewayRuntime, EMBEDDED_CONFIG_FILE } from './create-gateway-run
 export type { CreateGatewayRuntimeOptions } from './create-gateway-runtime.js';
 export { GatewayRuntime, RESTART_EXPECTED_MS } from './gateway-runtime.js';
 export type { GatewayRuntimeEvents, GatewayRuntimeOptions, RuntimeEnvironment, RuntimeOverrides } from './gateway-runtime.js';
+export type { EventLoopStalls } from './event-loop-stall-monitor.js';
 export type { ChannelReload, ChannelReloadHook, RuntimeContext, RuntimePlugin, RuntimeReloadHooks, RuntimeSetupContext } from './runtime-plugin.js';
 export { runtimePlugins } from './runtime-plugins.js';
 export type { RuntimePluginsOptions } from './runtime-plugins.js';
@@ -20,5 +21,7 @@ export { agentsRuntimePlugin } from './agents-runtime-plugin.js';
 export { canvasHostRuntimePlugin } from './canvas-host-runtime-plugin.js';
 export { channelsRuntimePlugin } from './channels-runtime-plugin.js';
 export type { ChannelsRuntimePluginOptions } from './channels-runtime-plugin.js';
+export { FileLeaseProvider } from './file-lease-provider.js';
+export type { FileLeaseProviderOptions } from './file-lease-provider.js';
 export { controlUiRuntimePlugin } from './control-ui-runtime-plugin.js';
 export type { ControlUiRuntimePluginOptions } from './control-ui-runtime-plugin.js';

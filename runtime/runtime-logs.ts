@@ -1,7 +1,7 @@
 import { createConsoleLogger } from '../lib/console-logger.js';
 import type { OpenClawConfig } from '../lib/config/index.js';
 import type { Logger } from '../lib/logger.js';
-import { FileLogger } from '../lib/logging/file-logger.js';
+import { DEFAULT_MAX_LOG_FILE_BYTES, FileLogger } from '../lib/logging/file-logger.js';
 import { TeeLogger } from '../lib/logging/tee-logger.js';
 
 export interface RuntimeLogsOptions {
@@ -9,7 +9,7 @@ export interface RuntimeLogsOptions {
   out: (line: string) => void;
   /** Redacted from every line (the gateway token and password). */
   secrets: () => Array<string | undefined>;
-  /** Directory of the dated file logs when `logging.file` is unset. */
+  /** Directory of the dated file logs when `logging.file` is unset; default `defaultLogDir()` (private to the user). */
   logDir?: string;
   color?: boolean;
   /** A host's own logger, one more target. */
@@ -43,10 +43,12 @@ export class RuntimeLogs {
       write: out,
       secrets,
     });
-    if (!this.#fileLogger || this.#fileLogger.configuredFile !== logging.file) {
+    const maxFileBytes = logging.maxFileBytes ?? DEFAULT_MAX_LOG_FILE_BYTES;
+    if (!this.#fileLogger || this.#fileLogger.configuredFile !== logging.file || this.#fileLogger.maxFileBytes !== maxFileBytes) {
       this.#fileLogger = new FileLogger({
         file: logging.file,
         dir: logDir,
+        maxFileBytes,
         level: logging.level ?? 'info',
         secrets,
         onError: (err, file) => consoleLogger.log('warn', 'gateway', `cannot write the file log ${file}: ${err.message}`),

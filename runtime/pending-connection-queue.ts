@@ -1,0 +1,76 @@
+import { systemClock, type Clock, type TimerHandle } from '../lib/clock.js';
+import type { ConnectionSink, TransportConnection } from '../lib/transport.js';
+
+export interface PendingConnectionQueueOptions {
+  /** How long a connection may wait for a gateway before it is told to come back (1013). */
+  maxWaitMs: number;
+  clock?: Clock;
+}
+
+interface Pending {
+  conn: TransportConnection;
+  frames: string[];
+  timer: TimerHandle;
+}
+
+/**
+ * Connections that arrive while no gateway is ready to take them (the port is open while the
+ * gateway and its channels start, or mid-restart). Closing them at once would fail every client
+ * that connects right after the port opens (a supervisor's probe, the CLI, a reconnecting app), so
+ * they wait here, frames kept, and are handed over once a gateway is ready; only one that waited
+ * longer than a handshake may take is closed with 1013.
+ */
+export class PendingConnectionQueue {
+  readonly #pending = new Set<Pending>();
+  readonly #maxWaitMs: number;
+  readonly #clock: Clock;
+
+  constructor(options: PendingConnectionQueueOptions) {
+    this.#maxWaitMs = options.maxWaitMs;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  hold(conn: TransportConnection): void {
+    const entry: Pending = {
+      conn,
+      frames: [],
+      timer: this.#clock.setTimeout(() => {
+        this.#pending.delete(entry);
+        conn.close(1013, 'gateway starting');
+      }, this.#maxWaitMs),
+    };
+    conn.onmessage = (data) => void entry.frames.push(data);
+    conn.onclose = () => {
+      this.#clock.clearTimeout(entry.timer);
+      this.#pending.delete(entry);
+    };
+    this.#pending.add(entry);
+  }
+
+  /** Hands every waiting connection to the sink, replaying what each sent while it waited. */
+  release(sink: ConnectionSink): void {
+    for (const entry of [...this.#pending]) {
+      this.#pending.delete(entry);
+      this.#clock.clearTimeout(entry.timer);
+      const conn: TransportConnection = entry.conn;
+      conn.onmessage = undefined;
+      conn.onclose = undefined;
+      sink.accept(conn);
+      // The sink installed its own handlers (unless it refused the connection).
+      for (const frame of entry.frames) (conn.onmessage as ((data: string) => void) | undefined)?.(frame);
+    }
+  }
+
+  /** Closes every waiting connection (the runtime stopped, or its start failed). */
+  closeAll(code: number, reason: string): void {
+    for (const entry of [...this.#pending]) {
+      this.#pending.delete(entry);
+      this.#clock.clearTimeout(entry.timer);
+      entry.conn.close(code, reason);
+    }
+  }
+}
