@@ -1,4 +1,10 @@
 import type { PresenceEntry } from './protocol/generated/types.js';
+import { truncateUtf8 } from './truncate-utf8.js';
+
+/** Longest string field of an entry (UTF-8 bytes); `text` may be longer. */
+const MAX_FIELD_BYTES = 256;
+const MAX_TEXT_BYTES = 2048;
+const MAX_LIST_ITEMS = 32;
 
 export interface PresenceStoreOptions {
   now: () => number;
@@ -6,6 +12,12 @@ export interface PresenceStoreOptions {
   ttlMs?: number;
   /** Hard cap; the stalest entries go first. */
   maxEntries?: number;
+  /**
+   * Budget of the whole list as JSON (characters), the gateway's own entry aside: the list goes
+   * into every `hello-ok` and every `presence` event, so it must not grow with what clients send.
+   * The stalest entries go first. Default 128 KiB.
+   */
+  maxBytes?: number;
   /** The gateway's own entry, always listed and never expired. */
   self: () => PresenceEntry;
   /** Called after every upsert (connects, leaves, beacons), so the owner can announce the list. */
@@ -18,6 +30,9 @@ export interface PresenceStoreOptions {
  */
 export class PresenceStore {
   readonly #entries = new Map<string, PresenceEntry>();
+  readonly #sizes = new Map<string, number>();
+  #bytes = 0;
+  readonly #maxBytes: number;
   readonly #now: () => number;
   readonly #ttlMs: number;
   readonly #maxEntries: number;
@@ -29,6 +44,7 @@ export class PresenceStore {
     this.#now = options.now;
     this.#ttlMs = options.ttlMs ?? 5 * 60_000;
     this.#maxEntries = options.maxEntries ?? 200;
+    this.#maxBytes = options.maxBytes ?? 128 * 1024;
     this.#self = options.self;
     this.#onChange = options.onChange ?? (() => {});
   }
@@ -44,9 +60,12 @@ export class PresenceStore {
   /** Replaces or merges the entry under `key`; fields absent from `entry` keep their old value. */
   upsert(key: string, entry: Omit<PresenceEntry, 'ts'> & { ts?: number }): PresenceEntry {
     const k = key.toLowerCase();
-    const merged: PresenceEntry = { ...this.#entries.get(k), ...stripUndefined(entry), ts: entry.ts ?? this.#now() };
-    this.#entries.delete(k);
+    const merged = clampEntry({ ...this.#entries.get(k), ...stripUndefined(entry), ts: entry.ts ?? this.#now() });
+    this.#delete(k);
     this.#entries.set(k, merged);
+    const size = JSON.stringify(merged).length + 1;
+    this.#sizes.set(k, size);
+    this.#bytes += size;
     this.#evictOverflow();
     this.#version++;
     this.#onChange();
@@ -72,15 +91,21 @@ export class PresenceStore {
     let removed = false;
     for (const [key, entry] of this.#entries) {
       if (entry.ts < cutoff) {
-        this.#entries.delete(key);
+        this.#delete(key);
         removed = true;
       }
     }
     if (removed) this.#version++;
   }
 
+  #delete(key: string): void {
+    this.#bytes -= this.#sizes.get(key) ?? 0;
+    this.#sizes.delete(key);
+    this.#entries.delete(key);
+  }
+
   #evictOverflow(): void {
-    while (this.#entries.size > this.#maxEntries) {
+    while (this.#entries.size > this.#maxEntries || (this.#bytes > this.#maxBytes && this.#entries.size > 1)) {
       let oldestKey: string | undefined;
       let oldestTs = Infinity;
       for (const [key, entry] of this.#entries) {
@@ -90,9 +115,23 @@ export class PresenceStore {
         }
       }
       if (oldestKey === undefined) return;
-      this.#entries.delete(oldestKey);
+      this.#delete(oldestKey);
     }
   }
+}
+
+/**
+ * Cuts an entry's strings and lists to their budget. `connect` fields are limited by the schema
+ * already; this bounds what `system-event` beacons put in as well.
+ */
+function clampEntry(entry: PresenceEntry): PresenceEntry {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(entry)) {
+    if (typeof value === 'string') out[key] = truncateUtf8(value, key === 'text' ? MAX_TEXT_BYTES : MAX_FIELD_BYTES);
+    else if (Array.isArray(value)) out[key] = value.slice(0, MAX_LIST_ITEMS).map((v: unknown) => (typeof v === 'string' ? truncateUtf8(v, MAX_FIELD_BYTES) : v));
+    else out[key] = value;
+  }
+  return out as unknown as PresenceEntry;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
