@@ -12,6 +12,7 @@ import { registerMessageCommands } from './commands/message.js';
 import { registerNodesCommands } from './commands/nodes.js';
 import { registerPairingCommands } from './commands/pairing.js';
 import { registerDaemonCommands } from './commands/service.js';
+import { exitCodeFor } from './exit-codes.js';
 import { packageVersion } from '../runtime/package-version.js';
 
 const cli = cac('openclaw');
@@ -56,6 +57,6 @@ main().then(
   (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`openclaw: ${message}\n`);
-    process.exit(1);
+    process.exit(exitCodeFor(err));
   },
 );

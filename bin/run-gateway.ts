@@ -2,6 +2,7 @@ import { resolvePort } from '../lib/config/index.js';
 import { createGatewayRuntime } from '../runtime/create-gateway-runtime.js';
 import type { RuntimeOverrides } from '../runtime/runtime-environment.js';
 import type { CliContext } from './cli-context.js';
+import { installCrashPolicy } from './crash-policy.js';
 import { freePort } from './free-port.js';
 
 /** `openclaw gateway` flags: the runtime's overrides plus what only a process does (`--force`). */
@@ -14,7 +15,8 @@ export interface GatewayRunFlags extends Omit<RuntimeOverrides, 'stdio'> {
 /**
  * `openclaw gateway`: serves until SIGINT/SIGTERM (or, with --stdio, until the client leaves) and
  * resolves with the exit code; every refusal names what to change. SIGUSR1 restarts in-process
- * when authorised.
+ * when authorised. An unhandled rejection or uncaught exception closes the runtime and exits 1
+ * (see `installCrashPolicy`).
  */
 export async function runGateway(ctx: CliContext, flags: GatewayRunFlags): Promise<number> {
   // In --stdio mode stdout carries the protocol, so every human line goes to stderr.
@@ -44,6 +46,8 @@ export async function runGateway(ctx: CliContext, flags: GatewayRunFlags): Promi
     out,
     color,
   });
+  // From here on a crash closes the runtime (port, sockets, state) before the process exits 1.
+  const uninstallCrashPolicy = installCrashPolicy({ logger: runtime.logger, close: () => runtime.stop({ reason: 'gateway crashed' }) });
   const onRestartSignal = () => {
     runtime.handleRestartSignal('SIGUSR1').catch((err: unknown) => process.stderr.write(`openclaw: SIGUSR1 restart failed: ${(err as Error).message}\n`));
   };
@@ -52,6 +56,7 @@ export async function runGateway(ctx: CliContext, flags: GatewayRunFlags): Promi
   const fatal = runtime.failed();
   const why = await Promise.race([signalled, runtime.stdioClosed().then(() => 'stdio closed'), fatal.then(() => 'fatal')]);
   process.off('SIGUSR1', onRestartSignal);
+  uninstallCrashPolicy();
   if (why === 'fatal') {
     process.stderr.write(`openclaw: gateway is down: ${(await fatal).message}\n`);
     await runtime.stop({ reason: 'gateway stopping' });

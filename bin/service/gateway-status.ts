@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig, resolveBindHosts, resolvePort, type OpenClawConfig, type PortSource } from '../../lib/config/index.js';
-import { DEFAULT_LOG_DIR, rollingLogFile } from '../../lib/logging/file-logger.js';
+import { rollingLogFile } from '../../lib/logging/file-logger.js';
 import { resolveLogFile } from '../../lib/logging/log-tail.js';
 import { parseLogLine } from '../../lib/logging/parse-log-line.js';
 import type { DiagnosticContext } from '../cli-context.js';
@@ -183,7 +183,7 @@ async function probeRpc(ctx: DiagnosticContext, flags: GatewayStatusFlags, url: 
 
 /** The newest error from the gateway's file log, else the last line of the service's stderr log. */
 async function lastGatewayError(stateDir: string, config: OpenClawConfig, installed: ServiceDefinition | undefined): Promise<string | undefined> {
-  const file = await resolveLogFile(config.logging?.file ?? rollingLogFile(new Date(), DEFAULT_LOG_DIR));
+  const file = await resolveLogFile(config.logging?.file ?? rollingLogFile(new Date()));
   const text = await readFile(file, 'utf8').catch(() => '');
   for (const line of text.split('\n').reverse()) {
     const parsed = parseLogLine(line);

@@ -1,3 +1,4 @@
+import { EXIT_CONFIG } from '../exit-codes.js';
 import type { ServiceDefinition } from './service-definition.js';
 
 export interface SystemdUnitOptions {
@@ -6,7 +7,10 @@ export interface SystemdUnitOptions {
   user?: string;
 }
 
-/** The unit file: Restart=always, RestartSec=5, KillMode=process, one Environment= per variable. */
+/**
+ * The unit file: Restart=always, RestartSec=5, but not after exit 78 (an invalid config: a restart
+ * loop cannot fix it), KillMode=process, one Environment= per variable.
+ */
 export function renderSystemdUnit(definition: ServiceDefinition, options: SystemdUnitOptions = {}): string {
   const lines = [
     '[Unit]',
@@ -18,6 +22,7 @@ export function renderSystemdUnit(definition: ServiceDefinition, options: System
     `ExecStart=${definition.programArguments.map(quoteSystemdArg).join(' ')}`,
     'Restart=always',
     'RestartSec=5',
+    `RestartPreventExitStatus=${EXIT_CONFIG}`,
     'KillMode=process',
   ];
   if (options.system && options.user) lines.push(`User=${options.user}`);

@@ -1,20 +1,32 @@
-import { appendFileSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { maskSecretFields, redactSecrets } from '../console-logger.js';
+import { GatewayError } from '../errors.js';
 import type { LogLevel, Logger } from '../logger.js';
 import { isLevelEnabled, TSLOG_LEVEL_ID, type LogThreshold } from './log-levels.js';
-
-/** `/tmp/openclaw` (the OS temp dir on Windows), where dated gateway logs go by default. */
-export const DEFAULT_LOG_DIR = process.platform === 'win32' ? join(tmpdir(), 'openclaw') : '/tmp/openclaw';
+import { defaultLogDir, ensurePrivateLogDir } from './private-log-dir.js';
+import { rotateLogFile } from './rotate-log-file.js';
 
 /** Names of the dated log files: `openclaw-YYYY-MM-DD.log`. */
 export const ROLLING_LOG_NAME = /^openclaw-\d{4}-\d{2}-\d{2}\.log$/;
 
+/** The dated files and their rotated copies (`openclaw-YYYY-MM-DD.1.log`): what age pruning removes. */
+const ROLLING_LOG_FAMILY = /^openclaw-\d{4}-\d{2}-\d{2}(?:\.\d+)?\.log$/;
+
+/** `logging.maxFileBytes` when unset: a file is rotated before it passes 10 MB. */
+export const DEFAULT_MAX_LOG_FILE_BYTES = 10 * 1024 * 1024;
+
+/** Rotated copies kept per log file (`x.1.log` … `x.3.log`) when not told otherwise. */
+export const DEFAULT_ROTATED_LOG_FILES = 3;
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+// Where the platform has it (not Windows), a symlink planted at the log file's path fails the open.
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
+
 /** The dated log file of `date` (local calendar date) in `dir`. */
-export function rollingLogFile(date: Date, dir = DEFAULT_LOG_DIR): string {
+export function rollingLogFile(date: Date, dir = defaultLogDir()): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return join(dir, `openclaw-${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}.log`);
 }
@@ -22,12 +34,25 @@ export function rollingLogFile(date: Date, dir = DEFAULT_LOG_DIR): string {
 export interface FileLoggerOptions {
   /** A fixed log file (`logging.file`). Without it, lines go to the dated file of the day in `dir`. */
   file?: string;
-  /** Directory of the dated files. Default {@link DEFAULT_LOG_DIR}. */
+  /**
+   * Directory of the dated files. Default {@link defaultLogDir}. It must be this user's alone
+   * (see {@link ensurePrivateLogDir}): checked whenever a dated file is opened, and no file log is
+   * written while it is a symlink or someone else's.
+   */
   dir?: string;
+  /** The user the dated files' directory must belong to; default `process.getuid()`. */
+  uid?: number;
   /** `logging.level`; default `info`. */
   level?: LogThreshold;
   /** Dated files last written longer ago than this are deleted. Default 24 h. */
   maxAgeMs?: number;
+  /**
+   * `logging.maxFileBytes`: a line that would take a file past this size first rotates it
+   * (`x.log` → `x.1.log` → …). Default {@link DEFAULT_MAX_LOG_FILE_BYTES}.
+   */
+  maxFileBytes?: number;
+  /** Rotated copies kept per file; older ones are deleted. Default {@link DEFAULT_ROTATED_LOG_FILES}. */
+  rotatedFiles?: number;
   /** Secret values masked wherever they appear. Read at each log call. */
   secrets?: () => Iterable<string | undefined>;
   now?: () => Date;
@@ -38,7 +63,9 @@ export interface FileLoggerOptions {
 /**
  * JSON-lines file log in tslog's shape: message parts under `"0"`, `"1"`, `_meta` with
  * `logLevelName`, `date` and `name` (`{"subsystem":"..."}` as a JSON string), plus `time`.
- * Writes are synchronous appends so lines from one process never interleave or reorder.
+ * Writes are synchronous appends so lines from one process never interleave or reorder; a file
+ * never grows past `maxFileBytes` (bar one oversized line) and the log never follows a symlink at
+ * a file's path.
  */
 export class FileLogger implements Logger {
   readonly #options: FileLoggerOptions;
@@ -61,6 +88,11 @@ export class FileLogger implements Logger {
   /** `logging.file` as given; undefined for the dated default. */
   get configuredFile(): string | undefined {
     return this.#options.file;
+  }
+
+  /** The size cap in force (`logging.maxFileBytes` or the default). */
+  get maxFileBytes(): number {
+    return this.#options.maxFileBytes ?? DEFAULT_MAX_LOG_FILE_BYTES;
   }
 
   get level(): LogThreshold {
@@ -91,9 +123,11 @@ export class FileLogger implements Logger {
     const line = redactSecrets(JSON.stringify(entry), this.#options.secrets?.() ?? []);
     try {
       if (file !== this.#openFile) this.#open(file, date);
-      appendFileSync(file, line + '\n', { encoding: 'utf8', mode: 0o600 });
+      this.#append(file, Buffer.from(line + '\n', 'utf8'));
       this.#failedFile = undefined;
     } catch (err) {
+      // Checked (and created) again on the next line: the directory may have been removed or fixed.
+      this.#openFile = undefined;
       if (this.#failedFile !== file) {
         this.#failedFile = file;
         this.#options.onError?.(err as Error, file);
@@ -101,15 +135,35 @@ export class FileLogger implements Logger {
     }
   }
 
-  /** Creates the directory and, for dated files, prunes the stale ones: once per file switch. */
+  /**
+   * Creates the directory and, for dated files, checks that it is private and prunes the stale
+   * ones: once per file switch. `logging.file` is the user's choice, so its directory is taken as is.
+   */
   #open(file: string, date: Date): void {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    if (this.#options.file === undefined) ensurePrivateLogDir(dirname(file), { uid: this.#options.uid });
+    else mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     this.#openFile = file;
     if (this.#options.file === undefined) pruneRollingLogs(dirname(file), date.getTime() - (this.#options.maxAgeMs ?? DAY_MS), file);
   }
+
+  /** Opens per line, so a file moved away or deleted by someone else is simply created again. */
+  #append(file: string, bytes: Buffer): void {
+    let { fd, size } = openLogFile(file);
+    try {
+      if (size > 0 && size + bytes.length > this.maxFileBytes) {
+        closeSync(fd);
+        fd = -1;
+        rotateLogFile(file, this.#options.rotatedFiles ?? DEFAULT_ROTATED_LOG_FILES);
+        ({ fd } = openLogFile(file));
+      }
+      writeSync(fd, bytes);
+    } finally {
+      if (fd !== -1) closeSync(fd);
+    }
+  }
 }
 
-/** Deletes `openclaw-YYYY-MM-DD.log` files in `dir` last modified before `cutoffMs`, except `keep`. */
+/** Deletes `openclaw-YYYY-MM-DD[.N].log` files in `dir` last modified before `cutoffMs`, except `keep`. */
 export function pruneRollingLogs(dir: string, cutoffMs: number, keep?: string): string[] {
   const removed: string[] = [];
   let names: string[];
@@ -120,7 +174,7 @@ export function pruneRollingLogs(dir: string, cutoffMs: number, keep?: string): 
   }
   for (const name of names) {
     const path = join(dir, name);
-    if (!ROLLING_LOG_NAME.test(name) || path === keep) continue;
+    if (!ROLLING_LOG_FAMILY.test(name) || path === keep) continue;
     try {
       if (statSync(path).mtimeMs < cutoffMs) {
         unlinkSync(path);
@@ -132,4 +186,21 @@ export function pruneRollingLogs(dir: string, cutoffMs: number, keep?: string): 
     }
   }
   return removed;
+}
+
+/** Opens `file` for appending (created 0600); a symlink or anything but a regular file is refused. */
+function openLogFile(file: string): { fd: number; size: number } {
+  let fd: number;
+  try {
+    fd = openSync(file, APPEND_FLAGS, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new GatewayError('UNAVAILABLE', `${file} is a symbolic link; the file log does not follow it`, { cause: err });
+    throw err;
+  }
+  const stats = fstatSync(fd);
+  if (!stats.isFile()) {
+    closeSync(fd);
+    throw new GatewayError('UNAVAILABLE', `${file} is not a regular file`);
+  }
+  return { fd, size: stats.size };
 }

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT_CONFIG } from '../../bin/exit-codes.js';
 import { TOKEN } from '../helpers/connect.js';
 import { killAll, makeEnv, parseJson, runCli, startGateway, type RunningGateway, type TestEnv } from './helpers.js';
 
@@ -57,21 +58,22 @@ describe('client commands with a broken config file', () => {
     expect(r.stderr).toMatch(new RegExp(`^warning: ignoring unreadable config ${t.configPath}: EISDIR[^\\n]*\\n$`));
   });
 
-  it('without --url the config error stands, even when the loopback default would have reached the gateway', async () => {
+  it('without --url the config error stands (exit 78, EX_CONFIG), even when the loopback default would have reached the gateway', async () => {
     const t = await brokenEnv(BAD_PORT, { OPENCLAW_GATEWAY_TOKEN: TOKEN, OPENCLAW_GATEWAY_PORT: String(gw.port) });
     const error = `openclaw: invalid config ${t.configPath}: gateway.port: must be integer\n`;
     for (const args of [['health'], ['gateway', 'call', 'status']]) {
       const r = await runCli(args, t);
-      expect(r.code, r.output).toBe(1);
+      expect(r.code, r.output).toBe(EXIT_CONFIG);
       expect(r.stderr).toBe(error);
       expect(r.stdout).toBe('');
     }
   });
 
-  it('openclaw gateway still refuses to start, --url or not', async () => {
+  it('openclaw gateway still refuses to start, --url or not, with exit code 78 so a supervisor does not restart it', async () => {
     const t = await brokenEnv(BAD_PORT);
     const r = await runCli(['gateway', '--allow-unconfigured', '--port', '0', '--url', gw.url], t);
-    expect(r.code, r.output).toBe(1);
+    expect(r.code, r.output).toBe(EXIT_CONFIG);
+    expect(EXIT_CONFIG).toBe(78);
     expect(r.stderr).toBe(`openclaw: invalid config ${t.configPath}: gateway.port: must be integer\n`);
     expect(r.stdout).not.toMatch(/listening on/);
   });

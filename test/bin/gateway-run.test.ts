@@ -41,8 +41,10 @@ describe('openclaw gateway: configuration gate and token', () => {
     const token = match[2]!;
     expect(token).toMatch(/^[0-9a-f]{48}$/);
     // Shown once in the notice, never in a log line.
+    await first.proc.waitFor(/Dashboard: /);
     const firstSeen = secretExposure(first.proc.output, token);
     expect(firstSeen.notice).toEqual([`  ${token}`]);
+    expect(firstSeen.dashboard).toEqual([`Dashboard: http://127.0.0.1:${first.port}/#token=${token}`]);
     expect(firstSeen.logLines).toEqual([]);
     expect(firstSeen.other).toEqual([]);
 
@@ -54,14 +56,15 @@ describe('openclaw gateway: configuration gate and token', () => {
     expect((await first.proc.wait()).code, first.proc.output).toBe(0);
 
     const second = await startGateway(['--allow-unconfigured', '--port', '0'], t);
-    // Let it settle a moment: the token line, if any, follows the listening line.
-    await new Promise((r) => setTimeout(r, 300));
+    // The dashboard link comes after the token notice, if there is one.
+    await second.proc.waitFor(/Dashboard: /);
     expect(second.proc.output).not.toContain('Generated a gateway token');
-    const secondSeen = secretExposure(second.proc.output, token);
-    expect(secondSeen.notice).toEqual([]);
-    expect(secondSeen.logLines).toEqual([]);
-    expect(secondSeen.other).toEqual([]);
     expect((await readConfig(t.configPath)).gateway.auth.token).toBe(token);
+    second.proc.kill('SIGTERM');
+    expect((await second.proc.wait()).code, second.proc.output).toBe(0);
+    // The saved token is printed nowhere on a later start, from start-up to shutdown, stdout or stderr.
+    expect(second.proc.output).toContain(`Dashboard: http://127.0.0.1:${second.port}/\n`);
+    expect(second.proc.output).not.toContain(token);
   });
 
   it('starts without the flag when gateway.mode is "local", keeping the rest of the (JSON5) file', async () => {

@@ -236,7 +236,7 @@ export const LOG_LINE = /^\d\d:\d\d:\d\d\.\d{3} /;
 /**
  * Where a secret shows up in a gateway's output: in log lines (never acceptable), in the indented
  * line of the one-time "Generated a gateway token" notice, in the start-up `Dashboard:` link
- * (carries the token in the URL fragment), or anywhere else.
+ * (which carries the token in the URL fragment only on the start that generated it), or anywhere else.
  */
 export function secretExposure(output: string, secret: string) {
   const lines = output.split('\n').filter((line) => line.includes(secret));

@@ -103,7 +103,10 @@ export interface UiGateway {
   port: number;
   origin: string;
   token: string;
-  /** The link the gateway printed at start. */
+  /**
+   * The link the gateway printed at start, with the harness's token added in the fragment: the
+   * gateway prints a token only on the start that generated it, and this one is configured.
+   */
   dashboardUrl: string;
   stateDir: string;
   configPath: string;
@@ -143,7 +146,7 @@ export async function startUiGateway(options: UiGatewayOptions): Promise<UiGatew
     port,
     origin: `http://127.0.0.1:${port}`,
     token: TOKEN,
-    dashboardUrl: dashboard.slice('Dashboard: '.length),
+    dashboardUrl: `${dashboard.slice('Dashboard: '.length)}#token=${encodeURIComponent(TOKEN)}`,
     stateDir,
     configPath,
     out,

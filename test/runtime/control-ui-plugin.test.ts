@@ -57,16 +57,24 @@ function upgradeStatus(port: number, origin: string | undefined, host?: string):
 }
 
 describe('Control UI in the gateway runtime', () => {
-  it('serves the app on the gateway port and prints the dashboard link once, outside the log', async () => {
+  it('serves the app on the gateway port and prints the dashboard link once, outside the log, without a configured token', async () => {
     const { runtime, out, base } = await start({ auth: { token: TOKEN } });
-    expect(out.filter((l) => l.startsWith('Dashboard: '))).toEqual([`Dashboard: ${base}/#token=${TOKEN}`]);
-    expect(out.filter((l) => l.includes(TOKEN))).toHaveLength(1);
+    expect(out.filter((l) => l.startsWith('Dashboard: '))).toEqual([`Dashboard: ${base}/`]);
+    expect(out.filter((l) => l.includes(TOKEN))).toEqual([]);
+    expect(out).toContain('  It asks for the gateway token; add #token=<token> to the link to sign in directly.');
     const res = await fetch(`${base}/`);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('<p>ui</p>');
     // A restart rebuilds the gateway but does not print the link again.
     await runtime.restart('test');
     expect(out.filter((l) => l.startsWith('Dashboard: '))).toHaveLength(1);
+  });
+
+  it('puts a token in the link only on the start that generated it', async () => {
+    const { out, base } = await start({});
+    const generated = out[out.indexOf(out.find((l) => l.startsWith('Generated a gateway token'))!) + 1]!.trim();
+    expect(generated).toMatch(/^[0-9a-f]{48}$/);
+    expect(out.filter((l) => l.startsWith('Dashboard: '))).toEqual([`Dashboard: ${base}/#token=${generated}`]);
   });
 
   it('checks the Origin of WebSocket upgrades: own origin and tools pass, other sites get 403', async () => {

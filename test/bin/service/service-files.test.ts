@@ -87,6 +87,7 @@ describe('Linux: systemd unit', () => {
         'ExecStart=/usr/local/bin/node /opt/openclaw/dist/bin/openclaw.js gateway --port 18789',
         'Restart=always',
         'RestartSec=5',
+        'RestartPreventExitStatus=78',
         'KillMode=process',
         'WorkingDirectory=/home/ada/.openclaw',
         'Environment=HOME=/home/ada',

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -127,6 +127,88 @@ describe('FileLogger', () => {
     const dir = join(await tempDir(), 'nested', 'logs');
     new FileLogger({ dir }).log('info', 'gateway', 'hello');
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
+  });
+
+  it('rotates a file about to pass maxFileBytes: x.log → x.1.log → … → x.3.log, older copies deleted', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'gateway.log');
+    const logger = new FileLogger({ file, maxFileBytes: 600 });
+    for (let i = 0; i < 40; i++) logger.log('info', 'gateway', `line ${i}`);
+    const names = (await readdir(dir)).sort();
+    expect(names).toEqual(['gateway.1.log', 'gateway.2.log', 'gateway.3.log', 'gateway.log']);
+    for (const name of names) expect((await stat(join(dir, name))).size).toBeLessThanOrEqual(600);
+    // Nothing lost between the files kept, newest last; only the oldest lines are gone.
+    const kept = [];
+    for (const name of ['gateway.3.log', 'gateway.2.log', 'gateway.1.log', 'gateway.log']) kept.push(...(await lines(join(dir, name))).map((l) => l['0']));
+    expect(kept.at(-1)).toBe('line 39');
+    expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => `line ${40 - kept.length + i}`));
+    expect(kept.length).toBeLessThan(40);
+  });
+
+  it('a line longer than the cap still gets written, to a file of its own', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'gateway.log');
+    const logger = new FileLogger({ file, maxFileBytes: 100, rotatedFiles: 1 });
+    logger.log('info', 'gateway', 'short');
+    logger.log('info', 'gateway', 'x'.repeat(500));
+    expect((await lines(file)).map((l) => l['0'])).toEqual(['x'.repeat(500)]);
+    expect((await lines(join(dir, 'gateway.1.log'))).map((l) => l['0'])).toEqual(['short']);
+  });
+
+  it('rotates dated files by size within the day and still rolls over at midnight; pruning takes the rotated copies too', async () => {
+    const dir = await tempDir();
+    let now = new Date(2026, 0, 9, 12, 0, 0);
+    const logger = new FileLogger({ dir, now: () => now, maxFileBytes: 400, rotatedFiles: 2 });
+    for (let i = 0; i < 6; i++) logger.log('info', 'gateway', `day one ${i}`);
+    expect((await readdir(dir)).sort()).toEqual(['openclaw-2026-01-09.1.log', 'openclaw-2026-01-09.2.log', 'openclaw-2026-01-09.log']);
+    now = new Date(2026, 0, 10, 0, 0, 1);
+    logger.log('info', 'gateway', 'day two');
+    expect((await lines(join(dir, 'openclaw-2026-01-10.log'))).map((l) => l['0'])).toEqual(['day two']);
+    const twoDaysAgo = new Date(now.getTime() - 48 * 3600_000);
+    for (const name of ['openclaw-2026-01-09.1.log', 'openclaw-2026-01-09.2.log']) await utimes(join(dir, name), twoDaysAgo, twoDaysAgo);
+    expect(pruneRollingLogs(dir, now.getTime() - 24 * 3600_000).sort()).toEqual([
+      join(dir, 'openclaw-2026-01-09.1.log'),
+      join(dir, 'openclaw-2026-01-09.2.log'),
+    ]);
+  });
+
+  it('does not follow a symlink planted at the file path (logging.file), and says so once', async () => {
+    const dir = await tempDir();
+    const target = join(dir, 'victim.txt');
+    await writeFile(target, 'precious\n');
+    const file = join(dir, 'gateway.log');
+    await symlink(target, file);
+    const errors: string[] = [];
+    const logger = new FileLogger({ file, onError: (err) => errors.push(err.message) });
+    logger.log('info', 'gateway', 'one');
+    logger.log('info', 'gateway', 'two');
+    expect(await readFile(target, 'utf8')).toBe('precious\n');
+    expect(errors).toEqual([`${file} is a symbolic link; the file log does not follow it`]);
+  });
+
+  it('turns the dated file log off when its directory is a symlink, writing nothing through it', async () => {
+    const root = await tempDir();
+    const target = join(root, 'elsewhere');
+    await mkdir(target);
+    const dir = join(root, 'logs');
+    await symlink(target, dir);
+    const errors: string[] = [];
+    const logger = new FileLogger({ dir, onError: (err) => errors.push(err.message) });
+    logger.log('info', 'gateway', 'one');
+    logger.log('info', 'gateway', 'two');
+    expect(await readdir(target)).toEqual([]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^file logging is disabled: the log directory .* is a symbolic link/);
+  });
+
+  it("turns the dated file log off when its directory is another user's", async () => {
+    const dir = join(await tempDir(), 'logs');
+    await mkdir(dir);
+    const errors: string[] = [];
+    const logger = new FileLogger({ dir, uid: (process.getuid?.() ?? 0) + 1, onError: (err) => errors.push(err.message) });
+    logger.log('info', 'gateway', 'one');
+    expect(await readdir(dir)).toEqual([]);
+    expect(errors[0]).toMatch(/^file logging is disabled: the log directory .* belongs to uid \d+, not to this user/);
   });
 });
 
