@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { GatewayError } from '../errors.js';
 import { KeyedQueue } from '../keyed-queue.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { ModelMessage } from '../providers/model-provider.js';
 import type { AppendStorage } from '../storage.js';
-import { checkSessionId } from './session-keys.js';
+import { checkSessionId, isStatelessSessionKey } from './session-keys.js';
+import { DEFAULT_SESSION_MAINTENANCE, expiredStatelessKeys, type SessionMaintenance } from './session-maintenance.js';
 
 /** One row of `agents/<agentId>/sessions/sessions.json`, keyed there by session key. */
 export interface SessionEntry {
@@ -69,29 +71,58 @@ export interface SessionStoreOptions {
   storage: AppendStorage;
   now?: () => number;
   logger?: Logger;
+  /** Timers of the deferred index write; default the process clock. */
+  timers?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+  /**
+   * How long deferred index changes (a run's counters, a stateless run's row, maintenance) wait,
+   * so that many of them share one write. Default 1000 ms: what a crash can lose of them.
+   */
+  indexWriteDelayMs?: number;
+  /** Which stateless sessions the deferred write removes; default upstream's `session.maintenance`. */
+  maintenance?: SessionMaintenance;
 }
 
 type Index = Record<string, SessionEntry>;
+/** Rows a change sets (or, undefined, removes). */
+type IndexChanges = Array<[key: string, entry: SessionEntry | undefined]>;
+
+const DEFAULT_INDEX_WRITE_DELAY_MS = 1000;
 
 /**
  * Per-agent sessions: an index (`sessions.json`, written atomically) and one append-only JSONL
- * transcript per session. Index changes run one at a time per agent and take effect in memory
- * only after the file is written.
+ * transcript per session. The index in memory is the truth; changes run one at a time per agent.
+ * Changes someone relies on after a crash (a new addressable session, a reset, a patch, a
+ * delete, a compaction) are on disk before they resolve. The rest (what a finished run updates, a
+ * stateless run's row) is written once per `indexWriteDelayMs` with whatever else changed, and at
+ * `flush`/`close`; that write also applies session maintenance, so neither the file nor its
+ * write cost grows with every stateless request.
  */
 export class SessionStore {
   readonly #storage: AppendStorage;
   readonly #now: () => number;
   readonly #logger: Logger;
+  readonly #timers: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+  readonly #writeDelayMs: number;
+  readonly #maintenance: SessionMaintenance;
   readonly #indexes = new Map<string, Index>();
   readonly #loading = new Map<string, Promise<Index>>();
   readonly #queue = new KeyedQueue();
   /** Transcripts whose last byte we know is a newline (or that we created). */
   readonly #tailChecked = new Set<string>();
+  /** Agents whose index in memory has changes not yet on disk, with the timer that writes them. */
+  readonly #pending = new Map<string, TimerHandle | undefined>();
+  /** Sessions a run is using, by `agentId\0key`: maintenance leaves them alone. */
+  readonly #held = new Map<string, number>();
+  readonly #warned = new Set<string>();
+  #closed = false;
 
   constructor(options: SessionStoreOptions) {
     this.#storage = options.storage;
     this.#now = options.now ?? Date.now;
     this.#logger = options.logger ?? silentLogger;
+    this.#timers = options.timers ?? systemClock;
+    this.#writeDelayMs = options.indexWriteDelayMs ?? DEFAULT_INDEX_WRITE_DELAY_MS;
+    this.#maintenance = options.maintenance ?? DEFAULT_SESSION_MAINTENANCE;
   }
 
   indexKey(agentId: string): string {
@@ -162,7 +193,8 @@ export class SessionStore {
    * not exist yet. With `sessionId`, the key moves to that session (a new or an existing one).
    */
   ensure(agentId: string, key: string, init: Partial<SessionEntry> = {}): Promise<SessionEntry> {
-    return this.#mutate(agentId, async (index) => {
+    // Nobody can address a stateless session again: losing its row in a crash costs nothing.
+    return this.#mutate(agentId, isStatelessSessionKey(key) ? 'deferred' : 'now', async (index) => {
       const existing = index[key];
       if (existing && (init.sessionId === undefined || init.sessionId === existing.sessionId)) return { result: existing };
       const sessionId = init.sessionId === undefined ? randomUUID() : checkSessionId(init.sessionId);
@@ -174,27 +206,30 @@ export class SessionStore {
         await this.#storage.append(fileKey, JSON.stringify(header) + '\n');
         this.#tailChecked.add(fileKey);
       }
-      return { result: entry, index: { ...index, [key]: entry } };
+      return { result: entry, changes: [[key, entry]] };
     });
   }
 
-  /** Applies `patch` to an existing row (`updatedAt` defaults to now). */
+  /**
+   * Applies `patch` to an existing row (`updatedAt` defaults to now). Deferred: the change is in
+   * memory at once and on disk with the next index write (what a run records when it ends).
+   */
   update(agentId: string, key: string, patch: Partial<SessionEntry>): Promise<SessionEntry> {
-    return this.#mutate(agentId, async (index) => {
+    return this.#mutate(agentId, 'deferred', async (index) => {
       const existing = index[key];
       if (!existing) throw new GatewayError('UNAVAILABLE', `session ${key} does not exist`);
       const entry: SessionEntry = { ...existing, updatedAt: this.#now(), ...stripUndefined(patch) };
-      return { result: entry, index: { ...index, [key]: entry } };
+      return { result: entry, changes: [[key, entry]] };
     });
   }
 
   /** Replaces an existing row with what `edit` makes of it (it may drop keys; `updatedAt` is set to now). */
   edit(agentId: string, key: string, edit: (entry: SessionEntry) => SessionEntry): Promise<SessionEntry> {
-    return this.#mutate(agentId, async (index) => {
+    return this.#mutate(agentId, 'now', async (index) => {
       const existing = index[key];
       if (!existing) throw new GatewayError('INVALID_REQUEST', `session ${key} does not exist`);
       const entry: SessionEntry = { ...edit({ ...existing }), updatedAt: this.#now() };
-      return { result: entry, index: { ...index, [key]: entry } };
+      return { result: entry, changes: [[key, entry]] };
     });
   }
 
@@ -203,10 +238,9 @@ export class SessionStore {
    * `deleteTranscript` is set and the storage can delete.
    */
   remove(agentId: string, key: string, options: { deleteTranscript?: boolean } = {}): Promise<{ removed?: SessionEntry; kept: string[] }> {
-    return this.#mutate<{ removed?: SessionEntry; kept: string[] }>(agentId, async (index) => {
+    return this.#mutate<{ removed?: SessionEntry; kept: string[] }>(agentId, 'now', async (index) => {
       const removed = index[key];
       if (!removed) return { result: { kept: [] } };
-      const { [key]: _gone, ...rest } = index;
       const fileKey = this.transcriptKey(agentId, removed.sessionFile);
       let kept = [this.transcriptPath(agentId, removed)];
       if (options.deleteTranscript && this.#storage.remove) {
@@ -214,7 +248,7 @@ export class SessionStore {
         this.#tailChecked.delete(fileKey);
         kept = [];
       }
-      return { result: { removed, kept }, index: rest };
+      return { result: { removed, kept }, changes: [[key, undefined]] };
     });
   }
 
@@ -223,7 +257,7 @@ export class SessionStore {
    * switches to it): compaction. The previous transcript stays on disk; its path is returned.
    */
   rewrite(agentId: string, key: string, messages: readonly ModelMessage[], patch: Partial<SessionEntry> = {}): Promise<{ entry: SessionEntry; previous: string }> {
-    return this.#mutate(agentId, async (index) => {
+    return this.#mutate(agentId, 'now', async (index) => {
       const existing = index[key];
       if (!existing) throw new GatewayError('INVALID_REQUEST', `session ${key} does not exist`);
       const sessionId = randomUUID();
@@ -234,7 +268,7 @@ export class SessionStore {
       const fileKey = this.transcriptKey(agentId, entry.sessionFile);
       await this.#storage.write(fileKey, [header, ...lines].map((line) => JSON.stringify(line)).join('\n') + '\n');
       this.#tailChecked.add(fileKey);
-      return { result: { entry, previous: this.transcriptPath(agentId, existing) }, index: { ...index, [key]: entry } };
+      return { result: { entry, previous: this.transcriptPath(agentId, existing) }, changes: [[key, entry]] };
     });
   }
 
@@ -294,21 +328,152 @@ export class SessionStore {
     }
   }
 
-  #mutate<T>(agentId: string, change: (index: Index) => Promise<{ result: T; index?: Index }>): Promise<T> {
-    return this.#queue.run(agentId, async () => {
-      const current = await this.load(agentId);
-      const { result, index } = await change(current);
-      if (index) {
-        try {
-          await this.#storage.write(this.indexKey(agentId), JSON.stringify(index, null, 2));
-        } catch (err) {
-          throw new GatewayError('UNAVAILABLE', `session index write failed (${this.indexPath(agentId)}): ${(err as Error).message}`, { cause: err });
-        }
-        this.#indexes.set(agentId, index);
+  /** Marks a session as in use by a run until the returned function is called: maintenance keeps it. */
+  hold(agentId: string, key: string): () => void {
+    const id = `${agentId}\0${key}`;
+    this.#held.set(id, (this.#held.get(id) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#held.get(id) ?? 1) - 1;
+      if (left > 0) this.#held.set(id, left);
+      else this.#held.delete(id);
+    };
+  }
+
+  /**
+   * Writes deferred index changes now (of every agent without `agentId`), applying session
+   * maintenance first; resolves once they are on disk and removed sessions' transcripts are gone.
+   */
+  async flush(agentId?: string): Promise<void> {
+    const ids = agentId === undefined ? [...this.#pending.keys()] : [agentId];
+    await Promise.all(ids.map((id) => this.#flushAgent(id)));
+  }
+
+  /**
+   * Session maintenance now (at start, say), rather than with the next deferred write: removes
+   * the stateless sessions the policy expires, with their transcripts. Returns their keys.
+   */
+  async prune(agentId: string): Promise<string[]> {
+    await this.load(agentId);
+    const removed = await this.#queue.run(agentId, () => {
+      const gone = this.#maintain(agentId);
+      if (gone.length) this.#schedule(agentId);
+      return gone;
+    });
+    await this.#deleteTranscripts(agentId, removed);
+    return removed.map(([key]) => key);
+  }
+
+  /** Writes what is pending; from now on every change is written before it resolves. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.flush();
+  }
+
+  async #flushAgent(agentId: string): Promise<void> {
+    const removed = await this.#queue.run(agentId, async () => {
+      if (!this.#pending.has(agentId)) return [];
+      const gone = this.#maintain(agentId);
+      await this.#write(agentId);
+      return gone;
+    });
+    await this.#deleteTranscripts(agentId, removed);
+  }
+
+  /** Drops the rows maintenance expires from the index in memory; returns them. Runs in the agent's queue. */
+  #maintain(agentId: string): Array<[string, SessionEntry]> {
+    const index = this.#indexes.get(agentId);
+    if (!index) return [];
+    const keys = expiredStatelessKeys(index, this.#maintenance, this.#now(), (key) => this.#held.has(`${agentId}\0${key}`));
+    if (!keys.length) return [];
+    if (this.#maintenance.mode === 'warn') {
+      if (!this.#warned.has(agentId)) {
+        this.#warned.add(agentId);
+        this.#logger.log('warn', 'sessions', `session.maintenance would remove ${keys.length} stateless session(s) of agent "${agentId}" (mode "warn": kept)`);
       }
+      return [];
+    }
+    const removed = keys.map((key): [string, SessionEntry] => [key, index[key]!]);
+    for (const key of keys) delete index[key];
+    this.#logger.log('info', 'sessions', `session maintenance removed ${keys.length} stateless session(s) of agent "${agentId}"`);
+    return removed;
+  }
+
+  async #deleteTranscripts(agentId: string, removed: ReadonlyArray<[string, SessionEntry]>): Promise<void> {
+    if (!this.#storage.remove) return;
+    for (const [, entry] of removed) {
+      const fileKey = this.transcriptKey(agentId, entry.sessionFile);
+      this.#tailChecked.delete(fileKey);
+      try {
+        await this.#storage.remove(fileKey);
+      } catch (err) {
+        this.#logger.log('warn', 'sessions', `removing transcript ${this.transcriptPath(agentId, entry)} failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Writes the agent's index (as it is in memory unless `data` is given). Runs in the agent's queue. */
+  async #write(agentId: string, data = serialize(this.#indexes.get(agentId) ?? {})): Promise<void> {
+    try {
+      await this.#storage.write(this.indexKey(agentId), data);
+    } catch (err) {
+      throw new GatewayError('UNAVAILABLE', `session index write failed (${this.indexPath(agentId)}): ${(err as Error).message}`, { cause: err });
+    }
+    const timer = this.#pending.get(agentId);
+    if (timer !== undefined) this.#timers.clearTimeout(timer);
+    this.#pending.delete(agentId);
+  }
+
+  /** Arranges a write of the agent's index within the write delay (one timer however many changes). */
+  #schedule(agentId: string): void {
+    if (this.#pending.get(agentId) !== undefined) return;
+    const timer = this.#timers.setTimeout(() => {
+      // A failed write stays pending: the next change schedules it again, and close retries it.
+      this.#pending.set(agentId, undefined);
+      this.#flushAgent(agentId).catch((err: unknown) => this.#logger.log('error', 'sessions', (err as Error).message));
+    }, this.#writeDelayMs);
+    this.#pending.set(agentId, timer);
+  }
+
+  /**
+   * Runs `change` in the agent's queue and applies the rows it returns to the index in memory:
+   * `deferred` at once, `now` only once the index with them is on disk (a failed write changes
+   * nothing). The index is changed in place: copying thousands of rows per run costs more than
+   * the run's own bookkeeping.
+   */
+  #mutate<T>(agentId: string, when: 'now' | 'deferred', change: (index: Readonly<Index>) => Promise<{ result: T; changes?: IndexChanges }>): Promise<T> {
+    return this.#queue.run(agentId, async () => {
+      const index = await this.load(agentId);
+      const { result, changes } = await change(index);
+      if (!changes?.length) return result;
+      if (when === 'deferred' && !this.#closed) {
+        apply(index, changes);
+        this.#schedule(agentId);
+        return result;
+      }
+      const previous: IndexChanges = changes.map(([key]) => [key, index[key]]);
+      apply(index, changes);
+      // Serialised with the change, then put back until it is on disk; nothing runs in between.
+      const data = serialize(index);
+      apply(index, previous);
+      await this.#write(agentId, data);
+      apply(index, changes);
       return result;
     });
   }
+}
+
+function apply(index: Index, changes: IndexChanges): void {
+  for (const [key, entry] of changes) {
+    if (entry) index[key] = entry;
+    else delete index[key];
+  }
+}
+
+function serialize(index: Index): string {
+  return JSON.stringify(index, null, 2);
 }
 
 function isMessageLine(value: unknown): value is TranscriptLine {

@@ -12,7 +12,7 @@ import type { Gateway } from '../../lib/gateway.js';
 import { agentPlugins } from '../../lib/plugins/agents-plugin.js';
 import { ModelCatalog } from '../../lib/providers/model-catalog.js';
 import { agentsService } from '../../lib/services.js';
-import { SessionStore } from '../../lib/sessions/session-store.js';
+import { SessionStore, type SessionStoreOptions } from '../../lib/sessions/session-store.js';
 import { createChatCompletionsRoute } from '../../endpoints/chat-completions-route.js';
 import { createHooksRoute, type HookMapping } from '../../endpoints/hooks-route.js';
 import { HttpRouter } from '../../transports/http.js';
@@ -39,6 +39,8 @@ export interface AgentGatewayOptions {
   stateDir?: string;
   /** USD per million tokens of fake/m1 (usage.cost). */
   price?: { input: number; output: number };
+  /** Session store options over the defaults (a FileStorage of the state dir, the clock). */
+  sessions?: (stateDir: string) => Partial<SessionStoreOptions>;
 }
 
 /**
@@ -81,7 +83,7 @@ export class AgentGateway {
     // Agents, sessions and chat on top of the default (core) plugins, the way the CLI runtime adds them.
     for (const plugin of agentPlugins({
       models: catalog,
-      sessions: new SessionStore({ storage: new FileStorage(stateDir), now: () => clock.now() }),
+      sessions: new SessionStore({ storage: new FileStorage(stateDir), now: () => clock.now(), ...options.sessions?.(stateDir) }),
       settings,
       tools: options.tools,
       toolPolicy: options.toolPolicy,
@@ -139,8 +141,9 @@ export class AgentGateway {
     return peer.frames.filter((f) => f.type === 'event' && f.event === event && (runId === undefined || f.payload?.runId === runId)).map((f) => f.payload);
   }
 
-  /** The parsed transcript lines of a session (header included), read from disk. */
+  /** The parsed transcript lines of a session (header included), read from disk once deferred index changes are written. */
   async transcript(sessionKey = 'agent:main:main', agentId = 'main'): Promise<Array<Record<string, any>>> {
+    await this.service.sessions.flush(agentId);
     const index = JSON.parse(await readFile(join(this.stateDir, 'agents', agentId, 'sessions', 'sessions.json'), 'utf8'));
     const entry = index[sessionKey];
     if (!entry) throw new Error(`no session ${sessionKey} in the index: ${Object.keys(index).join(', ')}`);
