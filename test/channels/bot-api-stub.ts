@@ -198,6 +198,12 @@ export class BotApiStub {
   }
 
   #getUpdates(body: Record<string, any>, res: ServerResponse): void {
+    // Like Telegram: a new getUpdates ends the one still waiting (another poller with this token).
+    for (const poller of [...this.#pollers]) {
+      clearTimeout(poller.timer);
+      this.#pollers.delete(poller);
+      json(poller.res, 409, { ok: false, error_code: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' });
+    }
     const offset = Number(body.offset ?? 0);
     // Telegram forgets updates below the offset: that is how a poller confirms them.
     this.#updates = this.#updates.filter((u) => u.update_id >= offset);

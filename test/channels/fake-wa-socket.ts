@@ -1,14 +1,19 @@
 import { EventEmitter } from 'node:events';
-import type { AnyMessageContent, MiscMessageGenerationOptions, WAMessage } from '@whiskeysockets/baileys';
+import type { AnyMessageContent, BinaryNode, MiscMessageGenerationOptions, WAMessage } from '@whiskeysockets/baileys';
 import type { WhatsAppSocketConfig, WhatsAppSocketFactory, WhatsAppSocketLike } from '../../channels/whatsapp.js';
 
 /**
  * A Baileys-shaped socket driven by the test: its `ev` emitter carries the same events Baileys
- * emits (connection.update, creds.update, messages.upsert) and its send functions record calls.
- * Like Baileys, a fresh socket shows a QR when unlinked and opens when it has credentials.
+ * emits (connection.update, creds.update, messages.upsert, messages.update), its `ws` emits a
+ * `frame` for every answer, and its send functions record calls. Like Baileys, a fresh socket
+ * shows a QR when unlinked and opens when it has credentials. `silent` makes it a zombie: open,
+ * but nothing comes back (queries never answer, no frames).
  */
 export class FakeWaSocket implements WhatsAppSocketLike {
   readonly ev = new EventEmitter();
+  readonly ws = new EventEmitter();
+  readonly queries: BinaryNode[] = [];
+  silent = false;
   readonly sent: { jid: string; content: AnyMessageContent; options?: MiscMessageGenerationOptions }[] = [];
   user?: { id: string; name?: string };
   ended = false;
@@ -17,6 +22,20 @@ export class FakeWaSocket implements WhatsAppSocketLike {
   #ids = 0;
 
   constructor(readonly config: WhatsAppSocketConfig) {}
+
+  /** Answers pings like the server (a frame, then the result) unless silent; then it never settles. */
+  query(node: BinaryNode): Promise<unknown> {
+    this.queries.push(node);
+    if (this.silent || this.ended) return new Promise(() => undefined);
+    this.ws.emit('frame', { tag: 'iq', attrs: { type: 'result' } });
+    return Promise.resolve({ tag: 'iq', attrs: { type: 'result' } });
+  }
+
+  /** The server acknowledges our message `id` (SERVER_ACK = 2, DELIVERY_ACK = 3). */
+  ack(id: string, status = 2): void {
+    this.ws.emit('frame', { tag: 'ack', attrs: { id } });
+    this.ev.emit('messages.update', [{ key: { id, fromMe: true }, update: { status } }]);
+  }
 
   async sendMessage(jid: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions): Promise<WAMessage> {
     if (this.sendError) throw this.sendError;

@@ -113,7 +113,7 @@ describe('TelegramChannel (grammY against a Bot API stand-in)', () => {
   });
 
   it('recovers from a 409 conflict (another poller) once it goes away', async () => {
-    const ch = await started();
+    const ch = await started({ conflictBackoff: FAST_BACKOFF });
     stub.fault('getUpdates', { kind: 'error', code: 409, description: 'Conflict: terminated by other getUpdates request' }, 2);
     stub.pushMessage({ text: 'wake the poller' });
     const box = inbox(ch);
@@ -122,6 +122,41 @@ describe('TelegramChannel (grammY against a Bot API stand-in)', () => {
     expect(back.lastError).toBeNull();
     stub.pushMessage({ text: 'after the conflict' });
     expect((await box.next()).text).toMatch(/wake the poller|after the conflict/);
+  });
+
+  it('backs off, capped, while another process polls with the same token: no restart storm', async () => {
+    // Two pollers on one token: each getUpdates ends the other's waiting one with a 409.
+    const conflictBackoff = { initialMs: 100, maxMs: 400, jitter: 0 };
+    const ch = await started({ conflictBackoff });
+    const other = new TelegramChannel({ token: stub.token, apiRoot: stub.apiRoot, backoff: FAST_BACKOFF, conflictBackoff });
+    await other.start(new AbortController().signal);
+    try {
+      const conflict = await waitForStatus(ch, (s) => /409/.test(s.lastError ?? ''));
+      expect(conflict).toMatchObject({ connected: false, lastError: expect.stringMatching(/another process is polling with this bot token/) });
+      const before = stub.sent('getUpdates').length;
+      await new Promise((r) => setTimeout(r, 3000));
+      // Capped at 400 ms, the two take turns about every 800 ms: a handful of polls, not hundreds.
+      expect(stub.sent('getUpdates').length - before).toBeLessThanOrEqual(14);
+    } finally {
+      await other.stop();
+    }
+    // The other poller went away: this one's next poll goes through, and so does the message.
+    const box = inbox(ch);
+    stub.pushMessage({ text: 'alone again' });
+    expect((await box.next()).text).toBe('alone again');
+    expect(ch.status()).toMatchObject({ connected: true, lastError: null });
+  });
+
+  it('probes a silent connection with getMe and reconnects when the probe gets no answer', async () => {
+    const ch = await started({ watchdog: { silenceMs: 300, probeTimeoutMs: 200 } });
+    const setups = stub.sent('deleteWebhook').length;
+    // The long poll stays open and quiet; the network "dies": getMe hangs.
+    stub.fault('getMe', { kind: 'delay', ms: 3000 });
+    const dead = await waitForStatus(ch, (s) => !s.connected, 3000);
+    expect(dead.lastError).toMatch(/no sign of life from the Bot API: silent for \d+ s and the probe failed \(no answer within 200 ms\)/);
+    expect(dead.lastProbeAt).toEqual(expect.any(Number));
+    await waitForStatus(ch, (s) => s.connected, 3000);
+    expect(stub.sent('deleteWebhook').length).toBeGreaterThan(setups);
   });
 
   it('honours retry_after on a 429 before polling again', async () => {
@@ -165,7 +200,8 @@ describe('TelegramChannel (grammY against a Bot API stand-in)', () => {
     await waitForStatus(ch, (s) => !s.connected);
     const failure = await ch.send({ to: '77', text: 'while down' }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ChannelSendError);
-    expect(failure).toMatchObject({ code: 'UNAVAILABLE', deliveryUnknown: false, message: expect.stringMatching(/^telegram is not connected/) });
+    expect(failure).toMatchObject({ code: 'UNAVAILABLE', deliveryUnknown: false, retryable: true, message: expect.stringMatching(/^telegram is not connected/) });
+    expect((failure as ChannelSendError).retryAfterMs).toBeGreaterThan(0);
 
     await stub.start(port);
     await waitForStatus(ch, (s) => s.connected);

@@ -3,8 +3,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { WhatsAppChannel } from '../../channels/whatsapp.js';
+import { WhatsAppChannel, type WhatsAppChannelOptions } from '../../channels/whatsapp.js';
 import { ChannelSendError } from '../../lib/channel.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { fakeWaNetwork, type FakeWaNetwork } from './fake-wa-socket.js';
 import { inbox, recordingLogger, waitForStatus, type RecordingLogger } from './helpers.js';
 
@@ -28,12 +29,13 @@ describe('WhatsAppChannel (real adapter, injected Baileys socket)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function startChannel(): Promise<WhatsAppChannel> {
+  async function startChannel(extra: Partial<WhatsAppChannelOptions> = {}): Promise<WhatsAppChannel> {
     const channel = new WhatsAppChannel({
       authDir: join(dir, 'credentials/whatsapp/default'),
       socketFactory: net.factory,
       logger,
       backoff: { initialMs: 10, maxMs: 40, jitter: 0 },
+      ...extra,
     });
     channels.push(channel);
     await channel.start(new AbortController().signal);
@@ -155,7 +157,8 @@ describe('WhatsAppChannel (real adapter, injected Baileys socket)', () => {
     expect(down).toMatchObject({ connected: false, linked: true, lastError: expect.stringContaining('connection lost') });
     const err = await channel.send({ to: PEER, text: 'now?' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ChannelSendError);
-    expect(err).toMatchObject({ code: 'UNAVAILABLE', deliveryUnknown: false, message: expect.stringMatching(/^whatsapp is not connected/) });
+    expect(err).toMatchObject({ code: 'UNAVAILABLE', deliveryUnknown: false, retryable: true, message: expect.stringMatching(/^whatsapp is not connected/) });
+    expect((err as ChannelSendError).retryAfterMs).toBeGreaterThan(0);
     expect(net.sockets[1]!.sent).toHaveLength(0);
 
     const back = await net.socket(2);
@@ -220,5 +223,82 @@ describe('WhatsAppChannel (real adapter, injected Baileys socket)', () => {
     await net.socket(2);
     expect(logger.lines.length).toBeGreaterThan(0);
     expect(logger.lines.join('\n')).not.toMatch(/4915112345678|15551234567/);
+  });
+
+  describe('channel truth (watchdog, acks, flapping) on an injected clock', () => {
+    async function linkedOnClock(extra: Partial<WhatsAppChannelOptions> = {}) {
+      const clock = new ManualClock();
+      const channel = await startChannel({ clock, watchdog: { silenceMs: 60_000, probeTimeoutMs: 10_000 }, ...extra });
+      await link(channel);
+      await waitForStatus(channel, (s) => s.connected);
+      return { clock, channel, sock: net.sockets[1]! };
+    }
+
+    it('pings a socket that went silent and reconnects when the ping gets no answer', async () => {
+      const { clock, channel, sock } = await linkedOnClock();
+      sock.silent = true;
+      await clock.advance(59_000);
+      expect(sock.queries).toHaveLength(0);
+      await clock.advance(1000);
+      expect(sock.queries).toHaveLength(1);
+      expect(sock.queries[0]).toMatchObject({ tag: 'iq', attrs: { xmlns: 'w:p', type: 'get' }, content: [{ tag: 'ping' }] });
+      expect(channel.status()).toMatchObject({ connected: true, lastProbeAt: clock.now() });
+
+      await clock.advance(10_000);
+      expect(sock.ended).toBe(true);
+      expect(channel.status()).toMatchObject({ connected: false, lastError: expect.stringMatching(/no sign of life: silent for 60 s and the probe failed/) });
+      const err = await channel.send({ to: PEER, text: 'into the void?' }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'UNAVAILABLE', retryable: true, retryAfterMs: expect.any(Number), deliveryUnknown: false });
+      expect(sock.sent).toHaveLength(0);
+
+      await clock.advance(10);
+      const fresh = await net.socket(2);
+      await waitForStatus(channel, (s) => s.connected);
+      await channel.send({ to: PEER, text: 'back' });
+      expect(fresh.sent).toHaveLength(1);
+    });
+
+    it('leaves a socket alone while frames arrive, and keeps one whose ping is answered', async () => {
+      const { clock, sock } = await linkedOnClock();
+      for (let i = 0; i < 5; i++) {
+        await clock.advance(30_000);
+        sock.ws.emit('frame', { tag: 'ib', attrs: {} });
+      }
+      expect(sock.queries).toHaveLength(0);
+      await clock.advance(60_000);
+      expect(sock.queries).toHaveLength(1);
+      await clock.advance(60_000);
+      expect(sock.queries).toHaveLength(2);
+      expect(sock.ended).toBe(false);
+      expect(net.sockets).toHaveLength(2);
+    });
+
+    it('records server acks of sent messages as lastAckAt', async () => {
+      const { clock, channel, sock } = await linkedOnClock();
+      const sent = await channel.send({ to: PEER, text: 'ack me' });
+      expect(channel.status().lastAckAt).toBeNull();
+      await clock.advance(5000);
+      sock.ack(sent.messageId, 3);
+      expect(channel.status()).toMatchObject({ lastAckAt: clock.now(), lastOutboundAt: expect.any(Number) });
+    });
+
+    it('redials a flapping link ever more slowly, capped, and never gives up', async () => {
+      const { clock, channel } = await linkedOnClock({ backoff: { initialMs: 1000, maxMs: 8000, jitter: 0 } });
+      const delays: number[] = [];
+      for (let i = 1; i <= 7; i++) {
+        // Opens, then drops at once: the link flaps.
+        net.sockets[i]!.drop(428);
+        const delay = Number(/reconnecting in (\d+) ms/.exec(channel.status().lastError ?? '')?.[1]);
+        delays.push(delay);
+        await clock.advance(delay);
+        await net.socket(i + 1);
+        await waitForStatus(channel, (s) => s.connected);
+      }
+      expect(delays).toEqual([1000, 2000, 4000, 8000, 8000, 8000, 8000]);
+      // A connection that stayed up for a while starts the backoff over.
+      await clock.advance(120_000);
+      net.sockets[8]!.drop(428);
+      expect(channel.status().lastError).toMatch(/reconnecting in 1000 ms/);
+    });
   });
 });

@@ -381,7 +381,7 @@ export interface OpenClawConfig {
      */
     level?: "silent" | "fatal" | "error" | "warn" | "info" | "debug" | "trace";
     /**
-     * File log path (default /tmp/openclaw/openclaw-YYYY-MM-DD.log).
+     * File log path (default <temp dir>/openclaw-<uid>/openclaw-YYYY-MM-DD.log, in a directory private to the user).
      */
     file?: string;
     /**
@@ -400,6 +400,9 @@ export interface OpenClawConfig {
      * Extra regular expressions to redact.
      */
     redactPatterns?: string[];
+    /**
+     * Size cap of one file log file in bytes (default 10 MB): a file about to pass it is rotated to x.1.log, x.2.log, x.3.log; older copies are deleted.
+     */
     maxFileBytes?: number;
     audit?: {};
   };
@@ -1469,6 +1472,29 @@ export interface OpenClawConfig {
    * Session behaviour; refined by later work.
    */
   session?: {
+    /**
+     * Session-store maintenance. This gateway removes the sessions of stateless runs (/v1 requests without user or session key, hooks without sessionKey), with their transcripts; sessions a caller can address again are never removed.
+     */
+    maintenance?: {
+      /**
+       * "enforce" (default) removes; "warn" only logs what it would remove.
+       */
+      mode?: "enforce" | "warn";
+      /**
+       * Stateless sessions idle this long are removed: a duration such as "30d" (default), "12h" or "90m"; a bare number counts days; 0 disables the age limit.
+       */
+      pruneAfter?: string | number;
+      /**
+       * While the index holds more sessions than this (default 5000), stateless ones are removed, least recently used first.
+       */
+      maxEntries?: number;
+      coldStorage?: {};
+      archiveDashboardAfter?: string | number | boolean;
+      preserveRecent?: string | number | boolean;
+      resetArchiveRetention?: string | number | boolean;
+      maxDiskBytes?: string | number | boolean;
+      highWaterBytes?: string | number;
+    };
     [k: string]: unknown;
   };
   /**
@@ -1515,7 +1541,29 @@ export interface OpenClawConfig {
   };
   approvals?: {};
   cron?: {};
-  web?: {};
+  /**
+   * WhatsApp Web connection tuning.
+   */
+  web?: {
+    enabled?: boolean;
+    /**
+     * How long a connected WhatsApp socket may stay silent (no frame at all) before the watchdog pings it; a ping without answer reconnects. Default 60.
+     */
+    heartbeatSeconds?: number;
+    /**
+     * Reconnect backoff after a lost WhatsApp connection (default 1 s doubling to 30 s, 20 % jitter).
+     */
+    reconnect?: {
+      initialMs?: number;
+      maxMs?: number;
+      factor?: number;
+      jitter?: number;
+      /**
+       * Accepted; this gateway never gives up reconnecting (attempts stay at maxMs apart).
+       */
+      maxAttempts?: number;
+    };
+  };
   discovery?: {};
   talk?: {};
   skills?: {};
@@ -1547,6 +1595,10 @@ export interface OpenClawConfig {
              */
             tickIntervalMs?: number;
           };
+          /**
+           * On a graceful stop or in-process restart, how long running agent turns (and the channel messages they answer) may take to finish before they are aborted; what a channel message did not finish is replayed at the next start. Default 10000; 0 aborts at once.
+           */
+          drainTimeoutMs?: number;
         };
         [k: string]:
           | {
@@ -1571,6 +1623,10 @@ export interface OpenClawConfig {
                  */
                 tickIntervalMs?: number;
               };
+              /**
+               * On a graceful stop or in-process restart, how long running agent turns (and the channel messages they answer) may take to finish before they are aborted; what a channel message did not finish is replayed at the next start. Default 10000; 0 aborts at once.
+               */
+              drainTimeoutMs?: number;
             }
           | undefined;
       };
@@ -1599,6 +1655,10 @@ export interface OpenClawConfig {
                  */
                 tickIntervalMs?: number;
               };
+              /**
+               * On a graceful stop or in-process restart, how long running agent turns (and the channel messages they answer) may take to finish before they are aborted; what a channel message did not finish is replayed at the next start. Default 10000; 0 aborts at once.
+               */
+              drainTimeoutMs?: number;
             };
             [k: string]:
               | {
@@ -1623,6 +1683,10 @@ export interface OpenClawConfig {
                      */
                     tickIntervalMs?: number;
                   };
+                  /**
+                   * On a graceful stop or in-process restart, how long running agent turns (and the channel messages they answer) may take to finish before they are aborted; what a channel message did not finish is replayed at the next start. Default 10000; 0 aborts at once.
+                   */
+                  drainTimeoutMs?: number;
                 }
               | undefined;
           }
@@ -1656,6 +1720,10 @@ export interface OpenClawConfig {
                  */
                 tickIntervalMs?: number;
               };
+              /**
+               * On a graceful stop or in-process restart, how long running agent turns (and the channel messages they answer) may take to finish before they are aborted; what a channel message did not finish is replayed at the next start. Default 10000; 0 aborts at once.
+               */
+              drainTimeoutMs?: number;
             };
             [k: string]:
               | {
@@ -1680,6 +1748,10 @@ export interface OpenClawConfig {
                      */
                     tickIntervalMs?: number;
                   };
+                  /**
+                   * On a graceful stop or in-process restart, how long running agent turns (and the channel messages they answer) may take to finish before they are aborted; what a channel message did not finish is replayed at the next start. Default 10000; 0 aborts at once.
+                   */
+                  drainTimeoutMs?: number;
                 }
               | undefined;
           };
@@ -1708,6 +1780,10 @@ export interface OpenClawConfig {
                      */
                     tickIntervalMs?: number;
                   };
+                  /**
+                   * On a graceful stop or in-process restart, how long running agent turns (and the channel messages they answer) may take to finish before they are aborted; what a channel message did not finish is replayed at the next start. Default 10000; 0 aborts at once.
+                   */
+                  drainTimeoutMs?: number;
                 };
                 [k: string]:
                   | {
@@ -1732,6 +1808,10 @@ export interface OpenClawConfig {
                          */
                         tickIntervalMs?: number;
                       };
+                      /**
+                       * On a graceful stop or in-process restart, how long running agent turns (and the channel messages they answer) may take to finish before they are aborted; what a channel message did not finish is replayed at the next start. Default 10000; 0 aborts at once.
+                       */
+                      drainTimeoutMs?: number;
                     }
                   | undefined;
               }
@@ -2371,7 +2451,7 @@ export const configSchema = {
           ]
         },
         "file": {
-          "description": "File log path (default /tmp/openclaw/openclaw-YYYY-MM-DD.log).",
+          "description": "File log path (default <temp dir>/openclaw-<uid>/openclaw-YYYY-MM-DD.log, in a directory private to the user).",
           "type": "string"
         },
         "consoleLevel": {
@@ -2412,8 +2492,9 @@ export const configSchema = {
           }
         },
         "maxFileBytes": {
+          "description": "Size cap of one file log file in bytes (default 10 MB): a file about to pass it is rotated to x.1.log, x.2.log, x.3.log; older copies are deleted.",
           "type": "integer",
-          "x-unused": true
+          "minimum": 1
         },
         "audit": {
           "type": "object",
@@ -4221,6 +4302,78 @@ export const configSchema = {
     "session": {
       "description": "Session behaviour; refined by later work.",
       "type": "object",
+      "properties": {
+        "maintenance": {
+          "description": "Session-store maintenance. This gateway removes the sessions of stateless runs (/v1 requests without user or session key, hooks without sessionKey), with their transcripts; sessions a caller can address again are never removed.",
+          "type": "object",
+          "properties": {
+            "mode": {
+              "description": "\"enforce\" (default) removes; \"warn\" only logs what it would remove.",
+              "type": "string",
+              "enum": [
+                "enforce",
+                "warn"
+              ]
+            },
+            "pruneAfter": {
+              "description": "Stateless sessions idle this long are removed: a duration such as \"30d\" (default), \"12h\" or \"90m\"; a bare number counts days; 0 disables the age limit.",
+              "type": [
+                "string",
+                "number"
+              ]
+            },
+            "maxEntries": {
+              "description": "While the index holds more sessions than this (default 5000), stateless ones are removed, least recently used first.",
+              "type": "integer",
+              "minimum": 1
+            },
+            "coldStorage": {
+              "type": "object",
+              "x-unused": true
+            },
+            "archiveDashboardAfter": {
+              "type": [
+                "string",
+                "number",
+                "boolean"
+              ],
+              "x-unused": true
+            },
+            "preserveRecent": {
+              "type": [
+                "string",
+                "number",
+                "boolean"
+              ],
+              "x-unused": true
+            },
+            "resetArchiveRetention": {
+              "type": [
+                "string",
+                "number",
+                "boolean"
+              ],
+              "x-unused": true
+            },
+            "maxDiskBytes": {
+              "type": [
+                "string",
+                "number",
+                "boolean"
+              ],
+              "x-unused": true
+            },
+            "highWaterBytes": {
+              "type": [
+                "string",
+                "number"
+              ],
+              "x-unused": true
+            }
+          },
+          "additionalProperties": false
+        }
+      },
       "additionalProperties": true
     },
     "env": {
@@ -4314,8 +4467,52 @@ export const configSchema = {
       "x-unused": true
     },
     "web": {
+      "description": "WhatsApp Web connection tuning.",
       "type": "object",
-      "x-unused": true
+      "properties": {
+        "enabled": {
+          "type": "boolean",
+          "x-unused": true
+        },
+        "heartbeatSeconds": {
+          "description": "How long a connected WhatsApp socket may stay silent (no frame at all) before the watchdog pings it; a ping without answer reconnects. Default 60.",
+          "type": "integer",
+          "exclusiveMinimum": 0,
+          "maximum": 9007199254740991
+        },
+        "reconnect": {
+          "description": "Reconnect backoff after a lost WhatsApp connection (default 1 s doubling to 30 s, 20 % jitter).",
+          "type": "object",
+          "properties": {
+            "initialMs": {
+              "type": "number",
+              "exclusiveMinimum": 0
+            },
+            "maxMs": {
+              "type": "number",
+              "exclusiveMinimum": 0
+            },
+            "factor": {
+              "type": "number",
+              "exclusiveMinimum": 0
+            },
+            "jitter": {
+              "type": "number",
+              "minimum": 0,
+              "maximum": 1
+            },
+            "maxAttempts": {
+              "description": "Accepted; this gateway never gives up reconnecting (attempts stay at maxMs apart).",
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 9007199254740991,
+              "x-unused": true
+            }
+          },
+          "additionalProperties": false
+        }
+      },
+      "additionalProperties": false
     },
     "discovery": {
       "type": "object",
@@ -4368,6 +4565,11 @@ export const configSchema = {
                         }
                       },
                       "additionalProperties": false
+                    },
+                    "drainTimeoutMs": {
+                      "description": "On a graceful stop or in-process restart, how long running agent turns (and the channel messages they answer) may take to finish before they are aborted; what a channel message did not finish is replayed at the next start. Default 10000; 0 aborts at once.",
+                      "type": "integer",
+                      "minimum": 0
                     }
                   },
                   "additionalProperties": false

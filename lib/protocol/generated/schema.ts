@@ -1761,7 +1761,22 @@ export const protocolSchema = {
             "null"
           ]
         },
+        "lastProbeAt": {
+          "description": "Last time the watchdog probed a silent connection (ms).",
+          "type": [
+            "integer",
+            "null"
+          ]
+        },
+        "lastAckAt": {
+          "description": "Last delivery the network confirmed (Bot API answer, WhatsApp server ack; ms). Ours: upstream has no such field.",
+          "type": [
+            "integer",
+            "null"
+          ]
+        },
         "reconnectAttempts": {
+          "description": "Failed (re)connection attempts since the last success.",
           "type": "integer",
           "minimum": 0
         },

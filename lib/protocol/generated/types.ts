@@ -696,6 +696,17 @@ export interface ChannelAccountSnapshot {
   lastInboundAt?: number | null;
   lastOutboundAt?: number | null;
   lastConnectedAt?: number | null;
+  /**
+   * Last time the watchdog probed a silent connection (ms).
+   */
+  lastProbeAt?: number | null;
+  /**
+   * Last delivery the network confirmed (Bot API answer, WhatsApp server ack; ms). Ours: upstream has no such field.
+   */
+  lastAckAt?: number | null;
+  /**
+   * Failed (re)connection attempts since the last success.
+   */
   reconnectAttempts?: number;
   authAgeMs?: number | null;
   dmPolicy?: "allowlist" | "open" | "pairing" | "disabled";
