@@ -13,6 +13,7 @@ import type { Message, Update, UserFromGetMe } from 'grammy/types';
 import { ChannelSendError, type Channel, type ChannelDefinition, type ChannelEvents, type ChannelFactoryContext, type DeliveryResult, type InboundMessage, type OutboundMessage } from '../lib/channel.js';
 import { ChannelAccountState } from '../lib/channels/account-state.js';
 import { backoffDelay, sleep, type BackoffOptions } from '../lib/channels/backoff.js';
+import { ConnectionWatchdog, type WatchdogOptions } from '../lib/channels/connection-watchdog.js';
 import { DEFAULT_ACCOUNT_ID } from '../lib/channels/channel-accounts.js';
 import { chunkText } from '../lib/channels/chunk-text.js';
 import { systemClock, type Clock } from '../lib/clock.js';
@@ -47,8 +48,16 @@ export interface TelegramChannelOptions {
    * (default: the poll timeout + 60 s). Raise it for big uploads over slow links.
    */
   requestTimeoutSeconds?: number;
-  /** Reconnect backoff after network errors and 409 conflicts (default 1 s doubling to 30 s). */
+  /** Reconnect backoff after network errors (default 1 s doubling to 30 s). */
   backoff?: BackoffOptions;
+  /**
+   * Backoff while another process polls with this token (409 Conflict), default 5 s doubling to
+   * 2 min. It only starts over after three caps without a conflict, so two pollers fighting over
+   * a bot settle at one attempt per cap instead of a restart storm.
+   */
+  conflictBackoff?: BackoffOptions;
+  /** Silence before a probe (polling: poll timeout + 15 s, probed with getMe; webhook: 10 min, getWebhookInfo); a failed probe reconnects. */
+  watchdog?: WatchdogOptions;
   /** A 429 on send is retried once when Telegram asks to wait at most this long (default 10 s). */
   maxSendRetryAfterMs?: number;
   /** Largest webhook body accepted (default 1 MiB). */
@@ -87,6 +96,11 @@ export class TelegramChannel implements Channel {
   #me?: UserFromGetMe;
   #offset = 0;
   readonly #state = new ChannelAccountState();
+  readonly #watchdog: ConnectionWatchdog;
+  /** The Bot API calls of the current connection; the watchdog aborts them. */
+  #link?: { abort(): void };
+  #conflicts = 0;
+  #lastConflictAt: number | null = null;
 
   constructor(options: TelegramChannelOptions) {
     this.#options = options;
@@ -106,6 +120,17 @@ export class TelegramChannel implements Channel {
         new Bot(this.#token, { client: { timeoutSeconds, ...(options.apiRoot ? { apiRoot: options.apiRoot.replace(/\/+$/, '') } : {}) } });
       this.#bot.on('message', (ctx) => this.#onMessage(ctx.message));
     }
+    this.#watchdog = new ConnectionWatchdog({
+      ...options.watchdog,
+      clock: this.#clock,
+      defaultSilenceMs: this.#webhookPath ? 10 * 60_000 : ((options.pollTimeoutSeconds ?? 30) + 15) * 1000,
+      probe: (signal) => this.#probe(signal),
+      onDead: (reason) => {
+        this.#setError(`no sign of life from the Bot API: ${reason}; reconnecting`);
+        this.#log('warn', this.#state.lastError!);
+        this.#link?.abort();
+      },
+    });
   }
 
   /**
@@ -173,6 +198,7 @@ export class TelegramChannel implements Channel {
 
   async stop(): Promise<void> {
     this.#abort?.abort();
+    this.#watchdog.stop();
     await this.#loop;
     this.#loop = undefined;
     // Confirms the updates already handled, so a restart does not get them again (grammY's stop()).
@@ -197,11 +223,13 @@ export class TelegramChannel implements Channel {
     const bot = this.#bot;
     if (!bot) throw new GatewayError('UNAVAILABLE', `telegram account ${this.accountId} has no bot token configured`);
     if (!this.#state.running) throw new GatewayError('UNAVAILABLE', `telegram account ${this.accountId} is not running`);
-    // While polling, the poller knows whether the Bot API is reachable: fail fast instead of
-    // sending into a dead connection (and never queue for later).
-    if (!this.#webhookPath && !this.#state.connected) {
+    // The poller (or the webhook watchdog) knows whether the Bot API is reachable: fail fast
+    // instead of sending into a dead connection, and never queue for later.
+    if (!this.#state.connected) {
       throw new ChannelSendError(`telegram is not connected: ${this.#state.lastError ?? 'still connecting'}`, {
         deliveryUnknown: false,
+        retryable: true,
+        retryAfterMs: this.#state.retryAfterMs(this.#clock.now()),
         details: { channel: 'telegram', accountId: this.accountId },
       });
     }
@@ -232,6 +260,9 @@ export class TelegramChannel implements Channel {
       sent.push(await this.#call('sendMessage', sent.length > 0, () => bot.api.sendMessage(chatId, chunk, other)));
     }
     this.#state.lastOutboundAt = this.#clock.now();
+    // The Bot API answered with the stored message: that is Telegram's delivery ack.
+    this.#state.lastAckAt = this.#state.lastOutboundAt;
+    this.#watchdog.touch();
     const first = sent[0]!;
     return { messageId: String(first.message_id), chatId: String(first.chat.id) };
   }
@@ -269,9 +300,10 @@ export class TelegramChannel implements Channel {
       return reply(400, 'Bad Request');
     }
     if (!isUpdate(update)) return reply(400, 'Bad Request');
-    // Telegram only needs the 200; the run and its reply happen after the response is sent.
-    reply(200, 'OK');
+    this.#watchdog.touch();
+    // The 200 hands the update over for good: only once the listeners (the inbound journal) have it.
     await this.#dispatch(bot, update);
+    reply(200, 'OK');
   }
 
   async #run(bot: Bot, signal: AbortSignal): Promise<void> {
@@ -279,31 +311,35 @@ export class TelegramChannel implements Channel {
     // A quick deleteWebhook proves the API is reachable again without waiting out a long poll.
     let needsSetup = true;
     while (!signal.aborted) {
+      const link = linkedAbort(signal);
+      this.#link = link;
       try {
         if (!this.#me) {
-          this.#me = await bot.api.getMe(grammySignal(signal));
+          this.#me = await bot.api.getMe(grammySignal(link.signal));
           bot.botInfo = this.#me;
         }
         if (this.#options.webhook) {
           await bot.api.setWebhook(
             this.#options.webhook.url,
             { secret_token: this.#options.webhook.secret, allowed_updates: [...ALLOWED_UPDATES] },
-            grammySignal(signal),
+            grammySignal(link.signal),
           );
           this.#markConnected();
-          // Updates now arrive through handleWebhook; the account runs until stopped.
-          await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-          return;
+          // Updates now arrive through handleWebhook, until stopped or the watchdog finds the hook gone.
+          await new Promise((resolve) => link.signal.addEventListener('abort', resolve, { once: true }));
+          if (signal.aborted) return;
+          throw new Error('the watchdog found the webhook dead');
         }
         if (needsSetup) {
-          await bot.api.deleteWebhook({}, grammySignal(signal));
+          await bot.api.deleteWebhook({}, grammySignal(link.signal));
           needsSetup = false;
           this.#markConnected();
         }
         const updates = await bot.api.getUpdates(
           { offset: this.#offset, timeout: this.#options.pollTimeoutSeconds ?? 30, allowed_updates: [...ALLOWED_UPDATES] },
-          grammySignal(signal),
+          grammySignal(link.signal),
         );
+        this.#watchdog.touch();
         this.#markConnected();
         for (const update of updates) {
           this.#offset = Math.max(this.#offset, update.update_id + 1);
@@ -311,30 +347,68 @@ export class TelegramChannel implements Channel {
         }
       } catch (err) {
         if (signal.aborted) return;
-        let delay = backoffDelay(this.#state.attempt++, backoff);
-        if (err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404)) {
+        if (!link.signal.aborted && err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404)) {
           this.#setError(`the Bot API rejected the bot token (${err.error_code} ${err.description}); fix the token and reload`);
           this.#log('error', `stopped: ${this.#state.lastError}`);
           return;
         }
-        if (err instanceof GrammyError && err.error_code === 409) {
-          // Either a webhook is set (delete it again) or another process polls with this token:
-          // then only a successful getUpdates says we receive updates again.
+        let delay: number;
+        if (link.signal.aborted) {
+          // The watchdog declared the connection dead (and said why): set up afresh.
+          needsSetup = true;
+          delay = this.#state.retryDelay(this.#clock.now(), backoff);
+        } else if (err instanceof GrammyError && err.error_code === 409) {
+          delay = this.#conflictDelay();
+          // A webhook set behind our back is deleted again; another poller can only be waited out.
           if (/webhook/i.test(err.description)) needsSetup = true;
-          this.#setError(`conflict (409): ${err.description}`);
+          this.#setError(`conflict (409): another process is polling with this bot token (${err.description}); retrying in ${Math.ceil(delay / 1000)} s`);
         } else if (err instanceof GrammyError && err.error_code === 429) {
+          delay = this.#state.retryDelay(this.#clock.now(), backoff);
           const retryAfter = err.parameters.retry_after;
           if (typeof retryAfter === 'number') delay = retryAfter * 1000;
+          this.#state.retryAt = this.#clock.now() + delay;
           this.#state.lastError = `rate limited (429), retrying in ${Math.ceil(delay / 1000)}s`;
           this.#emitStatus();
         } else {
           needsSetup = true;
+          delay = this.#state.retryDelay(this.#clock.now(), backoff);
           this.#setError(this.#describe(err));
         }
         this.#log('warn', `${this.#state.lastError}; retrying in ${delay} ms`);
         await sleep(delay, signal, this.#clock);
+      } finally {
+        link.dispose();
       }
     }
+  }
+
+  /**
+   * The wait after a 409: its own capped backoff, whose streak survives the polls that succeed in
+   * between (each poller's request ends the other's, so both keep "succeeding").
+   */
+  #conflictDelay(): number {
+    const options = { initialMs: 5000, maxMs: 120_000, ...this.#options.conflictBackoff };
+    const now = this.#clock.now();
+    // Two pollers take turns ending each other's request, so our conflicts come up to two caps
+    // apart while the other one lives; three caps without one means it is gone.
+    if (this.#lastConflictAt !== null && now - this.#lastConflictAt > 3 * options.maxMs) this.#conflicts = 0;
+    this.#lastConflictAt = now;
+    const delay = backoffDelay(this.#conflicts++, options);
+    this.#state.attempt++;
+    this.#state.retryAt = now + delay;
+    return delay;
+  }
+
+  /** The watchdog's question: polling asks getMe; webhook mode checks the hook is still ours. */
+  async #probe(signal: AbortSignal): Promise<void> {
+    const bot = this.#bot!;
+    this.#state.lastProbeAt = this.#clock.now();
+    if (!this.#options.webhook) {
+      await bot.api.getMe(grammySignal(signal));
+      return;
+    }
+    const info = await bot.api.getWebhookInfo(grammySignal(signal));
+    if (info.url !== this.#options.webhook.url) throw new Error(`the webhook is ${info.url ? 'set to another URL' : 'not set'}`);
   }
 
   /** Never rejects: a failing update is logged, and neither stops the poll loop nor the webhook route. */
@@ -346,7 +420,7 @@ export class TelegramChannel implements Channel {
     }
   }
 
-  #onMessage(msg: Message): void {
+  async #onMessage(msg: Message): Promise<void> {
     const me = this.#me;
     const from = msg.from;
     if (!me || !from || from.is_bot) return;
@@ -380,7 +454,7 @@ export class TelegramChannel implements Channel {
       ts: msg.date * 1000,
     };
     this.#state.lastInboundAt = this.#clock.now();
-    this.#events.emit('message', inbound);
+    await this.#events.emitAsync('message', inbound);
   }
 
   /**
@@ -416,6 +490,7 @@ export class TelegramChannel implements Channel {
 
   #markConnected(): void {
     const first = !this.#state.connected;
+    if (first) this.#watchdog.start();
     if (!this.#state.markConnected(this.#clock.now())) return;
     if (first) this.#log('info', `connected as @${this.#me?.username ?? '?'} (${this.#webhookPath ? 'webhook' : 'polling'})`);
     this.#emitStatus();
@@ -424,6 +499,7 @@ export class TelegramChannel implements Channel {
   #setError(message: string): void {
     this.#state.lastError = this.#redact(message);
     this.#state.connected = false;
+    this.#watchdog.stop();
     this.#emitStatus();
   }
 
@@ -455,6 +531,15 @@ export class TelegramChannel implements Channel {
 type GrammySignal = Parameters<Bot['api']['getMe']>[0];
 function grammySignal(signal: AbortSignal): GrammySignal {
   return signal as unknown as GrammySignal;
+}
+
+/** An abort controller that also follows `parent`; dispose it to stop following. */
+function linkedAbort(parent: AbortSignal): { signal: AbortSignal; abort(): void; dispose(): void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  if (parent.aborted) abort();
+  else parent.addEventListener('abort', abort, { once: true });
+  return { signal: controller.signal, abort, dispose: () => parent.removeEventListener('abort', abort) };
 }
 
 /** What grammY needs before it can route an update: a JSON object with an integer update_id. */

@@ -9,15 +9,17 @@ import { join } from 'node:path';
 import {
   Browsers,
   DisconnectReason,
-  isJidGroup,
   jidNormalizedUser,
   makeWASocket,
-  useMultiFileAuthState,
+  S_WHATSAPP_NET,
+  WAMessageStatus,
   type AnyMessageContent,
   type AuthenticationState,
+  type BinaryNode,
   type MiscMessageGenerationOptions,
   type UserFacingSocketConfig,
   type WAMessage,
+  type WAMessageUpdate,
 } from '@whiskeysockets/baileys';
 import {
   ChannelSendError,
@@ -27,31 +29,44 @@ import {
   type ChannelFactoryContext,
   type ChannelLogin,
   type DeliveryResult,
-  type InboundMessage,
   type OutboundMessage,
 } from '../lib/channel.js';
 import { ChannelAccountState } from '../lib/channels/account-state.js';
-import { backoffDelay, sleep, type BackoffOptions } from '../lib/channels/backoff.js';
+import { sleep, type BackoffOptions } from '../lib/channels/backoff.js';
 import { channelCredentialsDir, DEFAULT_ACCOUNT_ID } from '../lib/channels/channel-accounts.js';
 import { chunkText } from '../lib/channels/chunk-text.js';
+import { ConnectionWatchdog, type WatchdogOptions } from '../lib/channels/connection-watchdog.js';
 import { maskDigits } from '../lib/channels/redact.js';
 import { systemClock, type Clock, type TimerHandle } from '../lib/clock.js';
 import { GatewayError } from '../lib/errors.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import type { ChannelAccountSnapshot, WebLoginStartResult, WebLoginWaitResult } from '../lib/protocol/generated/types.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
+import { baileysLogger } from './baileys-logger.js';
 import { whatsappKind } from './channel-kinds.js';
+import { WhatsAppAuthStore } from './whatsapp-auth-store.js';
 import { mediaContent, toJid } from './whatsapp-content.js';
 import { qrDataUrl } from './qr-data-url.js';
-import { senderOf } from './whatsapp-sender.js';
+import { newLoginFlow, type LoginFlow } from './whatsapp-login-flow.js';
+import { inboundMessage } from './whatsapp-inbound.js';
 
-/** The part of a Baileys socket the channel uses: its event emitter and send functions. */
+type SocketEvent = 'connection.update' | 'creds.update' | 'messages.upsert' | 'messages.update';
+
+/**
+ * The part of a Baileys socket the channel uses: its event emitter, its WebSocket (every decoded
+ * frame, keepalive answers included, is a sign of life), queries (the watchdog's ping) and sends.
+ */
 export interface WhatsAppSocketLike {
   readonly ev: {
-    on(event: 'connection.update' | 'creds.update' | 'messages.upsert', listener: (payload: any) => void): unknown;
-    removeAllListeners(event: 'connection.update' | 'creds.update' | 'messages.upsert'): unknown;
+    on(event: SocketEvent, listener: (payload: any) => void): unknown;
+    removeAllListeners(event: SocketEvent): unknown;
+  };
+  readonly ws: {
+    on(event: 'frame', listener: () => void): unknown;
+    off(event: 'frame', listener: () => void): unknown;
   };
   readonly user?: { id: string; lid?: string; name?: string };
+  query(node: BinaryNode, timeoutMs?: number): Promise<unknown>;
   sendMessage(jid: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions): Promise<WAMessage | undefined>;
   logout(msg?: string): Promise<void>;
   end(error: Error | undefined): void;
@@ -69,24 +84,21 @@ export interface WhatsAppChannelOptions {
   socketFactory?: WhatsAppSocketFactory;
   /** Replies longer than this are split (default 4000). */
   textChunkLimit?: number;
-  /** Reconnect backoff after a lost connection (default 1 s doubling to 30 s). */
+  /** Reconnect backoff after a lost connection (default 1 s doubling to 30 s; `web.reconnect`). Never gives up. */
   backoff?: BackoffOptions;
+  /**
+   * A socket that stays silent this long (no frame at all, while Baileys pings every 30 s) is
+   * probed with a ping query and reconnected when that fails (default 60 s, `web.heartbeatSeconds`).
+   */
+  watchdog?: WatchdogOptions;
   /** How long `web.login.start` waits for the first QR (default 30 s). */
   qrWaitMs?: number;
   logger?: Logger;
   clock?: Clock;
 }
 
-interface LoginFlow {
-  qr?: string;
-  readonly done: Promise<{ ok: boolean; message: string }>;
-  finish(result: { ok: boolean; message: string }): void;
-  /** Woken by each QR code and by the end of the flow (no QR is coming then). */
-  readonly qrWaiters: Set<() => void>;
-}
-
 const SUBSYSTEM = 'channels/whatsapp';
-const SOCKET_EVENTS = ['connection.update', 'creds.update', 'messages.upsert'] as const;
+const SOCKET_EVENTS: readonly SocketEvent[] = ['connection.update', 'creds.update', 'messages.upsert', 'messages.update'];
 const RECENT_MAX = 200;
 const NOT_LINKED = 'WhatsApp is not linked; run openclaw channels login --channel whatsapp';
 
@@ -114,6 +126,8 @@ export class WhatsAppChannel implements Channel {
   #reconnectTimer?: TimerHandle;
   #stopping?: Promise<void>;
   readonly #state = new ChannelAccountState();
+  readonly #watchdog: ConnectionWatchdog;
+  readonly #onFrame = () => this.#watchdog.touch();
   #authSavedAt: number | null = null;
   /** Recent inbound messages by id, so replies can quote them. */
   readonly #recent = new Map<string, WAMessage>();
@@ -126,10 +140,17 @@ export class WhatsAppChannel implements Channel {
     this.#logger = options.logger ?? silentLogger;
     this.#events = new TypedEmitter<ChannelEvents>((err) => this.#log('error', `listener failed: ${String(err)}`));
     this.login = { start: (params) => this.#loginStart(params), wait: (params) => this.#loginWait(params) };
+    this.#watchdog = new ConnectionWatchdog({
+      ...options.watchdog,
+      clock: this.#clock,
+      defaultSilenceMs: 60_000,
+      probe: (signal) => this.#probe(signal),
+      onDead: (reason) => this.#onDead(reason),
+    });
   }
 
   /** Builds an account from `channels.whatsapp` config; credentials live under the state dir. */
-  static fromConfig(ctx: ChannelFactoryContext, socketFactory?: WhatsAppSocketFactory): WhatsAppChannel {
+  static fromConfig(ctx: ChannelFactoryContext, options: WhatsAppChannelDefinitionOptions = {}): WhatsAppChannel {
     const c = ctx.config;
     const authDir = typeof c.authDir === 'string' && c.authDir ? c.authDir : channelCredentialsDir(ctx.stateDir ?? '.', 'whatsapp', ctx.accountId);
     return new WhatsAppChannel({
@@ -137,7 +158,7 @@ export class WhatsAppChannel implements Channel {
       accountId: ctx.accountId,
       name: typeof c.name === 'string' ? c.name : undefined,
       textChunkLimit: typeof c.textChunkLimit === 'number' ? c.textChunkLimit : undefined,
-      socketFactory,
+      ...options,
       logger: ctx.logger,
       clock: ctx.clock,
     });
@@ -204,6 +225,8 @@ export class WhatsAppChannel implements Channel {
     if (!this.#state.running || !sock || !this.#state.connected) {
       throw new ChannelSendError(`whatsapp is not connected: ${this.#state.lastError ?? 'reconnecting'}`, {
         deliveryUnknown: false,
+        retryable: true,
+        retryAfterMs: this.#state.retryAfterMs(this.#clock.now()),
         details: { channel: 'whatsapp', accountId: this.accountId },
       });
     }
@@ -269,7 +292,7 @@ export class WhatsAppChannel implements Channel {
     if (this.linked && params.force) await this.logout();
     let flow = this.#flow;
     if (!flow) {
-      flow = newFlow();
+      flow = newLoginFlow();
       this.#flow = flow;
       this.#lastFlowResult = undefined;
       await this.#clearAuth();
@@ -331,9 +354,9 @@ export class WhatsAppChannel implements Channel {
   async #loadAuth(): Promise<void> {
     const dir = this.#options.authDir;
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    // Baileys writes its key files with the default mode; the directory keeps them private.
+    // The directory stays private even where an earlier version wrote files with the default mode.
     await chmod(dir, 0o700);
-    this.#auth = await useMultiFileAuthState(dir);
+    this.#auth = await WhatsAppAuthStore.open(dir, this.#logger);
     try {
       this.#authSavedAt = (await stat(join(dir, 'creds.json'))).mtimeMs;
     } catch {
@@ -360,7 +383,7 @@ export class WhatsAppChannel implements Channel {
     try {
       sock = this.#factory({
         auth: this.#auth.state,
-        logger: baileysLogger(this.#logger),
+        logger: baileysLogger(this.#logger, SUBSYSTEM),
         browser: Browsers.ubuntu('OpenClaw'),
         markOnlineOnConnect: false,
         syncFullHistory: false,
@@ -373,6 +396,40 @@ export class WhatsAppChannel implements Channel {
     sock.ev.on('creds.update', (update: Partial<AuthenticationState['creds']>) => this.#onCreds(update));
     sock.ev.on('connection.update', (update) => this.#onConnection(sock, update));
     sock.ev.on('messages.upsert', (upsert: { messages: WAMessage[]; type: string }) => this.#onMessages(sock, upsert));
+    sock.ev.on('messages.update', (updates: WAMessageUpdate[]) => this.#onUpdates(sock, updates));
+    sock.ws.on('frame', this.#onFrame);
+  }
+
+  /** Server and delivery acks of our own messages: the link demonstrably carries traffic. */
+  #onUpdates(sock: WhatsAppSocketLike, updates: WAMessageUpdate[]): void {
+    if (sock !== this.#sock) return;
+    const acked = updates.some((u) => u.key.fromMe && typeof u.update.status === 'number' && u.update.status >= WAMessageStatus.SERVER_ACK);
+    if (!acked) return;
+    this.#state.lastAckAt = this.#clock.now();
+    this.#watchdog.touch();
+  }
+
+  /** The watchdog's ping: the same IQ Baileys' own keepalive sends, answered by the server. */
+  async #probe(signal: AbortSignal): Promise<void> {
+    const sock = this.#sock;
+    if (!sock) throw new Error('no socket');
+    this.#state.lastProbeAt = this.#clock.now();
+    const pong = sock.query({ tag: 'iq', attrs: { to: S_WHATSAPP_NET, type: 'get', xmlns: 'w:p' }, content: [{ tag: 'ping', attrs: {} }] });
+    await Promise.race([pong, new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('probe cancelled')), { once: true }))]);
+  }
+
+  /** The socket looks open but is not: drop it and reconnect like after any lost connection. */
+  #onDead(reason: string): void {
+    const sock = this.#sock;
+    if (!sock) return;
+    this.#sock = undefined;
+    this.#detach(sock);
+    try {
+      sock.end(new Error(reason));
+    } catch {
+      // Already closed.
+    }
+    this.#onClosed(undefined, `no sign of life: ${reason}`);
   }
 
   #onCreds(update: Partial<AuthenticationState['creds']>): void {
@@ -391,8 +448,10 @@ export class WhatsAppChannel implements Channel {
       this.#flow.qr = update.qr;
       for (const waiter of [...this.#flow.qrWaiters]) waiter();
     }
+    this.#watchdog.touch();
     if (update.connection === 'open') {
       this.#state.markConnected(this.#clock.now());
+      this.#watchdog.start();
       this.#log('info', `connected${this.#selfSuffix()}`);
       this.#endFlow({ ok: true, message: 'linked' });
       this.#emitStatus();
@@ -406,6 +465,7 @@ export class WhatsAppChannel implements Channel {
 
   #onClosed(code: number | undefined, reason: string): void {
     this.#state.connected = false;
+    this.#watchdog.stop();
     if (!this.#state.running) return;
     const why = `${maskDigits(reason)}${code ? ` (${code})` : ''}`;
     if (code === DisconnectReason.loggedOut) {
@@ -436,7 +496,7 @@ export class WhatsAppChannel implements Channel {
       this.#connect();
       return;
     }
-    const delay = backoffDelay(this.#state.attempt++, this.#options.backoff);
+    const delay = this.#state.retryDelay(this.#clock.now(), this.#options.backoff);
     this.#state.lastError = `connection lost: ${why}; reconnecting in ${delay} ms`;
     this.#log('warn', this.#state.lastError);
     this.#emitStatus();
@@ -447,46 +507,14 @@ export class WhatsAppChannel implements Channel {
   }
 
   #onMessages(sock: WhatsAppSocketLike, upsert: { messages: WAMessage[]; type: string }): void {
-    if (sock !== this.#sock || upsert.type !== 'notify') return;
+    if (sock !== this.#sock) return;
+    this.#watchdog.touch();
+    if (upsert.type !== 'notify') return;
     const self = this.#selfJids(sock);
     for (const msg of upsert.messages) {
-      const remote = msg.key.remoteJid;
-      if (!msg.message || msg.key.fromMe || !remote || remote === 'status@broadcast') continue;
-      const group = Boolean(isJidGroup(remote));
-      const { sender, lid } = senderOf(msg.key, group);
-      if (!sender) continue;
-      const content = msg.message;
-      const context =
-        content.extendedTextMessage?.contextInfo ??
-        content.imageMessage?.contextInfo ??
-        content.videoMessage?.contextInfo ??
-        content.documentMessage?.contextInfo ??
-        undefined;
-      let text = content.conversation ?? content.extendedTextMessage?.text ?? content.imageMessage?.caption ?? content.videoMessage?.caption ?? content.documentMessage?.caption ?? '';
-      const kind = content.imageMessage ? 'image' : content.videoMessage ? 'video' : content.audioMessage ? 'audio' : content.documentMessage ? 'document' : content.stickerMessage ? 'sticker' : undefined;
-      if (kind) text = text ? `${text}\n<media:${kind}>` : `<media:${kind}>`;
-      const mentioned =
-        (context?.mentionedJid ?? []).some((jid) => self.has(jidNormalizedUser(jid))) ||
-        (context?.participant ? self.has(jidNormalizedUser(context.participant)) : false);
-      if (group) {
-        for (const jid of self) text = text.replaceAll(`@${jid.split('@')[0]}`, '').trim();
-      }
-      const id = msg.key.id ?? `${Date.now()}`;
-      this.#remember(id, msg);
-      const digits = sender.endsWith('@s.whatsapp.net') ? sender.split('@')[0] : undefined;
-      const inbound: InboundMessage = {
-        channel: 'whatsapp',
-        accountId: this.accountId,
-        chatId: remote,
-        chatType: group ? 'group' : 'direct',
-        senderId: sender,
-        ...(digits || lid ? { senderAliases: [...(digits ? [`+${digits}`] : []), ...(lid ? [lid] : [])] } : {}),
-        ...(msg.pushName ? { senderName: msg.pushName } : {}),
-        messageId: id,
-        text,
-        mentioned,
-        ts: Number(msg.messageTimestamp ?? 0) * 1000 || this.#clock.now(),
-      };
+      const inbound = inboundMessage(msg, { accountId: this.accountId, self, now: this.#clock.now() });
+      if (!inbound) continue;
+      this.#remember(inbound.messageId, msg);
       this.#state.lastInboundAt = this.#clock.now();
       this.#events.emit('message', inbound);
     }
@@ -503,6 +531,7 @@ export class WhatsAppChannel implements Channel {
   }
 
   #closeSocket(): void {
+    this.#watchdog.stop();
     const sock = this.#sock;
     this.#sock = undefined;
     if (!sock) return;
@@ -516,6 +545,7 @@ export class WhatsAppChannel implements Channel {
 
   #detach(sock: WhatsAppSocketLike): void {
     for (const event of SOCKET_EVENTS) sock.ev.removeAllListeners(event);
+    sock.ws.off('frame', this.#onFrame);
   }
 
   #cancelReconnect(): void {
@@ -537,44 +567,16 @@ export class WhatsAppChannel implements Channel {
   }
 }
 
-function newFlow(): LoginFlow {
-  let finish!: (result: { ok: boolean; message: string }) => void;
-  const done = new Promise<{ ok: boolean; message: string }>((resolve) => (finish = resolve));
-  const qrWaiters = new Set<() => void>();
-  return {
-    done,
-    qrWaiters,
-    finish: (result) => {
-      finish(result);
-      for (const waiter of [...qrWaiters]) waiter();
-    },
-  };
-}
-
-/** Baileys talks a lot; its messages go to our debug level, numbers masked. */
-function baileysLogger(logger: Logger): WhatsAppSocketConfig['logger'] {
-  const write = (obj: unknown, msg?: string) => {
-    const text = msg ?? (typeof obj === 'string' ? obj : (obj as { msg?: string; err?: { message?: string } })?.err?.message ?? '');
-    if (text) logger.log('debug', SUBSYSTEM, maskDigits(text));
-  };
-  const make = (): NonNullable<WhatsAppSocketConfig['logger']> => ({
-    level: 'debug',
-    child: () => make(),
-    trace: () => undefined,
-    debug: () => undefined,
-    info: () => undefined,
-    warn: write,
-    error: write,
-  });
-  return make();
-}
-
 export interface WhatsAppChannelDefinitionOptions {
   /** Builds the Baileys socket; default makeWASocket. Tests and embedders inject their own. */
   socketFactory?: WhatsAppSocketFactory;
+  /** Reconnect backoff (the runtime passes `web.reconnect`). */
+  backoff?: BackoffOptions;
+  /** The silent-socket watchdog (the runtime passes `web.heartbeatSeconds` as its window). */
+  watchdog?: WatchdogOptions;
 }
 
 /** The WhatsApp channel kind for `channelsRuntimePlugin({ definitions })`. */
 export function whatsappChannelDefinition(options: WhatsAppChannelDefinitionOptions = {}): ChannelDefinition {
-  return { ...whatsappKind, create: (ctx) => WhatsAppChannel.fromConfig(ctx, options.socketFactory) };
+  return { ...whatsappKind, create: (ctx) => WhatsAppChannel.fromConfig(ctx, options) };
 }

@@ -54,6 +54,11 @@ export interface DeliveryResult {
 }
 
 export interface ChannelEvents {
+  /**
+   * A listener may return a promise: the channel acknowledges the message upstream (Telegram's
+   * update offset, a webhook's 200) only once it settled, and the manager settles it once the
+   * message is journaled, so a crash in between does not lose it.
+   */
   message: InboundMessage;
   /** The account's snapshot after a change of connection state or error. */
   status: ChannelAccountSnapshot;
@@ -78,7 +83,8 @@ export interface Channel {
   stop(): Promise<void>;
   status(): ChannelAccountSnapshot;
   send(message: OutboundMessage): Promise<DeliveryResult>;
-  on<K extends keyof ChannelEvents>(event: K, listener: (payload: ChannelEvents[K]) => void): () => void;
+  /** A listener may return a promise; see {@link ChannelEvents.message} for what the channel waits for. */
+  on<K extends keyof ChannelEvents>(event: K, listener: (payload: ChannelEvents[K]) => void | Promise<void>): () => void;
   readonly login?: ChannelLogin;
   /** Ends the upstream session where there is one and removes the stored credentials. */
   logout?(): Promise<{ cleared: boolean; loggedOut: boolean }>;

@@ -6,6 +6,7 @@
 // Kernel
 export { Gateway } from './gateway.js';
 export type { GatewayOptions, ShutdownOptions } from './gateway.js';
+export type { ActiveRequest } from './request-activity.js';
 export type { ClientSession, MethodContext } from './method-context.js';
 
 // Plugin contract
@@ -106,12 +107,18 @@ export type {
   InboundMessage,
   OutboundMessage,
 } from './channel.js';
+export type { BackoffOptions } from './channels/backoff.js';
+export type { WatchdogOptions } from './channels/connection-watchdog.js';
+export type { AccountLeaseOptions } from './channels/lease-keeper.js';
+export type { Lease, LeaseAcquireOptions, LeaseProvider } from './lease.js';
+export type { NewOutboxEntry, OutboxEntry, OutboxError, OutboxStore } from './channels/outbox-store.js';
 
 // Agents: settings, sessions, tools and the model provider contract
 export { AgentSettings } from './agents/agent-settings.js';
 export type { AgentDefinition, AgentSettingsInput } from './agents/agent-settings.js';
 export { SessionStore } from './sessions/session-store.js';
 export type { SessionEntry, SessionStoreOptions } from './sessions/session-store.js';
+export type { SessionMaintenance } from './sessions/session-maintenance.js';
 export type { Tool, ToolContext, ToolPolicy, ToolResult } from './agents/tool-registry.js';
 export { ModelCatalog } from './providers/model-catalog.js';
 export type { ModelCatalogOptions, ModelResolver, ProviderConfig, ResolvedModel } from './providers/model-catalog.js';

@@ -1,4 +1,5 @@
-export type Listener<T> = (payload: T) => void;
+/** A listener may return a promise: `emitAsync` waits for it, and its failure is reported either way. */
+export type Listener<T> = (payload: T) => void | Promise<void>;
 
 /**
  * A multi-listener emitter typed by an event map. `on` returns its own unsubscribe function.
@@ -27,7 +28,7 @@ export class TypedEmitter<Events extends object> {
   once<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
     const off = this.on(event, (payload) => {
       off();
-      listener(payload);
+      return listener(payload);
     });
     return off;
   }
@@ -37,11 +38,30 @@ export class TypedEmitter<Events extends object> {
   }
 
   emit<K extends keyof Events>(event: K, payload: Events[K]): void {
+    this.#call(event, payload);
+  }
+
+  /**
+   * Like `emit`, then waits for the promises listeners returned (a listener's way of saying when it
+   * is done with the payload).
+   */
+  async emitAsync<K extends keyof Events>(event: K, payload: Events[K]): Promise<void> {
+    const pending: Promise<void>[] = [];
+    this.#call(event, payload, pending);
+    await Promise.all(pending);
+  }
+
+  /** Calls every listener; a promise one returns reports its own failure, and goes to `pending` when given. */
+  #call<K extends keyof Events>(event: K, payload: Events[K], pending?: Promise<void>[]): void {
     const set = this.#listeners.get(event);
     if (!set) return;
     for (const listener of [...set]) {
       try {
-        (listener as Listener<Events[K]>)(payload);
+        // Listeners typed as returning nothing may still return a value (`list.push(x)`): only promises count.
+        const returned: unknown = (listener as Listener<Events[K]>)(payload);
+        if (!(returned instanceof Promise)) continue;
+        const handled = returned.then(undefined, (err: unknown) => this.#onListenerError(err, event));
+        pending?.push(handled);
       } catch (err) {
         this.#onListenerError(err, event);
       }

@@ -1,10 +1,13 @@
 import { AgentSettings } from '../lib/agents/agent-settings.js';
+import { RunJournal } from '../lib/agents/run-journal.js';
 import { UsageLedger } from '../lib/agents/usage-ledger.js';
+import { drainTimeoutMs } from '../lib/config/own-settings.js';
 import { GatewayError } from '../lib/errors.js';
 import { FileStorage } from '../lib/file-storage.js';
 import { agentPlugins } from '../lib/plugins/agents-plugin.js';
 import { ModelCatalog } from '../lib/providers/model-catalog.js';
 import { agentsService } from '../lib/services.js';
+import { sessionMaintenanceFromConfig } from '../lib/sessions/session-maintenance.js';
 import { SessionStore } from '../lib/sessions/session-store.js';
 import { createChatCompletionsRoute } from '../endpoints/chat-completions-route.js';
 import { createHooksRoute, type HookMapping } from '../endpoints/hooks-route.js';
@@ -27,10 +30,12 @@ export function agentsRuntimePlugin(): RuntimePlugin {
       hookMappingList = config.hooks?.enabled ? hookMappings(config.hooks.mappings) : [];
       return agentPlugins({
         models: ModelCatalog.fromConfig(config, { env }),
-        sessions: new SessionStore({ storage: new FileStorage(stateDir), logger }),
+        sessions: new SessionStore({ storage: new FileStorage(stateDir), logger, maintenance: sessionMaintenanceFromConfig(config) }),
         settings: AgentSettings.fromConfig(config, undefined, { home: env.HOME, workspaceDir }),
         toolPolicy: config.tools,
         usage: new UsageLedger({ storage: new FileStorage(stateDir) }),
+        runJournal: new RunJournal({ storage: new FileStorage(stateDir), logger }),
+        drainTimeoutMs: drainTimeoutMs(config),
       });
     },
     setup({ gateway, http, config, logger }) {

@@ -1,14 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { telegramKind, whatsappKind } from '../channels/channel-kinds.js';
 import type { ChannelDefinition } from '../lib/channel.js';
 import type { ChannelsConfig } from '../lib/channels/channel-manager.js';
+import type { AccountLeaseOptions } from '../lib/channels/lease-keeper.js';
+import type { OpenClawConfig } from '../lib/config/index.js';
+import type { LeaseProvider } from '../lib/lease.js';
 import { channelsPlugin } from '../lib/plugins/channels-plugin.js';
 import { channelsService } from '../lib/services.js';
 import { FileStorage } from '../lib/file-storage.js';
 import { isEnvFlagSet } from './env-flag.js';
+import { FileLeaseProvider } from './file-lease-provider.js';
 import { loadOptional } from './optional-package.js';
 import type { RuntimePlugin } from './runtime-plugin.js';
-import { globalMentionPatterns } from '../lib/config/own-settings.js';
+import { drainTimeoutMs, globalMentionPatterns } from '../lib/config/own-settings.js';
 
 export interface ChannelsRuntimePluginOptions {
   /**
@@ -17,6 +22,14 @@ export interface ChannelsRuntimePluginOptions {
    * from `clawgate/channels/whatsapp` or `telegramChannelDefinition({ bot })` from `clawgate/channels/telegram`.
    */
   definitions?: ChannelDefinition[];
+  /**
+   * Who owns each channel account. Default: OS file locks in `<state>/locks`, so a second
+   * gateway on the same state dir leaves the accounts to the first. A cluster passes a shared
+   * store's leases; `false` turns ownership off (a gateway that is certainly alone).
+   */
+  leases?: LeaseProvider | false;
+  /** TTL and retry backoff of the account leases (default 30 s; 2 s doubling to 60 s). */
+  leaseOptions?: AccountLeaseOptions;
 }
 
 /**
@@ -36,13 +49,16 @@ export function channelsRuntimePlugin(options: ChannelsRuntimePluginOptions = {}
       }
       return [
         channelsPlugin({
-          definitions: channelDefinitions(options),
+          definitions: channelDefinitions(options, ctx.config),
           config: ctx.config.channels,
           mentionPatterns: globalMentionPatterns(ctx.config),
           env: ctx.env,
           storage: new FileStorage(ctx.stateDir),
           stateDir: ctx.stateDir,
           logger: ctx.logger,
+          drainTimeoutMs: drainTimeoutMs(ctx.config),
+          ...(options.leases !== false ? { leases: options.leases ?? new FileLeaseProvider({ dir: join(ctx.stateDir, 'locks') }) } : {}),
+          leaseOptions: options.leaseOptions,
         }),
       ];
     },
@@ -68,11 +84,18 @@ export function channelsRuntimePlugin(options: ChannelsRuntimePluginOptions = {}
  * The stock channels, their libraries (optional peer dependencies) loaded only when an account
  * runs, with the embedder's definitions in place of stock ones of the same id and after them.
  */
-function channelDefinitions(options: ChannelsRuntimePluginOptions): ChannelDefinition[] {
+function channelDefinitions(options: ChannelsRuntimePluginOptions, config: OpenClawConfig): ChannelDefinition[] {
+  // Upstream's WhatsApp Web tuning; web.reconnect.maxAttempts is accepted and ignored: never give up.
+  const web = config.web ?? {};
+  const { maxAttempts: _giveUp, ...reconnect } = web.reconnect ?? {};
+  const whatsapp = {
+    backoff: reconnect,
+    ...(web.heartbeatSeconds ? { watchdog: { silenceMs: web.heartbeatSeconds * 1000 } } : {}),
+  };
   const stock: ChannelDefinition[] = [
     {
       ...whatsappKind,
-      create: async (ctx) => (await loadOptional('The WhatsApp channel', () => import('../channels/whatsapp.js'))).whatsappChannelDefinition().create(ctx),
+      create: async (ctx) => (await loadOptional('The WhatsApp channel', () => import('../channels/whatsapp.js'))).whatsappChannelDefinition(whatsapp).create(ctx),
     },
     {
       ...telegramKind,

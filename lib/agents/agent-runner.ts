@@ -117,7 +117,7 @@ export class AgentRunner {
     this.#runs.set(run.runId, run);
     if (this.#lanes.size(run.sessionKey) > 0) state.markStarted();
     this.#lanes
-      .run(run.sessionKey, () => this.#execute(run, state))
+      .run(run.sessionKey, () => this.#executeHeld(run, state))
       .catch((err: unknown): AgentRunResult => {
         // #execute reports its own failures; reaching this is a bug, not a run outcome.
         this.#logger.log('error', 'agent', `run ${run.runId} crashed: ${(err as Error).message}`);
@@ -151,13 +151,18 @@ export class AgentRunner {
   }
 
   /**
-   * Aborts every run and waits (at most `timeoutMs`) until they have settled, so nothing writes
-   * to a transcript after the gateway is closed.
+   * Lets the runs in flight finish for up to `drainMs` (default 0), then aborts the rest and waits
+   * (at most `timeoutMs`) until they have settled, so nothing writes to a transcript after the
+   * gateway is closed.
    */
-  async shutdown(timeoutMs = 5000): Promise<void> {
+  async shutdown(timeoutMs = 5000, drainMs = 0): Promise<void> {
+    if (drainMs > 0 && this.#runs.size) await this.#settled([...this.#runs.values()], drainMs);
     const runs = [...this.#runs.values()];
     this.abortAll('shutdown');
-    if (!runs.length) return;
+    if (runs.length) await this.#settled(runs, timeoutMs);
+  }
+
+  async #settled(runs: AgentRun[], timeoutMs: number): Promise<void> {
     let timer: TimerHandle | undefined;
     const deadline = new Promise<void>((resolve) => (timer = this.#clock.setTimeout(resolve, timeoutMs)));
     await Promise.race([Promise.allSettled(runs.map((run) => run.done)), deadline]);
@@ -192,6 +197,16 @@ export class AgentRunner {
       aborted: false,
       ...fields,
     };
+  }
+
+  /** Session maintenance never removes the session of a run while it runs. */
+  async #executeHeld(run: AgentRun, state: RunState): Promise<AgentRunResult> {
+    const release = this.#options.sessions.hold(run.agentId, run.sessionKey);
+    try {
+      return await this.#execute(run, state);
+    } finally {
+      release();
+    }
   }
 
   async #execute(run: AgentRun, state: RunState): Promise<AgentRunResult> {

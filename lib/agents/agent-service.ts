@@ -27,6 +27,7 @@ import { AgentRunner, type AgentRun, type AgentRunRequest, type AgentRunResult, 
 import { AgentSettings } from './agent-settings.js';
 import { builtinTools } from './builtin-tools.js';
 import { ToolRegistry, type Tool, type ToolPolicy } from './tool-registry.js';
+import { RunJournal } from './run-journal.js';
 import { UsageLedger } from './usage-ledger.js';
 import { MemoryStorage } from '../storage.js';
 import { splitModelRef } from '../providers/model-ref.js';
@@ -45,6 +46,10 @@ export interface AgentServiceOptions {
   systemPrompt?: (agentId: string, settings: AgentSettings) => string;
   /** Where token usage is summed per day (`usage.*`); default: in memory only. */
   usage?: UsageLedger;
+  /** Where runs in flight are recorded, so the start after a crash reports them interrupted; default: in memory only. */
+  runJournal?: RunJournal;
+  /** On close, how long running turns may take to finish before they are aborted (default 0: at once). */
+  drainTimeoutMs?: number;
 }
 
 /** Where a run goes: the agent and the canonical session key. */
@@ -63,7 +68,8 @@ export interface TargetInput {
 }
 
 interface LedgerEntry {
-  run: AgentRun;
+  /** Unset for a run an earlier process started: only its (interrupted) result is known. */
+  run?: AgentRun;
   result?: AgentRunResult;
   expiresAt?: number;
 }
@@ -90,12 +96,16 @@ export class AgentService {
   readonly #usageWrites = new Set<Promise<void>>();
   readonly #ledger = new Map<string, LedgerEntry>();
   readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #runJournal: RunJournal;
+  readonly #drainTimeoutMs: number;
 
   constructor(gateway: GatewayHost, options: AgentServiceOptions) {
     this.gateway = gateway;
     this.sessions = options.sessions;
     this.models = options.models;
     this.usage = options.usage ?? new UsageLedger({ storage: new MemoryStorage() });
+    this.#runJournal = options.runJournal ?? new RunJournal({ storage: new MemoryStorage() });
+    this.#drainTimeoutMs = options.drainTimeoutMs ?? 0;
     this.settings = options.settings ?? new AgentSettings({ defaultAgentId: gateway.defaultAgentId });
     const tools = [...(options.builtinTools === false ? [] : builtinTools({ gateway, sessions: options.sessions })), ...(options.tools ?? [])];
     this.tools = new ToolRegistry(tools, options.toolPolicy);
@@ -112,9 +122,15 @@ export class AgentService {
     });
   }
 
-  /** Reads every agent's session index (health and status report from memory). */
+  /**
+   * Reads every agent's session index (health and status report from memory) and applies session
+   * maintenance to it, so stateless sessions a previous process left behind go too. Runs that
+   * process left in flight (it crashed) are reported interrupted: transcript note, `agent.wait`.
+   */
   async load(): Promise<void> {
-    await Promise.all(this.settings.ids().map((id) => this.sessions.load(id)));
+    await Promise.all(this.settings.ids().map((id) => this.sessions.prune(id)));
+    const now = this.gateway.clock.now();
+    for (const result of await this.#runJournal.recover(this.sessions, now)) this.#ledger.set(result.runId, { result, expiresAt: now + LEDGER_TTL_MS });
   }
 
   /** Starts a run and records it for retries and `agent.wait`. */
@@ -125,8 +141,12 @@ export class AgentService {
     this.#prune();
     const entry: LedgerEntry = { run };
     this.#ledger.set(run.runId, entry);
+    const journalFailed = (err: unknown) => this.gateway.logger.log('error', 'agent', `recording run ${run.runId} in flight failed: ${(err as Error).message}`);
+    // Until the run ends, a crash leaves this record behind for the next start to report.
+    this.#runJournal.started(run).catch(journalFailed);
     run.done
       .then((result) => {
+        this.#runJournal.ended(run.runId).catch(journalFailed);
         entry.result = result;
         if (result.usage) {
           const write = this.usage
@@ -144,7 +164,7 @@ export class AgentService {
   }
 
   /** A run started (or finished) within the last five minutes under this id. */
-  lookup(runId: string): { run: AgentRun; result?: AgentRunResult } | undefined {
+  lookup(runId: string): { run?: AgentRun; result?: AgentRunResult } | undefined {
     const entry = this.#ledger.get(runId);
     if (!entry) return undefined;
     if (entry.expiresAt !== undefined && entry.expiresAt <= this.gateway.clock.now()) {
@@ -311,11 +331,15 @@ export class AgentService {
     });
   }
 
-  /** Stops every run (gateway shutdown). */
-  /** Aborts running turns and waits until their transcripts are consistent. */
+  /**
+   * Lets running turns finish (up to `drainTimeoutMs`), aborts the rest, waits until their
+   * transcripts are consistent, and writes the session indexes.
+   */
   async close(): Promise<void> {
-    await this.runner.shutdown();
+    await this.runner.shutdown(undefined, this.#drainTimeoutMs);
     await Promise.all(this.#usageWrites);
+    await this.#runJournal.flush().catch(() => undefined);
+    await this.sessions.close();
   }
 
   /** The context window of the agent's model; null while no model is configured. */

@@ -1,8 +1,8 @@
-import { ChannelSendError, type Channel, type ChannelDefinition, type ChannelLogin, type InboundMessage } from '../channel.js';
+import type { Channel, ChannelDefinition, ChannelLogin, InboundMessage } from '../channel.js';
 import { systemClock, type Clock } from '../clock.js';
 import { GatewayError, invalidRequest } from '../errors.js';
-import { IdempotencyCache } from '../idempotency-cache.js';
 import { silentLogger, type Logger } from '../logger.js';
+import type { LeaseProvider } from '../lease.js';
 import type { GatewayHost } from '../plugin.js';
 import type {
   ChannelAccountSnapshot,
@@ -23,7 +23,11 @@ import {
   type ResolvedChannelAccount,
 } from './channel-accounts.js';
 import { ChannelPairingStore } from './channel-pairing-store.js';
+import { InboundJournal } from './inbound-journal.js';
 import { InboundRouter, type ChannelAgentRunner, type InboundOutcome } from './inbound-router.js';
+import { LeaseKeeper, type AccountLeaseOptions } from './lease-keeper.js';
+import { OutboxDispatcher } from './outbox-dispatcher.js';
+import { RecordOutboxStore, type OutboxStore } from './outbox-store.js';
 import { maskDigits } from './redact.js';
 
 /** The `channels.<id>` sections of the config, by channel id. */
@@ -37,7 +41,7 @@ export interface ChannelManagerOptions {
   /** `messages.groupChat.mentionPatterns`: for accounts without a pattern list of their own. */
   mentionPatterns?: readonly string[];
   env?: Record<string, string | undefined>;
-  /** Where DM pairing codes and approved senders live (`credentials/<channel>-*.json`); default memory. */
+  /** DM pairing codes and approved senders (`credentials/<channel>-*.json`), the outbox and inbound journal (`delivery/`); default memory. */
   storage?: Storage;
   stateDir?: string;
   logger?: Logger;
@@ -46,8 +50,25 @@ export interface ChannelManagerOptions {
   runAgent?: ChannelAgentRunner;
   /** Agent that answers channel messages (default: the gateway's default agent). */
   agentId?: string;
-  /** `send` idempotency cache (default 5 minutes, 1000 entries; docs/protocol.md, Idempotency). */
+  /** How long, and for how many keys, settled sends are replayed (default 24 hours, 1000; docs/protocol.md, Idempotency). */
   sendCache?: { ttlMs?: number; maxEntries?: number };
+  /**
+   * Where every send is recorded before it goes out, so it is delivered once or reported failed
+   * across restarts. Default: `delivery/outbox.jsonl` in `storage`; a cluster may share a database.
+   */
+  outbox?: OutboxStore;
+  /** When a pending send is given up and reported failed (default after 5 tries or 24 hours). */
+  outboxRetry?: { maxAttempts?: number; maxAgeMs?: number };
+  /** On stop, how long messages being answered may take before they are left to the next start (default 0: at once). */
+  drainTimeoutMs?: number;
+  /**
+   * One owner per account: each account connects only while this process holds the lease on
+   * `<channel>-<account>`, so gateways sharing a state dir (or a cluster sharing a store) never
+   * poll one bot or open one WhatsApp session twice. Default: none, the process is alone.
+   */
+  leases?: LeaseProvider;
+  /** TTL and retry backoff of those leases. */
+  leaseOptions?: AccountLeaseOptions;
 }
 
 export interface ChannelManagerEvents {
@@ -67,6 +88,8 @@ interface AccountEntry {
   fingerprint: string;
   channel?: Channel;
   abort?: AbortController;
+  /** Holds the account's lease when the manager has `leases`; no channel exists without it. */
+  keeper?: LeaseKeeper;
   unsubscribe: (() => void)[];
   startError?: string;
   lastInboundAt: number | null;
@@ -92,7 +115,12 @@ export class ChannelManager {
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #router: InboundRouter;
-  readonly #sendCache: IdempotencyCache<SendResult>;
+  readonly #outbox: OutboxDispatcher;
+  /** Inbound messages from their arrival until answered (`delivery/inbound.jsonl`). */
+  readonly #inbound: InboundJournal;
+  readonly #drainTimeoutMs: number;
+  readonly #leases?: LeaseProvider;
+  readonly #leaseOptions?: AccountLeaseOptions;
   readonly #emitter: TypedEmitter<ChannelManagerEvents>;
   readonly #accounts = new Map<string, Map<string, AccountEntry>>();
   /** Per channel: the tail of its start/reload/stop queue, so one channel changes at a time. */
@@ -108,10 +136,27 @@ export class ChannelManager {
     this.#stateDir = options.stateDir;
     this.#logger = options.logger ?? silentLogger;
     this.#clock = options.clock ?? systemClock;
+    this.#leases = options.leases;
+    this.#leaseOptions = options.leaseOptions;
     this.#emitter = new TypedEmitter<ChannelManagerEvents>((err) => this.#logger.log('error', 'channels', `listener failed: ${(err as Error).message}`));
     const now = () => this.#clock.now();
-    this.pairing = new ChannelPairingStore({ storage: options.storage ?? new MemoryStorage(), now });
-    this.#sendCache = new IdempotencyCache<SendResult>({ ...options.sendCache, now });
+    const storage = options.storage ?? new MemoryStorage();
+    this.pairing = new ChannelPairingStore({ storage, now });
+    this.#outbox = new OutboxDispatcher({
+      store: options.outbox ?? new RecordOutboxStore({ storage, now, retentionMs: options.sendCache?.ttlMs, maxSettled: options.sendCache?.maxEntries, logger: this.#logger }),
+      target: (channelId, accountId) => {
+        if (!this.#definitions.has(channelId)) throw invalidRequest(`unsupported channel: ${channelId}`);
+        return this.#sendTarget(channelId, accountId).channel!;
+      },
+      onDelivered: (sent) => {
+        const entry = this.#entry(sent.channel, sent.accountId);
+        if (entry) entry.lastOutboundAt = this.#clock.now();
+      },
+      logger: this.#logger,
+      clock: this.#clock,
+      ...options.outboxRetry,
+    });
+    this.#drainTimeoutMs = options.drainTimeoutMs ?? 0;
     const gateway = this.#gateway;
     this.#router = new InboundRouter({
       pairing: this.pairing,
@@ -121,10 +166,18 @@ export class ChannelManager {
         if (res.status !== 'ok') throw new GatewayError('UNAVAILABLE', `agent run ${res.runId} ended without a result`);
         return res.result.payloads;
       }),
+      send: (message, reply, key) => this.#outbox.post({ key, runId: key, channel: message.channel, accountId: message.accountId, message: reply }),
       agentId: () => options.agentId ?? gateway.defaultAgentId,
       policyFor: (channel, accountId) => this.#accounts.get(channel)?.get(accountId)?.policy,
       logger: this.#logger,
       now,
+    });
+    this.#inbound = new InboundJournal({
+      storage,
+      route: (message, runId) => this.#router.handle(message, runId),
+      onOutcome: (message, outcome) => this.#emitter.emit('inbound', { message, outcome }),
+      logger: this.#logger,
+      clock: this.#clock,
     });
     gateway.addHealthStage((base) => this.#health(base));
   }
@@ -156,6 +209,9 @@ export class ChannelManager {
     this.#state = 'running';
     await Promise.all(this.channelIds().map((id) => this.#serial(id, () => this.#apply(id))));
     this.#announce();
+    // What the previous run left unfinished: its inbound messages, then its pending sends.
+    await this.#inbound.replay();
+    this.#outbox.flush();
   }
 
   /**
@@ -174,6 +230,10 @@ export class ChannelManager {
   async stop(): Promise<void> {
     if (this.#state === 'stopped') return;
     this.#state = 'stopped';
+    // Answers still being worked on may go out through the accounts before they close.
+    await this.#inbound.drain(this.#drainTimeoutMs);
+    // Sends under way get as long to record their outcome, so the next start does not repeat them.
+    const sendsSettled = this.#outbox.close(this.#drainTimeoutMs);
     await Promise.all(
       this.channelIds().map((id) =>
         this.#serial(id, async () => {
@@ -184,41 +244,27 @@ export class ChannelManager {
         }),
       ),
     );
+    await sendsSettled;
   }
 
-  /** `send`: once per idempotency key, concurrent duplicates share one delivery. */
+  /** `send`: recorded in the outbox, then delivered once per idempotency key (also across restarts); concurrent duplicates share one delivery. */
   send(params: SendParams): Promise<SendResult> {
     const channelId = (params.channel ?? 'whatsapp').trim().toLowerCase();
     if (!this.#definitions.has(channelId)) return Promise.reject(invalidRequest(`unsupported channel: ${params.channel}`));
     const mediaUrls = [...(params.mediaUrl ? [params.mediaUrl] : []), ...(params.mediaUrls ?? [])];
     if (!params.message.trim() && mediaUrls.length === 0) return Promise.reject(invalidRequest('message or media required'));
-    return this.#sendCache.run(
-      `send:${params.idempotencyKey}`,
-      async () => {
-        const entry = this.#sendTarget(channelId, params.accountId);
-        const channel = entry.channel!;
-        let delivered;
-        try {
-          delivered = await channel.send({
-            to: params.to,
-            text: params.message,
-            ...(mediaUrls.length ? { mediaUrls } : {}),
-            ...(params.gifPlayback ? { gifPlayback: true } : {}),
-          });
-        } catch (err) {
-          if (err instanceof GatewayError) throw err;
-          throw new ChannelSendError(`${channelId} delivery failed: ${maskDigits((err as Error).message)}`, {
-            deliveryUnknown: true,
-            details: { channel: channelId, accountId: entry.accountId },
-          });
-        }
-        entry.lastOutboundAt = this.#clock.now();
-        return { runId: params.idempotencyKey, channel: channelId, ...delivered };
+    return this.#outbox.send({
+      key: `send:${params.idempotencyKey}`,
+      runId: params.idempotencyKey,
+      channel: channelId,
+      ...(params.accountId ? { accountId: params.accountId } : {}),
+      message: {
+        to: params.to,
+        text: params.message,
+        ...(mediaUrls.length ? { mediaUrls } : {}),
+        ...(params.gifPlayback ? { gifPlayback: true } : {}),
       },
-      // A failure that may have reached the network is replayed, never retried: the retry could
-      // deliver a second copy. Failures before anything was sent leave the key free.
-      { cacheError: (err) => err instanceof ChannelSendError && err.deliveryUnknown },
-    );
+    });
   }
 
   /** `channels.status`: every channel with at least one account, with per-account snapshots. */
@@ -248,6 +294,8 @@ export class ChannelManager {
   async logout(channelId: string, accountId?: string): Promise<{ channel: string; accountId: string; cleared: boolean; loggedOut: boolean }> {
     if (!this.#definitions.has(channelId)) throw invalidRequest(`unsupported channel: ${channelId}`);
     const entry = this.#entry(channelId, accountId);
+    // Another process owns the session: logging out here would pull it from under that process.
+    if (entry?.keeper?.waiting) throw this.#notRunning(entry, 'disabled');
     if (!entry?.channel) throw invalidRequest(`${channelId} account ${accountId ?? DEFAULT_ACCOUNT_ID} is not running`);
     if (!entry.channel.logout) throw invalidRequest(`${channelId} does not support logout`);
     const result = await entry.channel.logout();
@@ -274,7 +322,7 @@ export class ChannelManager {
       entry = this.#entry(channelId, accountId);
     }
     if (!entry) throw invalidRequest(`${channelId} account ${accountId ?? DEFAULT_ACCOUNT_ID} is not configured`);
-    if (!entry.channel) throw new GatewayError('UNAVAILABLE', `${channelId} account ${entry.accountId} is not running: ${entry.startError ?? 'disabled'}`);
+    if (!entry.channel) throw this.#notRunning(entry, 'disabled');
     if (!entry.channel.login) throw invalidRequest(`${channelId} has no QR login`);
     return entry.channel.login;
   }
@@ -291,10 +339,18 @@ export class ChannelManager {
     const entry = accountId ? accounts.get(accountId) : defaultEntry(accounts);
     if (!entry) throw invalidRequest(`unknown ${channelId} account: ${accountId}`);
     if (!entry.enabled) throw new GatewayError('UNAVAILABLE', `${channelId} account ${entry.accountId} is disabled`);
-    if (!entry.channel) {
-      throw new GatewayError('UNAVAILABLE', `${channelId} account ${entry.accountId} is not running: ${entry.startError ?? 'starting'}`);
-    }
+    if (!entry.channel) throw this.#notRunning(entry, 'starting');
     return entry;
+  }
+
+  /** An account without a running channel; retryable when it waits for its lease. */
+  #notRunning(entry: AccountEntry, fallback: string): GatewayError {
+    const keeper = entry.keeper;
+    const waiting = keeper?.waiting ?? undefined;
+    return new GatewayError('UNAVAILABLE', `${entry.channelId} account ${entry.accountId} is not running: ${waiting ?? entry.startError ?? fallback}`, {
+      details: { channel: entry.channelId, accountId: entry.accountId },
+      ...(waiting && keeper?.retryAt != null ? { retryable: true, retryAfterMs: Math.max(0, keeper.retryAt - this.#clock.now()) } : {}),
+    });
   }
 
   #entry(channelId: string, accountId: string | undefined): AccountEntry | undefined {
@@ -336,7 +392,6 @@ export class ChannelManager {
   }
 
   async #startEntry(channelId: string, accountId: string, config: Record<string, unknown>, fingerprint: string, enabled: boolean): Promise<void> {
-    const def = this.#definitions.get(channelId)!;
     const entry: AccountEntry = {
       channelId,
       accountId,
@@ -355,6 +410,25 @@ export class ChannelManager {
     }
     accounts.set(accountId, entry);
     if (!enabled) return;
+    if (this.#leases) {
+      entry.keeper = new LeaseKeeper({
+        ...this.#leaseOptions,
+        leases: this.#leases,
+        key: `${channelId}-${accountId}`,
+        clock: this.#clock,
+        log: (level, message) => this.#logger.log(level, `channels/${channelId}`, `account ${accountId} ${message}`),
+        onRetry: () => this.#reown(entry, false),
+        onLost: () => this.#reown(entry, true),
+      });
+      if (!(await entry.keeper.acquire())) return;
+    }
+    await this.#openEntry(entry);
+  }
+
+  /** Builds the account's channel and starts it (connections come up in the background). */
+  async #openEntry(entry: AccountEntry): Promise<void> {
+    const { channelId, accountId, config } = entry;
+    const def = this.#definitions.get(channelId)!;
     const subsystem = `channels/${channelId}`;
     try {
       const channel = await def.create({
@@ -369,10 +443,11 @@ export class ChannelManager {
       entry.channel = channel;
       entry.abort = new AbortController();
       entry.unsubscribe.push(
-        channel.on('message', (message) => this.#onInbound(entry, channel, message)),
+        channel.on('message', (message) => this.#onInbound(entry, message)),
         channel.on('status', (snapshot) => {
           this.#emitter.emit('status', { channel: channelId, snapshot });
           this.#announce();
+          if (snapshot.connected) this.#outbox.flush(channelId);
         }),
       );
       await channel.start(entry.abort.signal);
@@ -385,6 +460,14 @@ export class ChannelManager {
   }
 
   async #stopEntry(entry: AccountEntry): Promise<void> {
+    await this.#closeEntry(entry);
+    // Only after the channel closed: the next owner must never overlap with this one.
+    const keeper = entry.keeper;
+    entry.keeper = undefined;
+    await keeper?.release();
+  }
+
+  async #closeEntry(entry: AccountEntry): Promise<void> {
     for (const off of entry.unsubscribe.splice(0)) off();
     entry.abort?.abort();
     const channel = entry.channel;
@@ -397,16 +480,23 @@ export class ChannelManager {
     }
   }
 
-  #onInbound(entry: AccountEntry, channel: Channel, message: InboundMessage): void {
+  /** Tries the lease again in the channel's queue; after a loss the account closes first. */
+  #reown(entry: AccountEntry, lost: boolean): void {
+    const keeper = entry.keeper;
+    // Stop talking to the network at once; the rest waits for this channel's queue.
+    if (lost) entry.abort?.abort();
+    this.#serial(entry.channelId, async () => {
+      if (this.#state !== 'running' || !keeper || entry.keeper !== keeper || this.#entry(entry.channelId, entry.accountId) !== entry) return;
+      if (lost) await this.#closeEntry(entry);
+      if (await keeper.acquire()) await this.#openEntry(entry);
+      this.#announce();
+    }).catch((err: unknown) => this.#logger.log('error', `channels/${entry.channelId}`, `account ${entry.accountId}: ${(err as Error).message}`));
+  }
+
+  /** Resolves once the message is journaled (the channel acknowledges it then); the answer comes in the background. */
+  #onInbound(entry: AccountEntry, message: InboundMessage): Promise<void> {
     entry.lastInboundAt = this.#clock.now();
-    this.#router.handle(channel, message).then(
-      (outcome) => this.#emitter.emit('inbound', { message, outcome }),
-      (err: unknown) => {
-        const error = err instanceof Error ? err : new Error(String(err));
-        this.#logger.log('error', `channels/${entry.channelId}`, `inbound routing failed: ${maskDigits(error.message)}`);
-        this.#emitter.emit('inbound', { message, outcome: { action: 'dropped', reason: `routing failed: ${error.message}` } });
-      },
-    );
+    return this.#inbound.accept(message);
   }
 
   #snapshot(entry: AccountEntry): ChannelAccountSnapshot {
@@ -418,7 +508,7 @@ export class ChannelManager {
           configured: false,
           running: false,
           connected: false,
-          lastError: entry.startError ?? null,
+          lastError: entry.keeper?.waiting ?? entry.startError ?? null,
           lastMessageAt: null,
         };
     const lastInboundAt = latestTime(base.lastInboundAt, entry.lastInboundAt);

@@ -1,4 +1,4 @@
-import type { Channel, InboundMessage } from '../channel.js';
+import type { InboundMessage, OutboundMessage } from '../channel.js';
 import type { Logger } from '../logger.js';
 import type { AgentParams, AgentReplyPayload } from '../protocol/generated/types.js';
 import { channelSessionKey } from '../sessions/session-keys.js';
@@ -18,6 +18,11 @@ export type InboundOutcome =
 export interface InboundRouterOptions {
   pairing: ChannelPairingStore;
   runAgent: ChannelAgentRunner;
+  /**
+   * Sends a reply back through the message's account (the outbox); `key` is the same for the same
+   * reply part of the same message, so a replayed message does not answer twice.
+   */
+  send: (message: InboundMessage, reply: OutboundMessage, key: string) => Promise<unknown>;
   agentId: () => string;
   /** The account's current policy; read per message so config reloads apply at once. */
   policyFor: (channel: string, accountId: string) => ChannelAccountPolicy | undefined;
@@ -44,9 +49,9 @@ export class InboundRouter {
     this.#options = options;
   }
 
-  async handle(channel: Channel, message: InboundMessage): Promise<InboundOutcome> {
-    const key = `${message.channel}:${message.accountId}:${message.chatId}:${message.messageId}`;
-    if (this.#isDuplicate(key)) return { action: 'dropped', reason: 'duplicate' };
+  /** `runId` defaults to the message's key; a replay after a crash passes its own. */
+  async handle(message: InboundMessage, runId = inboundKey(message)): Promise<InboundOutcome> {
+    if (this.#isDuplicate(inboundKey(message))) return { action: 'dropped', reason: 'duplicate' };
     const policy = this.#options.policyFor(message.channel, message.accountId);
     if (!policy) return { action: 'dropped', reason: 'account not configured' };
     if (!message.text.trim()) return { action: 'dropped', reason: 'empty message' };
@@ -61,16 +66,16 @@ export class InboundRouter {
       const paired = await this.#options.pairing.isAllowed(message.channel, ids);
       if (!paired) {
         if (policy.dmPolicy === 'allowlist') return this.#drop(message, 'sender not in allowFrom');
-        return this.#pair(channel, message);
+        return this.#pair(message);
       }
     }
-    return this.#enqueue(channel, message, key);
+    return this.#enqueue(message, runId);
   }
 
-  #enqueue(channel: Channel, message: InboundMessage, runId: string): Promise<InboundOutcome> {
+  #enqueue(message: InboundMessage, runId: string): Promise<InboundOutcome> {
     const sessionKey = sessionKeyFor(this.#options.agentId(), message);
     const previous = this.#lanes.get(sessionKey) ?? Promise.resolve();
-    const run = previous.then(() => this.#run(channel, message, sessionKey, runId));
+    const run = previous.then(() => this.#run(message, sessionKey, runId));
     // The caller sees a failed run through `run`; the lane only needs it finished.
     const settled = () => {
       if (this.#lanes.get(sessionKey) === tail) this.#lanes.delete(sessionKey);
@@ -80,7 +85,7 @@ export class InboundRouter {
     return run;
   }
 
-  async #run(channel: Channel, message: InboundMessage, sessionKey: string, runId: string): Promise<InboundOutcome> {
+  async #run(message: InboundMessage, sessionKey: string, runId: string): Promise<InboundOutcome> {
     const { logger } = this.#options;
     const group = message.chatType === 'group';
     const text = group ? `[${message.senderName ?? message.senderId}] ${message.text}` : message.text;
@@ -108,13 +113,14 @@ export class InboundRouter {
       for (const payload of payloads) {
         const media = [...(payload.mediaUrl ? [payload.mediaUrl] : []), ...(payload.mediaUrls ?? [])];
         if (!payload.text.trim() && media.length === 0) continue;
-        await channel.send({
+        const reply: OutboundMessage = {
           to: message.chatId,
           text: payload.text,
           ...(media.length ? { mediaUrls: media } : {}),
           ...(parts === 0 ? { replyTo: message.messageId } : {}),
           ...(message.threadId ? { threadId: message.threadId } : {}),
-        });
+        };
+        await this.#options.send(message, reply, `${inboundKey(message)}:reply:${parts}`);
         parts++;
       }
     } catch (err) {
@@ -125,7 +131,7 @@ export class InboundRouter {
     return { action: 'replied', sessionKey, runId, parts };
   }
 
-  async #pair(channel: Channel, message: InboundMessage): Promise<InboundOutcome> {
+  async #pair(message: InboundMessage): Promise<InboundOutcome> {
     const issued = await this.#options.pairing.request(message.channel, {
       senderId: message.senderId,
       senderName: message.senderName,
@@ -139,7 +145,7 @@ export class InboundRouter {
       this.#options.logger.log('info', `channels/${message.channel}`, `pairing code issued to sender ${maskDigits(message.senderId)}`, {
         code: request.code,
       });
-      await channel.send({ to: message.chatId, text: pairingText(message, request.code) });
+      await this.#options.send(message, { to: message.chatId, text: pairingText(message, request.code) }, `${inboundKey(message)}:pairing`);
     }
     return { action: 'pairing', code: request.code, created };
   }
@@ -162,6 +168,11 @@ export class InboundRouter {
     this.#seen.set(key, now);
     return false;
   }
+}
+
+/** The key a message is known by: deduplication, the inbound journal, its replies' outbox keys. */
+export function inboundKey(message: InboundMessage): string {
+  return `${message.channel}:${message.accountId}:${message.chatId}:${message.messageId}`;
 }
 
 /** Each sender gets a session per channel (`agent:<id>:<channel>:dm:<sender>`), each group its own. */

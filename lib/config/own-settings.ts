@@ -17,3 +17,11 @@ export function policyConfig(config: OpenClawConfig): PolicyConfig | undefined {
 export function globalMentionPatterns(config: OpenClawConfig): string[] | undefined {
   return config.messages?.groupChat?.mentionPatterns;
 }
+
+/**
+ * How long a graceful stop or in-process restart lets running agent turns (and the channel
+ * messages they answer) finish before aborting them: `plugins.entries.clawgate.config.drainTimeoutMs`.
+ */
+export function drainTimeoutMs(config: OpenClawConfig): number {
+  return config.plugins?.entries?.[OWN_PLUGIN_ID]?.config?.drainTimeoutMs ?? 10_000;
+}

@@ -45,7 +45,8 @@ function registerAgentMethods(gateway: GatewayHost, service: AgentService): void
     const runId = params.idempotencyKey;
     const cached = () => {
       const known = service.lookup(runId);
-      if (known) return known.result ? service.finalResponse(known.result) : service.accepted(known.run);
+      if (known?.result) return service.finalResponse(known.result);
+      if (known?.run) return service.accepted(known.run);
       return undefined;
     };
     const early = cached();

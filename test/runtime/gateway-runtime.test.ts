@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -298,5 +298,71 @@ describe('reload modes', () => {
     await h.write(base({ gateway: { reload: { mode: 'restart', debounceMs: 30 } }, logging: { level: 'debug' } }));
     expect((await reload).applied).toBe('restart');
     expect(h.runtime.gateway).not.toBe(gateway);
+  });
+});
+
+describe('background failures reach the host as error events', () => {
+  it('an unexpected error in a method handler (the kernel error event), with the source named', async () => {
+    const plugin: RuntimePlugin = {
+      name: 'buggy',
+      gatewayPlugins: () => [
+        {
+          name: 'buggy',
+          setup(host) {
+            host.registerCustomMethod('test.bug', { params: { type: 'object' }, scope: 'read' }, () => {
+              throw new Error('handler bug');
+            });
+          },
+        },
+      ],
+    };
+    const h = await start(base(), { plugins: [plugin] });
+    const error = h.next('error');
+    const { client } = await h.client();
+    await expect(client.call('test.bug', {})).rejects.toThrow(/internal error/);
+    const event = await error;
+    expect(event.source).toBe('gateway');
+    expect(event.error.message).toBe('handler bug');
+  });
+
+  it("a channel's reload hook and a plugin's stop that throw are logged and told, and the runtime goes on", async () => {
+    const plugin: RuntimePlugin = {
+      name: 'flaky',
+      setup({ reload }) {
+        reload.onChannelChange('telegram', () => {
+          throw new Error('hook broke');
+        });
+      },
+      stop() {
+        throw new Error('stop broke');
+      },
+    };
+    const h = await start(base(), { plugins: [plugin] });
+    const errors: GatewayRuntimeEvents['error'][] = [];
+    h.runtime.on('error', (e) => errors.push(e));
+    const reload = h.next('reload');
+    await h.write(base({ channels: { telegram: { enabled: true } } }));
+    expect((await reload).applied).toBe('hot');
+    await h.runtime.stop();
+    expect(errors.map((e) => `${e.source}: ${e.error.message}`)).toEqual(['reloading channel telegram: hook broke', 'stopping flaky: stop broke']);
+    const log = await readFile(h.logFile, 'utf8');
+    expect(log).toContain('reloading channel telegram failed: hook broke');
+    expect(log).toContain('stopping flaky failed: stop broke');
+  });
+});
+
+describe('file log size cap', () => {
+  it('logging.maxFileBytes rotates the file log, and a hot reload changes the cap', async () => {
+    const h = await start(base({ logging: { maxFileBytes: 600 } }));
+    for (let i = 0; i < 10; i++) h.runtime.logger.log('info', 'test', `line ${i}`);
+    const rotated = join(h.logFile, '..', 'gateway.1.log');
+    expect((await stat(h.logFile)).size).toBeLessThanOrEqual(600);
+    expect((await stat(rotated)).size).toBeLessThanOrEqual(600);
+
+    const reload = h.next('reload');
+    await h.write(base({ logging: { maxFileBytes: 1_000_000 } }));
+    expect((await reload).plan.changedPaths).toEqual(['logging.maxFileBytes']);
+    for (let i = 0; i < 10; i++) h.runtime.logger.log('info', 'test', `more ${i}`);
+    expect((await stat(h.logFile)).size).toBeGreaterThan(600);
   });
 });

@@ -66,7 +66,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Channe
       id: 'whatsapp',
       label: 'WhatsApp',
       loginCreatesAccount: true,
-      create: (ctx) => WhatsAppChannel.fromConfig(ctx, wa.factory),
+      create: (ctx) => WhatsAppChannel.fromConfig(ctx, { socketFactory: wa.factory }),
     },
     {
       id: 'telegram',

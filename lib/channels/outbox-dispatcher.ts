@@ -1,0 +1,187 @@
+import { ChannelSendError, type Channel, type DeliveryResult } from '../channel.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import { GatewayError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { SendResult } from '../protocol/generated/types.js';
+import type { NewOutboxEntry, OutboxEntry, OutboxStore } from './outbox-store.js';
+import { maskDigits } from './redact.js';
+
+export interface OutboxDispatcherOptions {
+  store: OutboxStore;
+  /** The running account a send goes out through; throws a GatewayError saying why there is none. */
+  target: (channel: string, accountId: string | undefined) => Channel;
+  /** After each delivery (the manager's last-outbound time). */
+  onDelivered?: (entry: OutboxEntry) => void;
+  logger: Logger;
+  clock: Clock;
+  /** Tries per send, one a crash interrupted included, before it is reported failed (default 5). */
+  maxAttempts?: number;
+  /** A send still pending this long after it was recorded is reported failed (default 24 hours). */
+  maxAgeMs?: number;
+}
+
+/** A send to make once per key: what the outbox records before the first try. */
+export type OutboxRequest = Omit<NewOutboxEntry, 'queued'>;
+
+/**
+ * Delivers every send through the outbox: recorded before its first try, marked delivered (with
+ * the channel's result) or failed after it, so a duplicate gets the recorded outcome, also after a
+ * restart. Concurrent duplicates share one try. Pending sends (a crash came first, or the account
+ * was down for one of the gateway's own replies) are tried again by `flush`, in recorded order,
+ * until they go out or reach the attempt/age limits, when they are marked failed and logged.
+ *
+ * Exactly once holds everywhere but one point: a crash after the channel accepted a message and
+ * before `markDelivered` is on disk leaves the send pending, and the next start sends it again
+ * (at-least-once there; neither Bot API nor WhatsApp Web offers a key to deduplicate on). A failure
+ * that may have reached the network (`deliveryUnknown`) is never tried again.
+ */
+export class OutboxDispatcher {
+  readonly #options: OutboxDispatcherOptions;
+  readonly #inflight = new Map<string, Promise<SendResult | undefined>>();
+  #flushing: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(options: OutboxDispatcherOptions) {
+    this.#options = options;
+  }
+
+  /** A `send` request: its result, or its failure (one that sent nothing leaves the key free). */
+  async send(request: OutboxRequest): Promise<SendResult> {
+    const result = await this.#once({ ...request, queued: false });
+    // Only queued sends are left pending by a failure; this one resolved with a result or threw.
+    return result!;
+  }
+
+  /**
+   * One of the gateway's own sends (a reply): `queued` when the account cannot deliver now and the
+   * send waits in the outbox for the account to connect. Throws when it failed for good.
+   */
+  async post(request: OutboxRequest): Promise<'delivered' | 'queued'> {
+    return (await this.#once({ ...request, queued: true })) ? 'delivered' : 'queued';
+  }
+
+  /** Tries the pending sends (of one channel) whose account is connected, one at a time, oldest first. */
+  flush(channel?: string): void {
+    this.#flushing = this.#flushing
+      .then(() => this.#flush(channel))
+      .catch((err: unknown) => this.#options.logger.log('error', 'channels', `outbox retry failed: ${(err as Error).message}`));
+  }
+
+  /**
+   * No send starts after this; pending ones stay recorded for the next start. Resolves once the
+   * sends under way settled (and their outcome is recorded), or after `timeoutMs`.
+   */
+  async close(timeoutMs: number): Promise<void> {
+    this.#closed = true;
+    if (!this.#inflight.size || timeoutMs <= 0) return;
+    const { clock } = this.#options;
+    let timer: TimerHandle | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.allSettled([...this.#inflight.values()]), deadline]);
+    if (timer !== undefined) clock.clearTimeout(timer);
+  }
+
+  #once(request: NewOutboxEntry): Promise<SendResult | undefined> {
+    if (this.#closed) return Promise.reject(new GatewayError('UNAVAILABLE', 'the channels are stopped'));
+    const running = this.#inflight.get(request.key);
+    if (running) return running;
+    const task = this.#run(request).finally(() => this.#inflight.delete(request.key));
+    this.#inflight.set(request.key, task);
+    return task;
+  }
+
+  async #run(request: NewOutboxEntry): Promise<SendResult | undefined> {
+    const existing = await this.#options.store.get(request.key);
+    if (existing?.state === 'delivered' && existing.result) return existing.result;
+    if (existing?.state === 'failed' && existing.error?.deliveryUnknown) throw recordedError(existing);
+    if (existing?.state === 'pending') return this.#retry(existing);
+    // A new key, or one whose last try sent nothing. A request whose account cannot take it
+    // fails before anything is recorded; the gateway's own sends are recorded to wait.
+    if (!request.queued) this.#options.target(request.channel, request.accountId);
+    return this.#deliver(await this.#options.store.enqueue(request));
+  }
+
+  async #retry(entry: OutboxEntry): Promise<SendResult | undefined> {
+    const { store, logger, clock } = this.#options;
+    if (this.#due(entry)) {
+      const ageS = Math.round((clock.now() - entry.createdAt) / 1000);
+      const failed = { ...entry, error: { message: `${entry.channel} delivery given up after ${entry.attempts} attempt(s) in ${ageS}s`, deliveryUnknown: true } };
+      await store.markFailed(entry.key, failed.error);
+      logger.log('warn', `channels/${entry.channel}`, `outbox: ${failed.error.message}`, { key: maskDigits(entry.key) });
+      throw recordedError(failed);
+    }
+    return this.#deliver((await store.markAttempt(entry.key)) ?? entry);
+  }
+
+  async #deliver(entry: OutboxEntry): Promise<SendResult | undefined> {
+    const { store, logger } = this.#options;
+    const subsystem = `channels/${entry.channel}`;
+    let channel: Channel | undefined;
+    let delivered: DeliveryResult;
+    try {
+      channel = this.#options.target(entry.channel, entry.accountId);
+      delivered = await channel.send(entry.message);
+    } catch (raw) {
+      const err =
+        raw instanceof GatewayError
+          ? raw
+          : new ChannelSendError(`${entry.channel} delivery failed: ${maskDigits((raw as Error).message)}`, {
+              deliveryUnknown: true,
+              details: { channel: entry.channel, accountId: channel?.accountId ?? entry.accountId },
+            });
+      const unknown = err instanceof ChannelSendError && err.deliveryUnknown;
+      if (entry.queued && !unknown && retryLater(err, channel)) {
+        logger.log('info', subsystem, `outbox: send kept for retry: ${maskDigits(err.message)}`, { key: maskDigits(entry.key) });
+        return undefined;
+      }
+      await store
+        .markFailed(entry.key, { message: err.message, deliveryUnknown: unknown, ...(err.details === undefined ? {} : { details: err.details }) })
+        .catch((e: unknown) => logger.log('error', subsystem, `outbox: recording a failed send failed: ${(e as Error).message}`));
+      throw err;
+    }
+    const result: SendResult = { runId: entry.runId, channel: entry.channel, ...delivered };
+    try {
+      await store.markDelivered(entry.key, result);
+    } catch (err) {
+      logger.log('error', subsystem, `outbox: delivered, but recording it failed (a restart may send it again): ${(err as Error).message}`, {
+        key: maskDigits(entry.key),
+      });
+    }
+    this.#options.onDelivered?.(entry);
+    return result;
+  }
+
+  async #flush(channel: string | undefined): Promise<void> {
+    for (const entry of await this.#options.store.pending()) {
+      if (this.#closed) return;
+      if ((channel !== undefined && entry.channel !== channel) || this.#inflight.has(entry.key)) continue;
+      // Over its limits it is failed now; otherwise it waits until its account is connected.
+      if (!this.#due(entry) && !this.#ready(entry)) continue;
+      // Failures are recorded and logged on the way.
+      await this.#once(entry).catch(() => undefined);
+    }
+  }
+
+  #due(entry: OutboxEntry): boolean {
+    return entry.attempts >= (this.#options.maxAttempts ?? 5) || this.#options.clock.now() - entry.createdAt >= (this.#options.maxAgeMs ?? 24 * 60 * 60_000);
+  }
+
+  #ready(entry: OutboxEntry): boolean {
+    try {
+      return this.#options.target(entry.channel, entry.accountId).status().connected;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** A definite failure of one of our own sends is worth waiting out when the account is down or asked for a retry. */
+function retryLater(err: GatewayError, channel: Channel | undefined): boolean {
+  if (err.code === 'INVALID_REQUEST') return false;
+  return err.retryable === true || !channel?.status().connected;
+}
+
+function recordedError(entry: OutboxEntry): ChannelSendError {
+  const error = entry.error ?? { message: `${entry.channel} delivery failed`, deliveryUnknown: true };
+  return new ChannelSendError(error.message, { deliveryUnknown: error.deliveryUnknown, details: error.details ?? { channel: entry.channel, accountId: entry.accountId } });
+}
