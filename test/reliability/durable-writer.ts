@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { writeConfigFile } from '../../lib/config/write-config.js';
 import { DevicePairingStore } from '../../lib/device-pairing-store.js';
 import { FileStorage } from '../../lib/file-storage.js';
+import { RecordOutboxStore } from '../../lib/channels/outbox-store.js';
 import { SessionStore } from '../../lib/sessions/session-store.js';
 
-export type WriteKind = 'pairing' | 'device-tokens' | 'sessions-index' | 'transcripts' | 'config';
+export type WriteKind = 'pairing' | 'device-tokens' | 'sessions-index' | 'transcripts' | 'config' | 'outbox';
 
 const [stateDir, kind] = process.argv.slice(2) as [string, WriteKind];
 const storage = new FileStorage(stateDir);
@@ -58,6 +59,16 @@ async function run(): Promise<void> {
     for (let i = 0; ; i++) {
       await writeConfigFile(path, { gateway: { mode: 'local', auth: { token: `token-${i}` } }, meta: { lastTouchedVersion: `${i}` }, ui: { assistant: { name: bulk.slice(0, 2048) } } });
       ack(`token-${i}`);
+    }
+  }
+  if (kind === 'outbox') {
+    const outbox = new RecordOutboxStore({ storage, maxSettled: 50 });
+    for (let i = 0; ; i++) {
+      // Enqueued sends must survive; settled ones are compacted away once there are many.
+      const key = `send:${i}`;
+      await outbox.enqueue({ key, runId: key, channel: 'telegram', message: { to: '42', text: `reply ${i} ${bulk}` }, queued: true });
+      if (i % 2 === 0) await outbox.markDelivered(key, { runId: key, messageId: `m${i}`, channel: 'telegram' });
+      ack(i % 2 === 0 ? `delivered ${key}` : `pending ${key}`);
     }
   }
   throw new Error(`unknown write kind ${kind}`);

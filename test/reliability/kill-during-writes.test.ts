@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config/index.js';
 import { DevicePairingStore } from '../../lib/device-pairing-store.js';
 import { FileStorage, removeStaleTempFiles } from '../../lib/file-storage.js';
+import { RecordOutboxStore } from '../../lib/channels/outbox-store.js';
 import { SessionStore } from '../../lib/sessions/session-store.js';
 import type { WriteKind } from './durable-writer.js';
 
@@ -57,7 +58,7 @@ async function expectReadable(stateDir: string): Promise<void> {
 }
 
 describe('kill -9 during durable writes', () => {
-  it.each<WriteKind>(['pairing', 'device-tokens', 'sessions-index', 'transcripts', 'config'])(
+  it.each<WriteKind>(['pairing', 'device-tokens', 'sessions-index', 'transcripts', 'config', 'outbox'])(
     '%s: every file is readable after a restart and nothing acknowledged is missing',
     async (kind) => {
       const stateDir = await mkdtemp(join(tmpdir(), `openclaw-kill-${kind}-`));
@@ -92,6 +93,15 @@ describe('kill -9 during durable writes', () => {
             for (const text of all) expect(texts.has(text), `${text} was acknowledged`).toBe(true);
           }
           await sessions.close();
+        } else if (kind === 'outbox') {
+          const outbox = new RecordOutboxStore({ storage, maxSettled: 50 });
+          const pending = new Set((await outbox.pending()).map((e) => e.key));
+          for (const acked of all) {
+            const [state, key] = acked.split(' ') as ['delivered' | 'pending', string];
+            // A pending send is still there to retry; a delivered one is remembered (or compacted away, never retried).
+            if (state === 'pending') expect(pending.has(key), `${key} was acknowledged as queued`).toBe(true);
+            else expect(pending.has(key), `${key} was acknowledged as delivered`).toBe(false);
+          }
         } else {
           const loaded = await loadConfig({ path: join(stateDir, 'openclaw.json'), env: {} });
           const token = String((loaded.config.gateway?.auth as { token?: string }).token);
