@@ -151,9 +151,18 @@ function trim(map: Map<string, unknown>, max: number): void {
 }
 
 /**
- * The key of a network source: its address, and the browser Origin it came with, so a hostile page
- * in the user's browser does not slow the user's own CLI on the same loopback address.
+ * The key of a network source: its address, an IPv6 one by its /64 (one host's allocation, so it
+ * cannot make a fresh key per guess). Nothing the client chooses (an Origin header, a forwarded
+ * hop it wrote itself) is part of it.
  */
-export function sourceKey(remoteAddress: string, origin: string | undefined): string {
-  return origin ? `source:${remoteAddress} origin:${origin}` : `source:${remoteAddress}`;
+export function sourceKey(remoteAddress: string): string {
+  return `source:${remoteAddress.includes(':') ? ipv6Prefix64(remoteAddress) : remoteAddress}`;
+}
+
+function ipv6Prefix64(address: string): string {
+  const [head = '', tail] = address.toLowerCase().split('%')[0]!.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }

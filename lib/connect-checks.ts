@@ -96,8 +96,9 @@ export async function runConnectChecks(input: ConnectCheckInput): Promise<Connec
     authMethod = 'device-token';
   } else {
     const { message, details } = describeAuthFailure(shared.reason, params.client.id);
-    // Only a presented secret that was wrong is a guess; a missing one teaches the client nothing.
-    const guessed = shared.reason === 'token_mismatch' || shared.reason === 'password_mismatch';
+    // Only a presented secret that was wrong is a guess (a device token too, whatever the shared
+    // check said); a missing one teaches the client nothing.
+    const guessed = shared.reason === 'token_mismatch' || shared.reason === 'password_mismatch' || Boolean(device && params.auth?.token);
     const retryAfterMs = attempt && guessed ? input.limiter!.failed(attempt) : undefined;
     return refuse(new GatewayError('INVALID_REQUEST', message, { details, ...(retryAfterMs ? { retryable: false, retryAfterMs } : {}) }));
   }
@@ -148,7 +149,7 @@ export async function runConnectChecks(input: ConnectCheckInput): Promise<Connec
 function authAttempt(peer: PeerInfo, deviceId: string | undefined, devices: DevicePairingStore): AuthAttempt | undefined {
   if (deviceId && devices.getPaired(deviceId)) return { keys: [`device:${deviceId}`], trusted: true };
   const keys = [
-    ...(peer.remoteAddress ? [sourceKey(peer.remoteAddress, peer.origin)] : []),
+    ...(peer.remoteAddress ? [sourceKey(peer.remoteAddress)] : []),
     ...(deviceId ? [`device:${deviceId}`] : []),
   ];
   return keys.length > 0 ? { keys } : undefined;

@@ -20,8 +20,7 @@ export interface HttpAuthInput {
  */
 export function authorizeHttp({ request, secret, matches, limiter }: HttpAuthInput): HttpAuthResult {
   const address = resolveClientIp(request);
-  const origin = request.headers.origin;
-  const attempt = limiter && address ? { keys: [sourceKey(address, typeof origin === 'string' ? origin : undefined)] } : undefined;
+  const attempt = limiter && address ? { keys: [sourceKey(address)] } : undefined;
   if (attempt) {
     const limit = limiter!.check(attempt);
     if (!limit.ok) return { ok: false, status: 429, retryAfterMs: limit.retryAfterMs };

@@ -27,31 +27,47 @@ export function isLocalPeer(request: PeerRequest): boolean {
     if (!isTrustedProxy(request)) return false;
     // A forwarded client we cannot read is not known to be local, even behind a loopback proxy.
     const namesClient = headers['x-forwarded-for'] !== undefined || headers['x-real-ip'] !== undefined;
-    const client = namesClient ? forwardedClientIp(headers) : remote;
+    const client = namesClient ? forwardedClientIp(request) : remote;
     return client !== undefined && isLoopbackAddress(client);
   }
   return remote !== undefined && isLoopbackAddress(remote);
 }
 
 /**
- * The client IP to report: the socket address, or the first `X-Forwarded-For` hop (else
- * `X-Real-IP`) when the socket peer is a trusted proxy. IPv4-mapped IPv6 addresses are reported
- * as plain IPv4 so logs and proxy lists need only one spelling.
+ * The client IP to report: the socket address, or, when the socket peer is a trusted proxy, the
+ * forwarded client (else `X-Real-IP`). IPv4-mapped IPv6 addresses are reported as plain IPv4 so
+ * logs and proxy lists need only one spelling.
  */
 export function resolveClientIp(request: PeerRequest): string | undefined {
   const remote = normalizeIp(request.remoteAddress);
   if (remote === undefined || !isTrustedProxy(request)) return remote;
-  return forwardedClientIp(request.headers) ?? remote;
+  return forwardedClientIp(request) ?? remote;
 }
 
-function forwardedClientIp(headers: RequestHeaders): string | undefined {
-  const firstHop = firstValue(headers['x-forwarded-for'])?.split(',')[0];
-  return normalizeIp(firstHop) ?? normalizeIp(firstValue(headers['x-real-ip']));
+/**
+ * The right-most `X-Forwarded-For` hop that is not a trusted proxy: each proxy appends the address
+ * it saw, while everything to the left of the first untrusted hop was written by the client
+ * itself (`X-Forwarded-For: 127.0.0.1` must not make a remote client local). All hops trusted:
+ * the left-most.
+ */
+function forwardedClientIp(request: PeerRequest): string | undefined {
+  const value = request.headers['x-forwarded-for'];
+  const hops = (typeof value === 'string' ? [value] : (value ?? [])).flatMap((v) => v.split(','));
+  let client: string | undefined;
+  for (let i = hops.length - 1; i >= 0; i--) {
+    client = normalizeIp(hops[i]);
+    if (client === undefined || !isTrusted(client, request.trustedProxies)) break;
+  }
+  return client ?? normalizeIp(firstValue(request.headers['x-real-ip']));
 }
 
 function isTrustedProxy(request: PeerRequest): boolean {
   const remote = normalizeIp(request.remoteAddress);
-  return remote !== undefined && (request.trustedProxies ?? []).some((proxy) => normalizeIp(proxy) === remote);
+  return remote !== undefined && isTrusted(remote, request.trustedProxies);
+}
+
+function isTrusted(ip: string, proxies: readonly string[] | undefined): boolean {
+  return (proxies ?? []).some((proxy) => normalizeIp(proxy) === ip);
 }
 
 function isLocalHostName(name: string): boolean {

@@ -35,6 +35,8 @@ export class RecordLog<T> {
   #loading?: Promise<ReadonlyMap<string, T>>;
   /** Changes run one at a time, in call order, so lines land in the order memory saw them. */
   #tail: Promise<unknown> = Promise.resolve();
+  /** An append failed: the file may not match memory until it is rewritten whole. */
+  #diverged = false;
 
   constructor(options: RecordLogOptions) {
     this.#storage = options.storage;
@@ -66,8 +68,16 @@ export class RecordLog<T> {
       const changes = compute(await this.load());
       if (!changes.length) return changes;
       const text = changes.map(([k, v]) => JSON.stringify(v === undefined ? { k } : { k, v }) + '\n').join('');
-      if (isAppendStorage(this.#storage)) {
-        await this.#storage.append(this.#key, text);
+      if (isAppendStorage(this.#storage) && !this.#diverged) {
+        try {
+          await this.#storage.append(this.#key, text);
+        } catch (err) {
+          // Part of the line (or all of it, unsynced) may be on disk: a torn line would swallow the
+          // next append, and a whole one would bring back a change its caller was told failed. The
+          // file is rewritten from memory, now if possible, else before the next change.
+          this.#diverged = !(await this.#compact());
+          throw err;
+        }
         this.#lines += changes.length;
         this.#apply(changes);
         if (this.#lines > COMPACT_MIN_LINES && this.#lines > 2 * this.#records.size) await this.#compact();
@@ -77,6 +87,7 @@ export class RecordLog<T> {
         await this.#storage.write(this.#key, snapshot(next));
         this.#apply(changes);
         this.#lines = next.size;
+        this.#diverged = false;
       }
       return changes;
     });
@@ -114,13 +125,15 @@ export class RecordLog<T> {
     for (const [k, v] of changes) setOrDelete(this.#records, k, v);
   }
 
-  async #compact(): Promise<void> {
+  /** Rewrites the file from memory; false (logged) when that failed and the next change must retry. */
+  async #compact(): Promise<boolean> {
     try {
       await this.#storage.write(this.#key, snapshot(this.#records));
       this.#lines = this.#records.size;
+      return true;
     } catch (err) {
-      // The appended log is still complete; the next change tries again.
       this.#logger.log('warn', 'storage', `compacting ${this.#key} failed: ${(err as Error).message}`);
+      return false;
     }
   }
 }

@@ -1,9 +1,12 @@
 import { systemClock, type Clock, type TimerHandle } from '../lib/clock.js';
+import { MAX_FRAMES_BEFORE_HELLO } from '../lib/connection.js';
 import type { ConnectionSink, TransportConnection } from '../lib/transport.js';
 
 export interface PendingConnectionQueueOptions {
   /** How long a connection may wait for a gateway before it is told to come back (1013). */
   maxWaitMs: number;
+  /** Connections waiting at most; more are told to come back (1013) at once. Default 1024. */
+  maxPending?: number;
   clock?: Clock;
 }
 
@@ -23,10 +26,12 @@ interface Pending {
 export class PendingConnectionQueue {
   readonly #pending = new Set<Pending>();
   readonly #maxWaitMs: number;
+  readonly #maxPending: number;
   readonly #clock: Clock;
 
   constructor(options: PendingConnectionQueueOptions) {
     this.#maxWaitMs = options.maxWaitMs;
+    this.#maxPending = options.maxPending ?? 1024;
     this.#clock = options.clock ?? systemClock;
   }
 
@@ -35,6 +40,10 @@ export class PendingConnectionQueue {
   }
 
   hold(conn: TransportConnection): void {
+    if (this.#pending.size >= this.#maxPending) {
+      conn.close(1013, 'gateway starting');
+      return;
+    }
     const entry: Pending = {
       conn,
       frames: [],
@@ -43,11 +52,16 @@ export class PendingConnectionQueue {
         conn.close(1013, 'gateway starting');
       }, this.#maxWaitMs),
     };
-    conn.onmessage = (data) => void entry.frames.push(data);
-    conn.onclose = () => {
-      this.#clock.clearTimeout(entry.timer);
-      this.#pending.delete(entry);
+    // What an unauthenticated client may send before hello-ok anyway (frames are size-limited by the transport).
+    conn.onmessage = (data) => {
+      if (entry.frames.length < MAX_FRAMES_BEFORE_HELLO) {
+        entry.frames.push(data);
+        return;
+      }
+      this.#drop(entry);
+      conn.close(1008, 'too many frames before hello-ok');
     };
+    conn.onclose = () => this.#drop(entry);
     this.#pending.add(entry);
   }
 
@@ -63,6 +77,11 @@ export class PendingConnectionQueue {
       // The sink installed its own handlers (unless it refused the connection).
       for (const frame of entry.frames) (conn.onmessage as ((data: string) => void) | undefined)?.(frame);
     }
+  }
+
+  #drop(entry: Pending): void {
+    this.#clock.clearTimeout(entry.timer);
+    this.#pending.delete(entry);
   }
 
   /** Closes every waiting connection (the runtime stopped, or its start failed). */

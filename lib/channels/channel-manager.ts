@@ -90,6 +90,8 @@ interface AccountEntry {
   abort?: AbortController;
   /** Holds the account's lease when the manager has `leases`; no channel exists without it. */
   keeper?: LeaseKeeper;
+  /** The lease was lost: nothing may be sent through the channel still closing. */
+  leaseLost?: boolean;
   unsubscribe: (() => void)[];
   startError?: string;
   lastInboundAt: number | null;
@@ -339,7 +341,7 @@ export class ChannelManager {
     const entry = accountId ? accounts.get(accountId) : defaultEntry(accounts);
     if (!entry) throw invalidRequest(`unknown ${channelId} account: ${accountId}`);
     if (!entry.enabled) throw new GatewayError('UNAVAILABLE', `${channelId} account ${entry.accountId} is disabled`);
-    if (!entry.channel) throw this.#notRunning(entry, 'starting');
+    if (!entry.channel || entry.leaseLost) throw this.#notRunning(entry, entry.leaseLost ? 'its lease was lost' : 'starting');
     return entry;
   }
 
@@ -428,6 +430,7 @@ export class ChannelManager {
   /** Builds the account's channel and starts it (connections come up in the background). */
   async #openEntry(entry: AccountEntry): Promise<void> {
     const { channelId, accountId, config } = entry;
+    entry.leaseLost = false;
     const def = this.#definitions.get(channelId)!;
     const subsystem = `channels/${channelId}`;
     try {
@@ -484,7 +487,10 @@ export class ChannelManager {
   #reown(entry: AccountEntry, lost: boolean): void {
     const keeper = entry.keeper;
     // Stop talking to the network at once; the rest waits for this channel's queue.
-    if (lost) entry.abort?.abort();
+    if (lost) {
+      entry.leaseLost = true;
+      entry.abort?.abort();
+    }
     this.#serial(entry.channelId, async () => {
       if (this.#state !== 'running' || !keeper || entry.keeper !== keeper || this.#entry(entry.channelId, entry.accountId) !== entry) return;
       if (lost) await this.#closeEntry(entry);

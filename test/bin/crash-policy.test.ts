@@ -49,9 +49,9 @@ describe('installCrashPolicy', () => {
     installCrashPolicy({ logger, process: proc, closeDeadlineMs: 50, close: () => (closes++, new Promise<void>(() => {})) });
     proc.emit('uncaughtException', new Error('first'));
     proc.emit('unhandledRejection', 'a string, not an Error');
-    await new Promise((r) => setTimeout(r, 20));
     expect(proc.exits).toEqual([]);
-    await new Promise((r) => setTimeout(r, 80));
+    const deadline = Date.now() + 5000;
+    while (proc.exits.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(proc.exits).toEqual([1]);
     expect(closes).toBe(1);
     expect(logger.lines.map((l) => l.message.split('\n')[0])).toEqual([

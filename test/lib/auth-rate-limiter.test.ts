@@ -14,7 +14,7 @@ function limiter(options: AuthRateLimiterOptions = {}): { limiter: AuthRateLimit
   return { limiter: new AuthRateLimiter({ clock, ...options }), advance: (ms) => (now += ms) };
 }
 
-const attacker = { keys: [sourceKey('203.0.113.9', undefined)] };
+const attacker = { keys: [sourceKey('203.0.113.9')] };
 
 describe('AuthRateLimiter', () => {
   it('backs off exponentially per key from 250 ms to a 5 s cap, and refuses until then', () => {
@@ -44,14 +44,14 @@ describe('AuthRateLimiter', () => {
     expect(l.failed(attacker)).toBe(250);
   });
 
-  it('keeps one address from slowing another, and a browser origin from slowing the CLI on the same address', () => {
+  it('keeps one address from slowing another; an IPv6 host is one key for its whole /64', () => {
     const { limiter: l } = limiter();
-    const page = { keys: [sourceKey('127.0.0.1', 'http://evil.example')] };
-    const cli = { keys: [sourceKey('127.0.0.1', undefined)] };
-    for (let i = 0; i < 5; i++) l.failed(page);
-    expect(l.check(page).ok).toBe(false);
-    expect(l.check(cli)).toEqual({ ok: true });
-    expect(l.check({ keys: [sourceKey('198.51.100.1', undefined)] })).toEqual({ ok: true });
+    for (let i = 0; i < 5; i++) l.failed({ keys: [sourceKey(`2001:db8:1:2::${i.toString(16)}`)] });
+    expect(l.check({ keys: [sourceKey('2001:db8:1:2:ffff:0:0:99')] }).ok).toBe(false);
+    expect(sourceKey('2001:0db8:0001:0002:0000:0000:0000:0001')).toBe(sourceKey('2001:db8:1:2::1'));
+    expect(l.check({ keys: [sourceKey('2001:db8:1:3::1')] })).toEqual({ ok: true });
+    expect(l.check({ keys: [sourceKey('198.51.100.1')] })).toEqual({ ok: true });
+    expect(sourceKey('::1')).toBe('source:0:0:0:0::/64');
   });
 
   it('caps failures across all untrusted keys, so many addresses cannot add up to a fast guesser', () => {
@@ -59,7 +59,7 @@ describe('AuthRateLimiter', () => {
     let compared = 0;
     // 2,000 distinct addresses, one guess each, spread over 10 seconds.
     for (let i = 0; i < 2000; i++) {
-      const from = { keys: [sourceKey(`10.0.${i >> 8}.${i & 255}`, undefined)] };
+      const from = { keys: [sourceKey(`10.0.${i >> 8}.${i & 255}`)] };
       const verdict = l.check(from);
       if (verdict.ok) {
         compared += 1;
@@ -77,10 +77,10 @@ describe('AuthRateLimiter', () => {
 
   it('never slows a trusted device, or a key that authenticated before, for the failures of others', () => {
     const { limiter: l } = limiter({ globalBurst: 3, globalFailuresPerSecond: 1 });
-    const known = { keys: [sourceKey('192.0.2.7', undefined)] };
+    const known = { keys: [sourceKey('192.0.2.7')] };
     l.succeeded(known);
-    for (let i = 0; i < 50; i++) l.failed({ keys: [sourceKey(`10.1.0.${i}`, undefined)] });
-    expect(l.check({ keys: [sourceKey('10.2.0.1', undefined)] }).ok).toBe(false);
+    for (let i = 0; i < 50; i++) l.failed({ keys: [sourceKey(`10.1.0.${i}`)] });
+    expect(l.check({ keys: [sourceKey('10.2.0.1')] }).ok).toBe(false);
     expect(l.check(known)).toEqual({ ok: true });
     expect(l.check({ keys: ['device:paired'], trusted: true })).toEqual({ ok: true });
   });

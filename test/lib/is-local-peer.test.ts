@@ -36,8 +36,10 @@ describe('isLocalPeer', () => {
 
   it('lets a trusted proxy forward, and then the forwarded address decides', () => {
     const proxies = ['127.0.0.1'];
-    expect(isLocalPeer(req('127.0.0.1', { host: 'localhost', 'x-forwarded-for': '127.0.0.1, 10.0.0.9' }, proxies))).toBe(true);
+    expect(isLocalPeer(req('127.0.0.1', { host: 'localhost', 'x-forwarded-for': '127.0.0.1' }, proxies))).toBe(true);
     expect(isLocalPeer(req('127.0.0.1', { host: 'localhost', 'x-forwarded-for': '203.0.113.7, 127.0.0.1' }, proxies))).toBe(false);
+    // A remote client that writes a loopback hop itself: the proxy appended its real address.
+    expect(isLocalPeer(req('127.0.0.1', { host: 'localhost', 'x-forwarded-for': '127.0.0.1, 203.0.113.7' }, proxies))).toBe(false);
     expect(isLocalPeer(req('127.0.0.1', { host: 'localhost', 'x-real-ip': '::1' }, proxies))).toBe(true);
     expect(isLocalPeer(req('127.0.0.1', { host: 'localhost', 'x-real-ip': '203.0.113.7' }, proxies))).toBe(false);
     expect(isLocalPeer(req('127.0.0.1', { host: 'localhost', 'x-forwarded-host': 'localhost' }, proxies))).toBe(true);
@@ -67,13 +69,15 @@ describe('resolveClientIp', () => {
     expect(resolveClientIp(req('10.0.0.1', { 'x-forwarded-for': '203.0.113.7' }))).toBe('10.0.0.1');
   });
 
-  it('uses the first X-Forwarded-For hop, then X-Real-IP, from a trusted proxy', () => {
+  it('uses the right-most X-Forwarded-For hop that is not a trusted proxy, then X-Real-IP, from a trusted proxy', () => {
     const proxies = ['10.0.0.1'];
-    expect(resolveClientIp(req('10.0.0.1', { 'x-forwarded-for': ' 203.0.113.7 , 10.0.0.9', 'x-real-ip': '198.51.100.1' }, proxies))).toBe('203.0.113.7');
+    expect(resolveClientIp(req('10.0.0.1', { 'x-forwarded-for': ' 203.0.113.7 , 10.0.0.9', 'x-real-ip': '198.51.100.1' }, proxies))).toBe('10.0.0.9');
+    expect(resolveClientIp(req('10.0.0.1', { 'x-forwarded-for': '198.51.100.66, 203.0.113.7, 10.0.0.1' }, proxies))).toBe('203.0.113.7');
+    expect(resolveClientIp(req('10.0.0.1', { 'x-forwarded-for': '10.0.0.1' }, proxies))).toBe('10.0.0.1');
     expect(resolveClientIp(req('10.0.0.1', { 'x-real-ip': '198.51.100.1' }, proxies))).toBe('198.51.100.1');
     expect(resolveClientIp(req('10.0.0.1', { 'x-forwarded-for': '[2001:db8::1]:4711' }, proxies))).toBe('2001:db8::1');
     expect(resolveClientIp(req('10.0.0.1', { 'x-forwarded-for': '203.0.113.7:4711' }, proxies))).toBe('203.0.113.7');
-    expect(resolveClientIp(req('10.0.0.1', { 'x-forwarded-for': ['203.0.113.8', '203.0.113.9'] }, proxies))).toBe('203.0.113.8');
+    expect(resolveClientIp(req('10.0.0.1', { 'x-forwarded-for': ['203.0.113.8', '203.0.113.9'] }, proxies))).toBe('203.0.113.9');
   });
 
   it('falls back to the proxy address when the forwarded value is not an IP', () => {

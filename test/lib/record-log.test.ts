@@ -43,6 +43,34 @@ describe('RecordLog', () => {
     ]);
   });
 
+  it('a failed append (a full disk) neither tears the next change nor brings the failed one back', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'openclaw-log-'));
+    const files = new FileStorage(dir);
+    let failures = 0;
+    // The disk fills in the middle of a line: part of it lands, the append reports the error.
+    const storage = Object.assign(Object.create(files) as FileStorage, {
+      append: async (key: string, data: string) => {
+        if (failures > 0) {
+          failures--;
+          await files.append(key, data.slice(0, 10));
+          throw new Error('ENOSPC: no space left on device');
+        }
+        return files.append(key, data);
+      },
+      write: (key: string, data: string) => files.write(key, data),
+      read: (key: string) => files.read(key),
+    });
+    const log = new RecordLog<{ n: number }>({ storage, key: 'log.jsonl' });
+    await log.write([['a', { n: 1 }]]);
+    failures = 1;
+    await expect(log.write([['b', { n: 2 }]])).rejects.toThrow(/ENOSPC/);
+    await log.write([['c', { n: 3 }]]);
+    expect([...(await new RecordLog<{ n: number }>({ storage: files, key: 'log.jsonl' }).load())]).toEqual([
+      ['a', { n: 1 }],
+      ['c', { n: 3 }],
+    ]);
+  });
+
   it('rewrites the file once dead lines outnumber live records', async () => {
     const storage = new MemoryStorage();
     const log = new RecordLog<number>({ storage, key: 'log.jsonl' });

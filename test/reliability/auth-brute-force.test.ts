@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { generateDeviceIdentity } from '../../lib/device-identity.js';
 import { Gateway } from '../../lib/gateway.js';
+import { connectMemory } from '../../lib/memory-transport.js';
 import { agentGatewayPerTest, type AgentGateway } from '../helpers/agent-gateway.js';
 import { connectParams, handshake, TOKEN, withDevice } from '../helpers/connect.js';
 import { RawPeer, type Frame } from '../helpers/raw-peer.js';
@@ -84,13 +85,22 @@ describe('authentication brute force', () => {
     expect((await connectOnce(h, 'wrong')).error.retryAfterMs).toBe(250);
   });
 
-  it("keeps a hostile page's guesses from slowing the CLI on the same loopback address", async () => {
+  it("keeps a hostile page's guesses from slowing the user's CLI (a paired device) on the same loopback address", async () => {
     const h = await harness.start();
-    const page = { origin: 'http://evil.example' };
-    expect((await connectOnce(h, 'guess-1', page)).error.details.code).toBe('AUTH_TOKEN_MISMATCH');
-    expect((await connectOnce(h, 'guess-2', page)).error.details.code).toBe('AUTH_RATE_LIMITED');
-    expect((await connectOnce(h, TOKEN, page)).error.details.code).toBe('AUTH_RATE_LIMITED');
-    expect((await connectOnce(h, TOKEN)).ok).toBe(true);
+    const cli = generateDeviceIdentity();
+    const first = await open(h);
+    expect((await handshake(first.peer, (nonce) => withDevice(connectParams(), nonce, { identity: cli }))).ok).toBe(true);
+    first.ws.terminate();
+
+    // The Origin is the page's to choose here (a script, not a browser): it buys no fresh key.
+    expect((await connectOnce(h, 'guess-1', { origin: 'http://evil.example' })).error.details.code).toBe('AUTH_TOKEN_MISMATCH');
+    expect((await connectOnce(h, 'guess-2', { origin: 'http://other.example' })).error.details.code).toBe('AUTH_RATE_LIMITED');
+    // A token-only client on that address waits too; the paired CLI does not.
+    expect((await connectOnce(h, TOKEN)).error.details.code).toBe('AUTH_RATE_LIMITED');
+    const again = await open(h);
+    const res = await handshake(again.peer, (nonce) => withDevice(connectParams(), nonce, { identity: cli }));
+    again.ws.terminate();
+    expect(res.ok, JSON.stringify(res.error)).toBe(true);
   });
 
   it('limits HTTP bearer and hook token guesses with 401, then 429 and Retry-After', async () => {
@@ -118,6 +128,24 @@ describe('authentication brute force', () => {
     expect((await hook(HOOK_TOKEN)).status).toBe(429);
     await delay(300);
     expect((await hook(HOOK_TOKEN)).status).toBe(200);
+  });
+
+  it('counts wrong device tokens as guesses in password mode too', async () => {
+    const gateway = new Gateway({ auth: { mode: 'password', password: 'pw-0123456789' } });
+    await gateway.start();
+    try {
+      const identity = generateDeviceIdentity();
+      const attempt = async (token: string) => {
+        const socket = connectMemory(gateway, { remoteAddress: '192.0.2.10', local: false });
+        const peer = new RawPeer((t) => socket.send(t), (c, r) => socket.close(c, r));
+        socket.onmessage = (t) => peer.receive(t);
+        return handshake(peer, (nonce) => withDevice(connectParams({ auth: { token } }), nonce, { identity }));
+      };
+      expect((await attempt('not-the-device-token')).error.details.code).toBe('AUTH_PASSWORD_MISSING');
+      expect((await attempt('another-guess')).error.details.code).toBe('AUTH_RATE_LIMITED');
+    } finally {
+      await gateway.close();
+    }
   });
 
   it('limits per forwarded client behind a trusted proxy, and caps all clients together', () => {

@@ -57,7 +57,7 @@ describe('EventLoopStallMonitor', () => {
     expect(Math.max(...windows)).toBeGreaterThanOrEqual(300);
     expect(logger.lines.every((l) => l.level === 'warn' && l.subsystem === 'gateway')).toBe(true);
     expect(logger.lines.map((l) => l.message)).toContainEqual(
-      expect.stringMatching(/^event loop blocked for [2-9]\d\d ms \(stall threshold 100 ms\); requests then: chat\.send \(299 ms, done\)$/),
+      expect.stringMatching(/^event loop blocked for \d{3,} ms \(stall threshold 100 ms\); requests then: chat\.send \(299 ms, done\)$/),
     );
   });
 
@@ -129,6 +129,6 @@ describe('the runtime watches its event loop', () => {
     expect(runtime.eventLoopStalls.longestMs).toBeGreaterThanOrEqual(200);
     const warnings = logger.lines.filter((l) => l.message.startsWith('event loop blocked'));
     expect(warnings.every((l) => l.level === 'warn')).toBe(true);
-    expect(warnings.map((l) => l.message)).toContainEqual(expect.stringMatching(/requests then: test\.block \(3\d\d ms, done\)/));
+    expect(warnings.map((l) => l.message)).toContainEqual(expect.stringMatching(/requests then: test\.block \(\d{3,} ms, done\)/));
   });
 });

@@ -106,4 +106,22 @@ describe('PendingConnectionQueue', () => {
     expect(seen).toEqual(['one', 'two']);
     expect(queue.size).toBe(0);
   });
+
+  it('bounds what waits: frames per connection and the number of connections', async () => {
+    const queue = new PendingConnectionQueue({ maxWaitMs: 10_000, maxPending: 2, clock: manualClock() });
+    const chatty = createMemoryPair();
+    queue.hold(chatty.server);
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => (chatty.client.onclose = (code, reason) => resolve({ code, reason })));
+    for (let i = 0; i < 40; i++) chatty.server.onmessage?.(`frame ${i}`);
+    expect(await closed).toEqual({ code: 1008, reason: 'too many frames before hello-ok' });
+    expect(queue.size).toBe(0);
+
+    queue.hold(createMemoryPair().server);
+    queue.hold(createMemoryPair().server);
+    const third = createMemoryPair();
+    const refused = new Promise<number>((resolve) => (third.client.onclose = (code) => resolve(code)));
+    queue.hold(third.server);
+    expect(await refused).toBe(1013);
+    expect(queue.size).toBe(2);
+  });
 });

@@ -6,6 +6,7 @@ import { TelegramChannel } from '../../../channels/telegram.js';
 import { WhatsAppChannel } from '../../../channels/whatsapp.js';
 import type { ChannelsConfig } from '../../../lib/channels/channel-manager.js';
 import { FileStorage } from '../../../lib/file-storage.js';
+import type { Lease, LeaseProvider } from '../../../lib/lease.js';
 import { Gateway } from '../../../lib/gateway.js';
 import { channelsPlugin } from '../../../lib/plugins/channels-plugin.js';
 import type { ChannelAccountSnapshot } from '../../../lib/protocol/generated/types.js';
@@ -21,7 +22,7 @@ const ME = '15551234567:3@s.whatsapp.net';
 const FAST = { initialMs: 20, maxMs: 100, jitter: 0 };
 
 /** One gateway process's channels over a shared state dir, with its own (fake) WhatsApp network. */
-async function gatewayOn(stateDir: string, stub: BotApiStub, channels?: ChannelsConfig) {
+async function gatewayOn(stateDir: string, stub: BotApiStub, channels?: ChannelsConfig, leases: LeaseProvider = new FileLeaseProvider({ dir: join(stateDir, 'locks') })) {
   const wa = fakeWaNetwork();
   const logger = recordingLogger();
   const gateway = new Gateway({ auth: { mode: 'token', token: TOKEN }, stateDir, logger });
@@ -35,7 +36,7 @@ async function gatewayOn(stateDir: string, stub: BotApiStub, channels?: Channels
       storage: new FileStorage(stateDir),
       stateDir,
       logger,
-      leases: new FileLeaseProvider({ dir: join(stateDir, 'locks') }),
+      leases,
       leaseOptions: { retry: { initialMs: 50, maxMs: 200, jitter: 0 } },
     }),
   );
@@ -129,5 +130,40 @@ describe('one owner per channel account (leases over a shared state dir)', () =>
     await waitForStatus(gw.manager.channel('telegram')!, (s) => s.connected);
     await stub.waitFor((c) => c.method === 'getUpdates');
     expect(gw.account('telegram')).toMatchObject({ running: true, lastError: null });
+  });
+
+  it('sends nothing through an account the moment its lease is lost, not even while its channel closes', async () => {
+    const { stateDir, stub } = await setup();
+    const losers: Array<(reason: string) => void> = [];
+    let superseded = false;
+    // A lease store the test controls: it grants a lease until another holder supersedes us.
+    const leases: LeaseProvider = {
+      describe: (key) => `test:${key}`,
+      async tryAcquire(key, { ttlMs }) {
+        if (superseded) return undefined;
+        const lease: Lease = {
+          key,
+          fencingToken: losers.length + 1,
+          expiresAt: Date.now() + ttlMs,
+          renew: async () => undefined,
+          onLost: (listener) => {
+            losers.push(listener);
+            return () => undefined;
+          },
+          release: async () => undefined,
+        };
+        return lease;
+      },
+    };
+    const gw = await gatewayOn(stateDir, stub, { telegram: { botToken: stub.token, apiRoot: stub.apiRoot } }, leases);
+    cleanup.push(() => gw.gateway.close());
+    await waitForStatus(gw.manager.channel('telegram')!, (s) => s.connected);
+    expect(losers.length).toBeGreaterThan(0);
+
+    superseded = true;
+    for (const lose of losers) lose('superseded by another holder');
+    const refused = await gw.gateway.call('send', { channel: 'telegram', to: '7', message: 'x', idempotencyKey: 'lost-1' }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('not running') });
+    expect(stub.sent('sendMessage')).toHaveLength(0);
   });
 });
