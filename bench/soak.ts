@@ -18,7 +18,7 @@ import { BotApiStub } from '../test/channels/bot-api-stub.js';
 import { FakeModelServer } from '../test/helpers/fake-model-server.js';
 import { LineChannel, spawn, stopChild, tailOf } from './child.js';
 import { errorText, progress, sleep } from './log.js';
-import { percentile, round } from './stats.js';
+import { linearTrend, percentile, round } from './stats.js';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: process.env.SOAK_MINUTES ?? '10' }, clients: { type: 'string', default: '10' } } });
 const MINUTES = Number(values.minutes);
@@ -46,19 +46,9 @@ interface Sample {
 
 /** Least-squares slope of y over x, and whether it is distinguishable from zero (t > 3). */
 function trend(points: Array<[number, number]>): { perMinute: number; significant: boolean } {
-  const n = points.length;
-  if (n < 3) return { perMinute: 0, significant: false };
-  const mx = points.reduce((s, [x]) => s + x, 0) / n;
-  const my = points.reduce((s, [, y]) => s + y, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  for (const [x, y] of points) {
-    sxy += (x - mx) * (y - my);
-    sxx += (x - mx) ** 2;
-  }
-  const slope = sxx ? sxy / sxx : 0;
-  const residual = points.reduce((s, [x, y]) => s + (y - (my + slope * (x - mx))) ** 2, 0);
-  const stderr = Math.sqrt(residual / (n - 2) / (sxx || 1));
+  if (points.length < 3) return { perMinute: 0, significant: false };
+  const { slope, stderr } = linearTrend(points);
+  if (Number.isNaN(slope)) return { perMinute: 0, significant: false };
   return { perMinute: slope * 60_000, significant: stderr === 0 ? slope > 0 : slope / stderr > 3 };
 }
 

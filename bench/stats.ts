@@ -44,3 +44,19 @@ export function round(value: number, digits = 1): number {
 export function ratio(a: number, b: number, digits = 2): number {
   return b > 0 ? round(a / b, digits) : NaN;
 }
+
+/** Least-squares line through the points: its slope (NaN without spread in x) and that slope's standard error. */
+export function linearTrend(points: ReadonlyArray<readonly [number, number]>): { slope: number; stderr: number } {
+  const n = points.length;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (const [x, y] of points) {
+    sxy += (x - mx) * (y - my);
+    sxx += (x - mx) ** 2;
+  }
+  const slope = sxx ? sxy / sxx : NaN;
+  const residual = points.reduce((s, [x, y]) => s + (y - (my + slope * (x - mx))) ** 2, 0);
+  return { slope, stderr: n > 2 && sxx ? Math.sqrt(residual / (n - 2) / sxx) : NaN };
+}

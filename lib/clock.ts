@@ -24,3 +24,11 @@ function unref<T>(timer: T): T {
   (timer as NodeTimer).unref?.();
   return timer;
 }
+
+/** Resolves once every task has settled, or after `timeoutMs`, whichever is first (drains at shutdown). */
+export async function settledWithin(tasks: Iterable<Promise<unknown>>, timeoutMs: number, clock: Clock): Promise<void> {
+  let timer: TimerHandle | undefined;
+  const deadline = new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, timeoutMs)));
+  await Promise.race([Promise.allSettled(tasks), deadline]);
+  if (timer !== undefined) clock.clearTimeout(timer);
+}

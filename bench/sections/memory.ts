@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Cleanup } from '../log.js';
 import { progress, sleep } from '../log.js';
 import { LineChannel, spawn, stopChild, tailOf } from '../child.js';
-import { median, round } from '../stats.js';
+import { linearTrend, median, round } from '../stats.js';
 import { connectGateway, openMany, type Peer } from '../ws-peer.js';
 import { fdLimit } from '../system.js';
 
@@ -10,19 +10,6 @@ const N = 1_000;
 const STEPS = [250, 500, 750, 1_000];
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Least-squares slope of y over x. */
-function slope(points: Array<[number, number]>): number {
-  const n = points.length;
-  const mx = points.reduce((s, [x]) => s + x, 0) / n;
-  const my = points.reduce((s, [, y]) => s + y, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const [x, y] of points) {
-    num += (x - mx) * (y - my);
-    den += (x - mx) ** 2;
-  }
-  return den ? num / den : NaN;
-}
 
 interface Mem {
   rss: number;
@@ -109,9 +96,9 @@ export async function memorySection(cleanup: Cleanup): Promise<Record<string, un
     rssAfterCloseBytes: mAfter.rss,
     bytesPerConnection: rssPerConn,
     kbPerConnection: round(rssPerConn / 1024, 1),
-    rssSlopeBytesPerConnection: round(slope(points.map((p) => [p.n, p.mem.rss])), 0),
+    rssSlopeBytesPerConnection: round(linearTrend(points.map((p) => [p.n, p.mem.rss])).slope, 0),
     heapUsedBytesPerConnection: per('heapUsed'),
-    heapUsedSlopeBytesPerConnection: round(slope(points.map((p) => [p.n, p.mem.heapUsed])), 0),
+    heapUsedSlopeBytesPerConnection: round(linearTrend(points.map((p) => [p.n, p.mem.heapUsed])).slope, 0),
     externalBytesPerConnection: per('external'),
     rssByConnections: Object.fromEntries(points.map((p) => [p.n, p.mem.rss])),
     note: 'gateway in a child (node --expose-gc --import tsx bench/child-gateway.ts), clients in the bench process; each sample = median of 3 after gc(); bytesPerConnection = (rss@1000 − rss@0)/1000, slope = least squares over all points',

@@ -1,4 +1,4 @@
-import { systemClock, type Clock, type TimerHandle } from '../clock.js';
+import { settledWithin, systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { GatewayError } from '../errors.js';
 import { KeyedQueue } from '../keyed-queue.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -162,11 +162,8 @@ export class AgentRunner {
     if (runs.length) await this.#settled(runs, timeoutMs);
   }
 
-  async #settled(runs: AgentRun[], timeoutMs: number): Promise<void> {
-    let timer: TimerHandle | undefined;
-    const deadline = new Promise<void>((resolve) => (timer = this.#clock.setTimeout(resolve, timeoutMs)));
-    await Promise.race([Promise.allSettled(runs.map((run) => run.done)), deadline]);
-    if (timer !== undefined) this.#clock.clearTimeout(timer);
+  #settled(runs: AgentRun[], timeoutMs: number): Promise<void> {
+    return settledWithin(runs.map((run) => run.done), timeoutMs, this.#clock);
   }
 
   #emit(run: AgentRun, stream: string, data: Record<string, unknown>): void {

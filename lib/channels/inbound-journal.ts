@@ -1,5 +1,5 @@
 import type { InboundMessage } from '../channel.js';
-import type { Clock, TimerHandle } from '../clock.js';
+import { settledWithin, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { RecordLog } from '../record-log.js';
 import type { Storage } from '../storage.js';
@@ -113,13 +113,7 @@ export class InboundJournal {
    */
   async drain(timeoutMs: number): Promise<void> {
     this.#draining = true;
-    const clock = this.#options.clock;
-    if (this.#handlings.size && timeoutMs > 0) {
-      let timer: TimerHandle | undefined;
-      const deadline = new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, timeoutMs)));
-      await Promise.race([Promise.allSettled([...this.#handlings]), deadline]);
-      if (timer !== undefined) clock.clearTimeout(timer);
-    }
+    if (this.#handlings.size && timeoutMs > 0) await settledWithin([...this.#handlings], timeoutMs, this.#options.clock);
     this.#closed = true;
     // Journal writes already under way land before the channels stop.
     await this.#log.write([]).catch(() => undefined);

@@ -1,5 +1,5 @@
 import { ChannelSendError, type Channel, type DeliveryResult } from '../channel.js';
-import type { Clock, TimerHandle } from '../clock.js';
+import { settledWithin, type Clock } from '../clock.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SendResult } from '../protocol/generated/types.js';
@@ -74,11 +74,7 @@ export class OutboxDispatcher {
   async close(timeoutMs: number): Promise<void> {
     this.#closed = true;
     if (!this.#inflight.size || timeoutMs <= 0) return;
-    const { clock } = this.#options;
-    let timer: TimerHandle | undefined;
-    const deadline = new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, timeoutMs)));
-    await Promise.race([Promise.allSettled([...this.#inflight.values()]), deadline]);
-    if (timer !== undefined) clock.clearTimeout(timer);
+    await settledWithin([...this.#inflight.values()], timeoutMs, this.#options.clock);
   }
 
   #once(request: NewOutboxEntry): Promise<SendResult | undefined> {

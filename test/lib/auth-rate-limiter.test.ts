@@ -1,23 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { AuthRateLimiter, sourceKey, type AuthRateLimiterOptions } from '../../lib/auth-rate-limiter.js';
-import type { Clock } from '../../lib/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
-function limiter(options: AuthRateLimiterOptions = {}): { limiter: AuthRateLimiter; advance(ms: number): void } {
-  let now = 1_000_000;
-  const clock: Clock = {
-    now: () => now,
-    setTimeout: () => 0,
-    clearTimeout: () => undefined,
-    setInterval: () => 0,
-    clearInterval: () => undefined,
-  };
-  return { limiter: new AuthRateLimiter({ clock, ...options }), advance: (ms) => (now += ms) };
+function limiter(options: AuthRateLimiterOptions = {}): { limiter: AuthRateLimiter; advance(ms: number): Promise<void> } {
+  const clock = new ManualClock();
+  return { limiter: new AuthRateLimiter({ clock, ...options }), advance: (ms) => clock.advance(ms) };
 }
 
 const attacker = { keys: [sourceKey('203.0.113.9')] };
 
 describe('AuthRateLimiter', () => {
-  it('backs off exponentially per key from 250 ms to a 5 s cap, and refuses until then', () => {
+  it('backs off exponentially per key from 250 ms to a 5 s cap, and refuses until then', async () => {
     const { limiter: l, advance } = limiter();
     expect(l.check(attacker)).toEqual({ ok: true });
     const delays: number[] = [];
@@ -25,26 +18,26 @@ describe('AuthRateLimiter', () => {
       const blocked = l.failed(attacker);
       delays.push(blocked);
       expect(l.check(attacker)).toEqual({ ok: false, retryAfterMs: blocked });
-      advance(blocked - 1);
+      await advance(blocked - 1);
       expect(l.check(attacker).ok).toBe(false);
-      advance(1);
+      await advance(1);
       expect(l.check(attacker)).toEqual({ ok: true });
     }
     expect(delays).toEqual([250, 500, 1000, 2000, 4000, 5000, 5000, 5000]);
   });
 
-  it('resets a key on success, and forgets a key that stopped failing', () => {
+  it('resets a key on success, and forgets a key that stopped failing', async () => {
     const { limiter: l, advance } = limiter({ forgetAfterMs: 60_000 });
     l.failed(attacker);
     l.failed(attacker);
-    advance(500);
+    await advance(500);
     l.succeeded(attacker);
     expect(l.failed(attacker)).toBe(250);
-    advance(60_000);
+    await advance(60_000);
     expect(l.failed(attacker)).toBe(250);
   });
 
-  it('keeps one address from slowing another; an IPv6 host is one key for its whole /64', () => {
+  it('keeps one address from slowing another; an IPv6 host is one key for its whole /64', async () => {
     const { limiter: l } = limiter();
     for (let i = 0; i < 5; i++) l.failed({ keys: [sourceKey(`2001:db8:1:2::${i.toString(16)}`)] });
     expect(l.check({ keys: [sourceKey('2001:db8:1:2:ffff:0:0:99')] }).ok).toBe(false);
@@ -54,7 +47,7 @@ describe('AuthRateLimiter', () => {
     expect(sourceKey('::1')).toBe('source:0:0:0:0::/64');
   });
 
-  it('caps failures across all untrusted keys, so many addresses cannot add up to a fast guesser', () => {
+  it('caps failures across all untrusted keys, so many addresses cannot add up to a fast guesser', async () => {
     const { limiter: l, advance } = limiter({ globalBurst: 10, globalFailuresPerSecond: 5 });
     let compared = 0;
     // 2,000 distinct addresses, one guess each, spread over 10 seconds.
@@ -68,14 +61,14 @@ describe('AuthRateLimiter', () => {
         expect(verdict.retryAfterMs).toBeGreaterThan(0);
         expect(verdict.retryAfterMs).toBeLessThanOrEqual(200);
       }
-      advance(5);
+      await advance(5);
     }
     // The burst, plus 5 per second for 10 seconds.
     expect(compared).toBeLessThanOrEqual(10 + 5 * 10 + 1);
     expect(compared).toBeGreaterThanOrEqual(50);
   });
 
-  it('never slows a trusted device, or a key that authenticated before, for the failures of others', () => {
+  it('never slows a trusted device, or a key that authenticated before, for the failures of others', async () => {
     const { limiter: l } = limiter({ globalBurst: 3, globalFailuresPerSecond: 1 });
     const known = { keys: [sourceKey('192.0.2.7')] };
     l.succeeded(known);
@@ -85,7 +78,7 @@ describe('AuthRateLimiter', () => {
     expect(l.check({ keys: ['device:paired'], trusted: true })).toEqual({ ok: true });
   });
 
-  it('remembers a bounded number of keys', () => {
+  it('remembers a bounded number of keys', async () => {
     const { limiter: l } = limiter({ maxKeys: 100, globalBurst: 1e9 });
     for (let i = 0; i < 5000; i++) l.failed({ keys: [`source:${i}`] });
     expect(l.trackedKeys).toBe(100);

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Gateway } from '../../lib/gateway.js';
-import { connectMemory } from '../../lib/memory-transport.js';
 import { PresenceStore } from '../../lib/presence.js';
-import { callOk, memoryPeer } from '../helpers/memory-peer.js';
+import { callOk, memoryPeer, openMemoryPeer } from '../helpers/memory-peer.js';
 import { connectParams, handshake, TOKEN } from '../helpers/connect.js';
-import { RawPeer } from '../helpers/raw-peer.js';
 
 function store(now: { t: number }, opts: { ttlMs?: number; maxEntries?: number; maxBytes?: number } = {}) {
   return new PresenceStore({ now: () => now.t, ...opts, self: () => ({ host: 'gw', mode: 'gateway', reason: 'self', ts: now.t }) });
@@ -76,9 +74,7 @@ describe('presence amplification', () => {
       const watcher = await memoryPeer(gateway);
       const long = (n: number) => 'é'.repeat(n / 2);
       for (let i = 0; i < 300; i++) {
-        const socket = connectMemory(gateway);
-        const peer = new RawPeer((t) => socket.send(t), (c, r) => socket.close(c, r));
-        socket.onmessage = (t) => peer.receive(t);
+        const peer = openMemoryPeer(gateway);
         const res = await handshake(peer, () =>
           connectParams({
             client: { id: 'test', version: long(64), platform: long(128), mode: 'test', displayName: `${i}${long(250)}`, deviceFamily: long(64), modelIdentifier: long(128), instanceId: `i${i}-${long(120)}` },
@@ -86,7 +82,7 @@ describe('presence amplification', () => {
           }),
         );
         expect(res.ok, JSON.stringify(res.error)).toBe(true);
-        socket.close(1000, 'bye');
+        peer.close(1000, 'bye');
       }
       // Presence events are debounced on a timer: let it fire.
       await new Promise((resolve) => setTimeout(resolve, 20));

@@ -1,27 +1,19 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { generateDeviceIdentity } from '../../lib/device-identity.js';
 import { Gateway } from '../../lib/gateway.js';
-import { connectMemory } from '../../lib/memory-transport.js';
 import { agentGatewayPerTest, type AgentGateway } from '../helpers/agent-gateway.js';
 import { connectParams, handshake, TOKEN, withDevice } from '../helpers/connect.js';
-import { RawPeer, type Frame } from '../helpers/raw-peer.js';
+import { openMemoryPeer } from '../helpers/memory-peer.js';
+import type { Frame, RawPeer } from '../helpers/raw-peer.js';
+import { openWsRawPeer } from '../helpers/ws-raw-peer.js';
 
 const HOOK_TOKEN = 'hook-secret-0123456789';
 const harness = agentGatewayPerTest({ hooks: { token: HOOK_TOKEN }, endpoints: { chatCompletions: true } });
 
-async function open(h: AgentGateway, headers?: Record<string, string>): Promise<{ peer: RawPeer; ws: WebSocket }> {
-  const ws = new WebSocket(h.wsUrl, { headers });
-  const peer = new RawPeer((t) => ws.send(t), (c, r) => ws.close(c, r));
-  ws.on('message', (data) => peer.receive(data.toString()));
-  ws.on('close', (code, reason) => peer.markClosed(code, reason.toString()));
-  ws.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  return { peer, ws };
+function open(h: AgentGateway, headers?: Record<string, string>): Promise<{ peer: RawPeer; ws: WebSocket }> {
+  return openWsRawPeer(h.wsUrl, headers);
 }
 
 async function connectOnce(h: AgentGateway, token: string, headers?: Record<string, string>): Promise<Frame> {
@@ -136,10 +128,7 @@ describe('authentication brute force', () => {
     try {
       const identity = generateDeviceIdentity();
       const attempt = async (token: string) => {
-        const socket = connectMemory(gateway, { remoteAddress: '192.0.2.10', local: false });
-        const peer = new RawPeer((t) => socket.send(t), (c, r) => socket.close(c, r));
-        socket.onmessage = (t) => peer.receive(t);
-        return handshake(peer, (nonce) => withDevice(connectParams({ auth: { token } }), nonce, { identity }));
+        return handshake(openMemoryPeer(gateway, { remoteAddress: '192.0.2.10', local: false }), (nonce) => withDevice(connectParams({ auth: { token } }), nonce, { identity }));
       };
       expect((await attempt('not-the-device-token')).error.details.code).toBe('AUTH_PASSWORD_MISSING');
       expect((await attempt('another-guess')).error.details.code).toBe('AUTH_RATE_LIMITED');

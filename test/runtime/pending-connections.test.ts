@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadCliContext } from '../../bin/cli-context.js';
-import type { Clock } from '../../lib/clock.js';
 import { createMemoryPair } from '../../lib/memory-transport.js';
 import type { TransportConnection } from '../../lib/transport.js';
 import { GatewayRuntime } from '../../runtime/gateway-runtime.js';
 import { PendingConnectionQueue } from '../../runtime/pending-connection-queue.js';
 import { TOKEN } from '../helpers/connect.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { findFreePort, openPeer } from '../bin/helpers.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -57,26 +57,8 @@ describe('connections that arrive while the gateway starts', () => {
 });
 
 describe('PendingConnectionQueue', () => {
-  function manualClock(): Clock & { fire(): void } {
-    const timers = new Map<number, () => void>();
-    let next = 0;
-    return {
-      now: () => 0,
-      setTimeout: (fn) => (timers.set(++next, fn), next),
-      clearTimeout: (h) => void timers.delete(h as number),
-      setInterval: () => 0,
-      clearInterval: () => undefined,
-      fire: () => {
-        for (const [id, fn] of [...timers]) {
-          timers.delete(id);
-          fn();
-        }
-      },
-    };
-  }
-
   it('closes a connection that waited longer than a handshake may take with 1013, and forgets one that left', async () => {
-    const clock = manualClock();
+    const clock = new ManualClock();
     const queue = new PendingConnectionQueue({ maxWaitMs: 10_000, clock });
     const waiting = createMemoryPair();
     const leaving = createMemoryPair();
@@ -86,13 +68,13 @@ describe('PendingConnectionQueue', () => {
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(queue.size).toBe(1);
     const closed = new Promise<{ code: number; reason: string }>((resolve) => (waiting.client.onclose = (code, reason) => resolve({ code, reason })));
-    clock.fire();
+    await clock.advance(10_000);
     expect(await closed).toEqual({ code: 1013, reason: 'gateway starting' });
     expect(queue.size).toBe(0);
   });
 
   it('hands connections over with the frames they sent while waiting, in order', () => {
-    const queue = new PendingConnectionQueue({ maxWaitMs: 10_000, clock: manualClock() });
+    const queue = new PendingConnectionQueue({ maxWaitMs: 10_000, clock: new ManualClock() });
     const { server } = createMemoryPair();
     queue.hold(server);
     server.onmessage!('one');
@@ -108,7 +90,7 @@ describe('PendingConnectionQueue', () => {
   });
 
   it('bounds what waits: frames per connection and the number of connections', async () => {
-    const queue = new PendingConnectionQueue({ maxWaitMs: 10_000, maxPending: 2, clock: manualClock() });
+    const queue = new PendingConnectionQueue({ maxWaitMs: 10_000, maxPending: 2, clock: new ManualClock() });
     const chatty = createMemoryPair();
     queue.hold(chatty.server);
     const closed = new Promise<{ code: number; reason: string }>((resolve) => (chatty.client.onclose = (code, reason) => resolve({ code, reason })));

@@ -1,6 +1,6 @@
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { WebSocketTransport } from '../../transports/ws.js';
-import { RawPeer } from '../helpers/raw-peer.js';
+import { openWsRawPeer } from '../helpers/ws-raw-peer.js';
 import { runGatewayContract } from './contract.js';
 
 runGatewayContract('WebSocket', async (gateway) => {
@@ -11,16 +11,8 @@ runGatewayContract('WebSocket', async (gateway) => {
     async open(options) {
       // A non-loopback Host header is what makes a loopback peer "remote" (protocol §3.3).
       const headers = options?.local === false ? { host: 'gateway.example.com' } : undefined;
-      const ws = new WebSocket(`ws://127.0.0.1:${port}`, { headers });
+      const { peer, ws } = await openWsRawPeer(`ws://127.0.0.1:${port}`, headers);
       sockets.push(ws);
-      const peer = new RawPeer((t) => ws.send(t), (c, r) => ws.close(c, r));
-      ws.on('message', (data) => peer.receive(data.toString()));
-      ws.on('close', (code, reason) => peer.markClosed(code, reason.toString()));
-      ws.on('error', () => undefined);
-      await new Promise<void>((resolve, reject) => {
-        ws.once('open', () => resolve());
-        ws.once('error', reject);
-      });
       return peer;
     },
     async close() {
