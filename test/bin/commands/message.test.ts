@@ -36,6 +36,8 @@ async function gatewayWithTelegram(telegram: Record<string, unknown> = {}) {
   return { stub, model, t, gw, cli };
 }
 
+// Each test below spawns a gateway and half a dozen CLI processes one after another: on two busy
+// cores that takes longer than the default 20 s, without anything being wrong.
 describe('openclaw message send', () => {
   it('sends through the running gateway and prints the stable JSON shape', async () => {
     const { stub, cli, t } = await gatewayWithTelegram();
@@ -66,7 +68,7 @@ describe('openclaw message send', () => {
     expect(notLinked.stderr).toMatch(/^openclaw: WhatsApp is not linked; run openclaw channels login --channel whatsapp/);
     const missing = await cli('message', 'send', '--target', '1', '--media', 'nope.png');
     expect(missing.stderr).toMatch(/--media file not found/);
-  });
+  }, 60_000);
 
   it('--dry-run prints the request without contacting the gateway; without one, sends fail fast', async () => {
     const t = await makeEnv();
@@ -119,7 +121,7 @@ describe('openclaw channels status and pairing (spawned gateway)', () => {
     const reply = (await stub.waitForCount('sendMessage', 2))[1]!.body;
     expect(reply).toMatchObject({ chat_id: '321', text: 'Hi Zoe, you are in.' });
     expect(JSON.stringify(model.requests[0]!.body.messages)).toContain('and now?');
-  });
+  }, 60_000);
 
   it('the token stays out of the gateway output even when the Bot API refuses it', async () => {
     const stub = await new BotApiStub().start();
