@@ -2,6 +2,7 @@ import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import type { AccessScope } from './method-access.js';
 import type { ClientSession, MethodContext } from './method-context.js';
+import type { CompletedRequest } from './request-activity.js';
 import type { GatewayEventMap, GatewayMethodMap, HealthSummary, StatusSummary } from './protocol/generated/types.js';
 
 export type MethodName = keyof GatewayMethodMap;
@@ -38,6 +39,17 @@ export interface GatewayEvents extends GatewayEventMap {
   'client-connected': ClientSession;
   'client-disconnected': { session: ClientSession; code: number; reason: string };
   error: Error;
+  /** A client's request was answered (`outcome`: `ok` or the error code). Observation only: metrics. */
+  'request-completed': CompletedRequest;
+  /**
+   * A broadcast went out (emitted only while someone listens): peers sent it, slow ones that
+   * skipped it, and the fan-out time by `performance.now()`, as the clock cannot see sub-millisecond work.
+   */
+  'broadcast-sent': { event: WireEvent; recipients: number; dropped: number; durationMs: number };
+  /** A slow consumer was closed: its unsent bytes passed `policy.maxBufferedBytes`. */
+  'slow-consumer-closed': { connId: string; bufferedBytes: number };
+  /** A connect or an HTTP request brought no valid gateway secret (`reason` as the refusal names it), or was rate limited. */
+  'auth-failed': { transport: 'ws' | 'http'; reason: string };
 }
 
 export type WireEvent = keyof GatewayEventMap;

@@ -6,6 +6,14 @@ export interface ActiveRequest {
   running: boolean;
 }
 
+/** A request the kernel answered: what its `request-completed` event reports. */
+export interface CompletedRequest {
+  method: string;
+  /** `ok`, or the code of the error it was answered with. */
+  outcome: string;
+  durationMs: number;
+}
+
 interface Entry {
   method: string;
   startedMs: number;
@@ -22,21 +30,25 @@ export class RequestActivity {
   readonly #keep: number;
   readonly #running = new Set<Entry>();
   readonly #finished: Entry[] = [];
+  readonly #onEnd?: (method: string, outcome: string, durationMs: number) => void;
 
-  constructor(now: () => number, keepFinished = 32) {
+  /** `onEnd` hears every request that finished, after it stopped counting as running. */
+  constructor(now: () => number, keepFinished = 32, onEnd?: (method: string, outcome: string, durationMs: number) => void) {
     this.#now = now;
     this.#keep = keepFinished;
+    this.#onEnd = onEnd;
   }
 
-  /** Counts `method` as running until the returned function is called. */
-  begin(method: string): () => void {
+  /** Counts `method` as running until the returned function is called with how it ended. */
+  begin(method: string): (outcome?: string) => void {
     const entry: Entry = { method, startedMs: this.#now() };
     this.#running.add(entry);
-    return () => {
+    return (outcome = 'ok') => {
       if (!this.#running.delete(entry)) return;
       entry.endedMs = this.#now();
       this.#finished.push(entry);
       if (this.#finished.length > this.#keep) this.#finished.shift();
+      this.#onEnd?.(method, outcome, entry.endedMs - entry.startedMs);
     };
   }
 

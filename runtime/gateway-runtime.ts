@@ -170,7 +170,7 @@ export class GatewayRuntime {
     } else if (server) {
       this.#hostRequests = new HostServerRequests(server, (req, res) => {
         this.#current?.http.handle(req, res);
-        return this.#current !== undefined;
+        return this.#current !== undefined || this.#plugins.some((plugin) => plugin.serveWhileDown?.(req, res));
       });
       this.#hostRequests.attach();
     }
@@ -203,13 +203,14 @@ export class GatewayRuntime {
     return new Promise((resolve) => this.#events.once('fatal', resolve));
   }
 
-  /** Stops watching, waits for a restart in flight, closes the Gateway (`shutdown`, then 1012) and the listener. */
+  /** Stops watching, waits for a restart in flight, lets plugins drain (`RuntimePlugin.drain`), closes the Gateway (`shutdown`, then 1012) and the listener. */
   async stop(options: ShutdownOptions = { reason: 'gateway stopping' }): Promise<void> {
     this.#stopped = true;
     this.#stalls.stop();
     this.#watcher?.close();
     this.#cancelScheduledRestart();
     await this.#restarting;
+    for (const plugin of this.#plugins) if (this.#current) await plugin.drain?.(this.#current);
     await this.#teardown(options);
     this.#pending.closeAll(CloseCode.ServiceRestart, 'service restart');
     await this.#stdio?.close(CloseCode.ServiceRestart, 'service restart');
@@ -372,7 +373,7 @@ export class GatewayRuntime {
   #onOwnRequest(req: IncomingMessage, res: ServerResponse): void {
     const generation = this.#current;
     if (generation) generation.http.handle(req, res);
-    else sendText(res, 503, 'gateway starting', { 'retry-after': '1' });
+    else if (!this.#plugins.some((plugin) => plugin.serveWhileDown?.(req, res))) sendText(res, 503, 'gateway starting', { 'retry-after': '1' });
   }
 
   /**

@@ -1,8 +1,10 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OpenClawConfig } from '../lib/config/index.js';
 import type { Gateway, GatewayOptions } from '../lib/gateway.js';
 import type { GatewayPlugin } from '../lib/plugin.js';
 import type { Logger } from '../lib/logger.js';
 import type { HttpRouter } from '../transports/http.js';
+import type { WebSocketTransport } from '../transports/ws.js';
 
 export interface RuntimeContext {
   config: OpenClawConfig;
@@ -38,6 +40,12 @@ export interface RuntimeReloadHooks {
 
 export type RuntimeSetupContext = RuntimeContext & { gateway: Gateway; http: HttpRouter; reload: RuntimeReloadHooks };
 
+/** What a graceful stop drains: the running gateway and its WebSocket listener (none in stdio mode). */
+export interface RuntimeDrainContext {
+  gateway: Gateway;
+  transport?: WebSocketTransport;
+}
+
 /**
  * A feature the runtime assembles around the kernel: its gateway plugins (methods, services),
  * HTTP routes, extra listeners and reload hooks. The default set is `runtimePlugins()`; the kernel
@@ -57,4 +65,15 @@ export interface RuntimePlugin {
   setup?(ctx: RuntimeSetupContext): void | Promise<void>;
   /** Stops whatever `setup` started; called after the gateway has closed (at shutdown and before a restart). */
   stop?(): void | Promise<void>;
+  /**
+   * A graceful stop (`GatewayRuntime.stop()`, SIGTERM) begins: stop taking new work, resolve once
+   * the work in flight finished or a deadline passed. Drains run in plugin order while the gateway
+   * still serves; it closes (`shutdown`, 1012) after the last one. Not called for in-process restarts.
+   */
+  drain?(ctx: RuntimeDrainContext): Promise<void>;
+  /**
+   * A request while no gateway runs (starting, restarting, stopped): true when this plugin
+   * answered it. Health probes live here; other requests get 503 `gateway starting`.
+   */
+  serveWhileDown?(req: IncomingMessage, res: ServerResponse): boolean;
 }

@@ -73,6 +73,7 @@ export class WebSocketTransport {
   #listening?: Promise<ListenAddress>;
   #address: ListenAddress | null = null;
   #closing?: Promise<void>;
+  #refusing = false;
 
   constructor(options: WebSocketTransportOptions) {
     const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true];
@@ -111,9 +112,17 @@ export class WebSocketTransport {
     return this.#address;
   }
 
+  /**
+   * From now on new WebSocket peers are refused with 503 while the connected ones stay: the
+   * start of a graceful drain. Plain HTTP requests are still served.
+   */
+  refuseNew(): void {
+    this.#refusing = true;
+  }
+
   /** Takes over an upgrade request the host routed here (any mode; `noServer` relies on it). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.#closing) return refuseUpgrade(socket, 503);
+    if (this.#closing || this.#refusing) return refuseUpgrade(socket, 503);
     if (!this.#matchesPath(req)) return refuseUpgrade(socket, 404);
     if (!this.#originAllowed(req)) return refuseUpgrade(socket, 403);
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req));

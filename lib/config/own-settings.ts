@@ -25,3 +25,12 @@ export function globalMentionPatterns(config: OpenClawConfig): string[] | undefi
 export function drainTimeoutMs(config: OpenClawConfig): number {
   return config.plugins?.entries?.[OWN_PLUGIN_ID]?.config?.drainTimeoutMs ?? 10_000;
 }
+
+/** Who must present the gateway secret to scrape `/metrics` (see the `metrics.auth` config key). */
+export type MetricsAuth = 'local' | 'token' | 'none';
+
+/** The Prometheus endpoint: `plugins.entries.clawgate.config.metrics`; on, free for local peers, by default. */
+export function metricsSettings(config: OpenClawConfig): { enabled: boolean; auth: MetricsAuth } {
+  const metrics = config.plugins?.entries?.[OWN_PLUGIN_ID]?.config?.metrics;
+  return { enabled: metrics?.enabled ?? true, auth: metrics?.auth ?? 'local' };
+}

@@ -1,0 +1,37 @@
+import type { GatewayConnection } from './connection.js';
+import { canReceiveEvent, type AccessScope } from './method-access.js';
+
+/** What one broadcast did: peers that were sent the frame, and slow ones that skipped it. */
+export interface FanOutResult {
+  recipients: number;
+  dropped: number;
+}
+
+/** One event frame as each protocol sees it; the protocol 4 text is made on first need. */
+export interface FrameTexts {
+  v3: string;
+  v4: () => string;
+}
+
+/**
+ * Sends one event frame to every ready connection allowed to see it, in the shape of the
+ * protocol it speaks. A slow consumer skips a droppable event and is closed for any other: it
+ * could not follow the state without it.
+ */
+export function fanOut(conns: Iterable<GatewayConnection>, texts: FrameTexts, spec: { dropIfSlow: boolean; scope?: AccessScope } | undefined): FanOutResult {
+  let v4: string | undefined;
+  let recipients = 0;
+  let dropped = 0;
+  for (const conn of conns) {
+    const session = conn.session;
+    if (!conn.ready || !session || !canReceiveEvent(session.role, session.scopes, spec?.scope)) continue;
+    if (conn.slow) {
+      if (spec?.dropIfSlow) dropped++;
+      else conn.closeSlow();
+      continue;
+    }
+    conn.transport.send(session.protocol >= 4 ? (v4 ??= texts.v4()) : texts.v3);
+    recipients++;
+  }
+  return { recipients, dropped };
+}
