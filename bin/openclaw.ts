@@ -2,8 +2,10 @@
 import { cac } from 'cac';
 import { GatewayError } from '../lib/errors.js';
 import { registerAgentCommands } from './commands/agent.js';
+import { registerApprovalsCommands } from './commands/approvals.js';
 import { registerChannelsCommands } from './commands/channels.js';
 import { createCommandKit } from './commands/command-kit.js';
+import { registerCronCommands } from './commands/cron.js';
 import { registerDevicesCommands } from './commands/devices.js';
 import { registerDoctorCommands } from './commands/doctor.js';
 import { registerGatewayCommands } from './commands/gateway.js';
@@ -12,6 +14,8 @@ import { registerMessageCommands } from './commands/message.js';
 import { registerNodesCommands } from './commands/nodes.js';
 import { registerPairingCommands } from './commands/pairing.js';
 import { registerDaemonCommands } from './commands/service.js';
+import { registerSetupCommands } from './commands/setup.js';
+import { registerSystemCommands } from './commands/system.js';
 import { exitCodeFor } from './exit-codes.js';
 import { packageVersion } from '../runtime/package-version.js';
 
@@ -32,6 +36,10 @@ registerAgentCommands(kit);
 registerMessageCommands(kit);
 registerChannelsCommands(kit);
 registerPairingCommands(kit);
+registerCronCommands(kit);
+registerApprovalsCommands(kit);
+registerSystemCommands(kit);
+registerSetupCommands(kit);
 
 cli.help();
 cli.version(packageVersion());

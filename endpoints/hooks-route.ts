@@ -99,7 +99,7 @@ export function createHooksRoute(options: HooksRouteOptions): HttpRoute {
     }
     const body = parsed.value as Json;
     try {
-      if (name === 'wake') return wake(res, gateway, body);
+      if (name === 'wake') return await wake(res, gateway, body);
       if (name === 'agent') return await agent(res, gateway, body);
       const mapping = options.mappings?.find((m) => (m.match?.path ?? m.id) === name || (m.match?.source !== undefined && body.source === m.match.source));
       if (!mapping) {
@@ -121,12 +121,14 @@ function normalizeBasePath(path: string): string {
   return trimmed;
 }
 
-function wake(res: ServerResponse, gateway: Gateway, body: Json): true {
+async function wake(res: ServerResponse, gateway: Gateway, body: Json): Promise<true> {
   const text = typeof body.text === 'string' ? body.text.trim() : '';
   if (!text) throw new GatewayError('INVALID_REQUEST', 'text required');
   const mode = body.mode ?? 'now';
   if (mode !== 'now' && mode !== 'next-heartbeat') throw new GatewayError('INVALID_REQUEST', 'mode must be "now" or "next-heartbeat"');
-  enqueueSystemEvent(gateway, text);
+  // With heartbeats, `now` runs one at once; without, the text just waits in the queue.
+  if (gateway.methods().includes('wake')) await gateway.call('wake', { mode, text });
+  else enqueueSystemEvent(gateway, text);
   sendJson(res, 200, { ok: true, mode });
   return true;
 }
@@ -152,7 +154,7 @@ async function agent(res: ServerResponse, gateway: Gateway, body: Json): Promise
 
 async function mapped(res: ServerResponse, gateway: Gateway, mapping: HookMapping, name: string, body: Json): Promise<true> {
   if ((mapping.action ?? 'agent') === 'wake') {
-    return wake(res, gateway, { text: render(mapping.textTemplate ?? mapping.messageTemplate ?? '{{text}}', body), mode: mapping.wakeMode ?? 'now' });
+    return await wake(res, gateway, { text: render(mapping.textTemplate ?? mapping.messageTemplate ?? '{{text}}', body), mode: mapping.wakeMode ?? 'now' });
   }
   const message = render(mapping.messageTemplate ?? '{{message}}', body).trim();
   if (!message) throw new GatewayError('INVALID_REQUEST', `hook mapping ${mapping.id ?? name} produced an empty message`);

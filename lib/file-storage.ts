@@ -70,7 +70,8 @@ async function appendDurable(path: string, data: string): Promise<void> {
   }
 }
 
-export async function writeAtomic(path: string, data: string, mode = 0o600): Promise<void> {
+/** `data` may be bytes (audio files), written as they are. */
+export async function writeAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const tmp = await writeTemp(path, data, mode);
   try {
     await rename(tmp, path);
@@ -97,7 +98,7 @@ export async function createAtomic(path: string, data: string, mode = 0o600): Pr
   }
 }
 
-async function writeTemp(path: string, data: string, mode: number): Promise<string> {
+async function writeTemp(path: string, data: string | Uint8Array, mode: number): Promise<string> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(tmp, 'w', mode);

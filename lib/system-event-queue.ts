@@ -1,6 +1,6 @@
 /**
- * System events waiting for the next agent turn (restart notes, `wake` hooks, node beacons that
- * changed): `status` reports them. Only the newest few are kept.
+ * System events waiting for the next heartbeat turn (restart notes, `wake` requests and hooks, node
+ * beacons that changed): `status` reports them. Only the newest few are kept.
  */
 export class SystemEventQueue {
   readonly #events: string[] = [];
@@ -17,5 +17,10 @@ export class SystemEventQueue {
 
   list(): string[] {
     return [...this.#events];
+  }
+
+  /** Takes every queued event: the next heartbeat turn hands them to the agent. */
+  drain(): string[] {
+    return this.#events.splice(0);
   }
 }

@@ -3,6 +3,7 @@ import { GatewayError } from '../../lib/errors.js';
 import type { NodeInfo, NodePairingRequest } from '../../lib/protocol/generated/types.js';
 import { loadClientContext, type CliContext } from '../cli-context.js';
 import { formatAgo, printJson, printLines, printRpc, withRpcSession } from '../rpc-action.js';
+import { runOnNode, type NodeRunOptions } from './nodes-run.js';
 import { withRpcOptions, type CommandKit, type Flags } from './command-kit.js';
 
 const USAGE = {
@@ -23,22 +24,34 @@ interface NodesFlags {
   timeout?: number;
   json: boolean;
   params?: string;
+  run: NodeRunOptions;
 }
 
-/** `openclaw nodes list|describe|pending|approve|reject|rename|invoke` (docs/protocol.md, Nodes). */
+/** `openclaw nodes list|describe|pending|approve|reject|rename|invoke|run` (docs/protocol.md, Nodes). */
 export function registerNodesCommands(kit: CommandKit): void {
   const { cli, str, globals, rpcFlags } = kit;
   withRpcOptions(
     cli.command(
       'nodes [action] [...args]',
-      'Nodes: list (default) | describe <nodeId> | pending | approve <requestId> | reject <requestId> | rename <nodeId> <name> | invoke <nodeId> <command>',
+      'Nodes: list (default) | describe <nodeId> | pending | approve <requestId> | reject <requestId> | rename <nodeId> <name> | invoke <nodeId> <command> | run --node <id> <cmd...>',
     ),
   )
     .option('--params <json>', 'invoke: command params as JSON')
+    .option('--node <id>', 'run: the node to run on')
+    .option('--cwd <dir>', 'run: working directory on the node')
+    .option('--agent <id>', "run: whose exec approvals apply (default: the gateway's default agent)")
+    .option('--command-timeout <ms>', 'run: how long the command may run on the node')
     .action(async (action: string | undefined, args: string[], flags: Flags) => {
       const rpc = rpcFlags(flags);
       const ctx = await loadClientContext(globals(flags), rpc.url);
-      return runNodes(ctx, action ?? 'list', args, { ...rpc, params: str(flags, 'params') });
+      // Everything after `--` is the command too: `nodes run --node pi -- ls -la`.
+      const rest = Array.isArray(flags['--']) ? (flags['--'] as unknown[]).map(String) : [];
+      const commandTimeout = str(flags, 'command-timeout');
+      return runNodes(ctx, action ?? 'list', [...args, ...rest], {
+        ...rpc,
+        params: str(flags, 'params'),
+        run: { node: str(flags, 'node'), cwd: str(flags, 'cwd'), agentId: str(flags, 'agent'), commandTimeoutMs: commandTimeout === undefined ? undefined : Number(commandTimeout) },
+      });
     });
 }
 
@@ -88,10 +101,12 @@ async function runNodes(ctx: CliContext, action: string, args: string[], flags: 
         timeoutMs: timeoutMs + INVOKE_RPC_MARGIN_MS,
       });
     }
+    case 'run':
+      return runOnNode(ctx, flags, flags.run, args);
     default:
       throw new GatewayError(
         'INVALID_REQUEST',
-        `unknown nodes action: ${action} (expected list, describe, pending, approve, reject, rename or invoke)`,
+        `unknown nodes action: ${action} (expected list, describe, pending, approve, reject, rename, invoke or run)`,
       );
   }
 }

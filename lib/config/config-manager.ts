@@ -49,14 +49,17 @@ export interface ConfigManagerOptions {
 export interface ConfigRestartRequest {
   reason: string;
   delayMs: number;
-  mode: 'config.apply' | 'config.patch';
+  mode: 'config.apply' | 'config.patch' | 'update.run';
   sentinel: RestartSentinelPayload;
 }
+
+/** Who replaced the file: the config RPC, or a feature editing its own keys through {@link ConfigManager.edit}. */
+export type ConfigWriter = 'config.set' | 'config.patch' | 'config.apply' | 'skills.update' | 'wizard';
 
 export interface ConfigManagerEvents {
   'restart-requested': ConfigRestartRequest;
   /** The file was replaced through the RPC (`set`, `patch` or `apply`). */
-  written: { path: string; hash: string; method: 'config.set' | 'config.patch' | 'config.apply' };
+  written: { path: string; hash: string; method: ConfigWriter };
 }
 
 interface FileState {
@@ -160,6 +163,38 @@ export class ConfigManager {
     });
   }
 
+  /**
+   * Changes the file as stored (so `${VAR}` references stay references) for a feature that owns
+   * some keys (`skills.update`, the setup wizard): same validation, backups and atomic write as
+   * the RPC, serialised with it, and no restart (those keys are read where they are used).
+   * Returns the validated config.
+   */
+  edit(writer: ConfigWriter, mutate: (parsed: Record<string, unknown>) => Record<string, unknown>): Promise<OpenClawConfig> {
+    return this.#serialise(async () => {
+      const current = await this.#read();
+      if (!current.valid) throw invalidRequest('invalid config; fix before editing', { issues: current.issues });
+      const base = isPlainObject(current.parsed) ? structuredClone(current.parsed) : {};
+      const next = mutate(base);
+      const config = this.#validate(next);
+      await this.#write(toJson(next), writer);
+      return config;
+    });
+  }
+
+  /**
+   * Asks the host for an in-process restart, as `config.apply` does (`update.run` after
+   * installing a new version): the sentinel is written first so the restarted gateway reports it.
+   */
+  async requestRestart(
+    note: Omit<RestartSentinelPayload, 'doctorHint'>,
+    delayMs: number,
+  ): Promise<{ restart: ConfigApplyResult['restart']; sentinel: ConfigApplyResult['sentinel'] }> {
+    const payload: RestartSentinelPayload = { ...note, doctorHint: this.#doctorHint() };
+    const sentinel = { path: await this.#writeSentinel(payload), payload };
+    const reason = `${payload.stats.mode}${payload.message ? `: ${payload.message}` : ''}`;
+    return { restart: this.#emitRestart({ reason, delayMs, mode: 'update.run', sentinel: payload }), sentinel };
+  }
+
   /** `config.schema`: the config JSON Schema, references inlined, plus form hints (secrets marked `sensitive`). */
   schema(): ConfigSchemaResult {
     dereferenced ??= dereferenceSchema(configSchema as unknown as Record<string, unknown>);
@@ -177,32 +212,18 @@ export class ConfigManager {
     mode: 'config.apply' | 'config.patch',
   ): Promise<ConfigApplyResult> {
     const delayMs = Math.min(MAX_CONFIG_RESTART_DELAY_MS, Math.max(0, params.restartDelayMs ?? DEFAULT_CONFIG_RESTART_DELAY_MS));
-    const profile = this.#options.profile;
     const payload: RestartSentinelPayload = {
       kind: 'config-apply',
       status: 'ok',
       ts: this.#now(),
       ...(params.sessionKey ? { sessionKey: params.sessionKey } : {}),
       message: params.note ?? null,
-      doctorHint: `Run: openclaw${profile && profile !== 'default' ? ` --profile ${profile}` : ''} doctor`,
+      doctorHint: this.#doctorHint(),
       stats: { mode, root: this.path },
     };
-    let sentinelPath: string | null = null;
-    if (this.#options.stateDir) {
-      try {
-        sentinelPath = await writeRestartSentinel(this.#options.stateDir, payload);
-      } catch (err) {
-        this.#logger.log('warn', 'gateway/config', `could not write the restart sentinel: ${(err as Error).message}`);
-      }
-    }
+    const sentinelPath = await this.#writeSentinel(payload);
     const reason = `${mode}${params.note ? `: ${params.note}` : ''}`;
-    let restart: ConfigApplyResult['restart'];
-    if (this.#emitter.hasListeners('restart-requested')) {
-      this.#emitter.emit('restart-requested', { reason, delayMs, mode, sentinel: payload });
-      restart = { ok: true, delayMs, reason, signal: 'SIGUSR1', mode: 'emit' };
-    } else {
-      restart = { ok: false, delayMs, reason, error: 'no restart handler in this process; restart the gateway to apply' };
-    }
+    const restart = this.#emitRestart({ reason, delayMs, mode, sentinel: payload });
     return {
       ok: true as const,
       path: this.path,
@@ -210,6 +231,30 @@ export class ConfigManager {
       restart,
       sentinel: { path: sentinelPath, payload },
     };
+  }
+
+  #doctorHint(): string {
+    const profile = this.#options.profile;
+    return `Run: openclaw${profile && profile !== 'default' ? ` --profile ${profile}` : ''} doctor`;
+  }
+
+  async #writeSentinel(payload: RestartSentinelPayload): Promise<string | null> {
+    if (!this.#options.stateDir) return null;
+    try {
+      return await writeRestartSentinel(this.#options.stateDir, payload);
+    } catch (err) {
+      this.#logger.log('warn', 'gateway/config', `could not write the restart sentinel: ${(err as Error).message}`);
+      return null;
+    }
+  }
+
+  #emitRestart(request: ConfigRestartRequest): ConfigApplyResult['restart'] {
+    const { reason, delayMs } = request;
+    if (!this.#emitter.hasListeners('restart-requested')) {
+      return { ok: false, delayMs, reason, error: 'no restart handler in this process; restart the gateway to apply' };
+    }
+    this.#emitter.emit('restart-requested', request);
+    return { ok: true, delayMs, reason, signal: 'SIGUSR1', mode: 'emit' };
   }
 
   async #read(): Promise<FileState> {
@@ -258,7 +303,7 @@ export class ConfigManager {
     }
   }
 
-  async #write(text: string, method: 'config.set' | 'config.patch' | 'config.apply'): Promise<void> {
+  async #write(text: string, method: ConfigWriter): Promise<void> {
     try {
       await rotateConfigBackups(this.path);
       await writeAtomic(this.path, text.endsWith('\n') ? text : `${text}\n`, 0o600);

@@ -11,6 +11,9 @@ export const DEFAULT_NODE_COMMANDS: readonly string[] = [
   'system.run',
   'system.which',
   'system.notify',
+  'system.execApprovals.get',
+  'system.execApprovals.set',
+  'browser.proxy',
 ];
 
 export interface NodeCommandPolicyOptions {

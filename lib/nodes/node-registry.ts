@@ -57,6 +57,12 @@ export interface NodeInvokeSuccess {
   payloadJSON: string | null;
 }
 
+/**
+ * Looks at an invoke before it is sent (the exec approvals gate on `system.run`): resolves with
+ * the input to send, possibly changed, or rejects to refuse it. It may wait (for an operator).
+ */
+export type NodeInvokeGuard = (input: NodeInvokeInput) => Promise<NodeInvokeInput>;
+
 export interface NodeRegistryOptions {
   clock: Clock;
   policy?: NodeCommandPolicy;
@@ -95,6 +101,7 @@ export class NodeRegistry {
   readonly #byNode = new Map<string, ConnectedNode>();
   readonly #pending = new Map<string, PendingInvoke>();
   readonly #events: TypedEmitter<{ event: NodeEvent }>;
+  readonly #guards = new Set<NodeInvokeGuard>();
 
   constructor(options: NodeRegistryOptions) {
     this.#clock = options.clock;
@@ -111,6 +118,12 @@ export class NodeRegistry {
 
   emitEvent(event: NodeEvent): void {
     this.#events.emit('event', event);
+  }
+
+  /** Adds a guard every invoke passes, in the order added; returns its removal. */
+  addGuard(guard: NodeInvokeGuard): () => void {
+    this.#guards.add(guard);
+    return () => this.#guards.delete(guard);
   }
 
   /** Invokes waiting for a node's answer. */
@@ -173,17 +186,32 @@ export class NodeRegistry {
 
   /**
    * Sends `node.invoke.request` to the node and settles with its `node.invoke.result`. Rejects
-   * when the node is not connected or the command not allowed, and when the invoke times out,
-   * fails or its node disconnects.
+   * when the node is not connected, the command not allowed or a guard refuses it, and when the
+   * invoke times out, fails or its node disconnects.
    */
   invoke(input: NodeInvokeInput): Promise<NodeInvokeSuccess> {
-    const node = this.#byNode.get(input.nodeId);
-    if (!node) {
-      return Promise.reject(new GatewayError('UNAVAILABLE', 'node not connected', { details: { code: 'NOT_CONNECTED' } }));
-    }
-    const refusal = this.policy.refusal(node.declaredCommands, input.command);
-    if (refusal) return Promise.reject(invalidRequest('node command not allowed', { reason: refusal, command: input.command }));
+    const refused = this.#refusal(input);
+    if (refused) return Promise.reject(refused);
+    if (this.#guards.size === 0) return this.#dispatch(input);
+    return (async () => {
+      let current = input;
+      for (const guard of this.#guards) current = await guard(current);
+      // A guard may have waited long enough for the node to leave.
+      const gone = this.#refusal(current);
+      if (gone) throw gone;
+      return this.#dispatch(current);
+    })();
+  }
 
+  #refusal(input: NodeInvokeInput): GatewayError | undefined {
+    const node = this.#byNode.get(input.nodeId);
+    if (!node) return new GatewayError('UNAVAILABLE', 'node not connected', { details: { code: 'NOT_CONNECTED' } });
+    const refusal = this.policy.refusal(node.declaredCommands, input.command);
+    return refusal ? invalidRequest('node command not allowed', { reason: refusal, command: input.command }) : undefined;
+  }
+
+  #dispatch(input: NodeInvokeInput): Promise<NodeInvokeSuccess> {
+    const node = this.#byNode.get(input.nodeId)!;
     const id = randomUUID();
     const timeoutMs = input.timeoutMs ?? this.#defaultTimeoutMs;
     const request: NodeInvokeRequestPayload = {

@@ -26,9 +26,6 @@ function setupSystem(gateway: GatewayHost): void {
     return gateway.refreshHealth(false);
   });
 
-  // Heartbeat runs come with the automation work; until one has run there is no last heartbeat.
-  gateway.registerMethod('last-heartbeat', () => null);
-
   gateway.registerMethod('status', () => {
     const health = gateway.currentHealth();
     // The first channel that links a device (WhatsApp Web) is the one `linkChannel` reports.
@@ -107,7 +104,8 @@ function presenceFields(params: SystemEventParams, beacon: PresenceFields | unde
     platform: pick(params.platform, str),
     deviceFamily: pick(params.deviceFamily, str),
     modelIdentifier: pick(params.modelIdentifier, str),
-    lastInputSeconds: pick(params.lastInputSeconds, num) ?? beacon?.lastInputSeconds,
+    // Whole seconds: protocol 4 declares an integer, and nobody reads idle time more finely.
+    lastInputSeconds: wholeSeconds(pick(params.lastInputSeconds, num) ?? beacon?.lastInputSeconds),
     reason: pick(params.reason, str) ?? beacon?.reason,
     roles: pick(params.roles, strs),
     scopes: pick(params.scopes, strs),
@@ -139,4 +137,8 @@ export function parseNodeBeacon(text: string): PresenceFields {
 function changed(previous: PresenceEntry | undefined, next: PresenceFields): boolean {
   if (!previous) return true;
   return (['host', 'ip', 'version', 'mode', 'reason'] as const).some((k) => previous[k] !== next[k]);
+}
+
+function wholeSeconds(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : Math.max(0, Math.round(value));
 }

@@ -84,7 +84,7 @@ describe('openclaw doctor', () => {
       status: 'warn',
       details: ['$schema → removed: upstream refuses a $schema key', 'gateway.policy → plugins.entries.clawgate.config.policy', 'channels.whatsapp.name → channels.whatsapp.accounts.default.name'],
     });
-    expect(warned.check('config-unused')).toMatchObject({ status: 'ok', details: ['agents.defaults.maxConcurrent', 'cron'] });
+    expect(warned.check('config-unused')).toMatchObject({ status: 'ok', details: ['agents.defaults.maxConcurrent'] });
 
     const fixed = await s.doctor(true);
     expect(fixed.check('config-dialect')).toMatchObject({ status: 'fixed', details: expect.arrayContaining(['gateway.policy → plugins.entries.clawgate.config.policy']) });

@@ -6,9 +6,10 @@ import type { AgentService } from '../../lib/agents/agent-service.js';
 import { AgentSettings, type AgentSettingsInput } from '../../lib/agents/agent-settings.js';
 import { UsageLedger } from '../../lib/agents/usage-ledger.js';
 import type { Tool, ToolPolicy } from '../../lib/agents/tool-registry.js';
-import { systemClock } from '../../lib/clock.js';
+import { systemClock, type Clock } from '../../lib/clock.js';
 import { FileStorage } from '../../lib/file-storage.js';
 import type { Gateway } from '../../lib/gateway.js';
+import type { GatewayPlugin } from '../../lib/plugin.js';
 import { agentPlugins } from '../../lib/plugins/agents-plugin.js';
 import { ModelCatalog } from '../../lib/providers/model-catalog.js';
 import { agentsService } from '../../lib/services.js';
@@ -41,6 +42,10 @@ export interface AgentGatewayOptions {
   price?: { input: number; output: number };
   /** Session store options over the defaults (a FileStorage of the state dir, the clock). */
   sessions?: (stateDir: string) => Partial<SessionStoreOptions>;
+  /** The gateway's clock (default the system clock); tests drive timers with a ManualClock. */
+  clock?: Clock;
+  /** More plugins, installed after the agent plugins (heartbeats, channels). */
+  plugins?: (stateDir: string) => GatewayPlugin[];
 }
 
 /**
@@ -73,7 +78,7 @@ export class AgentGateway {
     const api = options.api ?? 'openai';
     const model = await FakeModelServer.start(api);
     const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'openclaw-agent-')));
-    const clock = systemClock;
+    const clock = options.clock ?? systemClock;
     const gateway = createTestGateway({ stateDir, clock });
     const catalog = new ModelCatalog({
       env: {},
@@ -91,6 +96,7 @@ export class AgentGateway {
     })) {
       gateway.use(plugin);
     }
+    for (const plugin of options.plugins?.(stateDir) ?? []) gateway.use(plugin);
     // Loads the session indexes (the agents plugin's start).
     await gateway.start();
     const service = gateway.service(agentsService);

@@ -21,9 +21,11 @@ describe('upstream config dialect', () => {
     const report = configKeyReport(loaded.config);
     expect(report.legacy).toEqual([]);
     expect(report.unused).toEqual(
-      expect.arrayContaining(['meta', 'wizard', 'agents.defaults.maxConcurrent', 'agents.defaults.subagents', 'agents.defaults.compaction', 'messages.ackReactionScope', 'commands.native', 'skills']),
+      expect.arrayContaining(['meta', 'wizard', 'agents.defaults.maxConcurrent', 'agents.defaults.subagents', 'agents.defaults.compaction', 'messages.ackReactionScope', 'commands.native']),
     );
     expect(report.unused).not.toContain('agents.defaults.model');
+    // Skills are served now (skills.status|bins|install|update).
+    expect(report.unused).not.toContain('skills');
     const settings = AgentSettings.fromConfig(loaded.config);
     expect(settings.modelChain('main')).toEqual(['local/demo', 'local/backup']);
     expect(settings.modelRef('main')).toBe('local/demo');
@@ -34,13 +36,15 @@ describe('upstream config dialect', () => {
     const report = configKeyReport(loaded.config);
     expect(report.legacy).toEqual([]);
     expect(report.unused).toEqual(
-      expect.arrayContaining(['cron', 'memory', 'channels.discord', 'channels.telegram.linkPreview', 'channels.telegram.mentionPatterns', 'plugins.entries.telegram']),
+      expect.arrayContaining(['memory', 'channels.discord', 'channels.telegram.linkPreview', 'channels.telegram.mentionPatterns', 'plugins.entries.telegram']),
     );
     expect(report.unused).not.toContain('gateway.controlUi.allowedOrigins');
+    expect(report.unused).not.toContain('cron');
     // Upstream's file log cap is honoured here (rotation), so it is a used key.
     expect(report.unused).not.toContain('logging.maxFileBytes');
     expect(report.unused).not.toContain('plugins.entries.clawgate.config');
-    expect(report.unused).toContain('agents.entries.main.heartbeat');
+    // Heartbeats run now, per agent too.
+    expect(report.unused).not.toContain('agents.entries.main.heartbeat');
     expect(report.unused.some((k) => k === 'agents.entries' || k.startsWith('agents.entries.work'))).toBe(false);
     const settings = AgentSettings.fromConfig(loaded.config, undefined, { home: '/home/ada' });
     expect(settings.ids()).toEqual(['main', 'work']);

@@ -4,10 +4,12 @@ import { DEFAULT_NODE_COMMANDS, NodeCommandPolicy } from '../../../lib/nodes/nod
 describe('NodeCommandPolicy', () => {
   it('allows the default command families and nothing else by default', () => {
     const policy = new NodeCommandPolicy();
-    for (const command of ['canvas.eval', 'canvas.a2ui.push', 'camera.snap', 'screen.record', 'location.get', 'system.run', 'system.notify', 'system.which']) {
+    const defaults = ['canvas.eval', 'canvas.a2ui.push', 'camera.snap', 'screen.record', 'location.get', 'system.run', 'system.notify', 'system.which'];
+    // What exec approvals and browser.request send to a node.
+    for (const command of [...defaults, 'system.execApprovals.get', 'system.execApprovals.set', 'browser.proxy']) {
       expect(policy.allows(command), command).toBe(true);
     }
-    for (const command of ['canvas', 'canvas.', 'canvasx.eval', 'system.exec', 'sms.send', 'browser.proxy', '']) {
+    for (const command of ['canvas', 'canvas.', 'canvasx.eval', 'system.exec', 'sms.send', 'browser.navigate', '']) {
       expect(policy.allows(command), command).toBe(false);
     }
     expect(DEFAULT_NODE_COMMANDS).toContain('canvas.*');

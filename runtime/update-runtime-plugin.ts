@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CommandRunner } from '../lib/command-runner.js';
+import { PACKAGE_NAME } from '../lib/package-name.js';
+import { updatePlugin } from '../lib/plugins/update-plugin.js';
+import { PackageUpdater } from '../lib/update/package-updater.js';
+import { ChildProcessRunner } from './child-process-runner.js';
+import type { RuntimePlugin } from './runtime-plugin.js';
+
+export interface UpdateRuntimePluginOptions {
+  /** The install to update; default: the package this module was loaded from. */
+  packageRoot?: string;
+  /** Runs npm; default: child processes. */
+  runner?: CommandRunner;
+  /** Asks the registry; default: global fetch. */
+  fetch?: typeof fetch;
+}
+
+/** `update.run` for the install this gateway runs from (the registry from npm's own settings). */
+export function updateRuntimePlugin(options: UpdateRuntimePluginOptions = {}): RuntimePlugin {
+  return {
+    name: 'update',
+    gatewayPlugins({ env, version }) {
+      const packageRoot = options.packageRoot ?? ownPackageRoot();
+      return [
+        updatePlugin(
+          new PackageUpdater({
+            packageRoot,
+            packageName: PACKAGE_NAME,
+            currentVersion: version,
+            runner: options.runner ?? new ChildProcessRunner(),
+            fetch: options.fetch ?? fetch,
+            env,
+          }),
+        ),
+      ];
+    },
+  };
+}
+
+/** The nearest folder above this module whose package.json is this package's. */
+function ownPackageRoot(): string {
+  const start = dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; dirname(dir) !== dir; dir = dirname(dir)) {
+    try {
+      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === PACKAGE_NAME) return dir;
+    } catch {
+      // keep walking up
+    }
+  }
+  return start;
+}
