@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -50,14 +51,30 @@ const PAGE_HEADERS = {
   'x-frame-options': 'DENY',
 };
 
-// Another build (upstream's app) styles inline and loads web fonts and remote images; scripts and
-// connections stay same-origin, and framing stays refused.
-const CUSTOM_APP_PAGE_HEADERS = {
-  ...PAGE_HEADERS,
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline' https:; font-src 'self' https: data:; img-src 'self' data: https:; " +
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-};
+/**
+ * Another build (upstream's app) styles inline, loads web fonts and remote images, fetches its own
+ * data: icons, and may bootstrap with inline scripts: those run only when their exact text is the
+ * page's (CSP hashes), so an injected script still does not. Connections stay same-origin and
+ * framing stays refused.
+ */
+function customAppPageHeaders(page: string): Record<string, string> {
+  const hashes = inlineScripts(page).map((text) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`);
+  return {
+    ...PAGE_HEADERS,
+    'content-security-policy':
+      `default-src 'self'; script-src 'self'${hashes.map((h) => ` ${h}`).join('')}; style-src 'self' 'unsafe-inline' https:; font-src 'self' https: data:; ` +
+      "img-src 'self' data: https:; connect-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+  };
+}
+
+/** The bodies of a page's inline `<script>` elements (those without `src`), exactly as written. */
+function inlineScripts(page: string): string[] {
+  const out: string[] = [];
+  for (const m of page.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script\s*>/gi)) {
+    if (!/\ssrc\s*=/i.test(` ${m[1]}`)) out.push(m[2]!);
+  }
+  return out;
+}
 
 const COMMON_HEADERS = {
   'cache-control': 'no-cache',
@@ -148,13 +165,18 @@ export function createControlUiRoute(options: ControlUiRouteOptions = {}): HttpR
       sendText(res, 503, 'Control UI assets are not built. Run `npm run build:ui` and reload.\n');
       return true;
     }
-    if (isPage) body = Buffer.from(body.toString('utf8').replace(BASE_TAG, `<base href="${base}/">`), 'utf8');
+    let pageHeaders: Record<string, string> = {};
+    if (isPage) {
+      const page = body.toString('utf8').replace(BASE_TAG, `<base href="${base}/">`);
+      body = Buffer.from(page, 'utf8');
+      pageHeaders = options.customApp ? customAppPageHeaders(page) : PAGE_HEADERS;
+    }
     const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
     res.writeHead(200, {
       'content-type': type,
       'content-length': String(body.length),
       ...COMMON_HEADERS,
-      ...(isPage ? (options.customApp ? CUSTOM_APP_PAGE_HEADERS : PAGE_HEADERS) : {}),
+      ...pageHeaders,
     });
     res.end(req.method === 'HEAD' ? undefined : body);
     return true;

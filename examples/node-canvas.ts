@@ -3,7 +3,7 @@
  *
  *   operator                        gateway                          node (role "node")
  *                                      <------ connect {role:"node", caps:["canvas"], commands:[canvas.*]}
- *                                      ------> hello-ok {canvasHostUrl}
+ *                                      ------> hello-ok {pluginSurfaceUrls.canvas}
  *   node.pair.request / approve ----> (node.pair store: token for the node)
  *   node.list ----------------------> connected + paired nodes
  *   node.invoke {canvas.present} ---> event node.invoke.request {id, command, paramsJSON} --->
@@ -11,7 +11,7 @@
  *   <------------------------------- res {ok, nodeId, command, payload}
  *
  * The gateway serves the canvas files itself (CanvasHost, `/__openclaw__/canvas/`) and tells
- * nodes where in `hello-ok.canvasHostUrl`; the node here "presents" a page by fetching it from
+ * nodes where in `hello-ok.pluginSurfaceUrls.canvas` (protocol 4; `canvasHostUrl` at protocol 3); the node here "presents" a page by fetching it from
  * there. Everything runs in this process on 127.0.0.1 with OS-chosen ports.
  *
  * Run: npx tsx examples/node-canvas.ts   (exits 0 when every check passes)
@@ -52,7 +52,7 @@ function startCanvasNode(url: string, token: string) {
     const params = request.paramsJSON ? (JSON.parse(request.paramsJSON) as { path?: string }) : {};
     switch (request.command) {
       case 'canvas.present': {
-        const base = node.hello?.canvasHostUrl;
+        const base = node.hello?.pluginSurfaceUrls?.canvas ?? node.hello?.canvasHostUrl;
         if (!base) throw new Error('this gateway has no canvas host');
         const pageUrl = `${base}/__openclaw__/canvas/${params.path ?? ''}`;
         const res = await fetch(pageUrl);
@@ -96,8 +96,8 @@ async function main(): Promise<void> {
   const operator = new GatewayClient({ url, token, client: { version: '1.0.0', platform: process.platform }, reconnect: false });
   try {
     const hello = await node.connect();
-    assert.equal(hello.canvasHostUrl, `http://127.0.0.1:${canvasPort}`, 'hello-ok.canvasHostUrl');
-    console.log(`ok - node connected as ${nodeId.slice(0, 12)}…, canvas at ${hello.canvasHostUrl}`);
+    assert.equal(hello.pluginSurfaceUrls?.canvas, `http://127.0.0.1:${canvasPort}`, 'hello-ok.pluginSurfaceUrls.canvas');
+    console.log(`ok - node connected as ${nodeId.slice(0, 12)}…, canvas at ${hello.pluginSurfaceUrls?.canvas}`);
     await operator.connect();
 
     // Pairing through node.pair.*: request (idempotent per node), approve (fresh token), verify.

@@ -89,16 +89,17 @@ export async function runConnectChecks(input: ConnectCheckInput): Promise<Connec
     if (!limit.ok) return refuse(rateLimited(limit.retryAfterMs));
   }
   const shared = checkSharedAuth(input.auth, params.auth);
+  const deviceToken = presentedDeviceToken(params);
   let authMethod: ConnectAccepted['authMethod'];
   if (shared.ok) {
     authMethod = shared.method;
-  } else if (device && params.auth?.token && devices.verifyToken(device.id, role, params.auth.token, scopes)) {
+  } else if (device && deviceToken && devices.verifyToken(device.id, role, deviceToken, scopes)) {
     authMethod = 'device-token';
   } else {
     const { message, details } = describeAuthFailure(shared.reason, params.client.id);
     // Only a presented secret that was wrong is a guess (a device token too, whatever the shared
     // check said); a missing one teaches the client nothing.
-    const guessed = shared.reason === 'token_mismatch' || shared.reason === 'password_mismatch' || Boolean(device && params.auth?.token);
+    const guessed = shared.reason === 'token_mismatch' || shared.reason === 'password_mismatch' || Boolean(device && deviceToken);
     const retryAfterMs = attempt && guessed ? input.limiter!.failed(attempt) : undefined;
     return refuse(new GatewayError('INVALID_REQUEST', message, { details, ...(retryAfterMs ? { retryable: false, retryAfterMs } : {}) }));
   }
@@ -164,6 +165,11 @@ export function rateLimited(retryAfterMs: number): GatewayError {
   });
 }
 
+/** Protocol 4 clients present a stored device token as `auth.deviceToken`; protocol 3 ones as `auth.token`. */
+function presentedDeviceToken(params: ConnectParams): string | undefined {
+  return params.auth?.deviceToken || params.auth?.token || undefined;
+}
+
 /** Highest protocol version both sides accept, or undefined. */
 export function negotiateProtocol(min: number, max: number): number | undefined {
   let best: number | undefined;
@@ -192,7 +198,8 @@ function checkDeviceClaim(
     role,
     scopes: requestedScopes,
     signedAtMs: device.signedAt,
-    token: params.auth?.token ?? '',
+    // A client signs the shared token when it has one, else its device token (or bootstrap token).
+    token: params.auth?.token || params.auth?.deviceToken || params.auth?.bootstrapToken || '',
     nonce: device.nonce,
     platform: params.client.platform,
     deviceFamily: params.client.deviceFamily,

@@ -8,7 +8,10 @@ import type { GatewayOptions, ShutdownOptions } from './gateway-options.js';
 import { GatewayError, invalidRequest } from './errors.js';
 import { buildHello, presenceFromConnect, runHandshake, type HandshakeAccepted } from './handshake.js';
 import { silentLogger, type Logger } from './logger.js';
-import { canReceiveEvent, methodAccessError, type AccessScope } from './method-access.js';
+import { methodAccessError, type AccessScope } from './method-access.js';
+import { fanOut } from './fan-out.js';
+import { DISABLED_HEARTBEAT } from './heartbeat/disabled-heartbeat.js';
+import { v4EventPayload } from './protocol/v4-projection.js';
 import type { MethodContext } from './method-context.js';
 import { MethodTable, type AnyHandler } from './method-table.js';
 import type {
@@ -59,7 +62,7 @@ export class Gateway implements ConnectionSink {
   readonly #logger: Logger;
   readonly #emitter: TypedEmitter<GatewayEvents>;
   readonly #methods = new MethodTable();
-  readonly #activity = new RequestActivity(() => this.#clock.now());
+  readonly #activity = new RequestActivity(() => this.#clock.now(), undefined, (method, outcome, durationMs) => this.#emitter.hasListeners('request-completed') && this.#emitter.emit('request-completed', { method, outcome, durationMs }));
   readonly #services = new Map<string, unknown>();
   readonly #plugins: GatewayPlugin[] = [];
   readonly #conns = new Map<string, GatewayConnection>();
@@ -79,6 +82,7 @@ export class Gateway implements ConnectionSink {
   #starting?: Promise<void>;
   #closeRequested = false;
   #startedAtMs = 0;
+  readonly #bootId = randomUUID();
   #seq = 0;
   #healthVersion = 0;
   #health: HealthSummary | undefined;
@@ -93,6 +97,7 @@ export class Gateway implements ConnectionSink {
     this.#host = options.host ?? hostname();
     this.policy = { ...DEFAULT_POLICY, ...options.policy };
     this.#emitter = new TypedEmitter<GatewayEvents>((err, event) => this.#reportError(err, `listener for ${String(event)}`));
+    this.#emitter.on('slow-consumer-closed', (c) => this.#logger.log('warn', 'gateway/ws', 'slow consumer closed', { connId: c.connId, buffered: c.bufferedBytes }));
     const storage = options.storage ?? new MemoryStorage();
     this.#authLimiter = options.authRateLimit === false ? undefined : new AuthRateLimiter({ clock: this.#clock, ...options.authRateLimit });
     // Devices and presence are connection state: the handshake reads and writes them.
@@ -246,12 +251,14 @@ export class Gateway implements ConnectionSink {
    * time; a route with a secret of its own (hooks) passes its own `matches`.
    */
   authorizeHttp(request: PeerRequest, secret: string | undefined, matches?: (secret: string) => boolean): HttpAuthResult {
-    return authorizeHttp({
+    const result = authorizeHttp({
       request: { ...request, trustedProxies: this.#options.trustedProxies },
       secret,
       matches: matches ?? ((s) => checkSharedAuth(this.#options.auth, { token: s, password: s }).ok),
       limiter: this.#authLimiter,
     });
+    if (!result.ok) this.#emitter.emit('auth-failed', { transport: 'http', reason: result.status === 429 ? 'rate_limited' : secret === undefined ? 'missing' : 'mismatch' });
+    return result;
   }
 
   /**
@@ -269,7 +276,7 @@ export class Gateway implements ConnectionSink {
       connId: randomUUID(),
       nonce: randomUUID(),
       maxBufferedBytes: this.policy.maxBufferedBytes,
-      onSlow: (c) => this.#logger.log('warn', 'gateway/ws', 'slow consumer closed', { connId: c.connId, buffered: c.transport.bufferedAmount }),
+      onSlow: (c) => this.#emitter.emit('slow-consumer-closed', { connId: c.connId, bufferedBytes: c.transport.bufferedAmount }),
     });
     this.#conns.set(conn.connId, conn);
     transport.onmessage = (data) => this.#onMessage(conn, data);
@@ -292,15 +299,13 @@ export class Gateway implements ConnectionSink {
     const frame: Record<string, unknown> = { type: 'event', event, payload, seq: ++this.#seq };
     if (options.stateVersion) frame.stateVersion = this.#stateVersion();
     const text = JSON.stringify(frame);
-    for (const conn of this.#conns.values()) {
-      const session = conn.session;
-      if (!conn.ready || !session || !canReceiveEvent(session.role, session.scopes, spec?.scope)) continue;
-      if (conn.slow) {
-        if (!spec?.dropIfSlow) conn.closeSlow();
-        continue;
-      }
-      conn.transport.send(text);
-    }
+    const v4 = () => {
+      const projected = v4EventPayload(event, payload);
+      return projected === undefined ? text : JSON.stringify({ ...frame, payload: projected });
+    };
+    const observedAt = this.#emitter.hasListeners('broadcast-sent') ? performance.now() : undefined;
+    const sent = fanOut(this.#conns.values(), { v3: text, v4 }, spec);
+    if (observedAt !== undefined) this.#emitter.emit('broadcast-sent', { event, ...sent, durationMs: performance.now() - observedAt });
     this.#emitter.emit(event, payload as GatewayEvents[E]);
   }
 
@@ -436,6 +441,7 @@ export class Gateway implements ConnectionSink {
       clock: this.#clock,
       logger: this.#logger,
       pairingRequested: (request) => this.broadcast('device.pair.requested', request),
+      authFailed: (reason) => this.#emitter.emit('auth-failed', { transport: 'ws', reason }),
       reportError: (err, where) => this.#reportError(err, where),
     });
     if (!accepted) return;
@@ -469,7 +475,7 @@ export class Gateway implements ConnectionSink {
     const defaultAgentId = options.defaultAgentId ?? 'main';
     return buildHello({
       accepted,
-      server: { version: this.#version, host: this.#host, connId: conn.connId, ...(options.commit ? { commit: options.commit } : {}) },
+      server: { version: this.#version, host: this.#host, connId: conn.connId, ...(options.commit ? { commit: options.commit } : {}), bootId: this.#bootId },
       features: { methods: this.methods(), events: this.events() },
       snapshot: {
         presence: this.#presence.list(),
@@ -482,6 +488,7 @@ export class Gateway implements ConnectionSink {
       },
       policy: this.policy,
       canvasHostUrl: options.canvasHostUrl,
+      authMode: options.auth.mode,
     });
   }
 
@@ -496,7 +503,7 @@ export class Gateway implements ConnectionSink {
     const started = this.#clock.now();
     this.#logger.log('debug', 'gateway/ws', 'request', { connId: conn.connId, id, method });
     const done = this.#activity.begin(method);
-    let ok = true;
+    let outcome = 'ok';
     try {
       if (method === 'connect') throw invalidRequest('connect is only valid as the first request');
       const entry = this.#methods.get(method);
@@ -506,7 +513,6 @@ export class Gateway implements ConnectionSink {
       const ctx: MethodContext<unknown> = { session, respond: (payload) => conn.sendRes(id, true, payload) };
       conn.sendRes(id, true, await entry.handler(entry.check(frame.value.params ?? {}), ctx));
     } catch (err) {
-      ok = false;
       let failure = err;
       if (!(err instanceof GatewayError)) {
         // An unexpected error's message may name paths or secrets: it goes to the log, and the
@@ -515,11 +521,12 @@ export class Gateway implements ConnectionSink {
         this.#reportError(err, `method ${method} (ref ${ref})`);
         failure = new GatewayError('UNAVAILABLE', `internal error (ref ${ref})`, { details: { correlationId: ref } });
       }
+      outcome = failure instanceof GatewayError ? failure.code : 'UNAVAILABLE';
       conn.sendRes(id, false, failure instanceof GatewayError ? failure.payload : undefined, failure);
     } finally {
-      done();
+      done(outcome);
     }
-    this.#logger.log('debug', 'gateway/ws', 'response', { connId: conn.connId, id, method, ok, ms: this.#clock.now() - started });
+    this.#logger.log('debug', 'gateway/ws', 'response', { connId: conn.connId, id, method, ok: outcome === 'ok', ms: this.#clock.now() - started });
   }
 
   #onClose(conn: GatewayConnection, code: number, reason: string): void {
@@ -567,7 +574,7 @@ export class Gateway implements ConnectionSink {
       channelLabels: {},
       heartbeatSeconds: 0,
       defaultAgentId: agentId,
-      agents: [{ agentId, isDefault: true, heartbeat: { enabled: false, everyMs: null }, sessions }],
+      agents: [{ agentId, isDefault: true, heartbeat: DISABLED_HEARTBEAT, sessions }],
       sessions,
     };
   }

@@ -25,6 +25,8 @@ export interface HandshakeDeps {
   logger: Logger;
   /** A remote device asked to be paired: announce it (`device.pair.requested`). */
   pairingRequested(request: DevicePairingRequest): void;
+  /** A connect brought no valid secret or was rate limited; `reason` as its refusal names it. */
+  authFailed?(reason: string): void;
   reportError(err: unknown, where: string): void;
 }
 
@@ -73,6 +75,8 @@ export async function runHandshake(conn: GatewayConnection, parsed: unknown, dep
   if (conn.phase !== 'connecting') return undefined;
   if (!outcome.ok) {
     if (outcome.pairingRequest) deps.pairingRequested(outcome.pairingRequest);
+    const refusal = authRefusal(outcome.error);
+    if (refusal) deps.authFailed?.(refusal);
     deps.logger.log('info', 'gateway/ws', 'connect refused', { connId: conn.connId, reason: outcome.error.message });
     return fail(conn, id, outcome.error, outcome.closeReason, outcome.closeCode);
   }
@@ -109,33 +113,39 @@ function fail(conn: GatewayConnection, id: string, error: GatewayError, reason =
 
 export interface HelloInput {
   accepted: HandshakeAccepted;
-  server: HelloOk['server'];
+  /** Protocol 3's server block; protocol 4 keeps only version and connId, and adds `bootId`. */
+  server: HelloOk['server'] & { bootId: string };
   features: HelloOk['features'];
   snapshot: HelloOk['snapshot'];
   policy: HelloOk['policy'];
   canvasHostUrl?: string;
+  /** Told to protocol 4 clients (`snapshot.authMode`), so a UI knows which secret to ask for. */
+  authMode: NonNullable<HelloOk['snapshot']['authMode']>;
 }
 
-/** The `hello-ok` answer to an accepted connect (docs/protocol.md, hello-ok). */
-export function buildHello({ accepted, server, features, snapshot, policy, canvasHostUrl }: HelloInput): HelloOk {
+/**
+ * The `hello-ok` answer to an accepted connect (docs/protocol.md, hello-ok), in the shape of the
+ * negotiated protocol: v4 closed the server block, renamed `canvasHostUrl` to
+ * `pluginSurfaceUrls.canvas`, and always sends the auth block (with every device token).
+ */
+export function buildHello({ accepted, server, features, snapshot, policy, canvasHostUrl, authMode }: HelloInput): HelloOk {
   const { outcome, deviceToken } = accepted;
+  const v4 = outcome.protocol >= 4;
+  const { version, connId, bootId, ...v3Only } = server;
   const hello: HelloOk = {
     type: 'hello-ok',
     protocol: outcome.protocol,
-    server,
-    features,
-    snapshot,
-    ...(canvasHostUrl ? { canvasHostUrl } : {}),
+    server: v4 ? { version, connId, bootId } : { version, ...v3Only, connId },
+    // No server capability tokens yet: each names a contract beyond what this gateway implements.
+    features: v4 ? { ...features, capabilities: [] } : features,
+    snapshot: v4 ? { ...snapshot, authMode } : snapshot,
+    ...(canvasHostUrl ? (v4 ? { pluginSurfaceUrls: { canvas: canvasHostUrl } } : { canvasHostUrl }) : {}),
     policy,
   };
   if (deviceToken) {
-    hello.auth = {
-      deviceToken: deviceToken.token,
-      role: outcome.role,
-      scopes: outcome.scopes,
-      issuedAtMs: deviceToken.rotatedAtMs ?? deviceToken.createdAtMs,
-    };
-  } else if (outcome.protocol >= 4) {
+    const issued = { deviceToken: deviceToken.token, role: outcome.role, scopes: outcome.scopes, issuedAtMs: deviceToken.rotatedAtMs ?? deviceToken.createdAtMs };
+    hello.auth = v4 ? { ...issued, deviceTokens: [issued] } : issued;
+  } else if (v4) {
     hello.auth = { role: outcome.role, scopes: outcome.scopes };
   }
   return hello;
@@ -151,6 +161,7 @@ export function presenceFromConnect(session: ClientSession): Omit<PresenceEntry,
     platform: c.platform,
     deviceFamily: c.deviceFamily,
     modelIdentifier: c.modelIdentifier,
+    timeZone: c.timeZone,
     mode: c.mode,
     reason: 'connect',
     deviceId: session.deviceId,
@@ -159,4 +170,11 @@ export function presenceFromConnect(session: ClientSession): Omit<PresenceEntry,
     instanceId: c.instanceId,
   };
   return { ...entry, text: presenceText(entry) };
+}
+
+/** The auth reason of a connect refusal (`token_mismatch`, `rate_limited`, ...), or undefined for another refusal. */
+function authRefusal(error: GatewayError): string | undefined {
+  const details = error.details as { code?: unknown; reason?: unknown } | undefined;
+  if (typeof details?.code !== 'string' || !details.code.startsWith('AUTH_')) return undefined;
+  return typeof details.reason === 'string' ? details.reason : details.code.slice('AUTH_'.length).toLowerCase();
 }

@@ -3,12 +3,13 @@ import { dirname, join, resolve } from 'node:path';
 import { resolveCanvasPort } from '../lib/config/paths.js';
 import type { CanvasHost } from '../endpoints/canvas-host.js';
 import { isEnvFlagSet } from './env-flag.js';
+import { pluginSurfacesPlugin } from '../lib/plugins/plugin-surfaces-plugin.js';
 import type { RuntimeContext, RuntimePlugin } from './runtime-plugin.js';
 
 /**
  * The canvas host (docs/protocol.md, Canvas host): `<workspace>/canvas` (or `canvasHost.root`) served at
  * `/__openclaw__/canvas/` on its own port, on the gateway's bind hosts, and advertised to clients
- * as `hello-ok.canvasHostUrl`. Off with `canvasHost.enabled: false` or OPENCLAW_SKIP_CANVAS_HOST=1,
+ * as `hello-ok.canvasHostUrl` (protocol 4: `pluginSurfaceUrls.canvas`, refreshed by `plugin.surface.refresh`). Off with `canvasHost.enabled: false` or OPENCLAW_SKIP_CANVAS_HOST=1,
  * and in --stdio mode (no network listener to sit next to).
  *
  * It is an extra for nodes, so a canvas port someone else holds is logged and the gateway runs on
@@ -16,11 +17,13 @@ import type { RuntimeContext, RuntimePlugin } from './runtime-plugin.js';
  */
 export function canvasHostRuntimePlugin(): RuntimePlugin {
   let host: CanvasHost | undefined;
+  let advertised: string | undefined;
   /** The port the OS picked on a first start, kept across in-process restarts like the gateway's. */
   let picked: number | undefined;
   return {
     name: 'canvas-host',
     async gatewayOptions(ctx) {
+      advertised = undefined;
       const config = ctx.config.canvasHost ?? {};
       if (config.enabled === false || isEnvFlagSet(ctx.env.OPENCLAW_SKIP_CANVAS_HOST) || ctx.port === 0) return {};
       const wanted = resolveCanvasPort(ctx.env, ctx.config, ctx.requestedPort);
@@ -44,9 +47,11 @@ export function canvasHostRuntimePlugin(): RuntimePlugin {
       if (wanted === 0) picked = port;
       host = canvas;
       const url = `http://${urlHost(advertisedHost(ctx.hosts[0]!))}:${port}`;
+      advertised = url;
       ctx.logger.log('info', 'canvas', `canvas host on ${url}/__openclaw__/canvas/ (root ${root})`);
       return { canvasHostUrl: url };
     },
+    gatewayPlugins: () => (advertised ? [pluginSurfacesPlugin({ canvas: advertised })] : []),
     async stop() {
       await host?.close();
       host = undefined;

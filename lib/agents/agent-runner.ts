@@ -234,14 +234,14 @@ export class AgentRunner {
           continue;
         }
         const msg: ToolResultMessage = { role: 'toolResult', toolCallId: r.toolCallId, toolName: name, content: [{ type: 'text', text: r.output }], isError: false, timestamp: this.#clock.now() };
-        await sessions.append(run.agentId, entry, msg, run.runId);
+        await sessions.append(run.agentId, run.sessionKey, entry, msg, run.runId);
         history.push(msg);
       }
       // Results for calls this session never made (a stateless client replaying a conversation) still reach the model.
       const message = [...unmatched, request.message].filter(Boolean).join('\n\n');
       const user = userMessage({ ...request, message }, this.#clock.now());
       if (user) {
-        await sessions.append(run.agentId, entry, user, run.runId);
+        await sessions.append(run.agentId, run.sessionKey, entry, user, run.runId);
         history.push(user);
       }
     } catch (err) {
@@ -306,7 +306,7 @@ export class AgentRunner {
       const message = reply.message;
       try {
         if (message.stopReason === 'error' || message.content.length > 0) {
-          await sessions.append(run.agentId, entry, message, run.runId);
+          await sessions.append(run.agentId, run.sessionKey, entry, message, run.runId);
           history.push(message);
           state.lastMessage = message;
         }
@@ -330,7 +330,7 @@ export class AgentRunner {
       try {
         for (const call of mine) {
           const { message: result, details } = await this.#callTool(run, signal, call, reply.badArguments.get(call.id), verbose);
-          await sessions.append(run.agentId, entry, result, run.runId);
+          await sessions.append(run.agentId, run.sessionKey, entry, result, run.runId);
           history.push(result);
           if (verbose) {
             this.#emit(run, 'tool', {

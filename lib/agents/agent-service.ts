@@ -31,6 +31,7 @@ import { RunJournal } from './run-journal.js';
 import { UsageLedger } from './usage-ledger.js';
 import { MemoryStorage } from '../storage.js';
 import { splitModelRef } from '../providers/model-ref.js';
+import { DISABLED_HEARTBEAT } from '../heartbeat/disabled-heartbeat.js';
 
 export interface AgentServiceOptions {
   models: ModelResolver;
@@ -237,9 +238,13 @@ export class AgentService {
     return this.sessions.ensure(agentId, sessionKey, { sessionId: randomUUID(), systemSent: false, abortedLastRun: false, totalTokens: 0, inputTokens: 0, outputTokens: 0 });
   }
 
-  /** Canonical key and agent of a chat-style `sessionKey` (`main`, `agent:<id>:…`, …). */
-  chatTarget(sessionKey: string): RunTarget {
-    const key = canonicalSessionKey(sessionKey, this.settings.defaultAgentId);
+  /**
+   * Canonical key and agent of a chat-style `sessionKey` (`main`, `agent:<id>:…`, …). A bare key
+   * belongs to agent `owner` when one is given (protocol 4 clients name the agent beside the key),
+   * else to the default agent.
+   */
+  chatTarget(sessionKey: string, owner?: string): RunTarget {
+    const key = canonicalSessionKey(sessionKey, owner ?? this.settings.defaultAgentId);
     const agentId = agentIdOfKey(key, this.settings.defaultAgentId);
     this.settings.require(agentId);
     return { agentId, sessionKey: key };
@@ -308,7 +313,7 @@ export class AgentService {
           agentId,
           ...(name ? { name } : {}),
           isDefault: agentId === this.settings.defaultAgentId,
-          heartbeat: known?.heartbeat ?? { enabled: false, everyMs: null },
+          heartbeat: known?.heartbeat ?? DISABLED_HEARTBEAT,
           sessions: summary(agentId),
         };
       });

@@ -1,3 +1,4 @@
+import type { TimerHandle } from '../clock.js';
 import type { GatewayHost } from '../plugin.js';
 import type { AgentEventPayload, ChatEventPayload } from '../protocol/generated/types.js';
 import { textOf } from '../providers/model-provider.js';
@@ -8,6 +9,12 @@ export interface ChatEventBridgeOptions {
   throttleMs?: number;
 }
 
+interface DeltaState {
+  sentAt: number;
+  /** A delta held back by the throttle: sent when the window ends, so a pause mid-reply still shows all text so far. */
+  trailing?: TimerHandle;
+}
+
 /**
  * Turns `agent` events into the `chat` events WebChat and the Control UI listen to: throttled
  * deltas with the text so far, then one `final`, `aborted` or `error` per run.
@@ -15,7 +22,7 @@ export interface ChatEventBridgeOptions {
 export class ChatEventBridge {
   readonly #gateway: GatewayHost;
   readonly #throttleMs: number;
-  readonly #lastDelta = new Map<string, number>();
+  readonly #deltas = new Map<string, DeltaState>();
   readonly #unsubscribe: () => void;
 
   constructor(gateway: GatewayHost, runner: AgentRunner, options: ChatEventBridgeOptions = {}) {
@@ -26,21 +33,32 @@ export class ChatEventBridge {
 
   close(): void {
     this.#unsubscribe();
+    for (const runId of [...this.#deltas.keys()]) this.#endDeltas(runId);
   }
 
   #onEvent(event: AgentEventPayload, run: AgentRun): void {
     const base = { runId: run.runId, sessionKey: run.request.clientSessionKey ?? run.sessionKey, seq: event.seq };
     const now = this.#gateway.clock.now();
     if (event.stream === 'assistant') {
-      const last = this.#lastDelta.get(run.runId);
-      if (last !== undefined && now - last < this.#throttleMs) return;
-      this.#lastDelta.set(run.runId, now);
       const text = typeof event.data.text === 'string' ? event.data.text : run.text;
-      this.#send({ ...base, state: 'delta', message: { role: 'assistant', content: [{ type: 'text', text }], timestamp: now } });
+      const delta = () => this.#send({ ...base, state: 'delta', message: { role: 'assistant', content: [{ type: 'text', text }], timestamp: this.#gateway.clock.now() } });
+      const state = this.#deltas.get(run.runId);
+      if (state !== undefined && now - state.sentAt < this.#throttleMs) {
+        if (state.trailing !== undefined) this.#gateway.clock.clearTimeout(state.trailing);
+        state.trailing = this.#gateway.clock.setTimeout(() => {
+          state.trailing = undefined;
+          state.sentAt = this.#gateway.clock.now();
+          delta();
+        }, this.#throttleMs - (now - state.sentAt) + 1);
+        return;
+      }
+      this.#deltas.set(run.runId, { sentAt: now });
+      delta();
       return;
     }
     if (event.stream !== 'lifecycle' || event.data.phase === 'start') return;
-    this.#lastDelta.delete(run.runId);
+    // The final event carries the whole text: a held-back delta would only arrive after it.
+    this.#endDeltas(run.runId);
     const message = run.lastMessage && textOf(run.lastMessage.content) ? { ...run.lastMessage } : undefined;
     if (event.data.phase === 'error') {
       if (run.abortReason === 'timeout') {
@@ -61,6 +79,12 @@ export class ChatEventBridge {
       ...(run.usage ? { usage: run.usage } : {}),
       ...(run.lastMessage ? { stopReason: run.lastMessage.stopReason } : {}),
     });
+  }
+
+  #endDeltas(runId: string): void {
+    const trailing = this.#deltas.get(runId)?.trailing;
+    if (trailing !== undefined) this.#gateway.clock.clearTimeout(trailing);
+    this.#deltas.delete(runId);
   }
 
   #send(payload: ChatEventPayload): void {

@@ -75,7 +75,7 @@ export class RunJournal {
         if (entry) {
           sessionId = entry.sessionId;
           const note: AssistantMessage = { role: 'assistant', content: [], timestamp: now, stopReason: 'error', errorMessage: RUN_INTERRUPTED, provider: record.provider, model: record.model };
-          await sessions.append(record.agentId, entry, note, record.runId);
+          await sessions.append(record.agentId, record.sessionKey, entry, note, record.runId);
           await sessions.update(record.agentId, record.sessionKey, { abortedLastRun: true });
         }
       } catch (err) {

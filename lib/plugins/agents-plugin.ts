@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { AgentService, imagesFromAttachments, parseThinking, type AgentServiceOptions } from '../agents/agent-service.js';
 import type { ChatEventBridgeOptions } from '../agents/chat-event-bridge.js';
 import type { GatewayHost, GatewayPlugin } from '../plugin.js';
-import type { ModelChoice } from '../protocol/generated/types.js';
 import { agentsService } from '../services.js';
 import { registerAgentFilesMethods } from './agent-files-methods.js';
 import { registerUsageMethods } from './usage-methods.js';
+import { modelChoices } from '../agents/model-choices.js';
 import { chatPlugin } from './chat-plugin.js';
 import { sessionsPlugin } from './sessions-plugin.js';
+import { sessionEventsPlugin } from './session-events-plugin.js';
+import { emptyFamiliesPlugin } from './empty-families-plugin.js';
 import { NEW_SESSION_PROMPT, parseResetCommand } from '../agents/reset-command.js';
-import { splitModelRef } from '../providers/model-ref.js';
 
 export type AgentsPluginOptions = AgentServiceOptions;
 
@@ -33,9 +34,12 @@ export function agentsPlugin(options: AgentsPluginOptions): GatewayPlugin {
   };
 }
 
-/** Agents with their sessions and chat, as a gateway serves them: `agentsPlugin`, `sessionsPlugin`, `chatPlugin`. */
+/**
+ * Agents with their sessions and chat, as a gateway serves them: `agentsPlugin`, `sessionsPlugin`,
+ * `sessionEventsPlugin`, `chatPlugin`, and the empty protocol 4 families around them.
+ */
 export function agentPlugins(options: AgentsPluginOptions & { chat?: ChatEventBridgeOptions }): GatewayPlugin[] {
-  return [agentsPlugin(options), sessionsPlugin(), chatPlugin(options.chat)];
+  return [agentsPlugin(options), sessionsPlugin(), sessionEventsPlugin(), chatPlugin(options.chat), emptyFamiliesPlugin()];
 }
 
 function registerAgentMethods(gateway: GatewayHost, service: AgentService): void {
@@ -98,11 +102,23 @@ function registerAgentMethods(gateway: GatewayHost, service: AgentService): void
     scope: 'per-sender' as const,
     agents: settings.ids().map((id) => {
       const name = settings.get(id)?.name;
-      return name ? { id, name } : { id };
+      const workspace = settings.workspaceOf(id);
+      const [primary, ...fallbacks] = settings.modelChain(id);
+      return { id, ...(name ? { name } : {}), ...(workspace ? { workspace } : {}), ...(primary ? { model: { primary, fallbacks } } : {}) };
     }),
   }));
 
   gateway.registerMethod('models.list', () => ({ models: modelChoices(service) }));
+  gateway.registerMethod('models.authStatus', () => ({
+    ts: gateway.clock.now(),
+    providers: (service.models.credentials?.() ?? []).map((c) => ({
+      provider: c.provider,
+      displayName: c.provider,
+      status: c.source === 'missing' ? ('missing' as const) : ('static' as const),
+      profiles: c.source === 'missing' ? [] : [{ profileId: `${c.provider}:default`, type: 'api_key' as const, status: 'static' as const }],
+      ...(c.source === 'missing' ? {} : { apiKey: { source: c.source, ...(c.envVar ? { envVar: c.envVar } : {}) } }),
+    })),
+  }));
   registerAgentFilesMethods(gateway, service);
   registerUsageMethods(gateway, service);
 
@@ -135,19 +151,4 @@ async function deliver(
   } catch (err) {
     gateway.logger.log('warn', 'agent', `run ${runId}: reply delivery failed: ${(err as Error).message}`);
   }
-}
-
-/** The models the catalog declares, then the agents' own refs it does not name (so the UI can show them). */
-function modelChoices(service: AgentService): ModelChoice[] {
-  const choices = service.models.list?.() ?? [];
-  const seen = new Set(choices.map((c) => `${c.provider}/${c.id}`));
-  for (const id of service.settings.ids()) {
-    for (const ref of service.settings.modelChain(id)) {
-      const { model, modelProvider } = splitModelRef(ref);
-      if (!model || !modelProvider || seen.has(ref)) continue;
-      seen.add(ref);
-      choices.push({ id: model, name: model, provider: modelProvider });
-    }
-  }
-  return choices;
 }

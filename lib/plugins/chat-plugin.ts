@@ -6,11 +6,20 @@ import type { GatewayHost, GatewayPlugin } from '../plugin.js';
 import type { AssistantMessage } from '../providers/model-provider.js';
 import { agentsService } from '../services.js';
 import { NEW_SESSION_PROMPT, parseResetCommand } from '../agents/reset-command.js';
+import type { ChatCommand, ChatHistoryParams, ChatHistoryResult, ChatMessage } from '../protocol/generated/types.js';
+import { modelChoices } from '../agents/model-choices.js';
 
 /** Messages that stop the session's runs instead of starting one. */
 const STOP_COMMAND = /^\/?(stop|esc|abort|wait|exit|interrupt)$/i;
 /** chat.history stays under this many bytes of JSON; older messages go first. */
 const HISTORY_MAX_BYTES = 6 * 1024 * 1024;
+
+/** The slash commands `chat.send` acts on itself, before any model sees the message. */
+const CHAT_COMMANDS: ChatCommand[] = [
+  { name: 'new', description: 'Start a new session (optionally with a first message)', textAliases: ['/new'] },
+  { name: 'reset', description: 'Start a new session, like /new', textAliases: ['/reset'] },
+  { name: 'stop', description: "Abort the session's running turns", textAliases: ['/stop', '/abort', '/esc', '/wait', '/exit', '/interrupt'] },
+];
 
 /**
  * WebChat: `chat.history`, `chat.send`, `chat.abort`, `chat.inject`, and the
@@ -38,16 +47,42 @@ export function chatPlugin(options: ChatEventBridgeOptions = {}): GatewayPlugin 
 function registerChatMethods(gateway: GatewayHost, service: AgentService): void {
   const { runner, sessions, settings } = service;
 
-  gateway.registerMethod('chat.history', async (params) => {
-    const { agentId, sessionKey } = service.chatTarget(params.sessionKey);
+  const history = async (params: ChatHistoryParams): Promise<ChatHistoryResult> => {
+    const { agentId, sessionKey } = service.chatTarget(params.sessionKey, params.agentId);
     const entry = await sessions.get(agentId, sessionKey);
     const thinkingLevel = entry?.thinkingLevel ?? settings.thinkingDefault;
-    if (!entry) return { sessionKey: params.sessionKey, messages: [], thinkingLevel };
+    if (!entry) return { sessionKey: params.sessionKey, messages: [], thinkingLevel, hasMore: false, totalMessages: 0 };
     const lines = await sessions.messages(agentId, entry);
-    const messages = lines.slice(-(params.limit ?? 200)).map((l) => l.message as unknown as Record<string, unknown> & { role: string });
+    // A page ends `offset` messages before the newest; paging back asks again with `nextOffset`.
+    const end = Math.max(0, lines.length - (params.offset ?? 0));
+    const start = Math.max(0, end - (params.limit ?? 200));
+    const messages = lines.slice(start, end).map((l) => l.message as unknown as ChatMessage);
+    const budget = Math.min(HISTORY_MAX_BYTES, params.maxBytes ?? Infinity, params.maxChars ?? Infinity);
     let bytes = Buffer.byteLength(JSON.stringify(messages), 'utf8');
-    while (bytes > HISTORY_MAX_BYTES && messages.length) bytes -= Buffer.byteLength(JSON.stringify(messages.shift()), 'utf8') + 1;
-    return { sessionKey: params.sessionKey, sessionId: entry.sessionId, messages, thinkingLevel };
+    let first = start;
+    while (bytes > budget && messages.length > 1) {
+      bytes -= Buffer.byteLength(JSON.stringify(messages.shift()), 'utf8') + 1;
+      first++;
+    }
+    return {
+      sessionKey: params.sessionKey,
+      sessionId: entry.sessionId,
+      messages,
+      thinkingLevel,
+      hasMore: first > 0,
+      ...(first > 0 ? { nextOffset: lines.length - first } : {}),
+      totalMessages: lines.length,
+      sessionInfo: service.row(agentId, sessionKey, entry),
+    };
+  };
+  gateway.registerMethod('chat.history', history);
+  // Today's chat pane opens a session with this: the same page chat.history answers.
+  gateway.registerMethod('chat.startup', history);
+
+  gateway.registerMethod('chat.metadata', async (params) => {
+    const target = params.sessionKey ? service.chatTarget(params.sessionKey) : undefined;
+    const agentId = settings.require(params.agentId ?? target?.agentId ?? settings.defaultAgentId).id;
+    return { agentId, ...(target ? { sessionKey: target.sessionKey } : {}), commands: CHAT_COMMANDS, models: modelChoices(service) };
   });
 
   gateway.registerMethod('chat.send', async (params) => {
@@ -109,7 +144,7 @@ function registerChatMethods(gateway: GatewayHost, service: AgentService): void 
         stopReason: 'injected',
         ...(params.label ? { label: params.label } : {}),
       };
-      const written = await sessions.append(agentId, entry, message);
+      const written = await sessions.append(agentId, sessionKey, entry, message);
       await sessions.update(agentId, sessionKey, {});
       return written;
     });

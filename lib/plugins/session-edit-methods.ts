@@ -4,6 +4,7 @@ import { invalidRequest } from '../errors.js';
 import type { GatewayHost } from '../plugin.js';
 import type { SessionsPatchParams, SessionsPreviewResult } from '../protocol/generated/types.js';
 import { textOf } from '../providers/model-provider.js';
+import { clipText } from '../sessions/session-digest.js';
 import { mainSessionKey } from '../sessions/session-keys.js';
 import type { SessionEntry } from '../sessions/session-store.js';
 
@@ -97,7 +98,7 @@ export function registerSessionEditMethods(gateway: GatewayHost, service: AgentS
           continue;
         }
         const lines = (await sessions.messages(agentId, entry)).slice(-limit);
-        const items = lines.map(({ message }) => ({ role: message.role, text: clip(textOf(message.content), maxChars) })).filter((item) => item.text);
+        const items = lines.map(({ message }) => ({ role: message.role, text: clipText(textOf(message.content), maxChars) })).filter((item) => item.text);
         previews.push({ key, status: items.length ? 'ok' : 'empty', items });
       } catch {
         previews.push({ key, status: 'error', items: [] });
@@ -105,9 +106,4 @@ export function registerSessionEditMethods(gateway: GatewayHost, service: AgentS
     }
     return { ts: gateway.clock.now(), previews };
   });
-}
-
-function clip(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }

@@ -3,8 +3,9 @@ import type { GatewayHost, GatewayPlugin } from '../plugin.js';
 import { agentsService } from '../services.js';
 import { registerSessionEditMethods } from './session-edit-methods.js';
 import { splitModelRef } from '../providers/model-ref.js';
+import { withDigest } from '../sessions/session-digest.js';
 
-/** `sessions.list|preview|patch|reset|delete` over the agents' session stores. Needs `agentsPlugin` before it. */
+/** `sessions.list|describe|preview|patch|reset|delete` over the agents' session stores. Needs `agentsPlugin` before it. */
 export function sessionsPlugin(): GatewayPlugin {
   return {
     name: 'sessions',
@@ -27,21 +28,34 @@ function registerSessionMethods(gateway: GatewayHost, service: AgentService): vo
     let rows = ids.flatMap((id) => service.rows(id)).sort((a, b) => b.updatedAt - a.updatedAt);
     rows = rows.filter(
       (r) =>
+        // Nothing is ever archived here.
+        params.archived !== true &&
         (params.includeGlobal || r.kind !== 'global') &&
         (params.includeUnknown || r.kind !== 'unknown') &&
         (params.activeMinutes === undefined || now - r.updatedAt <= params.activeMinutes * 60_000) &&
         (params.label === undefined || r.label === params.label) &&
+        (params.spawnedBy === undefined || r.spawnedBy === params.spawnedBy) &&
         (!search || r.key.toLowerCase().includes(search) || (r.label ?? '').toLowerCase().includes(search)),
     );
     const primary = ids.length === 1 ? ids[0]! : settings.defaultAgentId;
     const contextTokens = service.contextTokens(primary);
-    const limited = params.limit === undefined ? rows : rows.slice(0, params.limit);
+    const offset = params.offset ?? 0;
+    const page = rows.slice(offset, params.limit === undefined ? undefined : offset + params.limit);
+    const digest = { titles: params.includeDerivedTitles, lastMessage: params.includeLastMessage };
     return {
       ts: now,
       path: sessions.indexPath(primary),
-      count: limited.length,
+      count: page.length,
       defaults: { ...splitModelRef(settings.modelRef(primary)), contextTokens },
-      sessions: limited,
+      sessions: await Promise.all(page.map((row) => withDigest(service, row, digest))),
     };
+  });
+
+  gateway.registerMethod('sessions.describe', async (params) => {
+    const { agentId, sessionKey } = service.chatTarget(params.key, params.agentId);
+    const entry = await sessions.get(agentId, sessionKey);
+    if (!entry) return { session: null };
+    const row = service.row(agentId, sessionKey, entry);
+    return { session: await withDigest(service, row, { titles: params.includeDerivedTitles, lastMessage: params.includeLastMessage }) };
   });
 }

@@ -27,6 +27,16 @@ export interface ModelResolver {
   list?(): ModelChoice[];
   /** Price per million tokens of `provider/model`, when the catalog has one (`usage.cost`). */
   priceOf?(ref: string): ModelPrice | undefined;
+  /** Where each provider that authenticates gets its credential (`models.authStatus`); never the key itself. */
+  credentials?(): ProviderCredential[];
+}
+
+/** A provider's API key: configured, from the environment, or missing though the provider needs one. */
+export interface ProviderCredential {
+  provider: string;
+  source: 'config' | 'env' | 'missing';
+  /** The environment variable it is (or would be) read from. */
+  envVar?: string;
 }
 
 /** USD per million tokens. */
@@ -107,6 +117,28 @@ export class ModelCatalog implements ModelResolver {
         out.push(choice);
       }
     }
+    return out;
+  }
+
+  /**
+   * Configured providers, then the well-known ones whose key is in the environment. A provider
+   * that needs no key (a local server) has nothing to report.
+   */
+  credentials(): ProviderCredential[] {
+    const env = this.#options.env ?? {};
+    const out: ProviderCredential[] = [];
+    const seen = new Set<string>();
+    const consider = (id: string, config: ProviderConfig | undefined) => {
+      seen.add(id);
+      const known = KNOWN[id];
+      if (config?.apiKey) return out.push({ provider: id, source: 'config' });
+      const envVar = config?.apiKeyEnv ?? known?.keyEnv;
+      if (envVar && env[envVar]) return out.push({ provider: id, source: 'env', envVar });
+      if (config?.apiKeyEnv || known?.keyRequired) out.push({ provider: id, source: 'missing', ...(envVar ? { envVar } : {}) });
+      return undefined;
+    };
+    for (const [id, config] of Object.entries(this.#options.providers ?? {})) consider(id, config);
+    for (const [id, known] of Object.entries(KNOWN)) if (!seen.has(id) && known.keyEnv && env[known.keyEnv]) consider(id, undefined);
     return out;
   }
 

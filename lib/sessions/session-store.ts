@@ -3,6 +3,7 @@ import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { GatewayError } from '../errors.js';
 import { KeyedQueue } from '../keyed-queue.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { TypedEmitter } from '../typed-emitter.js';
 import type { ModelMessage } from '../providers/model-provider.js';
 import type { AppendStorage } from '../storage.js';
 import { checkSessionId, isStatelessSessionKey } from './session-keys.js';
@@ -66,6 +67,15 @@ export interface TranscriptLine {
   message: ModelMessage;
 }
 
+/**
+ * What changed in a store, after it changed: a row (`entry` undefined when it was removed; the
+ * change may still be on its way to disk for deferred writes), or a message line on disk with its
+ * 1-based position in the transcript (`seq`).
+ */
+export type SessionStoreChange =
+  | { type: 'entry'; agentId: string; key: string; entry: SessionEntry | undefined; previous: SessionEntry | undefined }
+  | { type: 'message'; agentId: string; key: string; entry: SessionEntry; line: TranscriptLine; seq: number };
+
 export interface SessionStoreOptions {
   /** Under the state dir; transcripts need `append`. */
   storage: AppendStorage;
@@ -114,6 +124,9 @@ export class SessionStore {
   /** Sessions a run is using, by `agentId\0key`: maintenance leaves them alone. */
   readonly #held = new Map<string, number>();
   readonly #warned = new Set<string>();
+  /** Message lines per transcript, counted on its first append in this process. */
+  readonly #lineCounts = new Map<string, number>();
+  readonly #changes: TypedEmitter<{ change: SessionStoreChange }>;
   #closed = false;
 
   constructor(options: SessionStoreOptions) {
@@ -123,6 +136,12 @@ export class SessionStore {
     this.#timers = options.timers ?? systemClock;
     this.#writeDelayMs = options.indexWriteDelayMs ?? DEFAULT_INDEX_WRITE_DELAY_MS;
     this.#maintenance = options.maintenance ?? DEFAULT_SESSION_MAINTENANCE;
+    this.#changes = new TypedEmitter((err) => this.#logger.log('warn', 'sessions', `session change listener failed: ${(err as Error).message}`));
+  }
+
+  /** Listens to every row change and appended message; returns the unsubscribe function. */
+  onChange(listener: (change: SessionStoreChange) => void): () => void {
+    return this.#changes.on('change', listener);
   }
 
   indexKey(agentId: string): string {
@@ -246,6 +265,7 @@ export class SessionStore {
       if (options.deleteTranscript && this.#storage.remove) {
         await this.#storage.remove(fileKey);
         this.#tailChecked.delete(fileKey);
+        this.#lineCounts.delete(fileKey);
         kept = [];
       }
       return { result: { removed, kept }, changes: [[key, undefined]] };
@@ -272,24 +292,29 @@ export class SessionStore {
     });
   }
 
-  /** Appends one message line; resolves once it is on disk (fsync), with the line written. */
-  async append(agentId: string, entry: SessionEntry, message: ModelMessage, runId?: string): Promise<TranscriptLine> {
+  /** Appends one message line to the transcript of session `key`; resolves once it is on disk (fsync), with the line written. */
+  async append(agentId: string, key: string, entry: SessionEntry, message: ModelMessage, runId?: string): Promise<TranscriptLine> {
     const line: TranscriptLine = { type: 'message', id: randomUUID(), timestamp: new Date(this.#now()).toISOString(), message };
     if (runId !== undefined) line.runId = runId;
     const fileKey = this.transcriptKey(agentId, entry.sessionFile);
     let prefix = '';
-    if (!this.#tailChecked.has(fileKey)) {
-      // A crash mid-append can leave a partial last line; start on a fresh line so ours survives.
+    let count = this.#lineCounts.get(fileKey);
+    if (count === undefined || !this.#tailChecked.has(fileKey)) {
       const text = await this.#storage.read(fileKey);
-      if (text && !text.endsWith('\n')) prefix = '\n';
+      // A crash mid-append can leave a partial last line; start on a fresh line so ours survives.
+      if (!this.#tailChecked.has(fileKey) && text && !text.endsWith('\n')) prefix = '\n';
       this.#tailChecked.add(fileKey);
+      count ??= text === undefined ? 0 : parseMessageLines(text).length;
     }
     try {
       await this.#storage.append(fileKey, prefix + JSON.stringify(line) + '\n');
     } catch (err) {
       this.#tailChecked.delete(fileKey);
+      this.#lineCounts.delete(fileKey);
       throw new GatewayError('UNAVAILABLE', `session transcript write failed (${this.transcriptPath(agentId, entry)}): ${(err as Error).message}`, { cause: err });
     }
+    this.#lineCounts.set(fileKey, count + 1);
+    this.#changes.emit('change', { type: 'message', agentId, key, entry, line, seq: count + 1 });
     return line;
   }
 
@@ -298,21 +323,9 @@ export class SessionStore {
     const fileKey = this.transcriptKey(agentId, entry.sessionFile);
     const text = await this.#storage.read(fileKey);
     if (text === undefined) return [];
-    const out: TranscriptLine[] = [];
-    let skipped = 0;
-    for (const raw of text.split('\n')) {
-      if (!raw.trim()) continue;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(raw);
-      } catch {
-        skipped++;
-        continue;
-      }
-      if (isMessageLine(parsed)) out.push(parsed);
-    }
+    const { lines, skipped } = parseTranscript(text);
     if (skipped) this.#logger.log('warn', 'sessions', `skipped ${skipped} unreadable line(s) in ${this.transcriptPath(agentId, entry)}`);
-    return out;
+    return lines;
   }
 
   async #readIndex(agentId: string): Promise<Index> {
@@ -397,6 +410,7 @@ export class SessionStore {
     }
     const removed = keys.map((key): [string, SessionEntry] => [key, index[key]!]);
     for (const key of keys) delete index[key];
+    for (const [key, previous] of removed) this.#changes.emit('change', { type: 'entry', agentId, key, entry: undefined, previous });
     this.#logger.log('info', 'sessions', `session maintenance removed ${keys.length} stateless session(s) of agent "${agentId}"`);
     return removed;
   }
@@ -406,6 +420,7 @@ export class SessionStore {
     for (const [, entry] of removed) {
       const fileKey = this.transcriptKey(agentId, entry.sessionFile);
       this.#tailChecked.delete(fileKey);
+      this.#lineCounts.delete(fileKey);
       try {
         await this.#storage.remove(fileKey);
       } catch (err) {
@@ -448,18 +463,19 @@ export class SessionStore {
       const index = await this.load(agentId);
       const { result, changes } = await change(index);
       if (!changes?.length) return result;
+      const previous: IndexChanges = changes.map(([key]) => [key, index[key]]);
       if (when === 'deferred' && !this.#closed) {
         apply(index, changes);
         this.#schedule(agentId);
-        return result;
+      } else {
+        apply(index, changes);
+        // Serialised with the change, then put back until it is on disk; nothing runs in between.
+        const data = serialize(index);
+        apply(index, previous);
+        await this.#write(agentId, data);
+        apply(index, changes);
       }
-      const previous: IndexChanges = changes.map(([key]) => [key, index[key]]);
-      apply(index, changes);
-      // Serialised with the change, then put back until it is on disk; nothing runs in between.
-      const data = serialize(index);
-      apply(index, previous);
-      await this.#write(agentId, data);
-      apply(index, changes);
+      changes.forEach(([key, entry], i) => this.#changes.emit('change', { type: 'entry', agentId, key, entry, previous: previous[i]![1] }));
       return result;
     });
   }
@@ -474,6 +490,27 @@ function apply(index: Index, changes: IndexChanges): void {
 
 function serialize(index: Index): string {
   return JSON.stringify(index, null, 2);
+}
+
+function parseTranscript(text: string): { lines: TranscriptLine[]; skipped: number } {
+  const lines: TranscriptLine[] = [];
+  let skipped = 0;
+  for (const raw of text.split('\n')) {
+    if (!raw.trim()) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      skipped++;
+      continue;
+    }
+    if (isMessageLine(parsed)) lines.push(parsed);
+  }
+  return { lines, skipped };
+}
+
+function parseMessageLines(text: string): TranscriptLine[] {
+  return parseTranscript(text).lines;
 }
 
 function isMessageLine(value: unknown): value is TranscriptLine {

@@ -7,6 +7,12 @@ export interface Frame {
   [key: string]: any;
 }
 
+/** Sees every frame a peer sends (and may rewrite it first) and every frame it receives. */
+export interface FrameObserver {
+  sending?(frame: unknown): unknown;
+  received?(frame: Frame): void;
+}
+
 export class RawPeer {
   readonly frames: Frame[] = [];
   readonly raw: string[] = [];
@@ -14,6 +20,7 @@ export class RawPeer {
   readonly #sendText: (text: string) => void;
   readonly #closeFn: (code?: number, reason?: string) => void;
   #waiters: Array<() => void> = [];
+  readonly #observers: FrameObserver[] = [];
 
   constructor(sendText: (text: string) => void, close: (code?: number, reason?: string) => void) {
     this.#sendText = sendText;
@@ -23,11 +30,14 @@ export class RawPeer {
   /** Feed from the transport side. */
   receive(text: string): void {
     this.raw.push(text);
+    let frame: Frame;
     try {
-      this.frames.push(JSON.parse(text));
+      frame = JSON.parse(text);
     } catch {
-      this.frames.push({ type: 'unparsable', text });
+      frame = { type: 'unparsable', text };
     }
+    this.frames.push(frame);
+    for (const o of this.#observers) o.received?.(frame);
     this.#wake();
   }
 
@@ -42,7 +52,12 @@ export class RawPeer {
   }
 
   send(frame: unknown): void {
+    for (const o of this.#observers) if (o.sending) frame = o.sending(frame);
     this.#sendText(JSON.stringify(frame));
+  }
+
+  observe(observer: FrameObserver): void {
+    this.#observers.push(observer);
   }
 
   close(code?: number, reason?: string): void {

@@ -49,7 +49,7 @@ async function run(): Promise<void> {
         await sessions.ensure('main', `agent:main:user-${i}`, { label: `${i} ${bulk.slice(0, 512)}` });
         ack(`agent:main:user-${i}`);
       } else {
-        await sessions.append('main', steady, { role: 'user', content: `message ${i} ${bulk}`, timestamp: Date.now() });
+        await sessions.append('main', 'agent:main:steady', steady, { role: 'user', content: `message ${i} ${bulk}`, timestamp: Date.now() });
         ack(`message ${i}`);
       }
     }

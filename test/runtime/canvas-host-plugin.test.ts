@@ -7,12 +7,14 @@ import { connectPeer, findFreePort, killAll, makeEnv, startGateway, type TestEnv
 
 afterEach(killAll);
 
-/** `hello-ok.canvasHostUrl` of a fresh connection, or undefined. */
+/** The canvas host a fresh (protocol 4) connection is told about: `hello-ok.pluginSurfaceUrls.canvas`, or undefined. */
 async function canvasHostUrl(url: string): Promise<string | undefined> {
   const peer = await connectPeer(url, TOKEN);
   const hello = peer.frames.find((f) => f.type === 'res' && f.id === '1')!.payload;
   peer.ws.close();
-  return hello.canvasHostUrl;
+  expect(hello.protocol).toBe(4);
+  expect(hello.canvasHostUrl).toBeUndefined();
+  return hello.pluginSurfaceUrls?.canvas;
 }
 
 async function env(config: object = {}, extra: Record<string, string | undefined> = {}): Promise<TestEnv> {

@@ -29,7 +29,12 @@ describe('the gateway starts on upstream configs as they are', () => {
     await copyFile(join(fixtures, 'seed-onboard.json5'), t.configPath);
     const gateway = await startGateway(['--port', '0'], t);
     const token = 'seed-era-token-0123456789abcdef';
-    expect(await call(gateway.url, token, 'agents.list')).toEqual({ defaultId: 'main', mainKey: 'main', scope: 'per-sender', agents: [{ id: 'main' }] });
+    expect(await call(gateway.url, token, 'agents.list')).toMatchObject({
+      defaultId: 'main',
+      mainKey: 'main',
+      scope: 'per-sender',
+      agents: [{ id: 'main', model: { primary: 'local/demo', fallbacks: ['local/backup'] } }],
+    });
     expect(await call(gateway.url, token, 'models.list')).toEqual({ models: [{ id: 'demo', name: 'Demo', provider: 'local' }, { id: 'backup', name: 'Backup', provider: 'local' }] });
     const doctor = await runCli(['doctor', '--json'], t);
     const report = JSON.parse(doctor.stdout) as { checks: Array<{ id: string; status: string; details?: string[] }> };

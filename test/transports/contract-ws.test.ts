@@ -1,9 +1,10 @@
 import type { WebSocket } from 'ws';
+import type { Gateway } from '../../lib/gateway.js';
 import { WebSocketTransport } from '../../transports/ws.js';
 import { openWsRawPeer } from '../helpers/ws-raw-peer.js';
-import { runGatewayContract } from './contract.js';
+import { runGatewayContract, type TransportHarness } from './contract.js';
 
-runGatewayContract('WebSocket', async (gateway) => {
+async function wsHarness(gateway: Gateway): Promise<TransportHarness> {
   const transport = new WebSocketTransport({ sink: gateway, port: 0, host: '127.0.0.1', maxPayload: gateway.policy.maxPayload });
   const { port } = await transport.listen();
   const sockets: WebSocket[] = [];
@@ -20,4 +21,7 @@ runGatewayContract('WebSocket', async (gateway) => {
       await transport.close();
     },
   };
-}, { supportsRemote: true });
+}
+
+runGatewayContract('WebSocket', wsHarness, { supportsRemote: true });
+runGatewayContract('WebSocket', wsHarness, { supportsRemote: true, protocol: 4 });

@@ -5,6 +5,7 @@ import { Gateway, type GatewayOptions } from '../../lib/gateway.js';
 import { call, connectParams, handshake, TOKEN, withDevice } from '../helpers/connect.js';
 import type { RawPeer } from '../helpers/raw-peer.js';
 import { reqId } from '../helpers/raw-peer.js';
+import { speakV4 } from '../helpers/v4-conformance.js';
 
 export interface OpenOptions {
   /** Whether the peer should count as local (loopback, no proxy headers). */
@@ -19,6 +20,11 @@ export interface TransportHarness {
 export interface ContractOptions {
   /** False for transports whose peers are always local (stdio): remote-only scenarios are skipped. */
   supportsRemote: boolean;
+  /**
+   * 4 runs every scenario as a protocol 4 client and checks each frame the gateway sends against
+   * upstream's published v4 schema (test/helpers/v4-conformance.ts). Default 3.
+   */
+  protocol?: 3 | 4;
 }
 
 export type HarnessFactory = (gateway: Gateway) => Promise<TransportHarness>;
@@ -35,10 +41,12 @@ export function createTestGateway(overrides: Partial<GatewayOptions> = {}): Gate
 /** The protocol scenarios every transport must pass (protocol.md §2-§7). */
 export function runGatewayContract(name: string, factory: HarnessFactory, options: ContractOptions): void {
   const remoteIt = it.skipIf(!options.supportsRemote);
-  describe(`gateway contract over ${name}`, () => {
+  const v4 = options.protocol === 4;
+  describe(`gateway contract over ${name}${v4 ? ', protocol 4' : ''}`, () => {
     let gateway: Gateway | undefined;
     let harness: TransportHarness | undefined;
     const peers: RawPeer[] = [];
+    let violations: string[] = [];
 
     async function setup(overrides: Partial<GatewayOptions> = {}): Promise<void> {
       await harness?.close();
@@ -50,6 +58,7 @@ export function runGatewayContract(name: string, factory: HarnessFactory, option
 
     async function open(options?: OpenOptions): Promise<RawPeer> {
       const peer = await harness!.open(options);
+      if (v4) speakV4(peer, violations);
       peers.push(peer);
       return peer;
     }
@@ -62,6 +71,7 @@ export function runGatewayContract(name: string, factory: HarnessFactory, option
     }
 
     beforeEach(async () => {
+      violations = [];
       await setup();
     });
 
@@ -71,6 +81,7 @@ export function runGatewayContract(name: string, factory: HarnessFactory, option
       await gateway?.close();
       harness = undefined;
       gateway = undefined;
+      expect(violations, 'frames sent to a protocol 4 client that upstream\'s v4 schema refuses').toEqual([]);
     });
 
     describe('handshake', () => {
@@ -86,13 +97,13 @@ export function runGatewayContract(name: string, factory: HarnessFactory, option
         expect(ca.seq).toBeUndefined();
       });
 
-      it('answers hello-ok at protocol 3 with features, snapshot and policy', async () => {
+      it(`answers hello-ok at protocol ${v4 ? 4 : 3} with features, snapshot and policy`, async () => {
         const peer = await open();
         const res = await handshake(peer);
         expect(res.ok).toBe(true);
         const hello = res.payload;
         expect(hello.type).toBe('hello-ok');
-        expect(hello.protocol).toBe(3);
+        expect(hello.protocol).toBe(v4 ? 4 : 3);
         expect(hello.server.version).toBe('9.9.9-test');
         expect(hello.server.connId).toMatch(/^[0-9a-f-]{36}$/);
         expect(hello.features.methods).toEqual(
@@ -105,7 +116,17 @@ export function runGatewayContract(name: string, factory: HarnessFactory, option
         expect(hello.snapshot.stateVersion).toEqual({ presence: expect.any(Number), health: expect.any(Number) });
         expect(hello.snapshot.uptimeMs).toBeGreaterThanOrEqual(0);
         expect(hello.snapshot.presence.find((p: any) => p.reason === 'self')?.mode).toBe('gateway');
-        expect(hello.auth).toBeUndefined();
+        if (v4) {
+          // v4 closed the server block (no host) and added a boot id; auth is always sent.
+          expect(Object.keys(hello.server).sort()).toEqual(['bootId', 'connId', 'version']);
+          expect(hello.features.capabilities).toEqual([]);
+          expect(hello.snapshot.authMode).toBe('token');
+          expect(hello.auth).toEqual({ role: 'operator', scopes: ['operator.admin'] });
+        } else {
+          expect(hello.server.host).toEqual(expect.any(String));
+          expect(hello.snapshot.authMode).toBeUndefined();
+          expect(hello.auth).toBeUndefined();
+        }
       });
 
       it('answers the highest common protocol and always sends auth at protocol 4', async () => {

@@ -313,7 +313,7 @@ export interface OpenClawConfig {
         node?: string;
       };
       /**
-       * Node commands allowed beyond the defaults (canvas.*, camera.*, screen.*, location.*, system.run, system.which, system.notify). "family.*" covers a command family, "*" everything.
+       * Node commands allowed beyond the defaults (canvas.*, camera.*, screen.*, location.*, system.run, system.which, system.notify, system.execApprovals.get, system.execApprovals.set, browser.proxy). "family.*" covers a command family, "*" everything.
        */
       allowCommands?: string[];
       /**
@@ -442,6 +442,9 @@ export interface OpenClawConfig {
       repoRoot?: string;
       skipBootstrap?: boolean;
       bootstrapMaxChars?: number;
+      /**
+       * The user's IANA time zone; heartbeat activeHours with timezone "user" use it (default: the host's).
+       */
       userTimezone?: string;
       timeFormat?: string;
       envelopeTimezone?: string;
@@ -460,7 +463,7 @@ export interface OpenClawConfig {
       mediaMaxMb?: number;
       typingIntervalSeconds?: number;
       typingMode?: string;
-      heartbeat?: {};
+      heartbeat?: Heartbeat;
       maxConcurrent?: number;
       subagents?: {};
       sandbox?: {};
@@ -541,7 +544,7 @@ export interface OpenClawConfig {
       agentDir?: string;
       memorySearch?: {};
       humanDelay?: {};
-      heartbeat?: {};
+      heartbeat?: Heartbeat;
       groupChat?: {};
       subagents?: {};
       sandbox?: {};
@@ -611,9 +614,7 @@ export interface OpenClawConfig {
         groupChat?: {
           [k: string]: unknown;
         };
-        heartbeat?: {
-          [k: string]: unknown;
-        };
+        heartbeat?: Heartbeat;
         humanDelay?: {
           [k: string]: unknown;
         };
@@ -1516,9 +1517,10 @@ export interface OpenClawConfig {
   audio?: {};
   media?: {};
   /**
-   * Message handling. Only groupChat.mentionPatterns is used by this gateway.
+   * Message handling. This gateway uses groupChat.mentionPatterns and the tts settings (tts.* methods).
    */
   messages?: {
+    tts?: Tts;
     groupChat?: {
       /**
        * Regular expressions that count as mentioning the agent in group chats (case-insensitive).
@@ -1530,6 +1532,7 @@ export interface OpenClawConfig {
       | {
           [k: string]: unknown;
         }
+      | Tts
       | {
           /**
            * Regular expressions that count as mentioning the agent in group chats (case-insensitive).
@@ -1540,7 +1543,20 @@ export interface OpenClawConfig {
       | undefined;
   };
   approvals?: {};
-  cron?: {};
+  cron?: {
+    /**
+     * Run scheduled jobs (default true); false stops the scheduler, the cron methods still answer.
+     */
+    enabled?: boolean;
+    /**
+     * The jobs file (default <state>/cron/jobs.json); run logs go to runs/ next to it.
+     */
+    store?: string;
+    /**
+     * Jobs that may run at once (default 1).
+     */
+    maxConcurrentRuns?: number;
+  };
   /**
    * WhatsApp Web connection tuning.
    */
@@ -1566,7 +1582,31 @@ export interface OpenClawConfig {
   };
   discovery?: {};
   talk?: {};
-  skills?: {};
+  /**
+   * Skills: SKILL.md folders (<workspace>/skills, <stateDir>/skills, load.extraDirs) and per-skill settings (skills.status|install|update).
+   */
+  skills?: {
+    allowBundled?: string[];
+    load?: {
+      extraDirs?: string[];
+      watch?: boolean;
+      watchDebounceMs?: number;
+    };
+    install?: {
+      preferBrew?: boolean;
+      nodeManager?: "npm" | "pnpm" | "yarn" | "bun";
+    };
+    entries?: {
+      [k: string]: {
+        enabled?: boolean;
+        apiKey?: string;
+        env?: {
+          [k: string]: string;
+        };
+        config?: {};
+      };
+    };
+  };
   /**
    * Plugins. This gateway reads its own settings from plugins.entries.clawgate.config; other entries are accepted, not run.
    */
@@ -1599,6 +1639,19 @@ export interface OpenClawConfig {
            * On a graceful stop or in-process restart, how long running agent turns (and the channel messages they answer) may take to finish before they are aborted; what a channel message did not finish is replayed at the next start. Default 10000; 0 aborts at once.
            */
           drainTimeoutMs?: number;
+          /**
+           * The Prometheus endpoint GET /metrics on the gateway's HTTP port. prom-client is loaded, and counting starts, at the first scrape.
+           */
+          metrics?: {
+            /**
+             * Serve /metrics. Default true.
+             */
+            enabled?: boolean;
+            /**
+             * Who must present the gateway token or password (Authorization: Bearer): "local" (default) every peer but local ones, "token" every peer, "none" nobody (anyone who reaches the port may scrape).
+             */
+            auth?: "local" | "token" | "none";
+          };
         };
         [k: string]:
           | {
@@ -1627,6 +1680,19 @@ export interface OpenClawConfig {
                * On a graceful stop or in-process restart, how long running agent turns (and the channel messages they answer) may take to finish before they are aborted; what a channel message did not finish is replayed at the next start. Default 10000; 0 aborts at once.
                */
               drainTimeoutMs?: number;
+              /**
+               * The Prometheus endpoint GET /metrics on the gateway's HTTP port. prom-client is loaded, and counting starts, at the first scrape.
+               */
+              metrics?: {
+                /**
+                 * Serve /metrics. Default true.
+                 */
+                enabled?: boolean;
+                /**
+                 * Who must present the gateway token or password (Authorization: Bearer): "local" (default) every peer but local ones, "token" every peer, "none" nobody (anyone who reaches the port may scrape).
+                 */
+                auth?: "local" | "token" | "none";
+              };
             }
           | undefined;
       };
@@ -1659,6 +1725,19 @@ export interface OpenClawConfig {
                * On a graceful stop or in-process restart, how long running agent turns (and the channel messages they answer) may take to finish before they are aborted; what a channel message did not finish is replayed at the next start. Default 10000; 0 aborts at once.
                */
               drainTimeoutMs?: number;
+              /**
+               * The Prometheus endpoint GET /metrics on the gateway's HTTP port. prom-client is loaded, and counting starts, at the first scrape.
+               */
+              metrics?: {
+                /**
+                 * Serve /metrics. Default true.
+                 */
+                enabled?: boolean;
+                /**
+                 * Who must present the gateway token or password (Authorization: Bearer): "local" (default) every peer but local ones, "token" every peer, "none" nobody (anyone who reaches the port may scrape).
+                 */
+                auth?: "local" | "token" | "none";
+              };
             };
             [k: string]:
               | {
@@ -1687,6 +1766,19 @@ export interface OpenClawConfig {
                    * On a graceful stop or in-process restart, how long running agent turns (and the channel messages they answer) may take to finish before they are aborted; what a channel message did not finish is replayed at the next start. Default 10000; 0 aborts at once.
                    */
                   drainTimeoutMs?: number;
+                  /**
+                   * The Prometheus endpoint GET /metrics on the gateway's HTTP port. prom-client is loaded, and counting starts, at the first scrape.
+                   */
+                  metrics?: {
+                    /**
+                     * Serve /metrics. Default true.
+                     */
+                    enabled?: boolean;
+                    /**
+                     * Who must present the gateway token or password (Authorization: Bearer): "local" (default) every peer but local ones, "token" every peer, "none" nobody (anyone who reaches the port may scrape).
+                     */
+                    auth?: "local" | "token" | "none";
+                  };
                 }
               | undefined;
           }
@@ -1724,6 +1816,19 @@ export interface OpenClawConfig {
                * On a graceful stop or in-process restart, how long running agent turns (and the channel messages they answer) may take to finish before they are aborted; what a channel message did not finish is replayed at the next start. Default 10000; 0 aborts at once.
                */
               drainTimeoutMs?: number;
+              /**
+               * The Prometheus endpoint GET /metrics on the gateway's HTTP port. prom-client is loaded, and counting starts, at the first scrape.
+               */
+              metrics?: {
+                /**
+                 * Serve /metrics. Default true.
+                 */
+                enabled?: boolean;
+                /**
+                 * Who must present the gateway token or password (Authorization: Bearer): "local" (default) every peer but local ones, "token" every peer, "none" nobody (anyone who reaches the port may scrape).
+                 */
+                auth?: "local" | "token" | "none";
+              };
             };
             [k: string]:
               | {
@@ -1752,6 +1857,19 @@ export interface OpenClawConfig {
                    * On a graceful stop or in-process restart, how long running agent turns (and the channel messages they answer) may take to finish before they are aborted; what a channel message did not finish is replayed at the next start. Default 10000; 0 aborts at once.
                    */
                   drainTimeoutMs?: number;
+                  /**
+                   * The Prometheus endpoint GET /metrics on the gateway's HTTP port. prom-client is loaded, and counting starts, at the first scrape.
+                   */
+                  metrics?: {
+                    /**
+                     * Serve /metrics. Default true.
+                     */
+                    enabled?: boolean;
+                    /**
+                     * Who must present the gateway token or password (Authorization: Bearer): "local" (default) every peer but local ones, "token" every peer, "none" nobody (anyone who reaches the port may scrape).
+                     */
+                    auth?: "local" | "token" | "none";
+                  };
                 }
               | undefined;
           };
@@ -1784,6 +1902,19 @@ export interface OpenClawConfig {
                    * On a graceful stop or in-process restart, how long running agent turns (and the channel messages they answer) may take to finish before they are aborted; what a channel message did not finish is replayed at the next start. Default 10000; 0 aborts at once.
                    */
                   drainTimeoutMs?: number;
+                  /**
+                   * The Prometheus endpoint GET /metrics on the gateway's HTTP port. prom-client is loaded, and counting starts, at the first scrape.
+                   */
+                  metrics?: {
+                    /**
+                     * Serve /metrics. Default true.
+                     */
+                    enabled?: boolean;
+                    /**
+                     * Who must present the gateway token or password (Authorization: Bearer): "local" (default) every peer but local ones, "token" every peer, "none" nobody (anyone who reaches the port may scrape).
+                     */
+                    auth?: "local" | "token" | "none";
+                  };
                 };
                 [k: string]:
                   | {
@@ -1812,6 +1943,19 @@ export interface OpenClawConfig {
                        * On a graceful stop or in-process restart, how long running agent turns (and the channel messages they answer) may take to finish before they are aborted; what a channel message did not finish is replayed at the next start. Default 10000; 0 aborts at once.
                        */
                       drainTimeoutMs?: number;
+                      /**
+                       * The Prometheus endpoint GET /metrics on the gateway's HTTP port. prom-client is loaded, and counting starts, at the first scrape.
+                       */
+                      metrics?: {
+                        /**
+                         * Serve /metrics. Default true.
+                         */
+                        enabled?: boolean;
+                        /**
+                         * Who must present the gateway token or password (Authorization: Bearer): "local" (default) every peer but local ones, "token" every peer, "none" nobody (anyone who reaches the port may scrape).
+                         */
+                        auth?: "local" | "token" | "none";
+                      };
                     }
                   | undefined;
               }
@@ -1837,6 +1981,57 @@ export interface OpenClawConfig {
   proxy?: {};
 }
 /**
+ * Periodic agent turns (heartbeats). In agents.defaults for every agent; when any agent in the list sets its own, only those agents run heartbeats, otherwise only the default agent does.
+ */
+export interface Heartbeat {
+  /**
+   * Interval as a duration (`30m`, `1h`, `90s`; a bare number is minutes). Default 30m; `0m` turns heartbeats off.
+   */
+  every?: string;
+  /**
+   * Heartbeats run only inside this daily window; outside it they are skipped.
+   */
+  activeHours?: {
+    /**
+     * HH:MM, inclusive.
+     */
+    start?: string;
+    /**
+     * HH:MM, exclusive; 24:00 is the end of the day. A window with end before start spans midnight.
+     */
+    end?: string;
+    /**
+     * `user` (agents.defaults.userTimezone, the default), `local` (the host's) or an IANA zone.
+     */
+    timezone?: string;
+  };
+  /**
+   * `provider/model` for heartbeat turns instead of the agent's model.
+   */
+  model?: string;
+  /**
+   * Session key heartbeat turns run in (default the agent's main session).
+   */
+  session?: string;
+  includeReasoning?: boolean;
+  /**
+   * Where a reply that is not an acknowledgement goes: `last` (the channel and recipient the session last used, the default), `none` (nowhere), or a channel id.
+   */
+  target?: string;
+  /**
+   * Recipient on the target channel (default: the session's last recipient on it).
+   */
+  to?: string;
+  /**
+   * The heartbeat prompt (default: read HEARTBEAT.md and reply HEARTBEAT_OK when nothing needs attention).
+   */
+  prompt?: string;
+  /**
+   * A reply that starts or ends with HEARTBEAT_OK and has at most this many other characters is an acknowledgement and is not delivered (default 300).
+   */
+  ackMaxChars?: number;
+}
+/**
  * Per-group settings by chat id (Telegram) or group JID (WhatsApp); `*` applies to every group.
  */
 export interface ChannelGroups {
@@ -1860,6 +2055,80 @@ export interface ChannelGroups {
     topics?: {};
     errorPolicy?: string;
   };
+}
+/**
+ * Text-to-speech (tts.* methods). tts.convert synthesizes through the OpenAI-compatible /v1/audio/speech API (base URL from OPENAI_TTS_BASE_URL, default https://api.openai.com/v1).
+ */
+export interface Tts {
+  /**
+   * Initial auto-TTS mode (off, always, inbound, tagged); reported by tts.status.
+   */
+  auto?: "off" | "always" | "inbound" | "tagged";
+  /**
+   * Initial on/off state; tts.enable and tts.disable keep theirs in prefsPath.
+   */
+  enabled?: boolean;
+  mode?: "final" | "all";
+  /**
+   * Preferred provider; tts.setProvider keeps its choice in prefsPath.
+   */
+  provider?: "elevenlabs" | "openai" | "edge";
+  summaryModel?: string;
+  modelOverrides?: {};
+  elevenlabs?: {
+    /**
+     * ElevenLabs API key (or ELEVENLABS_API_KEY / XI_API_KEY). Only reported: this gateway does not synthesize with ElevenLabs.
+     */
+    apiKey?: string;
+    baseUrl?: string;
+    voiceId?: string;
+    modelId?: string;
+    seed?: number;
+    applyTextNormalization?: string;
+    languageCode?: string;
+    voiceSettings?: {};
+  };
+  openai?: {
+    /**
+     * OpenAI API key (default OPENAI_API_KEY).
+     */
+    apiKey?: string;
+    /**
+     * Speech model (default gpt-4o-mini-tts).
+     */
+    model?: string;
+    /**
+     * Voice (default alloy).
+     */
+    voice?: string;
+  };
+  /**
+   * Edge TTS: reported by tts.status, but this gateway cannot synthesize with it.
+   */
+  edge?: {
+    enabled?: boolean;
+    voice?: string;
+    lang?: string;
+    outputFormat?: string;
+    pitch?: string;
+    rate?: string;
+    volume?: string;
+    saveSubtitles?: boolean;
+    proxy?: string;
+    timeoutMs?: number;
+  };
+  /**
+   * Where tts.enable/disable/setProvider keep their choices (default <state>/settings/tts.json).
+   */
+  prefsPath?: string;
+  /**
+   * Longest text tts.convert accepts (default 4096).
+   */
+  maxTextLength?: number;
+  /**
+   * Provider request timeout (default 30000).
+   */
+  timeoutMs?: number;
 }
 
 export const configSchema = {
@@ -2318,7 +2587,7 @@ export const configSchema = {
               "additionalProperties": false
             },
             "allowCommands": {
-              "description": "Node commands allowed beyond the defaults (canvas.*, camera.*, screen.*, location.*, system.run, system.which, system.notify). \"family.*\" covers a command family, \"*\" everything.",
+              "description": "Node commands allowed beyond the defaults (canvas.*, camera.*, screen.*, location.*, system.run, system.which, system.notify, system.execApprovals.get, system.execApprovals.set, browser.proxy). \"family.*\" covers a command family, \"*\" everything.",
               "type": "array",
               "items": {
                 "type": "string"
@@ -2572,8 +2841,8 @@ export const configSchema = {
               "x-unused": true
             },
             "userTimezone": {
-              "type": "string",
-              "x-unused": true
+              "description": "The user's IANA time zone; heartbeat activeHours with timezone \"user\" use it (default: the host's).",
+              "type": "string"
             },
             "timeFormat": {
               "type": "string",
@@ -2644,8 +2913,7 @@ export const configSchema = {
               "x-unused": true
             },
             "heartbeat": {
-              "type": "object",
-              "x-unused": true
+              "$ref": "#/definitions/heartbeat"
             },
             "maxConcurrent": {
               "type": "integer",
@@ -2833,8 +3101,7 @@ export const configSchema = {
                 "x-unused": true
               },
               "heartbeat": {
-                "type": "object",
-                "x-unused": true
+                "$ref": "#/definitions/heartbeat"
               },
               "groupChat": {
                 "type": "object",
@@ -2945,7 +3212,7 @@ export const configSchema = {
                 "x-unused": true
               },
               "heartbeat": {
-                "x-unused": true
+                "$ref": "#/definitions/heartbeat"
               },
               "humanDelay": {
                 "x-unused": true
@@ -4432,9 +4699,12 @@ export const configSchema = {
       "x-unused": true
     },
     "messages": {
-      "description": "Message handling. Only groupChat.mentionPatterns is used by this gateway.",
+      "description": "Message handling. This gateway uses groupChat.mentionPatterns and the tts settings (tts.* methods).",
       "type": "object",
       "properties": {
+        "tts": {
+          "$ref": "#/definitions/tts"
+        },
         "groupChat": {
           "type": "object",
           "properties": {
@@ -4464,7 +4734,23 @@ export const configSchema = {
     },
     "cron": {
       "type": "object",
-      "x-unused": true
+      "properties": {
+        "enabled": {
+          "type": "boolean",
+          "description": "Run scheduled jobs (default true); false stops the scheduler, the cron methods still answer."
+        },
+        "store": {
+          "type": "string",
+          "description": "The jobs file (default <state>/cron/jobs.json); run logs go to runs/ next to it."
+        },
+        "maxConcurrentRuns": {
+          "type": "integer",
+          "exclusiveMinimum": 0,
+          "maximum": 9007199254740991,
+          "description": "Jobs that may run at once (default 1)."
+        }
+      },
+      "additionalProperties": false
     },
     "web": {
       "description": "WhatsApp Web connection tuning.",
@@ -4523,8 +4809,78 @@ export const configSchema = {
       "x-unused": true
     },
     "skills": {
+      "description": "Skills: SKILL.md folders (<workspace>/skills, <stateDir>/skills, load.extraDirs) and per-skill settings (skills.status|install|update).",
       "type": "object",
-      "x-unused": true
+      "properties": {
+        "allowBundled": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "load": {
+          "type": "object",
+          "properties": {
+            "extraDirs": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            },
+            "watch": {
+              "type": "boolean"
+            },
+            "watchDebounceMs": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          "additionalProperties": false
+        },
+        "install": {
+          "type": "object",
+          "properties": {
+            "preferBrew": {
+              "type": "boolean"
+            },
+            "nodeManager": {
+              "type": "string",
+              "enum": [
+                "npm",
+                "pnpm",
+                "yarn",
+                "bun"
+              ]
+            }
+          },
+          "additionalProperties": false
+        },
+        "entries": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "object",
+            "properties": {
+              "enabled": {
+                "type": "boolean"
+              },
+              "apiKey": {
+                "type": "string"
+              },
+              "env": {
+                "type": "object",
+                "additionalProperties": {
+                  "type": "string"
+                }
+              },
+              "config": {
+                "type": "object"
+              }
+            },
+            "additionalProperties": false
+          }
+        }
+      },
+      "additionalProperties": false
     },
     "plugins": {
       "description": "Plugins. This gateway reads its own settings from plugins.entries.clawgate.config; other entries are accepted, not run.",
@@ -4570,6 +4926,25 @@ export const configSchema = {
                       "description": "On a graceful stop or in-process restart, how long running agent turns (and the channel messages they answer) may take to finish before they are aborted; what a channel message did not finish is replayed at the next start. Default 10000; 0 aborts at once.",
                       "type": "integer",
                       "minimum": 0
+                    },
+                    "metrics": {
+                      "description": "The Prometheus endpoint GET /metrics on the gateway's HTTP port. prom-client is loaded, and counting starts, at the first scrape.",
+                      "type": "object",
+                      "properties": {
+                        "enabled": {
+                          "description": "Serve /metrics. Default true.",
+                          "type": "boolean"
+                        },
+                        "auth": {
+                          "description": "Who must present the gateway token or password (Authorization: Bearer): \"local\" (default) every peer but local ones, \"token\" every peer, \"none\" nobody (anyone who reaches the port may scrape).",
+                          "enum": [
+                            "local",
+                            "token",
+                            "none"
+                          ]
+                        }
+                      },
+                      "additionalProperties": false
                     }
                   },
                   "additionalProperties": false
@@ -4657,6 +5032,230 @@ export const configSchema = {
   },
   "additionalProperties": false,
   "definitions": {
+    "heartbeat": {
+      "description": "Periodic agent turns (heartbeats). In agents.defaults for every agent; when any agent in the list sets its own, only those agents run heartbeats, otherwise only the default agent does.",
+      "type": "object",
+      "properties": {
+        "every": {
+          "description": "Interval as a duration (`30m`, `1h`, `90s`; a bare number is minutes). Default 30m; `0m` turns heartbeats off.",
+          "type": "string"
+        },
+        "activeHours": {
+          "description": "Heartbeats run only inside this daily window; outside it they are skipped.",
+          "type": "object",
+          "properties": {
+            "start": {
+              "description": "HH:MM, inclusive.",
+              "type": "string"
+            },
+            "end": {
+              "description": "HH:MM, exclusive; 24:00 is the end of the day. A window with end before start spans midnight.",
+              "type": "string"
+            },
+            "timezone": {
+              "description": "`user` (agents.defaults.userTimezone, the default), `local` (the host's) or an IANA zone.",
+              "type": "string"
+            }
+          },
+          "additionalProperties": false
+        },
+        "model": {
+          "description": "`provider/model` for heartbeat turns instead of the agent's model.",
+          "type": "string"
+        },
+        "session": {
+          "description": "Session key heartbeat turns run in (default the agent's main session).",
+          "type": "string"
+        },
+        "includeReasoning": {
+          "type": "boolean",
+          "x-unused": true
+        },
+        "target": {
+          "description": "Where a reply that is not an acknowledgement goes: `last` (the channel and recipient the session last used, the default), `none` (nowhere), or a channel id.",
+          "type": "string"
+        },
+        "to": {
+          "description": "Recipient on the target channel (default: the session's last recipient on it).",
+          "type": "string"
+        },
+        "prompt": {
+          "description": "The heartbeat prompt (default: read HEARTBEAT.md and reply HEARTBEAT_OK when nothing needs attention).",
+          "type": "string"
+        },
+        "ackMaxChars": {
+          "description": "A reply that starts or ends with HEARTBEAT_OK and has at most this many other characters is an acknowledgement and is not delivered (default 300).",
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 9007199254740991
+        }
+      },
+      "additionalProperties": false
+    },
+    "tts": {
+      "description": "Text-to-speech (tts.* methods). tts.convert synthesizes through the OpenAI-compatible /v1/audio/speech API (base URL from OPENAI_TTS_BASE_URL, default https://api.openai.com/v1).",
+      "type": "object",
+      "properties": {
+        "auto": {
+          "description": "Initial auto-TTS mode (off, always, inbound, tagged); reported by tts.status.",
+          "type": "string",
+          "enum": [
+            "off",
+            "always",
+            "inbound",
+            "tagged"
+          ]
+        },
+        "enabled": {
+          "description": "Initial on/off state; tts.enable and tts.disable keep theirs in prefsPath.",
+          "type": "boolean"
+        },
+        "mode": {
+          "type": "string",
+          "enum": [
+            "final",
+            "all"
+          ],
+          "x-unused": true
+        },
+        "provider": {
+          "description": "Preferred provider; tts.setProvider keeps its choice in prefsPath.",
+          "type": "string",
+          "enum": [
+            "elevenlabs",
+            "openai",
+            "edge"
+          ]
+        },
+        "summaryModel": {
+          "type": "string",
+          "x-unused": true
+        },
+        "modelOverrides": {
+          "type": "object",
+          "x-unused": true
+        },
+        "elevenlabs": {
+          "type": "object",
+          "properties": {
+            "apiKey": {
+              "description": "ElevenLabs API key (or ELEVENLABS_API_KEY / XI_API_KEY). Only reported: this gateway does not synthesize with ElevenLabs.",
+              "type": "string"
+            },
+            "baseUrl": {
+              "type": "string",
+              "x-unused": true
+            },
+            "voiceId": {
+              "type": "string",
+              "x-unused": true
+            },
+            "modelId": {
+              "type": "string",
+              "x-unused": true
+            },
+            "seed": {
+              "type": "integer",
+              "x-unused": true
+            },
+            "applyTextNormalization": {
+              "type": "string",
+              "x-unused": true
+            },
+            "languageCode": {
+              "type": "string",
+              "x-unused": true
+            },
+            "voiceSettings": {
+              "type": "object",
+              "x-unused": true
+            }
+          },
+          "additionalProperties": false
+        },
+        "openai": {
+          "type": "object",
+          "properties": {
+            "apiKey": {
+              "description": "OpenAI API key (default OPENAI_API_KEY).",
+              "type": "string"
+            },
+            "model": {
+              "description": "Speech model (default gpt-4o-mini-tts).",
+              "type": "string"
+            },
+            "voice": {
+              "description": "Voice (default alloy).",
+              "type": "string"
+            }
+          },
+          "additionalProperties": false
+        },
+        "edge": {
+          "description": "Edge TTS: reported by tts.status, but this gateway cannot synthesize with it.",
+          "type": "object",
+          "properties": {
+            "enabled": {
+              "type": "boolean"
+            },
+            "voice": {
+              "type": "string",
+              "x-unused": true
+            },
+            "lang": {
+              "type": "string",
+              "x-unused": true
+            },
+            "outputFormat": {
+              "type": "string",
+              "x-unused": true
+            },
+            "pitch": {
+              "type": "string",
+              "x-unused": true
+            },
+            "rate": {
+              "type": "string",
+              "x-unused": true
+            },
+            "volume": {
+              "type": "string",
+              "x-unused": true
+            },
+            "saveSubtitles": {
+              "type": "boolean",
+              "x-unused": true
+            },
+            "proxy": {
+              "type": "string",
+              "x-unused": true
+            },
+            "timeoutMs": {
+              "type": "integer",
+              "x-unused": true
+            }
+          },
+          "additionalProperties": false
+        },
+        "prefsPath": {
+          "description": "Where tts.enable/disable/setProvider keep their choices (default <state>/settings/tts.json).",
+          "type": "string"
+        },
+        "maxTextLength": {
+          "description": "Longest text tts.convert accepts (default 4096).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 9007199254740991
+        },
+        "timeoutMs": {
+          "description": "Provider request timeout (default 30000).",
+          "type": "integer",
+          "minimum": 1000,
+          "maximum": 120000
+        }
+      },
+      "additionalProperties": false
+    },
     "channelAccountId": {
       "description": "Account ids: lower-case letters, digits, `-` and `_` (they name state directories).",
       "type": "string",

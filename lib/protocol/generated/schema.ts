@@ -554,6 +554,14 @@ export const protocolSchema = {
             "string",
             "null"
           ]
+        },
+        "derivedTitle": {
+          "type": "string",
+          "description": "The session's first user message, clipped: asked for with includeDerivedTitles (protocol 4)."
+        },
+        "lastMessagePreview": {
+          "type": "string",
+          "description": "Its newest message with text, clipped: asked for with includeLastMessage (protocol 4)."
         }
       },
       "required": [
@@ -598,6 +606,74 @@ export const protocolSchema = {
         },
         "search": {
           "type": "string"
+        },
+        "offset": {
+          "type": "integer",
+          "minimum": 0,
+          "$comment": "Protocol 4 from here on."
+        },
+        "sortBy": {
+          "enum": [
+            "updatedAt",
+            "lastInteractionAt"
+          ],
+          "$comment": "Both order by the last turn: a session's updatedAt is its last interaction."
+        },
+        "requireLastInteraction": {
+          "type": "boolean"
+        },
+        "configuredAgentsOnly": {
+          "type": "boolean",
+          "$comment": "Every agent with sessions here is a configured one."
+        },
+        "includeDerivedTitles": {
+          "type": "boolean"
+        },
+        "includeLastMessage": {
+          "type": "boolean"
+        },
+        "spawnedBy": {
+          "type": "string",
+          "minLength": 1
+        },
+        "archived": {
+          "oneOf": [
+            {
+              "type": "boolean"
+            },
+            {
+              "const": "all"
+            }
+          ],
+          "$comment": "Nothing is archived here: false and all list every session, true none."
+        },
+        "boardFace": {
+          "enum": [
+            "chat",
+            "dashboard"
+          ],
+          "$comment": "Accepted and ignored, as are the people filters below: no boards, owners or participants here."
+        },
+        "creatorId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "ownerId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "ownerFirst": {
+          "type": "boolean"
+        },
+        "involvingMe": {
+          "type": "boolean"
+        },
+        "involvingProfileId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "includePeople": {
+          "type": "boolean"
         }
       },
       "additionalProperties": false
@@ -710,6 +786,31 @@ export const protocolSchema = {
         "name": {
           "type": "string",
           "minLength": 1
+        },
+        "workspace": {
+          "type": "string",
+          "minLength": 1
+        },
+        "model": {
+          "description": "The agent's effective model chain (its own, else agents.defaults): primary, then fallbacks. Absent when none is configured.",
+          "type": "object",
+          "properties": {
+            "primary": {
+              "type": "string",
+              "minLength": 1
+            },
+            "fallbacks": {
+              "type": "array",
+              "items": {
+                "type": "string",
+                "minLength": 1
+              }
+            }
+          },
+          "required": [
+            "primary"
+          ],
+          "additionalProperties": false
         }
       },
       "required": [
@@ -752,7 +853,130 @@ export const protocolSchema = {
     },
     "ModelsListParams": {
       "type": "object",
-      "properties": {},
+      "properties": {
+        "agentId": {
+          "type": "string",
+          "minLength": 1,
+          "$comment": "Protocol 4 from here on. Every agent sees the same configured catalog here."
+        },
+        "sessionKey": {
+          "type": "string",
+          "minLength": 1
+        },
+        "view": {
+          "enum": [
+            "default",
+            "configured",
+            "provider-config",
+            "all"
+          ],
+          "$comment": "The catalog is what models.providers declares (plus the agents' own refs): every view lists it."
+        },
+        "includeProviderCapabilities": {
+          "type": "boolean"
+        },
+        "preparedOnly": {
+          "type": "boolean"
+        },
+        "refresh": {
+          "type": "boolean"
+        }
+      },
+      "additionalProperties": false
+    },
+    "ModelsAuthStatusParams": {
+      "type": "object",
+      "properties": {
+        "refresh": {
+          "type": "boolean"
+        },
+        "agentId": {
+          "type": "string"
+        }
+      },
+      "additionalProperties": false
+    },
+    "ModelsAuthStatusResult": {
+      "$comment": "Which providers have a credential and where it comes from; API keys do not expire, so a present one is 'static'.",
+      "type": "object",
+      "properties": {
+        "ts": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "providers": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "provider": {
+                "type": "string"
+              },
+              "displayName": {
+                "type": "string"
+              },
+              "status": {
+                "enum": [
+                  "static",
+                  "missing"
+                ]
+              },
+              "profiles": {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "profileId": {
+                      "type": "string"
+                    },
+                    "type": {
+                      "const": "api_key"
+                    },
+                    "status": {
+                      "const": "static"
+                    }
+                  },
+                  "required": [
+                    "profileId",
+                    "type",
+                    "status"
+                  ],
+                  "additionalProperties": false
+                }
+              },
+              "apiKey": {
+                "type": "object",
+                "properties": {
+                  "source": {
+                    "enum": [
+                      "config",
+                      "env"
+                    ]
+                  },
+                  "envVar": {
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "source"
+                ],
+                "additionalProperties": false
+              }
+            },
+            "required": [
+              "provider",
+              "displayName",
+              "status",
+              "profiles"
+            ],
+            "additionalProperties": false
+          }
+        }
+      },
+      "required": [
+        "ts",
+        "providers"
+      ],
       "additionalProperties": false
     },
     "ModelChoice": {
@@ -1605,6 +1829,47 @@ export const protocolSchema = {
       ],
       "additionalProperties": false
     },
+    "BrowserRequestParams": {
+      "type": "object",
+      "properties": {
+        "method": {
+          "type": "string",
+          "enum": [
+            "GET",
+            "POST",
+            "DELETE"
+          ]
+        },
+        "path": {
+          "type": "string",
+          "minLength": 1
+        },
+        "query": {
+          "type": "object",
+          "additionalProperties": {
+            "type": [
+              "string",
+              "number",
+              "boolean"
+            ]
+          }
+        },
+        "body": {},
+        "timeoutMs": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 2147483647
+        }
+      },
+      "required": [
+        "method",
+        "path"
+      ],
+      "additionalProperties": false
+    },
+    "BrowserRequestResult": {
+      "$comment": "The browser control server's answer as the node relayed it (the result of its browser.proxy command)."
+    },
     "SendParams": {
       "type": "object",
       "properties": {
@@ -2052,6 +2317,50 @@ export const protocolSchema = {
           "type": "integer",
           "minimum": 1,
           "maximum": 1000
+        },
+        "agentId": {
+          "type": "string",
+          "minLength": 1,
+          "$comment": "Protocol 4 from here on."
+        },
+        "offset": {
+          "type": "integer",
+          "minimum": 0,
+          "$comment": "How many of the newest messages to skip: paging back through a long transcript."
+        },
+        "maxChars": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 500000
+        },
+        "maxBytes": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "cursor": {
+          "type": "string",
+          "$comment": "Delta cursors are not kept here: a request with one gets a full page."
+        },
+        "pendingBefore": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "inputRunIds": {
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 256
+          },
+          "maxItems": 50
+        },
+        "messageId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "sessionId": {
+          "type": "string",
+          "minLength": 1
         }
       },
       "required": [
@@ -2076,6 +2385,22 @@ export const protocolSchema = {
         },
         "thinkingLevel": {
           "type": "string"
+        },
+        "hasMore": {
+          "type": "boolean",
+          "$comment": "Older messages exist before this page: ask again with offset nextOffset."
+        },
+        "nextOffset": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "totalMessages": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "sessionInfo": {
+          "$ref": "#/definitions/SessionRow",
+          "$comment": "The session's row, for clients that show it next to the transcript."
         }
       },
       "required": [
@@ -2671,17 +2996,21 @@ export const protocolSchema = {
       "enum": [
         "webchat-ui",
         "openclaw-control-ui",
+        "openclaw-browser-copilot",
+        "openclaw-tui",
         "webchat",
         "cli",
         "gateway-client",
         "openclaw-macos",
+        "openclaw-linux",
         "openclaw-ios",
+        "openclaw-watchos",
         "openclaw-android",
         "node-host",
+        "openclaw-worker",
         "test",
         "fingerprint",
-        "openclaw-probe",
-        "openclaw-tui"
+        "openclaw-probe"
       ]
     },
     "ClientMode": {
@@ -2692,6 +3021,7 @@ export const protocolSchema = {
         "ui",
         "backend",
         "node",
+        "worker",
         "probe",
         "test"
       ]
@@ -2710,6 +3040,11 @@ export const protocolSchema = {
           "type": "string",
           "maxLength": 64
         },
+        "buildId": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 96
+        },
         "platform": {
           "type": "string",
           "maxLength": 128
@@ -2721,6 +3056,11 @@ export const protocolSchema = {
         "modelIdentifier": {
           "type": "string",
           "maxLength": 128
+        },
+        "timeZone": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 64
         },
         "mode": {
           "$ref": "#/definitions/ClientMode"
@@ -2774,18 +3114,110 @@ export const protocolSchema = {
       "additionalProperties": false
     },
     "ConnectAuth": {
+      "$comment": "Protocol 4 clients present a stored device token as deviceToken (protocol 3 ones as token). Bootstrap and runtime tokens belong to upstream features we do not build: accepted, never honoured.",
       "type": "object",
       "properties": {
         "token": {
           "type": "string",
           "maxLength": 1024
         },
+        "bootstrapToken": {
+          "type": "string",
+          "maxLength": 1024
+        },
+        "deviceToken": {
+          "type": "string",
+          "maxLength": 1024
+        },
         "password": {
+          "type": "string",
+          "maxLength": 1024
+        },
+        "approvalRuntimeToken": {
+          "type": "string",
+          "maxLength": 1024
+        },
+        "agentRuntimeIdentityToken": {
           "type": "string",
           "maxLength": 1024
         }
       },
       "additionalProperties": false
+    },
+    "WorkerRunsOffer": {
+      "$comment": "Protocol 4 worker admission metadata; accepted and ignored (this gateway runs no workers).",
+      "type": "object",
+      "properties": {
+        "bundleHash": {
+          "type": "string",
+          "pattern": "^[a-f0-9]{64}$"
+        },
+        "openclawVersion": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 128
+        },
+        "protocolFeatures": {
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 128
+          },
+          "maxItems": 64,
+          "uniqueItems": true
+        },
+        "bundlePrewarm": {
+          "type": "integer",
+          "minimum": 1
+        }
+      },
+      "required": [
+        "bundleHash",
+        "openclawVersion",
+        "protocolFeatures"
+      ],
+      "additionalProperties": false
+    },
+    "ModelCatalogHint": {
+      "$comment": "Today's clients (2026.9.x, an additive extension of v4) name the agent whose model catalog they will show; accepted and ignored.",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "agentId": {
+              "type": "string",
+              "maxLength": 256
+            },
+            "sessionKey": {
+              "type": "string",
+              "maxLength": 512
+            }
+          },
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "agentId": {
+              "type": "string",
+              "maxLength": 256
+            },
+            "shortId": {
+              "type": "string",
+              "maxLength": 256
+            },
+            "slugHint": {
+              "type": "string",
+              "maxLength": 256
+            }
+          },
+          "required": [
+            "shortId"
+          ],
+          "additionalProperties": false
+        }
+      ]
     },
     "ConnectParams": {
       "type": "object",
@@ -2817,6 +3249,12 @@ export const protocolSchema = {
           },
           "maxItems": 256
         },
+        "computerUse": {
+          "$comment": "Protocol 4: a computer-use offer; accepted and ignored."
+        },
+        "workerRuns": {
+          "$ref": "#/definitions/WorkerRunsOffer"
+        },
         "permissions": {
           "type": "object",
           "additionalProperties": {
@@ -2842,6 +3280,9 @@ export const protocolSchema = {
             "maxLength": 64
           },
           "maxItems": 32
+        },
+        "modelCatalog": {
+          "$ref": "#/definitions/ModelCatalogHint"
         },
         "device": {
           "$ref": "#/definitions/DeviceIdentityClaim"
@@ -2881,10 +3322,18 @@ export const protocolSchema = {
               "type": "string"
             },
             "commit": {
-              "type": "string"
+              "type": "string",
+              "$comment": "Protocol 3 only: the v4 server block is closed and has no commit."
             },
             "host": {
-              "type": "string"
+              "type": "string",
+              "$comment": "Protocol 3 only."
+            },
+            "bootId": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 96,
+              "$comment": "Protocol 4: new on every start of the process, so clients can tell a restart from a reconnect."
             },
             "connId": {
               "type": "string"
@@ -2910,6 +3359,14 @@ export const protocolSchema = {
               "items": {
                 "type": "string"
               }
+            },
+            "capabilities": {
+              "type": "array",
+              "items": {
+                "type": "string",
+                "minLength": 1
+              },
+              "$comment": "Protocol 4: server capability tokens; only those whose contract we implement."
             }
           },
           "required": [
@@ -2922,7 +3379,15 @@ export const protocolSchema = {
           "$ref": "#/definitions/Snapshot"
         },
         "canvasHostUrl": {
-          "type": "string"
+          "type": "string",
+          "$comment": "Protocol 3; protocol 4 names it pluginSurfaceUrls.canvas."
+        },
+        "pluginSurfaceUrls": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "string",
+            "minLength": 1
+          }
         },
         "auth": {
           "$ref": "#/definitions/HelloAuth"
@@ -2958,6 +3423,40 @@ export const protocolSchema = {
         },
         "issuedAtMs": {
           "type": "integer"
+        },
+        "deviceTokens": {
+          "$comment": "Protocol 4: every device token this connect holds, one per role.",
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "deviceToken": {
+                "type": "string",
+                "minLength": 1
+              },
+              "role": {
+                "type": "string",
+                "minLength": 1
+              },
+              "scopes": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              "issuedAtMs": {
+                "type": "integer",
+                "minimum": 0
+              }
+            },
+            "required": [
+              "deviceToken",
+              "role",
+              "scopes",
+              "issuedAtMs"
+            ],
+            "additionalProperties": false
+          }
         }
       },
       "required": [
@@ -2990,6 +3489,14 @@ export const protocolSchema = {
         },
         "stateDir": {
           "type": "string"
+        },
+        "authMode": {
+          "enum": [
+            "none",
+            "token",
+            "password",
+            "trusted-proxy"
+          ]
         },
         "sessionDefaults": {
           "type": "object",
@@ -3067,6 +3574,9 @@ export const protocolSchema = {
         "modelIdentifier": {
           "type": "string"
         },
+        "timeZone": {
+          "type": "string"
+        },
         "mode": {
           "type": "string"
         },
@@ -3111,6 +3621,1235 @@ export const protocolSchema = {
       },
       "required": [
         "ts"
+      ],
+      "additionalProperties": false
+    },
+    "CronSchedule": {
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "kind": {
+              "const": "at",
+              "type": "string"
+            },
+            "atMs": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          "required": [
+            "kind",
+            "atMs"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "$comment": "v4 spelling of a one-shot: an ISO 8601 time.",
+          "type": "object",
+          "properties": {
+            "kind": {
+              "const": "at",
+              "type": "string"
+            },
+            "at": {
+              "type": "string",
+              "minLength": 1
+            }
+          },
+          "required": [
+            "kind",
+            "at"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "kind": {
+              "const": "every",
+              "type": "string"
+            },
+            "everyMs": {
+              "type": "integer",
+              "minimum": 1
+            },
+            "anchorMs": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          "required": [
+            "kind",
+            "everyMs"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "kind": {
+              "const": "cron",
+              "type": "string"
+            },
+            "expr": {
+              "type": "string",
+              "minLength": 1
+            },
+            "tz": {
+              "type": "string"
+            },
+            "staggerMs": {
+              "$comment": "v4 additive; accepted and not used.",
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          "required": [
+            "kind",
+            "expr"
+          ],
+          "additionalProperties": false
+        }
+      ]
+    },
+    "CronSystemEventPayload": {
+      "type": "object",
+      "properties": {
+        "kind": {
+          "const": "systemEvent",
+          "type": "string"
+        },
+        "text": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "kind",
+        "text"
+      ],
+      "additionalProperties": false
+    },
+    "CronAgentTurnPayload": {
+      "type": "object",
+      "properties": {
+        "kind": {
+          "const": "agentTurn",
+          "type": "string"
+        },
+        "message": {
+          "type": "string",
+          "minLength": 1
+        },
+        "model": {
+          "type": "string"
+        },
+        "thinking": {
+          "type": "string"
+        },
+        "timeoutSeconds": {
+          "type": "number",
+          "minimum": 0
+        },
+        "deliver": {
+          "type": "boolean"
+        },
+        "channel": {
+          "anyOf": [
+            {
+              "const": "last",
+              "type": "string"
+            },
+            {
+              "type": "string",
+              "minLength": 1
+            }
+          ]
+        },
+        "to": {
+          "type": "string"
+        },
+        "bestEffortDeliver": {
+          "type": "boolean"
+        },
+        "fallbacks": {
+          "$comment": "v4 additive; accepted and not used.",
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "lightContext": {
+          "$comment": "v4 additive; accepted and not used.",
+          "type": "boolean"
+        },
+        "allowUnsafeExternalContent": {
+          "$comment": "v4 additive; accepted and not used.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "kind",
+        "message"
+      ],
+      "additionalProperties": false
+    },
+    "CronPayload": {
+      "anyOf": [
+        {
+          "$ref": "#/definitions/CronSystemEventPayload"
+        },
+        {
+          "$ref": "#/definitions/CronAgentTurnPayload"
+        }
+      ]
+    },
+    "CronIsolation": {
+      "type": "object",
+      "properties": {
+        "postToMainPrefix": {
+          "type": "string"
+        },
+        "postToMainMode": {
+          "anyOf": [
+            {
+              "const": "summary",
+              "type": "string"
+            },
+            {
+              "const": "full",
+              "type": "string"
+            }
+          ]
+        },
+        "postToMainMaxChars": {
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "additionalProperties": false
+    },
+    "CronDelivery": {
+      "$comment": "v4's spelling of where an agent turn's reply goes; seed-era clients use payload.deliver/channel/to/bestEffortDeliver.",
+      "type": "object",
+      "properties": {
+        "mode": {
+          "anyOf": [
+            {
+              "const": "none",
+              "type": "string"
+            },
+            {
+              "const": "announce",
+              "type": "string"
+            },
+            {
+              "const": "webhook",
+              "type": "string"
+            }
+          ]
+        },
+        "channel": {
+          "anyOf": [
+            {
+              "const": "last",
+              "type": "string"
+            },
+            {
+              "type": "string",
+              "minLength": 1
+            }
+          ]
+        },
+        "to": {
+          "type": "string",
+          "minLength": 1
+        },
+        "accountId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "bestEffort": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "mode"
+      ],
+      "additionalProperties": false
+    },
+    "CronRunStatus": {
+      "anyOf": [
+        {
+          "const": "ok",
+          "type": "string"
+        },
+        {
+          "const": "error",
+          "type": "string"
+        },
+        {
+          "const": "skipped",
+          "type": "string"
+        }
+      ]
+    },
+    "CronDeliveryStatus": {
+      "anyOf": [
+        {
+          "const": "delivered",
+          "type": "string"
+        },
+        {
+          "const": "not-delivered",
+          "type": "string"
+        },
+        {
+          "const": "unknown",
+          "type": "string"
+        },
+        {
+          "const": "not-requested",
+          "type": "string"
+        }
+      ]
+    },
+    "CronJobState": {
+      "type": "object",
+      "properties": {
+        "nextRunAtMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "runningAtMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "lastRunAtMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "lastStatus": {
+          "$ref": "#/definitions/CronRunStatus"
+        },
+        "lastRunStatus": {
+          "$comment": "v4 name of lastStatus.",
+          "$ref": "#/definitions/CronRunStatus"
+        },
+        "lastError": {
+          "type": "string"
+        },
+        "lastDurationMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "consecutiveErrors": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "lastDelivered": {
+          "type": "boolean"
+        },
+        "lastDeliveryStatus": {
+          "$ref": "#/definitions/CronDeliveryStatus"
+        },
+        "lastDeliveryError": {
+          "type": "string"
+        }
+      },
+      "additionalProperties": false
+    },
+    "CronJob": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        },
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "name": {
+          "type": "string",
+          "minLength": 1
+        },
+        "description": {
+          "type": "string"
+        },
+        "enabled": {
+          "type": "boolean"
+        },
+        "deleteAfterRun": {
+          "type": "boolean"
+        },
+        "createdAtMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "updatedAtMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "schedule": {
+          "$ref": "#/definitions/CronSchedule"
+        },
+        "sessionTarget": {
+          "anyOf": [
+            {
+              "const": "main",
+              "type": "string"
+            },
+            {
+              "const": "isolated",
+              "type": "string"
+            }
+          ]
+        },
+        "wakeMode": {
+          "anyOf": [
+            {
+              "const": "next-heartbeat",
+              "type": "string"
+            },
+            {
+              "const": "now",
+              "type": "string"
+            }
+          ]
+        },
+        "payload": {
+          "$ref": "#/definitions/CronPayload"
+        },
+        "isolation": {
+          "$ref": "#/definitions/CronIsolation"
+        },
+        "delivery": {
+          "$ref": "#/definitions/CronDelivery"
+        },
+        "state": {
+          "$ref": "#/definitions/CronJobState"
+        }
+      },
+      "required": [
+        "id",
+        "name",
+        "enabled",
+        "createdAtMs",
+        "updatedAtMs",
+        "schedule",
+        "sessionTarget",
+        "wakeMode",
+        "payload",
+        "state"
+      ],
+      "additionalProperties": false
+    },
+    "CronJobPatch": {
+      "type": "object",
+      "properties": {
+        "name": {
+          "type": "string",
+          "minLength": 1
+        },
+        "agentId": {
+          "anyOf": [
+            {
+              "type": "string",
+              "minLength": 1
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "description": {
+          "type": "string"
+        },
+        "enabled": {
+          "type": "boolean"
+        },
+        "deleteAfterRun": {
+          "type": "boolean"
+        },
+        "schedule": {
+          "$ref": "#/definitions/CronSchedule"
+        },
+        "sessionTarget": {
+          "anyOf": [
+            {
+              "const": "main",
+              "type": "string"
+            },
+            {
+              "const": "isolated",
+              "type": "string"
+            }
+          ]
+        },
+        "wakeMode": {
+          "anyOf": [
+            {
+              "const": "next-heartbeat",
+              "type": "string"
+            },
+            {
+              "const": "now",
+              "type": "string"
+            }
+          ]
+        },
+        "payload": {
+          "$ref": "#/definitions/CronPayload"
+        },
+        "isolation": {
+          "$ref": "#/definitions/CronIsolation"
+        },
+        "delivery": {
+          "$ref": "#/definitions/CronDelivery"
+        },
+        "displayName": {
+          "$comment": "v4 additive; accepted and not used.",
+          "anyOf": [
+            {
+              "type": "string"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "sessionKey": {
+          "$comment": "v4 additive (the session a job was made from); accepted and not used.",
+          "anyOf": [
+            {
+              "type": "string"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        }
+      },
+      "additionalProperties": false
+    },
+    "CronAddParams": {
+      "type": "object",
+      "properties": {
+        "name": {
+          "type": "string",
+          "minLength": 1
+        },
+        "agentId": {
+          "anyOf": [
+            {
+              "type": "string",
+              "minLength": 1
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "description": {
+          "type": "string"
+        },
+        "enabled": {
+          "type": "boolean"
+        },
+        "deleteAfterRun": {
+          "type": "boolean"
+        },
+        "schedule": {
+          "$ref": "#/definitions/CronSchedule"
+        },
+        "sessionTarget": {
+          "anyOf": [
+            {
+              "const": "main",
+              "type": "string"
+            },
+            {
+              "const": "isolated",
+              "type": "string"
+            }
+          ]
+        },
+        "wakeMode": {
+          "anyOf": [
+            {
+              "const": "next-heartbeat",
+              "type": "string"
+            },
+            {
+              "const": "now",
+              "type": "string"
+            }
+          ]
+        },
+        "payload": {
+          "$ref": "#/definitions/CronPayload"
+        },
+        "isolation": {
+          "$ref": "#/definitions/CronIsolation"
+        },
+        "delivery": {
+          "$ref": "#/definitions/CronDelivery"
+        },
+        "displayName": {
+          "$comment": "v4 additive; accepted and not used.",
+          "type": "string"
+        },
+        "sessionKey": {
+          "$comment": "v4 additive; accepted and not used.",
+          "type": "string"
+        }
+      },
+      "required": [
+        "name",
+        "schedule",
+        "sessionTarget",
+        "wakeMode",
+        "payload"
+      ],
+      "additionalProperties": false
+    },
+    "CronUpdateParams": {
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "id": {
+              "type": "string",
+              "minLength": 1
+            },
+            "patch": {
+              "$ref": "#/definitions/CronJobPatch"
+            }
+          },
+          "required": [
+            "id",
+            "patch"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "jobId": {
+              "type": "string",
+              "minLength": 1
+            },
+            "patch": {
+              "$ref": "#/definitions/CronJobPatch"
+            }
+          },
+          "required": [
+            "jobId",
+            "patch"
+          ],
+          "additionalProperties": false
+        }
+      ]
+    },
+    "CronJobRef": {
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "id": {
+              "type": "string",
+              "minLength": 1
+            }
+          },
+          "required": [
+            "id"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "jobId": {
+              "type": "string",
+              "minLength": 1
+            }
+          },
+          "required": [
+            "jobId"
+          ],
+          "additionalProperties": false
+        }
+      ]
+    },
+    "CronRunMode": {
+      "anyOf": [
+        {
+          "const": "due",
+          "type": "string"
+        },
+        {
+          "const": "force",
+          "type": "string"
+        },
+        {
+          "const": "if-enabled",
+          "type": "string"
+        }
+      ]
+    },
+    "CronRunParams": {
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "id": {
+              "type": "string",
+              "minLength": 1
+            },
+            "mode": {
+              "$ref": "#/definitions/CronRunMode"
+            }
+          },
+          "required": [
+            "id"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "jobId": {
+              "type": "string",
+              "minLength": 1
+            },
+            "mode": {
+              "$ref": "#/definitions/CronRunMode"
+            }
+          },
+          "required": [
+            "jobId"
+          ],
+          "additionalProperties": false
+        }
+      ]
+    },
+    "CronRunResult": {
+      "type": "object",
+      "properties": {
+        "ok": {
+          "const": true
+        },
+        "ran": {
+          "type": "boolean"
+        },
+        "reason": {
+          "anyOf": [
+            {
+              "const": "not-due",
+              "type": "string"
+            },
+            {
+              "const": "disabled",
+              "type": "string"
+            }
+          ]
+        }
+      },
+      "required": [
+        "ok",
+        "ran"
+      ],
+      "additionalProperties": false
+    },
+    "CronRemoveResult": {
+      "type": "object",
+      "properties": {
+        "ok": {
+          "const": true
+        },
+        "removed": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "ok",
+        "removed"
+      ],
+      "additionalProperties": false
+    },
+    "CronStatusParams": {
+      "type": "object",
+      "properties": {},
+      "additionalProperties": false
+    },
+    "CronStatusResult": {
+      "type": "object",
+      "properties": {
+        "enabled": {
+          "type": "boolean"
+        },
+        "storePath": {
+          "type": "string"
+        },
+        "jobs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "nextWakeAtMs": {
+          "type": [
+            "integer",
+            "null"
+          ]
+        }
+      },
+      "required": [
+        "enabled",
+        "storePath",
+        "jobs",
+        "nextWakeAtMs"
+      ],
+      "additionalProperties": false
+    },
+    "CronListParams": {
+      "$comment": "includeDisabled is the seed's; the rest are v4 filters (compact, includeDeliveryPreviews and trigger are accepted and not used).",
+      "type": "object",
+      "properties": {
+        "includeDisabled": {
+          "type": "boolean"
+        },
+        "limit": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 200
+        },
+        "offset": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "query": {
+          "type": "string"
+        },
+        "enabled": {
+          "enum": [
+            "all",
+            "enabled",
+            "disabled"
+          ]
+        },
+        "scheduleKind": {
+          "enum": [
+            "all",
+            "at",
+            "every",
+            "cron",
+            "on-exit",
+            "stream"
+          ]
+        },
+        "lastRunStatus": {
+          "enum": [
+            "all",
+            "ok",
+            "error",
+            "skipped",
+            "unknown"
+          ]
+        },
+        "trigger": {
+          "enum": [
+            "all",
+            "conditional",
+            "unconditional"
+          ]
+        },
+        "sortBy": {
+          "enum": [
+            "nextRunAtMs",
+            "updatedAtMs",
+            "name"
+          ]
+        },
+        "sortDir": {
+          "enum": [
+            "asc",
+            "desc"
+          ]
+        },
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "compact": {
+          "type": "boolean"
+        },
+        "includeDeliveryPreviews": {
+          "type": "boolean"
+        }
+      },
+      "additionalProperties": false
+    },
+    "CronListResult": {
+      "type": "object",
+      "properties": {
+        "jobs": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/CronJob"
+          }
+        }
+      },
+      "required": [
+        "jobs"
+      ],
+      "additionalProperties": false
+    },
+    "CronRunsParams": {
+      "$comment": "The seed names one job (id or jobId, limit up to 5000); v4 may ask for every job's runs with scope 'all' and adds filters.",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "id": {
+              "type": "string",
+              "minLength": 1
+            },
+            "scope": {
+              "enum": [
+                "job",
+                "all"
+              ]
+            },
+            "limit": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 5000
+            },
+            "agentId": {
+              "type": "string",
+              "minLength": 1
+            },
+            "runId": {
+              "type": "string",
+              "minLength": 1
+            },
+            "offset": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "statuses": {
+              "type": "array",
+              "items": {
+                "$ref": "#/definitions/CronRunStatus"
+              },
+              "minItems": 1,
+              "maxItems": 3
+            },
+            "status": {
+              "enum": [
+                "all",
+                "ok",
+                "error",
+                "skipped"
+              ]
+            },
+            "deliveryStatuses": {
+              "type": "array",
+              "items": {
+                "$ref": "#/definitions/CronDeliveryStatus"
+              },
+              "minItems": 1,
+              "maxItems": 4
+            },
+            "deliveryStatus": {
+              "$ref": "#/definitions/CronDeliveryStatus"
+            },
+            "query": {
+              "type": "string"
+            },
+            "sortDir": {
+              "enum": [
+                "asc",
+                "desc"
+              ]
+            }
+          },
+          "required": [
+            "id"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "jobId": {
+              "type": "string",
+              "minLength": 1
+            },
+            "scope": {
+              "enum": [
+                "job",
+                "all"
+              ]
+            },
+            "limit": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 5000
+            },
+            "agentId": {
+              "type": "string",
+              "minLength": 1
+            },
+            "runId": {
+              "type": "string",
+              "minLength": 1
+            },
+            "offset": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "statuses": {
+              "type": "array",
+              "items": {
+                "$ref": "#/definitions/CronRunStatus"
+              },
+              "minItems": 1,
+              "maxItems": 3
+            },
+            "status": {
+              "enum": [
+                "all",
+                "ok",
+                "error",
+                "skipped"
+              ]
+            },
+            "deliveryStatuses": {
+              "type": "array",
+              "items": {
+                "$ref": "#/definitions/CronDeliveryStatus"
+              },
+              "minItems": 1,
+              "maxItems": 4
+            },
+            "deliveryStatus": {
+              "$ref": "#/definitions/CronDeliveryStatus"
+            },
+            "query": {
+              "type": "string"
+            },
+            "sortDir": {
+              "enum": [
+                "asc",
+                "desc"
+              ]
+            }
+          },
+          "required": [
+            "jobId"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "scope": {
+              "const": "all"
+            },
+            "limit": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 5000
+            },
+            "agentId": {
+              "type": "string",
+              "minLength": 1
+            },
+            "runId": {
+              "type": "string",
+              "minLength": 1
+            },
+            "offset": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "statuses": {
+              "type": "array",
+              "items": {
+                "$ref": "#/definitions/CronRunStatus"
+              },
+              "minItems": 1,
+              "maxItems": 3
+            },
+            "status": {
+              "enum": [
+                "all",
+                "ok",
+                "error",
+                "skipped"
+              ]
+            },
+            "deliveryStatuses": {
+              "type": "array",
+              "items": {
+                "$ref": "#/definitions/CronDeliveryStatus"
+              },
+              "minItems": 1,
+              "maxItems": 4
+            },
+            "deliveryStatus": {
+              "$ref": "#/definitions/CronDeliveryStatus"
+            },
+            "query": {
+              "type": "string"
+            },
+            "sortDir": {
+              "enum": [
+                "asc",
+                "desc"
+              ]
+            }
+          },
+          "required": [
+            "scope"
+          ],
+          "additionalProperties": false
+        }
+      ]
+    },
+    "CronRunLogEntry": {
+      "type": "object",
+      "properties": {
+        "ts": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "jobId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "action": {
+          "const": "finished",
+          "type": "string"
+        },
+        "status": {
+          "$ref": "#/definitions/CronRunStatus"
+        },
+        "error": {
+          "type": "string"
+        },
+        "summary": {
+          "type": "string"
+        },
+        "runAtMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "durationMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "nextRunAtMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "delivered": {
+          "type": "boolean"
+        },
+        "deliveryStatus": {
+          "$ref": "#/definitions/CronDeliveryStatus"
+        },
+        "deliveryError": {
+          "type": "string"
+        },
+        "sessionId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "sessionKey": {
+          "type": "string",
+          "minLength": 1
+        },
+        "runId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "model": {
+          "type": "string"
+        },
+        "provider": {
+          "type": "string"
+        },
+        "jobName": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "ts",
+        "jobId",
+        "action"
+      ],
+      "additionalProperties": false
+    },
+    "CronRunsResult": {
+      "type": "object",
+      "properties": {
+        "entries": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/CronRunLogEntry"
+          }
+        }
+      },
+      "required": [
+        "entries"
+      ],
+      "additionalProperties": false
+    },
+    "CronEventPayload": {
+      "$comment": "A job was added, updated or removed, or a run started or finished (a finished event carries the run log entry's fields).",
+      "type": "object",
+      "properties": {
+        "jobId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "action": {
+          "enum": [
+            "added",
+            "updated",
+            "removed",
+            "started",
+            "finished"
+          ]
+        },
+        "runAtMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "durationMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "status": {
+          "$ref": "#/definitions/CronRunStatus"
+        },
+        "error": {
+          "type": "string"
+        },
+        "summary": {
+          "type": "string"
+        },
+        "nextRunAtMs": {
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "required": [
+        "jobId",
+        "action"
       ],
       "additionalProperties": false
     },
@@ -3457,6 +5196,883 @@ export const protocolSchema = {
       ],
       "additionalProperties": false
     },
+    "TasksListParams": {
+      "$comment": "Filters over a ledger that stays empty; accepted and ignored.",
+      "type": "object",
+      "properties": {
+        "status": {},
+        "agentId": {
+          "type": "string"
+        },
+        "sessionKey": {
+          "type": "string"
+        },
+        "limit": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "cursor": {
+          "type": "string"
+        },
+        "sortBy": {
+          "type": "string"
+        }
+      },
+      "additionalProperties": false
+    },
+    "TasksListResult": {
+      "type": "object",
+      "properties": {
+        "tasks": {
+          "type": "array",
+          "maxItems": 0
+        }
+      },
+      "required": [
+        "tasks"
+      ],
+      "additionalProperties": false
+    },
+    "ProgressCardGetParams": {
+      "type": "object",
+      "properties": {
+        "sessionKey": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "sessionKey"
+      ],
+      "additionalProperties": false
+    },
+    "ProgressCardGetResult": {
+      "type": "object",
+      "properties": {
+        "card": {
+          "type": "null"
+        }
+      },
+      "required": [
+        "card"
+      ],
+      "additionalProperties": false
+    },
+    "SessionScopedParams": {
+      "type": "object",
+      "properties": {
+        "sessionKey": {
+          "type": "string",
+          "minLength": 1
+        },
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "sessionKey"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsBranchesListResult": {
+      "$comment": "Transcripts here are linear: no session has branches to switch between.",
+      "type": "object",
+      "properties": {
+        "branches": {
+          "type": "array",
+          "maxItems": 0
+        }
+      },
+      "required": [
+        "branches"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsCompanionStateResult": {
+      "type": "object",
+      "properties": {
+        "exchanges": {
+          "type": "array",
+          "maxItems": 0
+        }
+      },
+      "required": [
+        "exchanges"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsObserverVisibilityParams": {
+      "type": "object",
+      "properties": {
+        "visible": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "visible"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsObserverVisibilityResult": {
+      "$comment": "There is no session observer to pause or resume; the client's visibility is acknowledged.",
+      "type": "object",
+      "properties": {
+        "ok": {
+          "const": true
+        }
+      },
+      "required": [
+        "ok"
+      ],
+      "additionalProperties": false
+    },
+    "QuestionListResult": {
+      "type": "object",
+      "properties": {
+        "questions": {
+          "type": "array",
+          "maxItems": 0
+        }
+      },
+      "required": [
+        "questions"
+      ],
+      "additionalProperties": false
+    },
+    "EmptyApprovalList": {
+      "$comment": "Pending approvals of a kind that never arises here.",
+      "type": "array",
+      "maxItems": 0
+    },
+    "EnvironmentsListParams": {
+      "type": "object",
+      "properties": {
+        "includeDesktopSetup": {
+          "type": "boolean",
+          "$comment": "No desktop setups here; accepted and ignored."
+        },
+        "runtimeId": {
+          "type": "string",
+          "minLength": 1,
+          "$comment": "Every node serves every runtime here; accepted and ignored."
+        }
+      },
+      "additionalProperties": false
+    },
+    "EnvironmentsStatusParams": {
+      "type": "object",
+      "properties": {
+        "environmentId": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 256
+        }
+      },
+      "required": [
+        "environmentId"
+      ],
+      "additionalProperties": false
+    },
+    "EnvironmentSummary": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        },
+        "type": {
+          "const": "node"
+        },
+        "label": {
+          "type": "string",
+          "minLength": 1
+        },
+        "status": {
+          "enum": [
+            "available",
+            "unavailable"
+          ]
+        },
+        "platform": {
+          "type": "string",
+          "minLength": 1
+        },
+        "lastConnectedAtMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "capabilities": {
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1
+          }
+        },
+        "invocableCommands": {
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 128
+          },
+          "maxItems": 128,
+          "uniqueItems": true
+        }
+      },
+      "required": [
+        "id",
+        "type",
+        "status"
+      ],
+      "additionalProperties": false
+    },
+    "EnvironmentsListResult": {
+      "type": "object",
+      "properties": {
+        "environments": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/EnvironmentSummary"
+          }
+        }
+      },
+      "required": [
+        "environments"
+      ],
+      "additionalProperties": false
+    },
+    "ExecApprovalsPolicyFields": {
+      "$comment": "security: deny | allowlist | full; ask: off | on-miss | always; askFallback (what a timed-out ask falls back to): deny | allowlist | full.",
+      "type": "object",
+      "properties": {
+        "security": {
+          "type": "string"
+        },
+        "ask": {
+          "type": "string"
+        },
+        "askFallback": {
+          "type": "string"
+        },
+        "autoAllowSkills": {
+          "type": "boolean"
+        }
+      },
+      "additionalProperties": false
+    },
+    "ExecApprovalsAllowlistEntry": {
+      "$comment": "pattern is a glob over the executable (see docs/protocol.md, Exec approvals); id, source, commandText and argPattern are v4 additions, kept as given.",
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        },
+        "pattern": {
+          "type": "string"
+        },
+        "source": {
+          "type": "string",
+          "const": "allow-always"
+        },
+        "commandText": {
+          "type": "string"
+        },
+        "argPattern": {
+          "type": "string"
+        },
+        "lastUsedAt": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "lastUsedCommand": {
+          "type": "string"
+        },
+        "lastResolvedPath": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "pattern"
+      ],
+      "additionalProperties": false
+    },
+    "ExecApprovalsMcpToolEntry": {
+      "$comment": "v4 addition, kept as given; this gateway does not act on it.",
+      "type": "object",
+      "properties": {
+        "server": {
+          "type": "string",
+          "minLength": 1,
+          "pattern": "\\S"
+        },
+        "tool": {
+          "type": "string",
+          "minLength": 1,
+          "pattern": "\\S"
+        },
+        "source": {
+          "type": "string",
+          "const": "allow-always"
+        },
+        "addedAt": {
+          "type": "number",
+          "minimum": 0
+        },
+        "lastUsedAt": {
+          "type": "number",
+          "minimum": 0
+        }
+      },
+      "required": [
+        "server",
+        "tool",
+        "source",
+        "addedAt"
+      ],
+      "additionalProperties": false
+    },
+    "ExecApprovalsAgent": {
+      "type": "object",
+      "properties": {
+        "security": {
+          "type": "string"
+        },
+        "ask": {
+          "type": "string"
+        },
+        "askFallback": {
+          "type": "string"
+        },
+        "autoAllowSkills": {
+          "type": "boolean"
+        },
+        "allowlist": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/ExecApprovalsAllowlistEntry"
+          }
+        },
+        "mcpTools": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/ExecApprovalsMcpToolEntry"
+          }
+        }
+      },
+      "additionalProperties": false
+    },
+    "ExecApprovalsFile": {
+      "$comment": "The content of exec-approvals.json. socket is the local prompt socket of a companion app; its token is never sent back.",
+      "type": "object",
+      "properties": {
+        "version": {
+          "type": "number",
+          "const": 1
+        },
+        "socket": {
+          "type": "object",
+          "properties": {
+            "path": {
+              "type": "string"
+            },
+            "token": {
+              "type": "string"
+            }
+          },
+          "additionalProperties": false
+        },
+        "defaults": {
+          "$ref": "#/definitions/ExecApprovalsPolicyFields"
+        },
+        "agents": {
+          "type": "object",
+          "additionalProperties": {
+            "$ref": "#/definitions/ExecApprovalsAgent"
+          }
+        }
+      },
+      "required": [
+        "version"
+      ],
+      "additionalProperties": false
+    },
+    "ExecApprovalsSnapshot": {
+      "$comment": "hash is the sha256 of the file as stored (of the empty string when there is none): the baseHash of the next set.",
+      "type": "object",
+      "properties": {
+        "path": {
+          "type": "string",
+          "minLength": 1
+        },
+        "exists": {
+          "type": "boolean"
+        },
+        "hash": {
+          "type": "string",
+          "minLength": 1
+        },
+        "file": {
+          "$ref": "#/definitions/ExecApprovalsFile"
+        }
+      },
+      "required": [
+        "path",
+        "exists",
+        "hash",
+        "file"
+      ],
+      "additionalProperties": false
+    },
+    "ExecApprovalsSetParams": {
+      "type": "object",
+      "properties": {
+        "file": {
+          "$ref": "#/definitions/ExecApprovalsFile"
+        },
+        "baseHash": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "file"
+      ],
+      "additionalProperties": false
+    },
+    "ExecApprovalsNodeGetParams": {
+      "type": "object",
+      "properties": {
+        "nodeId": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "nodeId"
+      ],
+      "additionalProperties": false
+    },
+    "ExecApprovalsNodeSetParams": {
+      "type": "object",
+      "properties": {
+        "nodeId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "file": {
+          "$ref": "#/definitions/ExecApprovalsFile"
+        },
+        "baseHash": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "nodeId",
+        "file"
+      ],
+      "additionalProperties": false
+    },
+    "ExecApprovalsNodeSnapshot": {
+      "$comment": "What the node's system.execApprovals.get|set answered (an ExecApprovalsSnapshot from a seed-era node host), relayed as it is.",
+      "type": "object",
+      "additionalProperties": true
+    },
+    "ExecApprovalRequestParams": {
+      "$comment": "The reference's fields, plus v4's descriptive ones: they are shown to approvers in exec.approval.requested.",
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        },
+        "command": {
+          "type": "string",
+          "minLength": 1
+        },
+        "commandArgv": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "cwd": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "nodeId": {
+          "anyOf": [
+            {
+              "type": "string",
+              "minLength": 1
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "host": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "security": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "ask": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "warningText": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "agentId": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "resolvedPath": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "sessionKey": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "sessionId": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "runId": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "toolCallId": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "turnSourceChannel": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "turnSourceTo": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "turnSourceAccountId": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "turnSourceThreadId": {
+          "type": [
+            "string",
+            "number",
+            "null"
+          ]
+        },
+        "timeoutMs": {
+          "type": "integer",
+          "minimum": 1
+        }
+      },
+      "required": [
+        "command"
+      ],
+      "additionalProperties": false
+    },
+    "ExecApprovalRequest": {
+      "$comment": "The request as approvers see it: the params without id and timeoutMs.",
+      "type": "object",
+      "properties": {
+        "command": {
+          "type": "string"
+        },
+        "commandArgv": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "cwd": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "nodeId": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "host": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "security": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "ask": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "warningText": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "agentId": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "resolvedPath": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "sessionKey": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "sessionId": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "runId": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "toolCallId": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "turnSourceChannel": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "turnSourceTo": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "turnSourceAccountId": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "turnSourceThreadId": {
+          "type": [
+            "string",
+            "number",
+            "null"
+          ]
+        }
+      },
+      "required": [
+        "command"
+      ],
+      "additionalProperties": false
+    },
+    "ExecApprovalDecision": {
+      "type": "string",
+      "enum": [
+        "allow-once",
+        "allow-always",
+        "deny"
+      ]
+    },
+    "ExecApprovalRequestResult": {
+      "$comment": "decision is null when nobody answered before expiresAtMs.",
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string"
+        },
+        "decision": {
+          "anyOf": [
+            {
+              "$ref": "#/definitions/ExecApprovalDecision"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "createdAtMs": {
+          "type": "integer"
+        },
+        "expiresAtMs": {
+          "type": "integer"
+        }
+      },
+      "required": [
+        "id",
+        "decision",
+        "createdAtMs",
+        "expiresAtMs"
+      ],
+      "additionalProperties": false
+    },
+    "ExecApprovalResolveParams": {
+      "$comment": "decision is allow-once, allow-always or deny; anything else is refused by the handler, as the reference does. reviewer is a v4 addition: it names who decided, in exec.approval.resolved.",
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        },
+        "decision": {
+          "type": "string",
+          "minLength": 1
+        },
+        "reviewer": {
+          "type": "object",
+          "properties": {
+            "channel": {
+              "type": "string",
+              "minLength": 1
+            },
+            "accountId": {
+              "type": "string",
+              "minLength": 1
+            },
+            "senderId": {
+              "type": "string",
+              "minLength": 1
+            }
+          },
+          "required": [
+            "channel",
+            "accountId",
+            "senderId"
+          ],
+          "additionalProperties": false
+        }
+      },
+      "required": [
+        "id",
+        "decision"
+      ],
+      "additionalProperties": false
+    },
+    "ExecApprovalList": {
+      "$comment": "Commands waiting for an operator's decision, oldest first, as exec.approval.requested announced them.",
+      "type": "array",
+      "items": {
+        "$ref": "#/definitions/ExecApprovalRequestedPayload"
+      }
+    },
+    "ExecApprovalRequestedPayload": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string"
+        },
+        "request": {
+          "$ref": "#/definitions/ExecApprovalRequest"
+        },
+        "createdAtMs": {
+          "type": "integer"
+        },
+        "expiresAtMs": {
+          "type": "integer"
+        }
+      },
+      "required": [
+        "id",
+        "request",
+        "createdAtMs",
+        "expiresAtMs"
+      ],
+      "additionalProperties": false
+    },
+    "ExecApprovalResolvedPayload": {
+      "$comment": "decision null: the request expired unanswered. resolvedBy names the operator connection (or reviewer) that decided.",
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string"
+        },
+        "decision": {
+          "anyOf": [
+            {
+              "$ref": "#/definitions/ExecApprovalDecision"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "resolvedBy": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "ts": {
+          "type": "integer"
+        }
+      },
+      "required": [
+        "id",
+        "decision",
+        "ts"
+      ],
+      "additionalProperties": false
+    },
     "RequestFrame": {
       "type": "object",
       "properties": {
@@ -3587,6 +6203,127 @@ export const protocolSchema = {
         "ok"
       ],
       "additionalProperties": false
+    },
+    "WakeParams": {
+      "description": "`now` runs a heartbeat at once; `next-heartbeat` leaves the text for the next scheduled one. v4 adds sessionKey and agentId.",
+      "type": "object",
+      "properties": {
+        "mode": {
+          "type": "string",
+          "enum": [
+            "now",
+            "next-heartbeat"
+          ]
+        },
+        "text": {
+          "type": "string",
+          "minLength": 1
+        },
+        "sessionKey": {
+          "type": "string",
+          "minLength": 1
+        },
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "mode",
+        "text"
+      ],
+      "additionalProperties": true
+    },
+    "SetHeartbeatsParams": {
+      "type": "object",
+      "properties": {
+        "enabled": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "enabled"
+      ],
+      "additionalProperties": false
+    },
+    "SetHeartbeatsResult": {
+      "type": "object",
+      "properties": {
+        "ok": {
+          "const": true
+        },
+        "enabled": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "ok",
+        "enabled"
+      ],
+      "additionalProperties": false
+    },
+    "HeartbeatEventPayload": {
+      "description": "One heartbeat run: `sent` (reply delivered), `ok-empty` (no reply), `ok-token` (HEARTBEAT_OK acknowledgement, not delivered), `skipped` (with reason) or `failed` (with reason).",
+      "type": "object",
+      "properties": {
+        "ts": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "status": {
+          "type": "string",
+          "enum": [
+            "sent",
+            "ok-empty",
+            "ok-token",
+            "skipped",
+            "failed"
+          ]
+        },
+        "agentId": {
+          "type": "string"
+        },
+        "to": {
+          "type": "string"
+        },
+        "channel": {
+          "type": "string"
+        },
+        "preview": {
+          "type": "string"
+        },
+        "durationMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "hasMedia": {
+          "type": "boolean"
+        },
+        "reason": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "ts",
+        "status"
+      ],
+      "additionalProperties": true
+    },
+    "LastHeartbeatParams": {
+      "type": "object",
+      "properties": {},
+      "additionalProperties": false
+    },
+    "LastHeartbeatResult": {
+      "description": "The last heartbeat event, or null until a heartbeat ran.",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "$ref": "#/definitions/HeartbeatEventPayload"
+        }
+      ]
     },
     "LogsTailParams": {
       "type": "object",
@@ -4367,6 +7104,734 @@ export const protocolSchema = {
       ],
       "additionalProperties": false
     },
+    "PluginSurfaceRefreshParams": {
+      "type": "object",
+      "properties": {
+        "surface": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 64
+        },
+        "observedUrl": {
+          "type": "string",
+          "maxLength": 2048,
+          "$comment": "The URL the client holds; accepted and ignored."
+        }
+      },
+      "required": [
+        "surface"
+      ],
+      "additionalProperties": false
+    },
+    "PluginSurfaceRefreshResult": {
+      "type": "object",
+      "properties": {
+        "surface": {
+          "type": "string"
+        },
+        "pluginSurfaceUrls": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "string",
+            "minLength": 1
+          }
+        }
+      },
+      "required": [
+        "surface",
+        "pluginSurfaceUrls"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsSubscribeParams": {
+      "type": "object",
+      "properties": {},
+      "additionalProperties": false
+    },
+    "SessionsSubscribeResult": {
+      "type": "object",
+      "properties": {
+        "subscribed": {
+          "const": true
+        }
+      },
+      "required": [
+        "subscribed"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsMessagesSubscribeParams": {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 512
+        },
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "includeApprovals": {
+          "const": true,
+          "$comment": "Approval prompts of the session's runs ride on exec.approval.* events here; accepted."
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsMessagesUnsubscribeParams": {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 512
+        },
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsMessagesSubscribeResult": {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string"
+        },
+        "subscribed": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key",
+        "subscribed"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsDescribeParams": {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 512
+        },
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "includeDerivedTitles": {
+          "type": "boolean"
+        },
+        "includeLastMessage": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsDescribeResult": {
+      "type": "object",
+      "properties": {
+        "session": {
+          "oneOf": [
+            {
+              "$ref": "#/definitions/SessionRow"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        }
+      },
+      "required": [
+        "session"
+      ],
+      "additionalProperties": false
+    },
+    "ChatMetadataParams": {
+      "type": "object",
+      "properties": {
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "sessionKey": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "additionalProperties": false
+    },
+    "ChatCommand": {
+      "$comment": "A slash command the chat understands before any model sees the message.",
+      "type": "object",
+      "properties": {
+        "name": {
+          "type": "string",
+          "minLength": 1
+        },
+        "description": {
+          "type": "string"
+        },
+        "textAliases": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        }
+      },
+      "required": [
+        "name",
+        "description"
+      ],
+      "additionalProperties": false
+    },
+    "ChatMetadataResult": {
+      "type": "object",
+      "properties": {
+        "agentId": {
+          "type": "string"
+        },
+        "sessionKey": {
+          "type": "string"
+        },
+        "commands": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/ChatCommand"
+          }
+        },
+        "models": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/ModelChoice"
+          }
+        }
+      },
+      "required": [
+        "agentId",
+        "commands",
+        "models"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsChangedEvent": {
+      "$comment": "A session row changed: the row's fields ride along, except on reason 'delete'.",
+      "type": "object",
+      "properties": {
+        "sessionKey": {
+          "type": "string"
+        },
+        "agentId": {
+          "type": "string"
+        },
+        "reason": {
+          "enum": [
+            "new",
+            "reset",
+            "update",
+            "delete"
+          ]
+        },
+        "ts": {
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "required": [
+        "sessionKey",
+        "agentId",
+        "reason",
+        "ts"
+      ],
+      "additionalProperties": true
+    },
+    "SessionMessageEvent": {
+      "$comment": "One transcript row, on disk, for connections subscribed to its session; messageSeq is its 1-based place in the transcript.",
+      "type": "object",
+      "properties": {
+        "sessionKey": {
+          "type": "string"
+        },
+        "agentId": {
+          "type": "string"
+        },
+        "message": {
+          "$ref": "#/definitions/ChatMessage"
+        },
+        "messageId": {
+          "type": "string"
+        },
+        "messageSeq": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "runId": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "sessionKey",
+        "agentId",
+        "message",
+        "messageId",
+        "messageSeq"
+      ],
+      "additionalProperties": false
+    },
+    "SkillsStatusParams": {
+      "type": "object",
+      "properties": {
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "sessionKey": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "additionalProperties": false
+    },
+    "SkillRequirements": {
+      "type": "object",
+      "properties": {
+        "bins": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "anyBins": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "env": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "config": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "os": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        }
+      },
+      "required": [
+        "bins",
+        "anyBins",
+        "env",
+        "config",
+        "os"
+      ],
+      "additionalProperties": false
+    },
+    "SkillConfigCheck": {
+      "type": "object",
+      "properties": {
+        "path": {
+          "type": "string"
+        },
+        "satisfied": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "path",
+        "satisfied"
+      ],
+      "additionalProperties": false
+    },
+    "SkillInstallOption": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        },
+        "kind": {
+          "type": "string",
+          "enum": [
+            "brew",
+            "node",
+            "go",
+            "uv",
+            "download"
+          ]
+        },
+        "label": {
+          "type": "string"
+        },
+        "bins": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        }
+      },
+      "required": [
+        "id",
+        "kind",
+        "label",
+        "bins"
+      ],
+      "additionalProperties": false
+    },
+    "SkillStatusEntry": {
+      "type": "object",
+      "properties": {
+        "name": {
+          "type": "string"
+        },
+        "description": {
+          "type": "string"
+        },
+        "source": {
+          "type": "string"
+        },
+        "filePath": {
+          "type": "string"
+        },
+        "baseDir": {
+          "type": "string"
+        },
+        "skillKey": {
+          "type": "string"
+        },
+        "primaryEnv": {
+          "type": "string"
+        },
+        "emoji": {
+          "type": "string"
+        },
+        "homepage": {
+          "type": "string"
+        },
+        "always": {
+          "type": "boolean"
+        },
+        "disabled": {
+          "type": "boolean"
+        },
+        "blockedByAllowlist": {
+          "type": "boolean"
+        },
+        "eligible": {
+          "type": "boolean"
+        },
+        "requirements": {
+          "$ref": "#/definitions/SkillRequirements"
+        },
+        "missing": {
+          "$ref": "#/definitions/SkillRequirements"
+        },
+        "configChecks": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/SkillConfigCheck"
+          }
+        },
+        "install": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/SkillInstallOption"
+          }
+        }
+      },
+      "required": [
+        "name",
+        "description",
+        "source",
+        "filePath",
+        "baseDir",
+        "skillKey",
+        "always",
+        "disabled",
+        "blockedByAllowlist",
+        "eligible",
+        "requirements",
+        "missing",
+        "configChecks",
+        "install"
+      ],
+      "additionalProperties": false
+    },
+    "SkillsStatusResult": {
+      "type": "object",
+      "properties": {
+        "workspaceDir": {
+          "type": "string"
+        },
+        "managedSkillsDir": {
+          "type": "string"
+        },
+        "skills": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/SkillStatusEntry"
+          }
+        }
+      },
+      "required": [
+        "workspaceDir",
+        "managedSkillsDir",
+        "skills"
+      ],
+      "additionalProperties": false
+    },
+    "SkillsBinsParams": {
+      "type": "object",
+      "properties": {},
+      "additionalProperties": false
+    },
+    "SkillsBinsResult": {
+      "type": "object",
+      "properties": {
+        "bins": {
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1
+          }
+        }
+      },
+      "required": [
+        "bins"
+      ],
+      "additionalProperties": false
+    },
+    "SkillsInstallParams": {
+      "type": "object",
+      "properties": {
+        "name": {
+          "type": "string",
+          "minLength": 1
+        },
+        "installId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "timeoutMs": {
+          "type": "integer",
+          "minimum": 1000
+        },
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "dangerouslyForceUnsafeInstall": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "name",
+        "installId"
+      ],
+      "additionalProperties": false
+    },
+    "SkillsInstallResult": {
+      "type": "object",
+      "properties": {
+        "ok": {
+          "type": "boolean"
+        },
+        "message": {
+          "type": "string"
+        },
+        "stdout": {
+          "type": "string"
+        },
+        "stderr": {
+          "type": "string"
+        },
+        "code": {
+          "type": [
+            "integer",
+            "null"
+          ]
+        }
+      },
+      "required": [
+        "ok",
+        "message",
+        "stdout",
+        "stderr",
+        "code"
+      ],
+      "additionalProperties": false
+    },
+    "SkillsUpdateParams": {
+      "type": "object",
+      "properties": {
+        "skillKey": {
+          "type": "string",
+          "minLength": 1
+        },
+        "enabled": {
+          "type": "boolean"
+        },
+        "apiKey": {
+          "type": "string"
+        },
+        "env": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "string"
+          }
+        }
+      },
+      "required": [
+        "skillKey"
+      ],
+      "additionalProperties": false
+    },
+    "SkillEntryConfig": {
+      "type": "object",
+      "properties": {
+        "enabled": {
+          "type": "boolean"
+        },
+        "apiKey": {
+          "type": "string"
+        },
+        "env": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "string"
+          }
+        },
+        "config": {
+          "type": "object"
+        }
+      },
+      "additionalProperties": false
+    },
+    "SkillsUpdateResult": {
+      "type": "object",
+      "properties": {
+        "ok": {
+          "const": true
+        },
+        "skillKey": {
+          "type": "string"
+        },
+        "config": {
+          "$ref": "#/definitions/SkillEntryConfig"
+        }
+      },
+      "required": [
+        "ok",
+        "skillKey",
+        "config"
+      ],
+      "additionalProperties": false
+    },
+    "SystemInfoParams": {
+      "type": "object",
+      "properties": {},
+      "additionalProperties": false
+    },
+    "SystemInfoResult": {
+      "type": "object",
+      "properties": {
+        "machineName": {
+          "type": "string"
+        },
+        "hostname": {
+          "type": "string"
+        },
+        "platform": {
+          "type": "string"
+        },
+        "release": {
+          "type": "string"
+        },
+        "arch": {
+          "type": "string"
+        },
+        "osLabel": {
+          "type": "string"
+        },
+        "port": {
+          "type": "integer"
+        },
+        "nodeVersion": {
+          "type": "string"
+        },
+        "pid": {
+          "type": "integer"
+        },
+        "uptimeMs": {
+          "type": "integer"
+        },
+        "cpuCount": {
+          "type": "integer"
+        },
+        "cpuModel": {
+          "type": "string"
+        },
+        "loadAverage": {
+          "type": "array",
+          "items": {
+            "type": "number"
+          },
+          "minItems": 3,
+          "maxItems": 3
+        },
+        "memoryTotalBytes": {
+          "type": "integer"
+        },
+        "memoryFreeBytes": {
+          "type": "integer"
+        },
+        "diskTotalBytes": {
+          "type": "integer"
+        },
+        "diskAvailableBytes": {
+          "type": "integer"
+        },
+        "diskPath": {
+          "type": "string",
+          "$comment": "The state directory: the disk that fills first here."
+        }
+      },
+      "required": [
+        "machineName",
+        "hostname",
+        "platform",
+        "release",
+        "arch",
+        "osLabel",
+        "nodeVersion",
+        "pid",
+        "uptimeMs",
+        "cpuCount",
+        "memoryTotalBytes",
+        "memoryFreeBytes"
+      ],
+      "additionalProperties": false
+    },
     "HealthParams": {
       "type": "object",
       "properties": {
@@ -4505,16 +7970,36 @@ export const protocolSchema = {
                 "type": "boolean"
               },
               "heartbeat": {
+                "description": "The agent's heartbeat settings; every, prompt, target and ackMaxChars come with the heartbeat runner (v4 requires them).",
                 "type": "object",
                 "properties": {
                   "enabled": {
                     "type": "boolean"
+                  },
+                  "every": {
+                    "type": "string"
                   },
                   "everyMs": {
                     "type": [
                       "integer",
                       "null"
                     ]
+                  },
+                  "prompt": {
+                    "type": "string"
+                  },
+                  "target": {
+                    "type": "string"
+                  },
+                  "model": {
+                    "type": "string"
+                  },
+                  "session": {
+                    "type": "string"
+                  },
+                  "ackMaxChars": {
+                    "type": "integer",
+                    "minimum": 0
                   }
                 },
                 "required": [
@@ -4860,22 +8345,870 @@ export const protocolSchema = {
       ],
       "additionalProperties": false
     },
-    "LastHeartbeatParams": {
+    "UpdateStatusParams": {
+      "type": "object",
+      "properties": {
+        "refreshCheckout": {
+          "type": "boolean",
+          "$comment": "Git checkouts are never updated here; accepted and ignored."
+        }
+      },
+      "additionalProperties": false
+    },
+    "UpdateAvailable": {
+      "type": "object",
+      "properties": {
+        "currentVersion": {
+          "type": "string",
+          "minLength": 1
+        },
+        "latestVersion": {
+          "type": "string",
+          "minLength": 1
+        },
+        "channel": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "currentVersion",
+        "latestVersion",
+        "channel"
+      ],
+      "additionalProperties": false
+    },
+    "UpdateStatusResult": {
+      "$comment": "sentinel: the restart note an update left for this process; the note is read at start and reported there, so it is null here.",
+      "type": "object",
+      "properties": {
+        "sentinel": {
+          "type": "null"
+        },
+        "updateAvailable": {
+          "oneOf": [
+            {
+              "$ref": "#/definitions/UpdateAvailable"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        }
+      },
+      "required": [
+        "sentinel",
+        "updateAvailable"
+      ],
+      "additionalProperties": false
+    },
+    "UpdateRunParams": {
+      "type": "object",
+      "properties": {
+        "sessionKey": {
+          "type": "string"
+        },
+        "note": {
+          "type": "string"
+        },
+        "restartDelayMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "timeoutMs": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "deliveryContext": {
+          "type": "object",
+          "properties": {
+            "channel": {
+              "type": "string"
+            },
+            "to": {
+              "type": "string"
+            },
+            "accountId": {
+              "type": "string"
+            },
+            "threadId": {
+              "type": [
+                "string",
+                "number"
+              ]
+            }
+          },
+          "additionalProperties": false
+        },
+        "continuationMessage": {
+          "type": "string"
+        },
+        "target": {
+          "type": "object",
+          "properties": {
+            "kind": {
+              "const": "git"
+            },
+            "upstreamRef": {
+              "type": "string",
+              "minLength": 1
+            },
+            "upstreamSha": {
+              "type": "string",
+              "pattern": "^[a-fA-F0-9]{40}$"
+            }
+          },
+          "required": [
+            "kind",
+            "upstreamRef",
+            "upstreamSha"
+          ],
+          "additionalProperties": false
+        }
+      },
+      "additionalProperties": false
+    },
+    "UpdateStepResult": {
+      "type": "object",
+      "properties": {
+        "name": {
+          "type": "string"
+        },
+        "command": {
+          "type": "string"
+        },
+        "cwd": {
+          "type": "string"
+        },
+        "durationMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "exitCode": {
+          "type": [
+            "integer",
+            "null"
+          ]
+        },
+        "stdoutTail": {
+          "type": "string"
+        },
+        "stderrTail": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "name",
+        "command",
+        "cwd",
+        "durationMs",
+        "exitCode"
+      ],
+      "additionalProperties": false
+    },
+    "UpdateRunOutcome": {
+      "type": "object",
+      "properties": {
+        "status": {
+          "type": "string",
+          "enum": [
+            "ok",
+            "error",
+            "skipped"
+          ]
+        },
+        "mode": {
+          "type": "string",
+          "enum": [
+            "npm"
+          ]
+        },
+        "root": {
+          "type": "string"
+        },
+        "reason": {
+          "type": "string"
+        },
+        "before": {
+          "type": "object",
+          "properties": {
+            "version": {
+              "type": "string"
+            }
+          },
+          "required": [
+            "version"
+          ],
+          "additionalProperties": false
+        },
+        "after": {
+          "type": "object",
+          "properties": {
+            "version": {
+              "type": "string"
+            }
+          },
+          "required": [
+            "version"
+          ],
+          "additionalProperties": false
+        },
+        "steps": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/UpdateStepResult"
+          }
+        },
+        "durationMs": {
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "required": [
+        "status",
+        "mode",
+        "root",
+        "before",
+        "steps",
+        "durationMs"
+      ],
+      "additionalProperties": false
+    },
+    "UpdateRunResult": {
+      "type": "object",
+      "properties": {
+        "ok": {
+          "type": "boolean"
+        },
+        "result": {
+          "$ref": "#/definitions/UpdateRunOutcome"
+        },
+        "restart": {
+          "$ref": "#/definitions/ConfigRestartScheduled"
+        },
+        "sentinel": {
+          "type": "object",
+          "properties": {
+            "path": {
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "payload": {
+              "$ref": "#/definitions/RestartSentinelPayload"
+            }
+          },
+          "required": [
+            "path",
+            "payload"
+          ],
+          "additionalProperties": false
+        }
+      },
+      "required": [
+        "ok",
+        "result"
+      ],
+      "additionalProperties": false
+    },
+    "TalkCatalogParams": {
       "type": "object",
       "properties": {},
       "additionalProperties": false
     },
-    "LastHeartbeatResult": {
-      "description": "The last heartbeat run: null until one has run (this gateway runs no heartbeats yet).",
-      "anyOf": [
-        {
-          "type": "null"
+    "TalkCatalogProvider": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
         },
-        {
-          "type": "object",
-          "additionalProperties": true
+        "label": {
+          "type": "string",
+          "minLength": 1
+        },
+        "configured": {
+          "type": "boolean"
+        },
+        "models": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "voices": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
         }
+      },
+      "required": [
+        "id",
+        "label",
+        "configured"
+      ],
+      "additionalProperties": false
+    },
+    "TalkCatalogResult": {
+      "$comment": "No talk sessions (realtime, transcription relays, managed rooms) are built here: no modes, transports or brains; the speech providers are the TTS ones.",
+      "type": "object",
+      "properties": {
+        "modes": {
+          "type": "array",
+          "maxItems": 0
+        },
+        "transports": {
+          "type": "array",
+          "maxItems": 0
+        },
+        "brains": {
+          "type": "array",
+          "maxItems": 0
+        },
+        "speech": {
+          "type": "object",
+          "properties": {
+            "ready": {
+              "type": "boolean"
+            },
+            "activeProvider": {
+              "type": "string"
+            },
+            "providers": {
+              "type": "array",
+              "items": {
+                "$ref": "#/definitions/TalkCatalogProvider"
+              }
+            }
+          },
+          "required": [
+            "providers"
+          ],
+          "additionalProperties": false
+        },
+        "transcription": {
+          "$ref": "#/definitions/EmptyTalkProviders"
+        },
+        "realtime": {
+          "$ref": "#/definitions/EmptyTalkProviders"
+        }
+      },
+      "required": [
+        "modes",
+        "transports",
+        "brains",
+        "speech",
+        "transcription",
+        "realtime"
+      ],
+      "additionalProperties": false
+    },
+    "EmptyTalkProviders": {
+      "type": "object",
+      "properties": {
+        "providers": {
+          "type": "array",
+          "maxItems": 0
+        }
+      },
+      "required": [
+        "providers"
+      ],
+      "additionalProperties": false
+    },
+    "TalkModeParams": {
+      "type": "object",
+      "properties": {
+        "enabled": {
+          "type": "boolean"
+        },
+        "phase": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "enabled"
+      ],
+      "additionalProperties": false
+    },
+    "TalkModePayload": {
+      "description": "What talk.mode answers and broadcasts as the talk.mode event.",
+      "type": "object",
+      "properties": {
+        "enabled": {
+          "type": "boolean"
+        },
+        "phase": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "ts": {
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "required": [
+        "enabled",
+        "phase",
+        "ts"
+      ],
+      "additionalProperties": false
+    },
+    "VoicewakeGetParams": {
+      "type": "object",
+      "properties": {},
+      "additionalProperties": false
+    },
+    "VoicewakeSetParams": {
+      "type": "object",
+      "properties": {
+        "triggers": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        }
+      },
+      "required": [
+        "triggers"
+      ],
+      "additionalProperties": false
+    },
+    "VoicewakeTriggers": {
+      "description": "The voice-wake trigger words: what voicewake.get and voicewake.set answer and voicewake.changed carries.",
+      "type": "object",
+      "properties": {
+        "triggers": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        }
+      },
+      "required": [
+        "triggers"
+      ],
+      "additionalProperties": false
+    },
+    "TtsParams": {
+      "type": "object",
+      "properties": {},
+      "additionalProperties": true
+    },
+    "TtsStatusResult": {
+      "type": "object",
+      "properties": {
+        "enabled": {
+          "type": "boolean"
+        },
+        "auto": {
+          "type": "string",
+          "enum": [
+            "off",
+            "always",
+            "inbound",
+            "tagged"
+          ]
+        },
+        "provider": {
+          "type": "string"
+        },
+        "fallbackProvider": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "fallbackProviders": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "prefsPath": {
+          "type": "string"
+        },
+        "hasOpenAIKey": {
+          "type": "boolean"
+        },
+        "hasElevenLabsKey": {
+          "type": "boolean"
+        },
+        "edgeEnabled": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "enabled",
+        "auto",
+        "provider",
+        "fallbackProvider",
+        "fallbackProviders",
+        "prefsPath",
+        "hasOpenAIKey",
+        "hasElevenLabsKey",
+        "edgeEnabled"
+      ],
+      "additionalProperties": true
+    },
+    "TtsProvider": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string"
+        },
+        "name": {
+          "type": "string"
+        },
+        "configured": {
+          "type": "boolean"
+        },
+        "models": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "voices": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        }
+      },
+      "required": [
+        "id",
+        "name",
+        "configured",
+        "models"
+      ],
+      "additionalProperties": true
+    },
+    "TtsProvidersResult": {
+      "type": "object",
+      "properties": {
+        "providers": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/TtsProvider"
+          }
+        },
+        "active": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "providers",
+        "active"
+      ],
+      "additionalProperties": false
+    },
+    "TtsEnabledResult": {
+      "type": "object",
+      "properties": {
+        "enabled": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "enabled"
+      ],
+      "additionalProperties": false
+    },
+    "TtsSetProviderParams": {
+      "type": "object",
+      "properties": {
+        "provider": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "provider"
+      ],
+      "additionalProperties": true
+    },
+    "TtsSetProviderResult": {
+      "type": "object",
+      "properties": {
+        "provider": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "provider"
+      ],
+      "additionalProperties": false
+    },
+    "TtsConvertParams": {
+      "type": "object",
+      "properties": {
+        "text": {
+          "type": "string"
+        },
+        "channel": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "text"
+      ],
+      "additionalProperties": true
+    },
+    "TtsConvertResult": {
+      "description": "The synthesized audio as a file on the gateway host (under <state>/tts/), the provider that made it and its format.",
+      "type": "object",
+      "properties": {
+        "audioPath": {
+          "type": "string"
+        },
+        "provider": {
+          "type": "string"
+        },
+        "outputFormat": {
+          "type": "string"
+        },
+        "voiceCompatible": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "audioPath",
+        "provider",
+        "outputFormat",
+        "voiceCompatible"
+      ],
+      "additionalProperties": false
+    },
+    "WizardStartParams": {
+      "type": "object",
+      "properties": {
+        "mode": {
+          "type": "string",
+          "enum": [
+            "local",
+            "remote"
+          ]
+        },
+        "workspace": {
+          "type": "string"
+        },
+        "installDaemon": {
+          "type": "boolean"
+        },
+        "flow": {
+          "type": "string",
+          "enum": [
+            "setup",
+            "channels"
+          ]
+        },
+        "channel": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "additionalProperties": false
+    },
+    "WizardAnswer": {
+      "type": "object",
+      "properties": {
+        "stepId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "value": {}
+      },
+      "required": [
+        "stepId"
+      ],
+      "additionalProperties": false
+    },
+    "WizardNextParams": {
+      "type": "object",
+      "properties": {
+        "sessionId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "answer": {
+          "$ref": "#/definitions/WizardAnswer"
+        }
+      },
+      "required": [
+        "sessionId"
+      ],
+      "additionalProperties": false
+    },
+    "WizardCancelParams": {
+      "type": "object",
+      "properties": {
+        "sessionId": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "sessionId"
+      ],
+      "additionalProperties": false
+    },
+    "WizardStatusParams": {
+      "type": "object",
+      "properties": {
+        "sessionId": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "sessionId"
+      ],
+      "additionalProperties": false
+    },
+    "WizardStepOption": {
+      "type": "object",
+      "properties": {
+        "value": {},
+        "label": {
+          "type": "string",
+          "minLength": 1
+        },
+        "hint": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "value",
+        "label"
+      ],
+      "additionalProperties": false
+    },
+    "WizardStep": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        },
+        "type": {
+          "type": "string",
+          "enum": [
+            "note",
+            "select",
+            "text",
+            "confirm",
+            "multiselect",
+            "progress",
+            "action"
+          ]
+        },
+        "title": {
+          "type": "string"
+        },
+        "message": {
+          "type": "string"
+        },
+        "options": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/WizardStepOption"
+          }
+        },
+        "initialValue": {},
+        "placeholder": {
+          "type": "string"
+        },
+        "sensitive": {
+          "type": "boolean"
+        },
+        "executor": {
+          "type": "string",
+          "enum": [
+            "gateway",
+            "client"
+          ]
+        }
+      },
+      "required": [
+        "id",
+        "type"
+      ],
+      "additionalProperties": false
+    },
+    "WizardRunStatus": {
+      "type": "string",
+      "enum": [
+        "running",
+        "done",
+        "cancelled",
+        "error"
       ]
+    },
+    "WizardNextResult": {
+      "type": "object",
+      "properties": {
+        "done": {
+          "type": "boolean"
+        },
+        "step": {
+          "$ref": "#/definitions/WizardStep"
+        },
+        "status": {
+          "$ref": "#/definitions/WizardRunStatus"
+        },
+        "error": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "done"
+      ],
+      "additionalProperties": false
+    },
+    "WizardStartResult": {
+      "type": "object",
+      "properties": {
+        "sessionId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "done": {
+          "type": "boolean"
+        },
+        "step": {
+          "$ref": "#/definitions/WizardStep"
+        },
+        "status": {
+          "$ref": "#/definitions/WizardRunStatus"
+        },
+        "error": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "sessionId",
+        "done"
+      ],
+      "additionalProperties": false
+    },
+    "WizardStatusResult": {
+      "type": "object",
+      "properties": {
+        "status": {
+          "$ref": "#/definitions/WizardRunStatus"
+        },
+        "error": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "status"
+      ],
+      "additionalProperties": false
     }
   }
 } as const;
@@ -4910,6 +9243,11 @@ export const methodSpecs = {
   "models.list": {
     "params": "ModelsListParams",
     "result": "ModelsListResult",
+    "scope": "read"
+  },
+  "models.authStatus": {
+    "params": "ModelsAuthStatusParams",
+    "result": "ModelsAuthStatusResult",
     "scope": "read"
   },
   "sessions.preview": {
@@ -4961,6 +9299,11 @@ export const methodSpecs = {
     "params": "SessionsCompactParams",
     "result": "SessionsCompactResult",
     "scope": "admin"
+  },
+  "browser.request": {
+    "params": "BrowserRequestParams",
+    "result": "BrowserRequestResult",
+    "scope": "write"
   },
   "send": {
     "params": "SendParams",
@@ -5032,6 +9375,41 @@ export const methodSpecs = {
     "result": "ConfigSchemaResult",
     "scope": "admin"
   },
+  "cron.status": {
+    "params": "CronStatusParams",
+    "result": "CronStatusResult",
+    "scope": "read"
+  },
+  "cron.list": {
+    "params": "CronListParams",
+    "result": "CronListResult",
+    "scope": "read"
+  },
+  "cron.add": {
+    "params": "CronAddParams",
+    "result": "CronJob",
+    "scope": "admin"
+  },
+  "cron.update": {
+    "params": "CronUpdateParams",
+    "result": "CronJob",
+    "scope": "admin"
+  },
+  "cron.remove": {
+    "params": "CronJobRef",
+    "result": "CronRemoveResult",
+    "scope": "admin"
+  },
+  "cron.run": {
+    "params": "CronRunParams",
+    "result": "CronRunResult",
+    "scope": "admin"
+  },
+  "cron.runs": {
+    "params": "CronRunsParams",
+    "result": "CronRunsResult",
+    "scope": "read"
+  },
   "device.pair.list": {
     "params": "EmptyParams",
     "result": "DevicePairListResult",
@@ -5056,6 +9434,106 @@ export const methodSpecs = {
     "params": "DeviceTokenRevokeParams",
     "result": "DeviceTokenRevokeResult",
     "scope": "pairing"
+  },
+  "tasks.list": {
+    "params": "TasksListParams",
+    "result": "TasksListResult",
+    "scope": "read"
+  },
+  "progressCard.get": {
+    "params": "ProgressCardGetParams",
+    "result": "ProgressCardGetResult",
+    "scope": "read"
+  },
+  "sessions.branches.list": {
+    "params": "SessionScopedParams",
+    "result": "SessionsBranchesListResult",
+    "scope": "read"
+  },
+  "sessions.companion.state": {
+    "params": "SessionScopedParams",
+    "result": "SessionsCompanionStateResult",
+    "scope": "read"
+  },
+  "sessions.observer.visibility": {
+    "params": "SessionsObserverVisibilityParams",
+    "result": "SessionsObserverVisibilityResult",
+    "scope": "read"
+  },
+  "question.list": {
+    "params": "EmptyParams",
+    "result": "QuestionListResult",
+    "scope": "read"
+  },
+  "plugin.approval.list": {
+    "params": "EmptyParams",
+    "result": "EmptyApprovalList",
+    "scope": "approvals"
+  },
+  "openclaw.approval.list": {
+    "params": "EmptyParams",
+    "result": "EmptyApprovalList",
+    "scope": "approvals"
+  },
+  "environments.list": {
+    "params": "EnvironmentsListParams",
+    "result": "EnvironmentsListResult",
+    "scope": "read"
+  },
+  "environments.status": {
+    "params": "EnvironmentsStatusParams",
+    "result": "EnvironmentSummary",
+    "scope": "read"
+  },
+  "exec.approvals.get": {
+    "params": "EmptyParams",
+    "result": "ExecApprovalsSnapshot",
+    "scope": "admin"
+  },
+  "exec.approvals.set": {
+    "params": "ExecApprovalsSetParams",
+    "result": "ExecApprovalsSnapshot",
+    "scope": "admin"
+  },
+  "exec.approvals.node.get": {
+    "params": "ExecApprovalsNodeGetParams",
+    "result": "ExecApprovalsNodeSnapshot",
+    "scope": "admin"
+  },
+  "exec.approvals.node.set": {
+    "params": "ExecApprovalsNodeSetParams",
+    "result": "ExecApprovalsNodeSnapshot",
+    "scope": "admin"
+  },
+  "exec.approval.list": {
+    "params": "EmptyParams",
+    "result": "ExecApprovalList",
+    "scope": "approvals"
+  },
+  "exec.approval.request": {
+    "params": "ExecApprovalRequestParams",
+    "result": "ExecApprovalRequestResult",
+    "scope": "approvals"
+  },
+  "exec.approval.resolve": {
+    "params": "ExecApprovalResolveParams",
+    "result": "OkResult",
+    "scope": "approvals"
+  },
+  "wake": {
+    "params": "WakeParams",
+    "result": "OkResult",
+    "scope": "write"
+  },
+  "last-heartbeat": {
+    "params": "LastHeartbeatParams",
+    "result": "LastHeartbeatResult",
+    "scope": "read"
+  },
+  "set-heartbeats": {
+    "params": "SetHeartbeatsParams",
+    "result": "SetHeartbeatsResult",
+    "scope": "admin"
   },
   "logs.tail": {
     "params": "LogsTailParams",
@@ -5117,6 +9595,71 @@ export const methodSpecs = {
     "result": "NodePairVerifyResult",
     "scope": "pairing"
   },
+  "plugin.surface.refresh": {
+    "params": "PluginSurfaceRefreshParams",
+    "result": "PluginSurfaceRefreshResult",
+    "scope": "read"
+  },
+  "node.pluginSurface.refresh": {
+    "params": "PluginSurfaceRefreshParams",
+    "result": "PluginSurfaceRefreshResult",
+    "scope": "node"
+  },
+  "sessions.subscribe": {
+    "params": "SessionsSubscribeParams",
+    "result": "SessionsSubscribeResult",
+    "scope": "read"
+  },
+  "sessions.messages.subscribe": {
+    "params": "SessionsMessagesSubscribeParams",
+    "result": "SessionsMessagesSubscribeResult",
+    "scope": "read"
+  },
+  "sessions.messages.unsubscribe": {
+    "params": "SessionsMessagesUnsubscribeParams",
+    "result": "SessionsMessagesSubscribeResult",
+    "scope": "read"
+  },
+  "sessions.describe": {
+    "params": "SessionsDescribeParams",
+    "result": "SessionsDescribeResult",
+    "scope": "read"
+  },
+  "chat.metadata": {
+    "params": "ChatMetadataParams",
+    "result": "ChatMetadataResult",
+    "scope": "read"
+  },
+  "chat.startup": {
+    "params": "ChatHistoryParams",
+    "result": "ChatHistoryResult",
+    "scope": "read"
+  },
+  "skills.status": {
+    "params": "SkillsStatusParams",
+    "result": "SkillsStatusResult",
+    "scope": "read"
+  },
+  "skills.bins": {
+    "params": "SkillsBinsParams",
+    "result": "SkillsBinsResult",
+    "scope": "node"
+  },
+  "skills.install": {
+    "params": "SkillsInstallParams",
+    "result": "SkillsInstallResult",
+    "scope": "admin"
+  },
+  "skills.update": {
+    "params": "SkillsUpdateParams",
+    "result": "SkillsUpdateResult",
+    "scope": "admin"
+  },
+  "system.info": {
+    "params": "SystemInfoParams",
+    "result": "SystemInfoResult",
+    "scope": "read"
+  },
   "health": {
     "params": "HealthParams",
     "result": "HealthSummary",
@@ -5137,10 +9680,85 @@ export const methodSpecs = {
     "result": "OkResult",
     "scope": "admin"
   },
-  "last-heartbeat": {
-    "params": "LastHeartbeatParams",
-    "result": "LastHeartbeatResult",
+  "update.status": {
+    "params": "UpdateStatusParams",
+    "result": "UpdateStatusResult",
+    "scope": "admin"
+  },
+  "update.run": {
+    "params": "UpdateRunParams",
+    "result": "UpdateRunResult",
+    "scope": "admin"
+  },
+  "talk.catalog": {
+    "params": "TalkCatalogParams",
+    "result": "TalkCatalogResult",
     "scope": "read"
+  },
+  "talk.mode": {
+    "params": "TalkModeParams",
+    "result": "TalkModePayload",
+    "scope": "write"
+  },
+  "voicewake.get": {
+    "params": "VoicewakeGetParams",
+    "result": "VoicewakeTriggers",
+    "scope": "read"
+  },
+  "voicewake.set": {
+    "params": "VoicewakeSetParams",
+    "result": "VoicewakeTriggers",
+    "scope": "write"
+  },
+  "tts.status": {
+    "params": "TtsParams",
+    "result": "TtsStatusResult",
+    "scope": "read"
+  },
+  "tts.providers": {
+    "params": "TtsParams",
+    "result": "TtsProvidersResult",
+    "scope": "read"
+  },
+  "tts.enable": {
+    "params": "TtsParams",
+    "result": "TtsEnabledResult",
+    "scope": "write"
+  },
+  "tts.disable": {
+    "params": "TtsParams",
+    "result": "TtsEnabledResult",
+    "scope": "write"
+  },
+  "tts.setProvider": {
+    "params": "TtsSetProviderParams",
+    "result": "TtsSetProviderResult",
+    "scope": "write"
+  },
+  "tts.convert": {
+    "params": "TtsConvertParams",
+    "result": "TtsConvertResult",
+    "scope": "write"
+  },
+  "wizard.start": {
+    "params": "WizardStartParams",
+    "result": "WizardStartResult",
+    "scope": "admin"
+  },
+  "wizard.next": {
+    "params": "WizardNextParams",
+    "result": "WizardNextResult",
+    "scope": "admin"
+  },
+  "wizard.cancel": {
+    "params": "WizardCancelParams",
+    "result": "WizardStatusResult",
+    "scope": "admin"
+  },
+  "wizard.status": {
+    "params": "WizardStatusParams",
+    "result": "WizardStatusResult",
+    "scope": "admin"
   }
 } as const;
 
@@ -5153,6 +9771,10 @@ export const eventSpecs = {
     "payload": "ChatEventPayload",
     "dropIfSlow": false
   },
+  "cron": {
+    "payload": "CronEventPayload",
+    "dropIfSlow": true
+  },
   "device.pair.requested": {
     "payload": "DevicePairingRequest",
     "dropIfSlow": false,
@@ -5162,6 +9784,20 @@ export const eventSpecs = {
     "payload": "DevicePairResolvedPayload",
     "dropIfSlow": false,
     "scope": "pairing"
+  },
+  "exec.approval.requested": {
+    "payload": "ExecApprovalRequestedPayload",
+    "dropIfSlow": true,
+    "scope": "approvals"
+  },
+  "exec.approval.resolved": {
+    "payload": "ExecApprovalResolvedPayload",
+    "dropIfSlow": true,
+    "scope": "approvals"
+  },
+  "heartbeat": {
+    "payload": "HeartbeatEventPayload",
+    "dropIfSlow": true
   },
   "node.pair.requested": {
     "payload": "NodePairingRequest",
@@ -5177,6 +9813,16 @@ export const eventSpecs = {
     "payload": "NodeInvokeRequestPayload",
     "dropIfSlow": false,
     "scope": "node"
+  },
+  "sessions.changed": {
+    "payload": "SessionsChangedEvent",
+    "dropIfSlow": true,
+    "scope": "read"
+  },
+  "session.message": {
+    "payload": "SessionMessageEvent",
+    "dropIfSlow": false,
+    "scope": "read"
   },
   "connect.challenge": {
     "payload": "ConnectChallengePayload",
@@ -5197,5 +9843,13 @@ export const eventSpecs = {
   "shutdown": {
     "payload": "ShutdownEventPayload",
     "dropIfSlow": false
+  },
+  "talk.mode": {
+    "payload": "TalkModePayload",
+    "dropIfSlow": true
+  },
+  "voicewake.changed": {
+    "payload": "VoicewakeTriggers",
+    "dropIfSlow": true
   }
 } as const;

@@ -28,36 +28,238 @@ export type ChatSendResult = ChatRunStatus | ChatAbortResult;
 export type ClientId =
   | "webchat-ui"
   | "openclaw-control-ui"
+  | "openclaw-browser-copilot"
+  | "openclaw-tui"
   | "webchat"
   | "cli"
   | "gateway-client"
   | "openclaw-macos"
+  | "openclaw-linux"
   | "openclaw-ios"
+  | "openclaw-watchos"
   | "openclaw-android"
   | "node-host"
+  | "openclaw-worker"
   | "test"
   | "fingerprint"
-  | "openclaw-probe"
-  | "openclaw-tui";
+  | "openclaw-probe";
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
  * via the `definition` "ClientMode".
  */
-export type ClientMode = "webchat" | "cli" | "ui" | "backend" | "node" | "probe" | "test";
+export type ClientMode = "webchat" | "cli" | "ui" | "backend" | "node" | "worker" | "probe" | "test";
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ModelCatalogHint".
+ */
+export type ModelCatalogHint =
+  | {
+      agentId?: string;
+      sessionKey?: string;
+    }
+  | {
+      agentId?: string;
+      shortId: string;
+      slugHint?: string;
+    };
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronSchedule".
+ */
+export type CronSchedule =
+  | {
+      kind: "at";
+      atMs: number;
+    }
+  | {
+      kind: "at";
+      at: string;
+    }
+  | {
+      kind: "every";
+      everyMs: number;
+      anchorMs?: number;
+    }
+  | {
+      kind: "cron";
+      expr: string;
+      tz?: string;
+      staggerMs?: number;
+    };
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronPayload".
+ */
+export type CronPayload = CronSystemEventPayload | CronAgentTurnPayload;
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronRunStatus".
+ */
+export type CronRunStatus = "ok" | "error" | "skipped";
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronDeliveryStatus".
+ */
+export type CronDeliveryStatus = "delivered" | "not-delivered" | "unknown" | "not-requested";
+export type CronRunStatus1 = "ok" | "error" | "skipped";
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronUpdateParams".
+ */
+export type CronUpdateParams =
+  | {
+      id: string;
+      patch: CronJobPatch;
+    }
+  | {
+      jobId: string;
+      patch: CronJobPatch;
+    };
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronJobRef".
+ */
+export type CronJobRef =
+  | {
+      id: string;
+    }
+  | {
+      jobId: string;
+    };
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronRunMode".
+ */
+export type CronRunMode = "due" | "force" | "if-enabled";
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronRunParams".
+ */
+export type CronRunParams =
+  | {
+      id: string;
+      mode?: CronRunMode;
+    }
+  | {
+      jobId: string;
+      mode?: CronRunMode;
+    };
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronRunsParams".
+ */
+export type CronRunsParams =
+  | {
+      id: string;
+      scope?: "job" | "all";
+      limit?: number;
+      agentId?: string;
+      runId?: string;
+      offset?: number;
+      /**
+       * @minItems 1
+       * @maxItems 3
+       */
+      statuses?: [CronRunStatus] | [CronRunStatus, CronRunStatus] | [CronRunStatus, CronRunStatus, CronRunStatus];
+      status?: "all" | "ok" | "error" | "skipped";
+      /**
+       * @minItems 1
+       * @maxItems 4
+       */
+      deliveryStatuses?:
+        | [CronDeliveryStatus]
+        | [CronDeliveryStatus, CronDeliveryStatus]
+        | [CronDeliveryStatus, CronDeliveryStatus, CronDeliveryStatus]
+        | [CronDeliveryStatus, CronDeliveryStatus, CronDeliveryStatus, CronDeliveryStatus];
+      deliveryStatus?: CronDeliveryStatus;
+      query?: string;
+      sortDir?: "asc" | "desc";
+    }
+  | {
+      jobId: string;
+      scope?: "job" | "all";
+      limit?: number;
+      agentId?: string;
+      runId?: string;
+      offset?: number;
+      /**
+       * @minItems 1
+       * @maxItems 3
+       */
+      statuses?: [CronRunStatus] | [CronRunStatus, CronRunStatus] | [CronRunStatus, CronRunStatus, CronRunStatus];
+      status?: "all" | "ok" | "error" | "skipped";
+      /**
+       * @minItems 1
+       * @maxItems 4
+       */
+      deliveryStatuses?:
+        | [CronDeliveryStatus]
+        | [CronDeliveryStatus, CronDeliveryStatus]
+        | [CronDeliveryStatus, CronDeliveryStatus, CronDeliveryStatus]
+        | [CronDeliveryStatus, CronDeliveryStatus, CronDeliveryStatus, CronDeliveryStatus];
+      deliveryStatus?: CronDeliveryStatus;
+      query?: string;
+      sortDir?: "asc" | "desc";
+    }
+  | {
+      scope: "all";
+      limit?: number;
+      agentId?: string;
+      runId?: string;
+      offset?: number;
+      /**
+       * @minItems 1
+       * @maxItems 3
+       */
+      statuses?: [CronRunStatus] | [CronRunStatus, CronRunStatus] | [CronRunStatus, CronRunStatus, CronRunStatus];
+      status?: "all" | "ok" | "error" | "skipped";
+      /**
+       * @minItems 1
+       * @maxItems 4
+       */
+      deliveryStatuses?:
+        | [CronDeliveryStatus]
+        | [CronDeliveryStatus, CronDeliveryStatus]
+        | [CronDeliveryStatus, CronDeliveryStatus, CronDeliveryStatus]
+        | [CronDeliveryStatus, CronDeliveryStatus, CronDeliveryStatus, CronDeliveryStatus];
+      deliveryStatus?: CronDeliveryStatus;
+      query?: string;
+      sortDir?: "asc" | "desc";
+    };
+/**
+ * @maxItems 0
+ *
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "EmptyApprovalList".
+ */
+export type EmptyApprovalList = [];
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ExecApprovalDecision".
+ */
+export type ExecApprovalDecision = "allow-once" | "allow-always" | "deny";
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ExecApprovalList".
+ */
+export type ExecApprovalList = ExecApprovalRequestedPayload[];
+/**
+ * The last heartbeat event, or null until a heartbeat ran.
+ *
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "LastHeartbeatResult".
+ */
+export type LastHeartbeatResult = null | HeartbeatEventPayload;
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
  * via the `definition` "SystemPresenceResult".
  */
 export type SystemPresenceResult = PresenceEntry[];
 /**
- * The last heartbeat run: null until one has run (this gateway runs no heartbeats yet).
- *
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
- * via the `definition` "LastHeartbeatResult".
+ * via the `definition` "WizardRunStatus".
  */
-export type LastHeartbeatResult = null | {
-  [k: string]: unknown;
-};
+export type WizardRunStatus = "running" | "done" | "cancelled" | "error";
 
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -263,6 +465,14 @@ export interface SessionRow {
   execNode?: string;
   spawnedBy?: string;
   modelProvider?: string | null;
+  /**
+   * The session's first user message, clipped: asked for with includeDerivedTitles (protocol 4).
+   */
+  derivedTitle?: string;
+  /**
+   * Its newest message with text, clipped: asked for with includeLastMessage (protocol 4).
+   */
+  lastMessagePreview?: string;
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -276,6 +486,21 @@ export interface SessionsListParams {
   label?: string;
   agentId?: string;
   search?: string;
+  offset?: number;
+  sortBy?: "updatedAt" | "lastInteractionAt";
+  requireLastInteraction?: boolean;
+  configuredAgentsOnly?: boolean;
+  includeDerivedTitles?: boolean;
+  includeLastMessage?: boolean;
+  spawnedBy?: string;
+  archived?: boolean | "all";
+  boardFace?: "chat" | "dashboard";
+  creatorId?: string;
+  ownerId?: string;
+  ownerFirst?: boolean;
+  involvingMe?: boolean;
+  involvingProfileId?: string;
+  includePeople?: boolean;
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -324,6 +549,14 @@ export interface AgentsListParams {}
 export interface AgentSummary {
   id: string;
   name?: string;
+  workspace?: string;
+  /**
+   * The agent's effective model chain (its own, else agents.defaults): primary, then fallbacks. Absent when none is configured.
+   */
+  model?: {
+    primary: string;
+    fallbacks?: string[];
+  };
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -339,7 +572,43 @@ export interface AgentsListResult {
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
  * via the `definition` "ModelsListParams".
  */
-export interface ModelsListParams {}
+export interface ModelsListParams {
+  agentId?: string;
+  sessionKey?: string;
+  view?: "default" | "configured" | "provider-config" | "all";
+  includeProviderCapabilities?: boolean;
+  preparedOnly?: boolean;
+  refresh?: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ModelsAuthStatusParams".
+ */
+export interface ModelsAuthStatusParams {
+  refresh?: boolean;
+  agentId?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ModelsAuthStatusResult".
+ */
+export interface ModelsAuthStatusResult {
+  ts: number;
+  providers: {
+    provider: string;
+    displayName: string;
+    status: "static" | "missing";
+    profiles: {
+      profileId: string;
+      type: "api_key";
+      status: "static";
+    }[];
+    apiKey?: {
+      source: "config" | "env";
+      envVar?: string;
+    };
+  }[];
+}
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
  * via the `definition` "ModelChoice".
@@ -626,6 +895,26 @@ export interface SessionsCompactResult {
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "BrowserRequestParams".
+ */
+export interface BrowserRequestParams {
+  method: "GET" | "POST" | "DELETE";
+  path: string;
+  query?: {
+    [k: string]: string | number | boolean;
+  };
+  body?: unknown;
+  timeoutMs?: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "BrowserRequestResult".
+ */
+export interface BrowserRequestResult {
+  [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
  * via the `definition` "SendParams".
  */
 export interface SendParams {
@@ -841,6 +1130,18 @@ export interface ChatMessage {
 export interface ChatHistoryParams {
   sessionKey: string;
   limit?: number;
+  agentId?: string;
+  offset?: number;
+  maxChars?: number;
+  maxBytes?: number;
+  cursor?: string;
+  pendingBefore?: number;
+  /**
+   * @maxItems 50
+   */
+  inputRunIds?: string[];
+  messageId?: string;
+  sessionId?: string;
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -851,6 +1152,54 @@ export interface ChatHistoryResult {
   sessionId?: string;
   messages: ChatMessage[];
   thinkingLevel: string;
+  hasMore?: boolean;
+  nextOffset?: number;
+  totalMessages?: number;
+  sessionInfo?: SessionRow1;
+}
+export interface SessionRow1 {
+  agentId: string;
+  key: string;
+  kind: SessionKind;
+  sessionId: string;
+  updatedAt: number;
+  age: number;
+  label?: string;
+  thinkingLevel?: string;
+  verboseLevel?: string;
+  reasoningLevel?: string;
+  elevatedLevel?: string;
+  systemSent?: boolean;
+  abortedLastRun?: boolean;
+  inputTokens?: number;
+  outputTokens?: number;
+  totalTokens: number;
+  remainingTokens: number;
+  percentUsed: number;
+  /**
+   * Model id of the last run, without its provider (see modelProvider).
+   */
+  model: string | null;
+  contextTokens: number | null;
+  flags: string[];
+  responseUsage?: string;
+  sendPolicy?: string;
+  groupActivation?: string;
+  modelOverride?: string;
+  execHost?: string;
+  execSecurity?: string;
+  execAsk?: string;
+  execNode?: string;
+  spawnedBy?: string;
+  modelProvider?: string | null;
+  /**
+   * The session's first user message, clipped: asked for with includeDerivedTitles (protocol 4).
+   */
+  derivedTitle?: string;
+  /**
+   * Its newest message with text, clipped: asked for with includeLastMessage (protocol 4).
+   */
+  lastMessagePreview?: string;
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -1088,9 +1437,11 @@ export interface ClientInfo {
   id: ClientId;
   displayName?: string;
   version: string;
+  buildId?: string;
   platform: string;
   deviceFamily?: string;
   modelIdentifier?: string;
+  timeZone?: string;
   mode: ClientMode;
   instanceId?: string;
 }
@@ -1111,7 +1462,24 @@ export interface DeviceIdentityClaim {
  */
 export interface ConnectAuth {
   token?: string;
+  bootstrapToken?: string;
+  deviceToken?: string;
   password?: string;
+  approvalRuntimeToken?: string;
+  agentRuntimeIdentityToken?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "WorkerRunsOffer".
+ */
+export interface WorkerRunsOffer {
+  bundleHash: string;
+  openclawVersion: string;
+  /**
+   * @maxItems 64
+   */
+  protocolFeatures: string[];
+  bundlePrewarm?: number;
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -1129,6 +1497,10 @@ export interface ConnectParams {
    * @maxItems 256
    */
   commands?: string[];
+  computerUse?: {
+    [k: string]: unknown;
+  };
+  workerRuns?: WorkerRunsOffer;
   permissions?: {
     [k: string]: boolean;
   };
@@ -1138,6 +1510,7 @@ export interface ConnectParams {
    * @maxItems 32
    */
   scopes?: string[];
+  modelCatalog?: ModelCatalogHint;
   device?: DeviceIdentityClaim;
   auth?: ConnectAuth;
   locale?: string;
@@ -1154,14 +1527,19 @@ export interface HelloOk {
     version: string;
     commit?: string;
     host?: string;
+    bootId?: string;
     connId: string;
   };
   features: {
     methods: string[];
     events: string[];
+    capabilities?: string[];
   };
   snapshot: Snapshot;
   canvasHostUrl?: string;
+  pluginSurfaceUrls?: {
+    [k: string]: string;
+  };
   auth?: HelloAuth;
   policy: Policy;
 }
@@ -1176,6 +1554,7 @@ export interface Snapshot {
   uptimeMs: number;
   configPath?: string;
   stateDir?: string;
+  authMode?: "none" | "token" | "password" | "trusted-proxy";
   sessionDefaults?: {
     defaultAgentId: string;
     mainKey: string;
@@ -1194,6 +1573,7 @@ export interface PresenceEntry {
   platform?: string;
   deviceFamily?: string;
   modelIdentifier?: string;
+  timeZone?: string;
   mode?: string;
   lastInputSeconds?: number;
   reason?: string;
@@ -1226,9 +1606,18 @@ export interface HealthSummary {
     agentId: string;
     name?: string;
     isDefault: boolean;
+    /**
+     * The agent's heartbeat settings; every, prompt, target and ackMaxChars come with the heartbeat runner (v4 requires them).
+     */
     heartbeat: {
       enabled: boolean;
+      every?: string;
       everyMs: number | null;
+      prompt?: string;
+      target?: string;
+      model?: string;
+      session?: string;
+      ackMaxChars?: number;
     };
     sessions: SessionsSummary;
   }[];
@@ -1283,6 +1672,12 @@ export interface HelloAuth {
   role: string;
   scopes: string[];
   issuedAtMs?: number;
+  deviceTokens?: {
+    deviceToken: string;
+    role: string;
+    scopes: string[];
+    issuedAtMs: number;
+  }[];
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -1292,6 +1687,231 @@ export interface Policy {
   maxPayload: number;
   maxBufferedBytes: number;
   tickIntervalMs: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronSystemEventPayload".
+ */
+export interface CronSystemEventPayload {
+  kind: "systemEvent";
+  text: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronAgentTurnPayload".
+ */
+export interface CronAgentTurnPayload {
+  kind: "agentTurn";
+  message: string;
+  model?: string;
+  thinking?: string;
+  timeoutSeconds?: number;
+  deliver?: boolean;
+  channel?: "last" | string;
+  to?: string;
+  bestEffortDeliver?: boolean;
+  fallbacks?: string[];
+  lightContext?: boolean;
+  allowUnsafeExternalContent?: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronIsolation".
+ */
+export interface CronIsolation {
+  postToMainPrefix?: string;
+  postToMainMode?: "summary" | "full";
+  postToMainMaxChars?: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronDelivery".
+ */
+export interface CronDelivery {
+  mode: "none" | "announce" | "webhook";
+  channel?: "last" | string;
+  to?: string;
+  accountId?: string;
+  bestEffort?: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronJobState".
+ */
+export interface CronJobState {
+  nextRunAtMs?: number;
+  runningAtMs?: number;
+  lastRunAtMs?: number;
+  lastStatus?: CronRunStatus;
+  lastRunStatus?: CronRunStatus1;
+  lastError?: string;
+  lastDurationMs?: number;
+  consecutiveErrors?: number;
+  lastDelivered?: boolean;
+  lastDeliveryStatus?: CronDeliveryStatus;
+  lastDeliveryError?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronJob".
+ */
+export interface CronJob {
+  id: string;
+  agentId?: string;
+  name: string;
+  description?: string;
+  enabled: boolean;
+  deleteAfterRun?: boolean;
+  createdAtMs: number;
+  updatedAtMs: number;
+  schedule: CronSchedule;
+  sessionTarget: "main" | "isolated";
+  wakeMode: "next-heartbeat" | "now";
+  payload: CronPayload;
+  isolation?: CronIsolation;
+  delivery?: CronDelivery;
+  state: CronJobState;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronJobPatch".
+ */
+export interface CronJobPatch {
+  name?: string;
+  agentId?: string | null;
+  description?: string;
+  enabled?: boolean;
+  deleteAfterRun?: boolean;
+  schedule?: CronSchedule;
+  sessionTarget?: "main" | "isolated";
+  wakeMode?: "next-heartbeat" | "now";
+  payload?: CronPayload;
+  isolation?: CronIsolation;
+  delivery?: CronDelivery;
+  displayName?: string | null;
+  sessionKey?: string | null;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronAddParams".
+ */
+export interface CronAddParams {
+  name: string;
+  agentId?: string | null;
+  description?: string;
+  enabled?: boolean;
+  deleteAfterRun?: boolean;
+  schedule: CronSchedule;
+  sessionTarget: "main" | "isolated";
+  wakeMode: "next-heartbeat" | "now";
+  payload: CronPayload;
+  isolation?: CronIsolation;
+  delivery?: CronDelivery;
+  displayName?: string;
+  sessionKey?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronRunResult".
+ */
+export interface CronRunResult {
+  ok: true;
+  ran: boolean;
+  reason?: "not-due" | "disabled";
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronRemoveResult".
+ */
+export interface CronRemoveResult {
+  ok: true;
+  removed: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronStatusParams".
+ */
+export interface CronStatusParams {}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronStatusResult".
+ */
+export interface CronStatusResult {
+  enabled: boolean;
+  storePath: string;
+  jobs: number;
+  nextWakeAtMs: number | null;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronListParams".
+ */
+export interface CronListParams {
+  includeDisabled?: boolean;
+  limit?: number;
+  offset?: number;
+  query?: string;
+  enabled?: "all" | "enabled" | "disabled";
+  scheduleKind?: "all" | "at" | "every" | "cron" | "on-exit" | "stream";
+  lastRunStatus?: "all" | "ok" | "error" | "skipped" | "unknown";
+  trigger?: "all" | "conditional" | "unconditional";
+  sortBy?: "nextRunAtMs" | "updatedAtMs" | "name";
+  sortDir?: "asc" | "desc";
+  agentId?: string;
+  compact?: boolean;
+  includeDeliveryPreviews?: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronListResult".
+ */
+export interface CronListResult {
+  jobs: CronJob[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronRunLogEntry".
+ */
+export interface CronRunLogEntry {
+  ts: number;
+  jobId: string;
+  action: "finished";
+  status?: CronRunStatus;
+  error?: string;
+  summary?: string;
+  runAtMs?: number;
+  durationMs?: number;
+  nextRunAtMs?: number;
+  delivered?: boolean;
+  deliveryStatus?: CronDeliveryStatus;
+  deliveryError?: string;
+  sessionId?: string;
+  sessionKey?: string;
+  runId?: string;
+  model?: string;
+  provider?: string;
+  jobName?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronRunsResult".
+ */
+export interface CronRunsResult {
+  entries: CronRunLogEntry[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "CronEventPayload".
+ */
+export interface CronEventPayload {
+  jobId: string;
+  action: "added" | "updated" | "removed" | "started" | "finished";
+  runAtMs?: number;
+  durationMs?: number;
+  status?: CronRunStatus;
+  error?: string;
+  summary?: string;
+  nextRunAtMs?: number;
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -1424,6 +2044,329 @@ export interface DevicePairResolvedPayload {
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "TasksListParams".
+ */
+export interface TasksListParams {
+  status?: unknown;
+  agentId?: string;
+  sessionKey?: string;
+  limit?: number;
+  cursor?: string;
+  sortBy?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "TasksListResult".
+ */
+export interface TasksListResult {
+  /**
+   * @maxItems 0
+   */
+  tasks: [];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ProgressCardGetParams".
+ */
+export interface ProgressCardGetParams {
+  sessionKey: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ProgressCardGetResult".
+ */
+export interface ProgressCardGetResult {
+  card: null;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionScopedParams".
+ */
+export interface SessionScopedParams {
+  sessionKey: string;
+  agentId?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsBranchesListResult".
+ */
+export interface SessionsBranchesListResult {
+  /**
+   * @maxItems 0
+   */
+  branches: [];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsCompanionStateResult".
+ */
+export interface SessionsCompanionStateResult {
+  /**
+   * @maxItems 0
+   */
+  exchanges: [];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsObserverVisibilityParams".
+ */
+export interface SessionsObserverVisibilityParams {
+  visible: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsObserverVisibilityResult".
+ */
+export interface SessionsObserverVisibilityResult {
+  ok: true;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "QuestionListResult".
+ */
+export interface QuestionListResult {
+  /**
+   * @maxItems 0
+   */
+  questions: [];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "EnvironmentsListParams".
+ */
+export interface EnvironmentsListParams {
+  includeDesktopSetup?: boolean;
+  runtimeId?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "EnvironmentsStatusParams".
+ */
+export interface EnvironmentsStatusParams {
+  environmentId: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "EnvironmentSummary".
+ */
+export interface EnvironmentSummary {
+  id: string;
+  type: "node";
+  label?: string;
+  status: "available" | "unavailable";
+  platform?: string;
+  lastConnectedAtMs?: number;
+  capabilities?: string[];
+  /**
+   * @maxItems 128
+   */
+  invocableCommands?: string[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "EnvironmentsListResult".
+ */
+export interface EnvironmentsListResult {
+  environments: EnvironmentSummary[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ExecApprovalsPolicyFields".
+ */
+export interface ExecApprovalsPolicyFields {
+  security?: string;
+  ask?: string;
+  askFallback?: string;
+  autoAllowSkills?: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ExecApprovalsAllowlistEntry".
+ */
+export interface ExecApprovalsAllowlistEntry {
+  id?: string;
+  pattern: string;
+  source?: "allow-always";
+  commandText?: string;
+  argPattern?: string;
+  lastUsedAt?: number;
+  lastUsedCommand?: string;
+  lastResolvedPath?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ExecApprovalsMcpToolEntry".
+ */
+export interface ExecApprovalsMcpToolEntry {
+  server: string;
+  tool: string;
+  source: "allow-always";
+  addedAt: number;
+  lastUsedAt?: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ExecApprovalsAgent".
+ */
+export interface ExecApprovalsAgent {
+  security?: string;
+  ask?: string;
+  askFallback?: string;
+  autoAllowSkills?: boolean;
+  allowlist?: ExecApprovalsAllowlistEntry[];
+  mcpTools?: ExecApprovalsMcpToolEntry[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ExecApprovalsFile".
+ */
+export interface ExecApprovalsFile {
+  version: 1;
+  socket?: {
+    path?: string;
+    token?: string;
+  };
+  defaults?: ExecApprovalsPolicyFields;
+  agents?: {
+    [k: string]: ExecApprovalsAgent;
+  };
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ExecApprovalsSnapshot".
+ */
+export interface ExecApprovalsSnapshot {
+  path: string;
+  exists: boolean;
+  hash: string;
+  file: ExecApprovalsFile;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ExecApprovalsSetParams".
+ */
+export interface ExecApprovalsSetParams {
+  file: ExecApprovalsFile;
+  baseHash?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ExecApprovalsNodeGetParams".
+ */
+export interface ExecApprovalsNodeGetParams {
+  nodeId: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ExecApprovalsNodeSetParams".
+ */
+export interface ExecApprovalsNodeSetParams {
+  nodeId: string;
+  file: ExecApprovalsFile;
+  baseHash?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ExecApprovalsNodeSnapshot".
+ */
+export interface ExecApprovalsNodeSnapshot {
+  [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ExecApprovalRequestParams".
+ */
+export interface ExecApprovalRequestParams {
+  id?: string;
+  command: string;
+  commandArgv?: string[];
+  cwd?: string | null;
+  nodeId?: string | null;
+  host?: string | null;
+  security?: string | null;
+  ask?: string | null;
+  warningText?: string | null;
+  agentId?: string | null;
+  resolvedPath?: string | null;
+  sessionKey?: string | null;
+  sessionId?: string | null;
+  runId?: string | null;
+  toolCallId?: string | null;
+  turnSourceChannel?: string | null;
+  turnSourceTo?: string | null;
+  turnSourceAccountId?: string | null;
+  turnSourceThreadId?: string | number | null;
+  timeoutMs?: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ExecApprovalRequest".
+ */
+export interface ExecApprovalRequest {
+  command: string;
+  commandArgv?: string[];
+  cwd?: string | null;
+  nodeId?: string | null;
+  host?: string | null;
+  security?: string | null;
+  ask?: string | null;
+  warningText?: string | null;
+  agentId?: string | null;
+  resolvedPath?: string | null;
+  sessionKey?: string | null;
+  sessionId?: string | null;
+  runId?: string | null;
+  toolCallId?: string | null;
+  turnSourceChannel?: string | null;
+  turnSourceTo?: string | null;
+  turnSourceAccountId?: string | null;
+  turnSourceThreadId?: string | number | null;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ExecApprovalRequestResult".
+ */
+export interface ExecApprovalRequestResult {
+  id: string;
+  decision: ExecApprovalDecision | null;
+  createdAtMs: number;
+  expiresAtMs: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ExecApprovalResolveParams".
+ */
+export interface ExecApprovalResolveParams {
+  id: string;
+  decision: string;
+  reviewer?: {
+    channel: string;
+    accountId: string;
+    senderId: string;
+  };
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ExecApprovalRequestedPayload".
+ */
+export interface ExecApprovalRequestedPayload {
+  id: string;
+  request: ExecApprovalRequest;
+  createdAtMs: number;
+  expiresAtMs: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ExecApprovalResolvedPayload".
+ */
+export interface ExecApprovalResolvedPayload {
+  id: string;
+  decision: ExecApprovalDecision | null;
+  resolvedBy?: string | null;
+  ts: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
  * via the `definition` "RequestFrame".
  */
 export interface RequestFrame {
@@ -1477,6 +2420,57 @@ export interface EmptyParams {}
 export interface OkResult {
   ok: true;
 }
+/**
+ * `now` runs a heartbeat at once; `next-heartbeat` leaves the text for the next scheduled one. v4 adds sessionKey and agentId.
+ *
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "WakeParams".
+ */
+export interface WakeParams {
+  mode: "now" | "next-heartbeat";
+  text: string;
+  sessionKey?: string;
+  agentId?: string;
+  [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SetHeartbeatsParams".
+ */
+export interface SetHeartbeatsParams {
+  enabled: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SetHeartbeatsResult".
+ */
+export interface SetHeartbeatsResult {
+  ok: true;
+  enabled: boolean;
+}
+/**
+ * One heartbeat run: `sent` (reply delivered), `ok-empty` (no reply), `ok-token` (HEARTBEAT_OK acknowledgement, not delivered), `skipped` (with reason) or `failed` (with reason).
+ *
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "HeartbeatEventPayload".
+ */
+export interface HeartbeatEventPayload {
+  ts: number;
+  status: "sent" | "ok-empty" | "ok-token" | "skipped" | "failed";
+  agentId?: string;
+  to?: string;
+  channel?: string;
+  preview?: string;
+  durationMs?: number;
+  hasMedia?: boolean;
+  reason?: string;
+  [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "LastHeartbeatParams".
+ */
+export interface LastHeartbeatParams {}
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
  * via the `definition` "LogsTailParams".
@@ -1785,6 +2779,297 @@ export interface NodePairResolvedPayload {
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "PluginSurfaceRefreshParams".
+ */
+export interface PluginSurfaceRefreshParams {
+  surface: string;
+  observedUrl?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "PluginSurfaceRefreshResult".
+ */
+export interface PluginSurfaceRefreshResult {
+  surface: string;
+  pluginSurfaceUrls: {
+    [k: string]: string;
+  };
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsSubscribeParams".
+ */
+export interface SessionsSubscribeParams {}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsSubscribeResult".
+ */
+export interface SessionsSubscribeResult {
+  subscribed: true;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsMessagesSubscribeParams".
+ */
+export interface SessionsMessagesSubscribeParams {
+  key: string;
+  agentId?: string;
+  includeApprovals?: true;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsMessagesUnsubscribeParams".
+ */
+export interface SessionsMessagesUnsubscribeParams {
+  key: string;
+  agentId?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsMessagesSubscribeResult".
+ */
+export interface SessionsMessagesSubscribeResult {
+  key: string;
+  subscribed: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsDescribeParams".
+ */
+export interface SessionsDescribeParams {
+  key: string;
+  agentId?: string;
+  includeDerivedTitles?: boolean;
+  includeLastMessage?: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsDescribeResult".
+ */
+export interface SessionsDescribeResult {
+  session: SessionRow | null;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChatMetadataParams".
+ */
+export interface ChatMetadataParams {
+  agentId?: string;
+  sessionKey?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChatCommand".
+ */
+export interface ChatCommand {
+  name: string;
+  description: string;
+  textAliases?: string[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChatMetadataResult".
+ */
+export interface ChatMetadataResult {
+  agentId: string;
+  sessionKey?: string;
+  commands: ChatCommand[];
+  models: ModelChoice[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsChangedEvent".
+ */
+export interface SessionsChangedEvent {
+  sessionKey: string;
+  agentId: string;
+  reason: "new" | "reset" | "update" | "delete";
+  ts: number;
+  [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionMessageEvent".
+ */
+export interface SessionMessageEvent {
+  sessionKey: string;
+  agentId: string;
+  message: ChatMessage;
+  messageId: string;
+  messageSeq: number;
+  runId?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SkillsStatusParams".
+ */
+export interface SkillsStatusParams {
+  agentId?: string;
+  sessionKey?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SkillRequirements".
+ */
+export interface SkillRequirements {
+  bins: string[];
+  anyBins: string[];
+  env: string[];
+  config: string[];
+  os: string[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SkillConfigCheck".
+ */
+export interface SkillConfigCheck {
+  path: string;
+  satisfied: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SkillInstallOption".
+ */
+export interface SkillInstallOption {
+  id: string;
+  kind: "brew" | "node" | "go" | "uv" | "download";
+  label: string;
+  bins: string[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SkillStatusEntry".
+ */
+export interface SkillStatusEntry {
+  name: string;
+  description: string;
+  source: string;
+  filePath: string;
+  baseDir: string;
+  skillKey: string;
+  primaryEnv?: string;
+  emoji?: string;
+  homepage?: string;
+  always: boolean;
+  disabled: boolean;
+  blockedByAllowlist: boolean;
+  eligible: boolean;
+  requirements: SkillRequirements;
+  missing: SkillRequirements;
+  configChecks: SkillConfigCheck[];
+  install: SkillInstallOption[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SkillsStatusResult".
+ */
+export interface SkillsStatusResult {
+  workspaceDir: string;
+  managedSkillsDir: string;
+  skills: SkillStatusEntry[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SkillsBinsParams".
+ */
+export interface SkillsBinsParams {}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SkillsBinsResult".
+ */
+export interface SkillsBinsResult {
+  bins: string[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SkillsInstallParams".
+ */
+export interface SkillsInstallParams {
+  name: string;
+  installId: string;
+  timeoutMs?: number;
+  agentId?: string;
+  dangerouslyForceUnsafeInstall?: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SkillsInstallResult".
+ */
+export interface SkillsInstallResult {
+  ok: boolean;
+  message: string;
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SkillsUpdateParams".
+ */
+export interface SkillsUpdateParams {
+  skillKey: string;
+  enabled?: boolean;
+  apiKey?: string;
+  env?: {
+    [k: string]: string;
+  };
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SkillEntryConfig".
+ */
+export interface SkillEntryConfig {
+  enabled?: boolean;
+  apiKey?: string;
+  env?: {
+    [k: string]: string;
+  };
+  config?: {};
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SkillsUpdateResult".
+ */
+export interface SkillsUpdateResult {
+  ok: true;
+  skillKey: string;
+  config: SkillEntryConfig;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SystemInfoParams".
+ */
+export interface SystemInfoParams {}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SystemInfoResult".
+ */
+export interface SystemInfoResult {
+  machineName: string;
+  hostname: string;
+  platform: string;
+  release: string;
+  arch: string;
+  osLabel: string;
+  port?: number;
+  nodeVersion: string;
+  pid: number;
+  uptimeMs: number;
+  cpuCount: number;
+  cpuModel?: string;
+  /**
+   * @minItems 3
+   * @maxItems 3
+   */
+  loadAverage?: [number, number, number];
+  memoryTotalBytes: number;
+  memoryFreeBytes: number;
+  diskTotalBytes?: number;
+  diskAvailableBytes?: number;
+  diskPath?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
  * via the `definition` "HealthParams".
  */
 export interface HealthParams {
@@ -1886,9 +3171,365 @@ export interface ShutdownEventPayload {
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
- * via the `definition` "LastHeartbeatParams".
+ * via the `definition` "UpdateStatusParams".
  */
-export interface LastHeartbeatParams {}
+export interface UpdateStatusParams {
+  refreshCheckout?: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "UpdateAvailable".
+ */
+export interface UpdateAvailable {
+  currentVersion: string;
+  latestVersion: string;
+  channel: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "UpdateStatusResult".
+ */
+export interface UpdateStatusResult {
+  sentinel: null;
+  updateAvailable: UpdateAvailable | null;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "UpdateRunParams".
+ */
+export interface UpdateRunParams {
+  sessionKey?: string;
+  note?: string;
+  restartDelayMs?: number;
+  timeoutMs?: number;
+  deliveryContext?: {
+    channel?: string;
+    to?: string;
+    accountId?: string;
+    threadId?: string | number;
+  };
+  continuationMessage?: string;
+  target?: {
+    kind: "git";
+    upstreamRef: string;
+    upstreamSha: string;
+  };
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "UpdateStepResult".
+ */
+export interface UpdateStepResult {
+  name: string;
+  command: string;
+  cwd: string;
+  durationMs: number;
+  exitCode: number | null;
+  stdoutTail?: string;
+  stderrTail?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "UpdateRunOutcome".
+ */
+export interface UpdateRunOutcome {
+  status: "ok" | "error" | "skipped";
+  mode: "npm";
+  root: string;
+  reason?: string;
+  before: {
+    version: string;
+  };
+  after?: {
+    version: string;
+  };
+  steps: UpdateStepResult[];
+  durationMs: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "UpdateRunResult".
+ */
+export interface UpdateRunResult {
+  ok: boolean;
+  result: UpdateRunOutcome;
+  restart?: ConfigRestartScheduled;
+  sentinel?: {
+    path: string | null;
+    payload: RestartSentinelPayload;
+  };
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "TalkCatalogParams".
+ */
+export interface TalkCatalogParams {}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "TalkCatalogProvider".
+ */
+export interface TalkCatalogProvider {
+  id: string;
+  label: string;
+  configured: boolean;
+  models?: string[];
+  voices?: string[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "TalkCatalogResult".
+ */
+export interface TalkCatalogResult {
+  /**
+   * @maxItems 0
+   */
+  modes: [];
+  /**
+   * @maxItems 0
+   */
+  transports: [];
+  /**
+   * @maxItems 0
+   */
+  brains: [];
+  speech: {
+    ready?: boolean;
+    activeProvider?: string;
+    providers: TalkCatalogProvider[];
+  };
+  transcription: EmptyTalkProviders;
+  realtime: EmptyTalkProviders;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "EmptyTalkProviders".
+ */
+export interface EmptyTalkProviders {
+  /**
+   * @maxItems 0
+   */
+  providers: [];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "TalkModeParams".
+ */
+export interface TalkModeParams {
+  enabled: boolean;
+  phase?: string;
+}
+/**
+ * What talk.mode answers and broadcasts as the talk.mode event.
+ *
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "TalkModePayload".
+ */
+export interface TalkModePayload {
+  enabled: boolean;
+  phase: string | null;
+  ts: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "VoicewakeGetParams".
+ */
+export interface VoicewakeGetParams {}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "VoicewakeSetParams".
+ */
+export interface VoicewakeSetParams {
+  triggers: string[];
+}
+/**
+ * The voice-wake trigger words: what voicewake.get and voicewake.set answer and voicewake.changed carries.
+ *
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "VoicewakeTriggers".
+ */
+export interface VoicewakeTriggers {
+  triggers: string[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "TtsParams".
+ */
+export interface TtsParams {
+  [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "TtsStatusResult".
+ */
+export interface TtsStatusResult {
+  enabled: boolean;
+  auto: "off" | "always" | "inbound" | "tagged";
+  provider: string;
+  fallbackProvider: string | null;
+  fallbackProviders: string[];
+  prefsPath: string;
+  hasOpenAIKey: boolean;
+  hasElevenLabsKey: boolean;
+  edgeEnabled: boolean;
+  [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "TtsProvider".
+ */
+export interface TtsProvider {
+  id: string;
+  name: string;
+  configured: boolean;
+  models: string[];
+  voices?: string[];
+  [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "TtsProvidersResult".
+ */
+export interface TtsProvidersResult {
+  providers: TtsProvider[];
+  active: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "TtsEnabledResult".
+ */
+export interface TtsEnabledResult {
+  enabled: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "TtsSetProviderParams".
+ */
+export interface TtsSetProviderParams {
+  provider: string;
+  [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "TtsSetProviderResult".
+ */
+export interface TtsSetProviderResult {
+  provider: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "TtsConvertParams".
+ */
+export interface TtsConvertParams {
+  text: string;
+  channel?: string;
+  [k: string]: unknown;
+}
+/**
+ * The synthesized audio as a file on the gateway host (under <state>/tts/), the provider that made it and its format.
+ *
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "TtsConvertResult".
+ */
+export interface TtsConvertResult {
+  audioPath: string;
+  provider: string;
+  outputFormat: string;
+  voiceCompatible: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "WizardStartParams".
+ */
+export interface WizardStartParams {
+  mode?: "local" | "remote";
+  workspace?: string;
+  installDaemon?: boolean;
+  flow?: "setup" | "channels";
+  channel?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "WizardAnswer".
+ */
+export interface WizardAnswer {
+  stepId: string;
+  value?: unknown;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "WizardNextParams".
+ */
+export interface WizardNextParams {
+  sessionId: string;
+  answer?: WizardAnswer;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "WizardCancelParams".
+ */
+export interface WizardCancelParams {
+  sessionId: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "WizardStatusParams".
+ */
+export interface WizardStatusParams {
+  sessionId: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "WizardStepOption".
+ */
+export interface WizardStepOption {
+  value: unknown;
+  label: string;
+  hint?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "WizardStep".
+ */
+export interface WizardStep {
+  id: string;
+  type: "note" | "select" | "text" | "confirm" | "multiselect" | "progress" | "action";
+  title?: string;
+  message?: string;
+  options?: WizardStepOption[];
+  initialValue?: unknown;
+  placeholder?: string;
+  sensitive?: boolean;
+  executor?: "gateway" | "client";
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "WizardNextResult".
+ */
+export interface WizardNextResult {
+  done: boolean;
+  step?: WizardStep;
+  status?: WizardRunStatus;
+  error?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "WizardStartResult".
+ */
+export interface WizardStartResult {
+  sessionId: string;
+  done: boolean;
+  step?: WizardStep;
+  status?: WizardRunStatus;
+  error?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "WizardStatusResult".
+ */
+export interface WizardStatusResult {
+  status: WizardRunStatus;
+  error?: string;
+}
 
 /** Every method: its params, its result, and for two-phase methods the first answer (accepted). */
 export interface GatewayMethodMap {
@@ -1898,6 +3539,7 @@ export interface GatewayMethodMap {
   "sessions.list": { params: SessionsListParams; result: SessionsListResult };
   "agents.list": { params: AgentsListParams; result: AgentsListResult };
   "models.list": { params: ModelsListParams; result: ModelsListResult };
+  "models.authStatus": { params: ModelsAuthStatusParams; result: ModelsAuthStatusResult };
   "sessions.preview": { params: SessionsPreviewParams; result: SessionsPreviewResult };
   "sessions.patch": { params: SessionsPatchParams; result: SessionsPatchResult };
   "sessions.reset": { params: SessionsResetParams; result: SessionsResetResult };
@@ -1908,6 +3550,7 @@ export interface GatewayMethodMap {
   "usage.status": { params: UsageStatusParams; result: UsageStatusResult };
   "usage.cost": { params: UsageCostParams; result: UsageCostResult };
   "sessions.compact": { params: SessionsCompactParams; result: SessionsCompactResult };
+  "browser.request": { params: BrowserRequestParams; result: BrowserRequestResult };
   "send": { params: SendParams; result: SendResult };
   "channels.status": { params: ChannelsStatusParams; result: ChannelsStatusResult };
   "channels.logout": { params: ChannelsLogoutParams; result: ChannelsLogoutResult };
@@ -1922,11 +3565,38 @@ export interface GatewayMethodMap {
   "config.patch": { params: ConfigPatchParams; result: ConfigApplyResult };
   "config.apply": { params: ConfigApplyParams; result: ConfigApplyResult };
   "config.schema": { params: ConfigSchemaParams; result: ConfigSchemaResult };
+  "cron.status": { params: CronStatusParams; result: CronStatusResult };
+  "cron.list": { params: CronListParams; result: CronListResult };
+  "cron.add": { params: CronAddParams; result: CronJob };
+  "cron.update": { params: CronUpdateParams; result: CronJob };
+  "cron.remove": { params: CronJobRef; result: CronRemoveResult };
+  "cron.run": { params: CronRunParams; result: CronRunResult };
+  "cron.runs": { params: CronRunsParams; result: CronRunsResult };
   "device.pair.list": { params: EmptyParams; result: DevicePairListResult };
   "device.pair.approve": { params: DevicePairRequestIdParams; result: DevicePairApproveResult };
   "device.pair.reject": { params: DevicePairRequestIdParams; result: DevicePairRejectResult };
   "device.token.rotate": { params: DeviceTokenRotateParams; result: DeviceTokenRotateResult };
   "device.token.revoke": { params: DeviceTokenRevokeParams; result: DeviceTokenRevokeResult };
+  "tasks.list": { params: TasksListParams; result: TasksListResult };
+  "progressCard.get": { params: ProgressCardGetParams; result: ProgressCardGetResult };
+  "sessions.branches.list": { params: SessionScopedParams; result: SessionsBranchesListResult };
+  "sessions.companion.state": { params: SessionScopedParams; result: SessionsCompanionStateResult };
+  "sessions.observer.visibility": { params: SessionsObserverVisibilityParams; result: SessionsObserverVisibilityResult };
+  "question.list": { params: EmptyParams; result: QuestionListResult };
+  "plugin.approval.list": { params: EmptyParams; result: EmptyApprovalList };
+  "openclaw.approval.list": { params: EmptyParams; result: EmptyApprovalList };
+  "environments.list": { params: EnvironmentsListParams; result: EnvironmentsListResult };
+  "environments.status": { params: EnvironmentsStatusParams; result: EnvironmentSummary };
+  "exec.approvals.get": { params: EmptyParams; result: ExecApprovalsSnapshot };
+  "exec.approvals.set": { params: ExecApprovalsSetParams; result: ExecApprovalsSnapshot };
+  "exec.approvals.node.get": { params: ExecApprovalsNodeGetParams; result: ExecApprovalsNodeSnapshot };
+  "exec.approvals.node.set": { params: ExecApprovalsNodeSetParams; result: ExecApprovalsNodeSnapshot };
+  "exec.approval.list": { params: EmptyParams; result: ExecApprovalList };
+  "exec.approval.request": { params: ExecApprovalRequestParams; result: ExecApprovalRequestResult };
+  "exec.approval.resolve": { params: ExecApprovalResolveParams; result: OkResult };
+  "wake": { params: WakeParams; result: OkResult };
+  "last-heartbeat": { params: LastHeartbeatParams; result: LastHeartbeatResult };
+  "set-heartbeats": { params: SetHeartbeatsParams; result: SetHeartbeatsResult };
   "logs.tail": { params: LogsTailParams; result: LogsTailResult };
   "node.list": { params: EmptyParams; result: NodeListResult };
   "node.describe": { params: NodeIdParams; result: NodeDescribeResult };
@@ -1939,25 +3609,61 @@ export interface GatewayMethodMap {
   "node.pair.approve": { params: NodePairRequestIdParams; result: NodePairApproveResult };
   "node.pair.reject": { params: NodePairRequestIdParams; result: NodePairRejectResult };
   "node.pair.verify": { params: NodePairVerifyParams; result: NodePairVerifyResult };
+  "plugin.surface.refresh": { params: PluginSurfaceRefreshParams; result: PluginSurfaceRefreshResult };
+  "node.pluginSurface.refresh": { params: PluginSurfaceRefreshParams; result: PluginSurfaceRefreshResult };
+  "sessions.subscribe": { params: SessionsSubscribeParams; result: SessionsSubscribeResult };
+  "sessions.messages.subscribe": { params: SessionsMessagesSubscribeParams; result: SessionsMessagesSubscribeResult };
+  "sessions.messages.unsubscribe": { params: SessionsMessagesUnsubscribeParams; result: SessionsMessagesSubscribeResult };
+  "sessions.describe": { params: SessionsDescribeParams; result: SessionsDescribeResult };
+  "chat.metadata": { params: ChatMetadataParams; result: ChatMetadataResult };
+  "chat.startup": { params: ChatHistoryParams; result: ChatHistoryResult };
+  "skills.status": { params: SkillsStatusParams; result: SkillsStatusResult };
+  "skills.bins": { params: SkillsBinsParams; result: SkillsBinsResult };
+  "skills.install": { params: SkillsInstallParams; result: SkillsInstallResult };
+  "skills.update": { params: SkillsUpdateParams; result: SkillsUpdateResult };
+  "system.info": { params: SystemInfoParams; result: SystemInfoResult };
   "health": { params: HealthParams; result: HealthSummary };
   "status": { params: StatusParams; result: StatusSummary };
   "system-presence": { params: StatusParams; result: SystemPresenceResult };
   "system-event": { params: SystemEventParams; result: OkResult };
-  "last-heartbeat": { params: LastHeartbeatParams; result: LastHeartbeatResult };
+  "update.status": { params: UpdateStatusParams; result: UpdateStatusResult };
+  "update.run": { params: UpdateRunParams; result: UpdateRunResult };
+  "talk.catalog": { params: TalkCatalogParams; result: TalkCatalogResult };
+  "talk.mode": { params: TalkModeParams; result: TalkModePayload };
+  "voicewake.get": { params: VoicewakeGetParams; result: VoicewakeTriggers };
+  "voicewake.set": { params: VoicewakeSetParams; result: VoicewakeTriggers };
+  "tts.status": { params: TtsParams; result: TtsStatusResult };
+  "tts.providers": { params: TtsParams; result: TtsProvidersResult };
+  "tts.enable": { params: TtsParams; result: TtsEnabledResult };
+  "tts.disable": { params: TtsParams; result: TtsEnabledResult };
+  "tts.setProvider": { params: TtsSetProviderParams; result: TtsSetProviderResult };
+  "tts.convert": { params: TtsConvertParams; result: TtsConvertResult };
+  "wizard.start": { params: WizardStartParams; result: WizardStartResult };
+  "wizard.next": { params: WizardNextParams; result: WizardNextResult };
+  "wizard.cancel": { params: WizardCancelParams; result: WizardStatusResult };
+  "wizard.status": { params: WizardStatusParams; result: WizardStatusResult };
 }
 
 /** Every event: its payload. */
 export interface GatewayEventMap {
   "agent": AgentEventPayload;
   "chat": ChatEventPayload;
+  "cron": CronEventPayload;
   "device.pair.requested": DevicePairingRequest;
   "device.pair.resolved": DevicePairResolvedPayload;
+  "exec.approval.requested": ExecApprovalRequestedPayload;
+  "exec.approval.resolved": ExecApprovalResolvedPayload;
+  "heartbeat": HeartbeatEventPayload;
   "node.pair.requested": NodePairingRequest;
   "node.pair.resolved": NodePairResolvedPayload;
   "node.invoke.request": NodeInvokeRequestPayload;
+  "sessions.changed": SessionsChangedEvent;
+  "session.message": SessionMessageEvent;
   "connect.challenge": ConnectChallengePayload;
   "presence": PresenceEventPayload;
   "tick": TickEventPayload;
   "health": HealthSummary;
   "shutdown": ShutdownEventPayload;
+  "talk.mode": TalkModePayload;
+  "voicewake.changed": VoicewakeTriggers;
 }

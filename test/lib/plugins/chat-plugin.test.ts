@@ -38,7 +38,7 @@ describe('WebChat methods (protocol §6.9, §7.5)', () => {
     const limited = await h.request(ui, 'chat.history', { sessionKey: 'agent:main:main', limit: 1 });
     expect(limited.payload.messages).toHaveLength(1);
     const empty = await h.request(ui, 'chat.history', { sessionKey: 'nobody' });
-    expect(empty.payload).toEqual({ sessionKey: 'nobody', messages: [], thinkingLevel: 'off' });
+    expect(empty.payload).toEqual({ sessionKey: 'nobody', messages: [], thinkingLevel: 'off', hasMore: false, totalMessages: 0 });
   });
 
   it('throttles deltas to one per 150 ms', async () => {
@@ -52,6 +52,18 @@ describe('WebChat methods (protocol §6.9, §7.5)', () => {
     expect(assistantEvents).toHaveLength(12);
     expect(deltaTimes.length).toBeLessThan(12);
     for (let i = 1; i < deltaTimes.length; i++) expect(deltaTimes[i]! - deltaTimes[i - 1]!).toBeGreaterThanOrEqual(150);
+  });
+
+  it('sends a delta held back by the throttle once its window ends, so a reply that pauses shows all its text so far', async () => {
+    const h = await start();
+    // The role chunk, then both words; then the stream pauses.
+    h.model.script({ text: ['Hello', ' there'], hangAfter: 3 });
+    const ui = await h.connect();
+    await h.request(ui, 'chat.send', { sessionKey: 'main', message: 'pause', idempotencyKey: 'pause' });
+    const late = await ui.next((f) => f.event === 'chat' && f.payload.state === 'delta' && f.payload.message.content[0].text === 'Hello there');
+    expect(late.payload.runId).toBe('pause');
+    await h.request(ui, 'chat.abort', { sessionKey: 'main', runId: 'pause' });
+    await ui.next((f) => f.event === 'chat' && f.payload.state === 'aborted');
   });
 
   it('/stop aborts the running turn: an aborted chat event, a consistent transcript, and the next turn works', async () => {

@@ -239,14 +239,16 @@ describe('node methods over WebSocket', () => {
     expect(described).toMatchObject({ displayName: 'Work phone', paired: true, connected: true });
   });
 
-  it('advertises canvasHostUrl in hello-ok when configured', async () => {
+  it('advertises the canvas host in hello-ok when configured: pluginSurfaceUrls.canvas at protocol 4', async () => {
     const plain = await gateway();
     const withCanvas = await gateway({ canvasHostUrl: 'http://127.0.0.1:18793' });
     const node = await startNode(withCanvas.url);
     track(node.client);
-    expect(node.hello.canvasHostUrl).toBe('http://127.0.0.1:18793');
+    expect(node.hello.protocol).toBe(4);
+    expect(node.hello.pluginSurfaceUrls).toEqual({ canvas: 'http://127.0.0.1:18793' });
+    expect(node.hello.canvasHostUrl).toBeUndefined();
     const op = await operator(plain.url);
-    expect(op.hello!.canvasHostUrl).toBeUndefined();
+    expect(op.hello!.pluginSurfaceUrls).toBeUndefined();
     expect(node.hello.features.events).toContain('node.invoke.request');
     expect(node.hello.features.methods).toEqual(expect.arrayContaining(['node.list', 'node.invoke', 'node.invoke.result', 'node.event', 'node.pair.verify']));
   });

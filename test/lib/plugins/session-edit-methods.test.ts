@@ -15,7 +15,10 @@ describe('agents.list, models.list and the session methods, over WebSocket with 
       defaultId: 'main',
       mainKey: 'main',
       scope: 'per-sender',
-      agents: [{ id: 'main', name: 'Claw' }, { id: 'work' }],
+      agents: [
+        { id: 'main', name: 'Claw', model: { primary: 'fake/m1', fallbacks: [] } },
+        { id: 'work', model: { primary: 'fake/m1', fallbacks: [] } },
+      ],
     });
     expect((await h.request(peer, 'models.list', {})).payload).toEqual({ models: [{ id: 'm1', name: 'm1', provider: 'fake', contextWindow: 64_000 }] });
   });

@@ -26,8 +26,8 @@ describe('SessionStore', () => {
   it('keeps an index per agent and one JSONL transcript per session, 0600 on disk', async () => {
     const { dir, store } = await tempStore();
     const entry = await store.ensure('main', 'agent:main:main');
-    await store.append('main', entry, { role: 'user', content: 'hi', timestamp: 1 }, 'run-1');
-    await store.append('main', entry, { role: 'assistant', content: [{ type: 'text', text: 'hello' }], stopReason: 'stop', timestamp: 2 }, 'run-1');
+    await store.append('main', 'agent:main:main', entry, { role: 'user', content: 'hi', timestamp: 1 }, 'run-1');
+    await store.append('main', 'agent:main:main', entry, { role: 'assistant', content: [{ type: 'text', text: 'hello' }], stopReason: 'stop', timestamp: 2 }, 'run-1');
     await store.update('main', 'agent:main:main', { totalTokens: 42 });
     // A run's counters are a deferred change: on disk with the next index write.
     await store.flush();
@@ -53,14 +53,14 @@ describe('SessionStore', () => {
   it('survives a torn last line: it is skipped on read and the next append starts a fresh line', async () => {
     const { dir, store } = await tempStore();
     const entry = await store.ensure('main', 'agent:main:main');
-    await store.append('main', entry, { role: 'user', content: 'one', timestamp: 1 });
+    await store.append('main', 'agent:main:main', entry, { role: 'user', content: 'one', timestamp: 1 });
     const file = join(dir, 'agents/main/sessions', entry.sessionFile);
     await appendFile(file, '{"type":"message","id":"x","mess');
 
     const fresh = new SessionStore({ storage: new FileStorage(dir) });
     const reloaded = (await fresh.get('main', 'agent:main:main'))!;
     expect((await fresh.messages('main', reloaded)).map((l) => l.message.content)).toEqual(['one']);
-    await fresh.append('main', reloaded, { role: 'user', content: 'two', timestamp: 2 });
+    await fresh.append('main', 'agent:main:main', reloaded, { role: 'user', content: 'two', timestamp: 2 });
     expect((await fresh.messages('main', reloaded)).map((l) => l.message.content)).toEqual(['one', 'two']);
   });
 
@@ -189,7 +189,7 @@ describe('SessionStore index writes', () => {
   it('a crash loses at most the deferred changes since the last write: the index is still valid JSON and a new store reads it', async () => {
     const { dir, store } = await countingStore();
     const bob = await store.ensure('main', 'agent:main:openai-user:bob');
-    await store.append('main', bob, { role: 'user', content: 'remember 42', timestamp: 1 });
+    await store.append('main', 'agent:main:openai-user:bob', bob, { role: 'user', content: 'remember 42', timestamp: 1 });
     const early = statelessSessionKey('openai', 'main');
     await store.ensure('main', early);
     await store.flush();
@@ -220,7 +220,7 @@ describe('SessionStore maintenance', () => {
       const key = statelessSessionKey(i % 2 ? 'openai' : 'hook', 'main');
       stateless.push(key);
       const entry = await store.ensure('main', key);
-      await store.append('main', entry, { role: 'user', content: `q${i}`, timestamp: now });
+      await store.append('main', key, entry, { role: 'user', content: `q${i}`, timestamp: now });
     }
     const files = new Map(stateless.map((key) => [key, transcript(store.peek('main', key)!)]));
     const release = store.hold('main', stateless[0]!);
@@ -248,5 +248,32 @@ describe('SessionStore maintenance', () => {
     await store.flush();
     expect(Object.keys(await onDisk())).toHaveLength(4);
     expect(lines).toEqual(['session.maintenance would remove 2 stateless session(s) of agent "main" (mode "warn": kept)']);
+  });
+  it('tells listeners of every row change and every message on disk, numbering messages per transcript across restarts', async () => {
+    const { dir, store } = await tempStore();
+    const seen: string[] = [];
+    const off = store.onChange((c) => seen.push(c.type === 'message' ? `message ${c.key} #${c.seq} ${String(c.line.message.content)}` : `entry ${c.key} ${c.previous ? 'had' : 'new'} ${c.entry ? 'kept' : 'gone'}`));
+    const entry = await store.ensure('main', 'agent:main:main');
+    await store.append('main', 'agent:main:main', entry, { role: 'user', content: 'one', timestamp: 1 });
+    await store.append('main', 'agent:main:main', entry, { role: 'user', content: 'two', timestamp: 2 });
+    await store.update('main', 'agent:main:main', { label: 'L' });
+    await store.remove('main', 'agent:main:main');
+    off();
+    await store.update('main', 'agent:main:other', {}).catch(() => undefined);
+    expect(seen).toEqual([
+      'entry agent:main:main new kept',
+      'message agent:main:main #1 one',
+      'message agent:main:main #2 two',
+      'entry agent:main:main had kept',
+      'entry agent:main:main had gone',
+    ]);
+
+    // A new process counts what the transcript already holds.
+    const again = await new SessionStore({ storage: new FileStorage(dir) }).ensure('main', 'agent:main:main', { sessionId: entry.sessionId });
+    const fresh = new SessionStore({ storage: new FileStorage(dir) });
+    const seqs: number[] = [];
+    fresh.onChange((c) => c.type === 'message' && seqs.push(c.seq));
+    await fresh.append('main', 'agent:main:main', again, { role: 'user', content: 'three', timestamp: 3 });
+    expect(seqs).toEqual([3]);
   });
 });
