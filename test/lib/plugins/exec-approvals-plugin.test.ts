@@ -9,16 +9,17 @@ import type { ExecApprovalRequestedPayload, ExecApprovalResolvedPayload, ExecApp
 import { startApprovalsGateway, startExecNode, type ApprovalsGateway, type ExecNode } from '../../helpers/exec-node.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import { startOperator } from '../../helpers/nodes.js';
+import { seedReference } from '../../helpers/seed-reference.js';
 
-const REFERENCE = JSON.parse(readFileSync(join(__dirname, '../../../../shared/reference/upstream-2026.1.30/protocol.schema.json'), 'utf8'));
+const REFERENCE = seedReference('protocol.schema.json');
 const V4 = JSON.parse(readFileSync(join(__dirname, '../../../node_modules/@openclaw/gateway-protocol/protocol.schema.json'), 'utf8'));
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-ajv.addSchema(REFERENCE, 'reference');
+if (REFERENCE) ajv.addSchema(REFERENCE, 'reference');
 ajv.addSchema(V4, 'v4');
 
-/** Problems of `value` against the seed-era reference and the v4 definition of the same name. */
+/** Problems of `value` against the seed-era reference (where it is on this machine) and the v4 definition of the same name. */
 function shapeProblems(definition: string, value: unknown): string[] {
-  return ['reference', 'v4'].flatMap((schema) => {
+  return [...(REFERENCE ? ['reference'] : []), 'v4'].flatMap((schema) => {
     const check = ajv.getSchema(`${schema}#/definitions/${definition}`)!;
     return check(value) ? [] : [`${schema}: ${ajv.errorsText(check.errors)}`];
   });
