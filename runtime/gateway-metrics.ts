@@ -11,14 +11,20 @@ export interface MetricsScrape {
 }
 
 type Instruments = ReturnType<typeof createInstruments>;
+type CounterName = 'requests' | 'broadcasts' | 'slowDrops' | 'slowCloses' | 'authFailures' | 'runs' | 'tokens';
+type HistogramName = 'requestSeconds' | 'fanoutSeconds' | 'runSeconds';
+type Labels = Record<string, string>;
+
+/** Timings kept before the first scrape; counts are always exact, only timings beyond this are dropped. */
+const MAX_EARLY_TIMINGS = 5_000;
 
 /**
  * The gateway's Prometheus metrics in a registry of its own (several gateways in one process do
- * not collide). prom-client is loaded at the first scrape, and only then does this listen to the
- * kernel's per-request and per-broadcast events: a gateway nobody scrapes pays nothing for them.
- * Counters thus start at the first scrape, which `rate()` and `increase()` treat like a restart.
- * Gauges (connections, channel states, runs in flight) are read at each scrape. It outlives
- * in-process restarts: `attach` follows each new gateway.
+ * not collide). prom-client (some 14 MB of code) is loaded at the first scrape; until then what
+ * happens is tallied in plain maps and handed to it then, so counters count from the start and a
+ * gateway nobody scrapes stays as light as one without metrics. Gauges (connections, channel
+ * states, runs in flight) are read at each scrape. It outlives in-process restarts: `attach`
+ * follows each new gateway.
  */
 export class GatewayMetrics {
   #loading?: Promise<Instruments>;
@@ -26,11 +32,13 @@ export class GatewayMetrics {
   #gateway?: Gateway;
   /** Authenticated connections by `role mode`, counted from the gateway's start. */
   readonly #connections = new Map<string, number>();
+  /** Before prom-client is loaded: counter increments by name and labels, and timings. */
+  readonly #earlyCounts = new Map<string, { name: CounterName; labels?: Labels; value: number }>();
+  #earlyTimings: Array<{ name: HistogramName; labels?: Labels; seconds: number }> = [];
   #untrack: Array<() => void> = [];
-  #unobserve: Array<() => void> = [];
   #methods = new Set<string>();
 
-  /** Follows a gateway that just started; its connections are counted from now on. */
+  /** Follows a gateway that just started; what it does is counted from now on. */
   attach(gateway: Gateway): void {
     this.detach();
     this.#gateway = gateway;
@@ -38,13 +46,33 @@ export class GatewayMetrics {
     this.#untrack = [
       gateway.on('client-connected', (session) => this.#count(`${session.role} ${session.client.mode}`, 1)),
       gateway.on('client-disconnected', ({ session }) => this.#count(`${session.role} ${session.client.mode}`, -1)),
+      gateway.on('request-completed', ({ method, outcome, durationMs }) => {
+        const label = this.#methodLabel(method);
+        this.#inc('requests', { method: label, outcome });
+        this.#time('requestSeconds', durationMs / 1000, { method: label });
+      }),
+      gateway.on('broadcast-sent', ({ event, dropped, durationMs }) => {
+        this.#inc('broadcasts', { event });
+        this.#time('fanoutSeconds', durationMs / 1000);
+        if (dropped) this.#inc('slowDrops', { event }, dropped);
+      }),
+      gateway.on('slow-consumer-closed', () => this.#inc('slowCloses')),
+      gateway.on('auth-failed', ({ transport, reason }) => this.#inc('authFailures', { transport, reason })),
     ];
-    if (this.#instruments) this.#observe(this.#instruments);
+    const runner = gateway.optionalService(agentsService)?.runner;
+    if (runner) {
+      this.#untrack.push(
+        runner.onEvent((event, run) => {
+          // A run's result (status, usage) is final only once it settled; it never rejects.
+          if (event.stream === 'lifecycle' && event.data.phase === 'start') run.done.then((result) => this.#recordRun(result)).catch(() => {});
+        }),
+      );
+    }
   }
 
   /** Stops following the gateway (it closed, or is being replaced by a restart). */
   detach(): void {
-    for (const off of [...this.#untrack.splice(0), ...this.#unobserve.splice(0)]) off();
+    for (const off of this.#untrack.splice(0)) off();
     this.#connections.clear();
     this.#gateway = undefined;
   }
@@ -61,11 +89,45 @@ export class GatewayMetrics {
         connections: () => this.#connections,
         gateway: () => this.#gateway,
       });
+      for (const { name, labels, value } of this.#earlyCounts.values()) counter(instruments, name).inc(labels ?? {}, value);
+      for (const { name, labels, seconds } of this.#earlyTimings) histogram(instruments, name).observe(labels ?? {}, seconds);
+      this.#earlyCounts.clear();
+      this.#earlyTimings = [];
       this.#instruments = instruments;
-      this.#observe(instruments);
       return instruments;
     });
     return this.#loading;
+  }
+
+  #inc(name: CounterName, labels?: Labels, by = 1): void {
+    if (this.#instruments) {
+      counter(this.#instruments, name).inc(labels ?? {}, by);
+      return;
+    }
+    const key = labels ? `${name}\0${JSON.stringify(labels)}` : name;
+    const entry = this.#earlyCounts.get(key);
+    if (entry) entry.value += by;
+    else this.#earlyCounts.set(key, { name, ...(labels ? { labels } : {}), value: by });
+  }
+
+  #time(name: HistogramName, seconds: number, labels?: Labels): void {
+    if (this.#instruments) histogram(this.#instruments, name).observe(labels ?? {}, seconds);
+    else if (this.#earlyTimings.length < MAX_EARLY_TIMINGS) this.#earlyTimings.push({ name, ...(labels ? { labels } : {}), seconds });
+  }
+
+  #recordRun(result: AgentRunResult): void {
+    this.#inc('runs', { status: result.aborted ? 'aborted' : result.status });
+    this.#time('runSeconds', Math.max(0, result.endedAt - result.startedAt) / 1000);
+    const usage = result.usage;
+    if (!usage) return;
+    const model = `${result.provider}/${result.model}`;
+    const kinds: Array<[string, number | undefined]> = [
+      ['input', usage.input],
+      ['output', usage.output],
+      ['cache_read', usage.cacheRead],
+      ['cache_write', usage.cacheWrite],
+    ];
+    for (const [kind, tokens] of kinds) if (tokens) this.#inc('tokens', { model, kind }, tokens);
   }
 
   #count(key: string, delta: number): void {
@@ -81,49 +143,14 @@ export class GatewayMetrics {
     this.#methods = new Set(this.#gateway?.methods() ?? []);
     return this.#methods.has(method) ? method : 'unknown';
   }
-
-  #observe(m: Instruments): void {
-    const gateway = this.#gateway;
-    if (!gateway || this.#unobserve.length) return;
-    this.#unobserve.push(
-      gateway.on('request-completed', ({ method, outcome, durationMs }) => {
-        const label = this.#methodLabel(method);
-        m.requests.inc({ method: label, outcome });
-        m.requestSeconds.observe({ method: label }, durationMs / 1000);
-      }),
-      gateway.on('broadcast-sent', ({ event, dropped, durationMs }) => {
-        m.broadcasts.inc({ event });
-        m.fanoutSeconds.observe(durationMs / 1000);
-        if (dropped) m.slowDrops.inc({ event }, dropped);
-      }),
-      gateway.on('slow-consumer-closed', () => m.slowCloses.inc()),
-      gateway.on('auth-failed', ({ transport, reason }) => m.authFailures.inc({ transport, reason })),
-    );
-    const runner = gateway.optionalService(agentsService)?.runner;
-    if (runner) {
-      this.#unobserve.push(
-        runner.onEvent((event, run) => {
-          // A run's result (status, usage) is final only once it settled; it never rejects.
-          if (event.stream === 'lifecycle' && event.data.phase === 'start') run.done.then((result) => recordRun(m, result)).catch(() => {});
-        }),
-      );
-    }
-  }
 }
 
-function recordRun(m: Instruments, result: AgentRunResult): void {
-  m.runs.inc({ status: result.aborted ? 'aborted' : result.status });
-  m.runSeconds.observe(Math.max(0, result.endedAt - result.startedAt) / 1000);
-  const usage = result.usage;
-  if (!usage) return;
-  const model = `${result.provider}/${result.model}`;
-  const kinds: Array<[string, number | undefined]> = [
-    ['input', usage.input],
-    ['output', usage.output],
-    ['cache_read', usage.cacheRead],
-    ['cache_write', usage.cacheWrite],
-  ];
-  for (const [kind, tokens] of kinds) if (tokens) m.tokens.inc({ model, kind }, tokens);
+function counter(m: Instruments, name: CounterName): { inc(labels: Labels, value: number): void } {
+  return m[name] as unknown as { inc(labels: Labels, value: number): void };
+}
+
+function histogram(m: Instruments, name: HistogramName): { observe(labels: Labels, value: number): void } {
+  return m[name] as unknown as { observe(labels: Labels, value: number): void };
 }
 
 interface Sources {

@@ -144,6 +144,17 @@ describe('/metrics', () => {
     await until(async () => (await scrape(port)).value('openclaw_connections', { role: 'operator', mode: 'test' }) === 0);
   });
 
+  it('counts from the start: requests made before the first scrape are in it', async () => {
+    const runtime = await start();
+    const peer = await connectPeer(`ws://127.0.0.1:${runtime.port}`, TOKEN);
+    for (let i = 0; i < 3; i++) expect((await call(peer, 'health')).ok).toBe(true);
+    const first = await scrape(runtime.port);
+    expect(first.value('openclaw_requests_total', { method: 'health', outcome: 'ok' })).toBe(3);
+    expect(first.value('openclaw_request_duration_seconds_count', { method: 'health' })).toBe(3);
+    peer.ws.close();
+    await peer.closed;
+  });
+
   it('is free for local peers only by default: a remote one presents the gateway token, and refusals are counted', async () => {
     const runtime = await start();
     const remote = { host: 'gateway.example.com' };
