@@ -19,18 +19,30 @@ export class ChildProcessRunner implements CommandRunner {
         clearTimeout(timer);
         resolve(timedOut ? { ...result, code: null, timedOut: true } : result);
       };
+      // Its own process group (POSIX), so a timeout stops what it started too (npm's scripts).
+      const group = process.platform !== 'win32';
       const child = spawn(command, args, {
         cwd: options.cwd,
         env: options.env ? definedOnly(options.env) : process.env,
         stdio: ['ignore', 'pipe', 'pipe'],
         windowsHide: true,
+        detached: group,
       });
       const timer =
         options.timeoutMs === undefined
           ? undefined
           : setTimeout(() => {
               timedOut = true;
-              child.kill('SIGKILL');
+              try {
+                if (group && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+                else child.kill('SIGKILL');
+              } catch {
+                child.kill('SIGKILL');
+              }
+              // Grandchildren may still hold the pipes open: answer now, without waiting for them.
+              child.stdout.destroy();
+              child.stderr.destroy();
+              finish({ code: null, stdout, stderr });
             }, options.timeoutMs);
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout = cap(stdout + chunk)));
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = cap(stderr + chunk)));

@@ -83,7 +83,7 @@ export function createNodesTool(gateway: GatewayHost): Tool {
       required: ['action'],
       additionalProperties: false,
     },
-    async execute(args) {
+    async execute(args, ctx) {
       switch (args.action) {
         case 'list':
           return json(await callOptional(gateway, 'node.list', {}, NO_NODES.replace('node.invoke', 'node.list')));
@@ -93,7 +93,8 @@ export function createNodesTool(gateway: GatewayHost): Tool {
         default: {
           if (typeof args.node !== 'string' || typeof args.command !== 'string') throw toolFailure('invoke needs "node" and "command"');
           const params: Record<string, unknown> = { nodeId: args.node, command: args.command, idempotencyKey: randomUUID() };
-          if (args.params !== undefined) params.params = args.params;
+          // The run is judged by this agent's exec approvals, whatever agent the model names.
+          if (args.params !== undefined || args.command === 'system.run') params.params = { ...(isPlainObject(args.params) ? args.params : {}), ...(args.command === 'system.run' ? { agentId: ctx.agentId } : {}) };
           if (typeof args.timeoutMs === 'number') params.timeoutMs = args.timeoutMs;
           return json(await callOptional(gateway, 'node.invoke', params, NO_NODES));
         }
@@ -136,4 +137,8 @@ export function createMessageTool(gateway: GatewayHost): Tool {
       return json(await callOptional(gateway, 'send', params, missing));
     },
   };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

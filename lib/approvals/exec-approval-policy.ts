@@ -46,7 +46,8 @@ export function resolveExecPolicy(file: ExecApprovalsFile, agentId: string): Exe
  * The first allowlist entry whose pattern matches `executable` (argv[0]). A pattern with a `/`
  * is a glob over an executable given as a path (`*` stays within one path segment, `**` crosses
  * them, `?` is one character); one without matches a bare name the node looks up in its PATH.
- * The two never cross: `git` does not allow `./git`, and `/usr/bin/*` does not allow `git`.
+ * The two never cross: `git` does not allow `./git`, and `/usr/bin/*` does not allow `git`. A
+ * backslash makes the next character literal.
  */
 export function matchAllowlist(allowlist: readonly ExecApprovalsAllowlistEntry[], executable: string): ExecApprovalsAllowlistEntry | undefined {
   const isPath = executable.includes('/');
@@ -78,7 +79,10 @@ function globRegExp(pattern: string): RegExp {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
-    if (c === '*' && pattern[i + 1] === '*') {
+    if (c === '\\' && i + 1 < pattern.length) {
+      // An escaped character is itself: how an allow-always entry keeps a `*` in a name literal.
+      source += pattern[++i]!.replace(/[.*?+^${}()|[\]\\]/g, '\\$&');
+    } else if (c === '*' && pattern[i + 1] === '*') {
       source += '.*';
       i++;
     } else if (c === '*') source += '[^/]*';

@@ -80,12 +80,15 @@ export class ExecApprovalQueue {
     this.#finish(id, decision, resolvedBy);
   }
 
-  /** Ends every waiting request as unanswered, without announcing it (the gateway is stopping). */
+  /**
+   * Ends every waiting request as denied, without announcing it: the gateway is stopping, and an
+   * unanswered request must not fall back to running.
+   */
   close(): void {
     for (const [id, pending] of this.#pending) {
       this.#pending.delete(id);
       this.#options.clock.clearTimeout(pending.timer);
-      pending.settle(null);
+      pending.settle('deny');
     }
   }
 

@@ -13,6 +13,8 @@ export interface SystemRunGateOptions {
   defaultAgentId: string;
   /** How long operators have to answer; the queue's default when omitted. */
   approvalTimeoutMs?: number;
+  /** Whether `params.agentId` names a configured agent; without it any id is taken as given. */
+  agentExists?: (agentId: string) => boolean;
 }
 
 /**
@@ -29,20 +31,33 @@ export class SystemRunGate {
   }
 
   async check(input: NodeInvokeInput): Promise<NodeInvokeInput> {
+    // A node's own approvals file is the admin methods' business (exec.approvals.node.get|set),
+    // never a write-scoped node.invoke's or an agent tool's.
+    if (input.command.startsWith('system.execApprovals.') && !input.internal) {
+      throw invalidRequest(`${input.command} goes through exec.approvals.node.get|set (operator.admin), not node.invoke`);
+    }
     if (input.command !== 'system.run') return input;
-    const params = isRecord(input.params) ? input.params : {};
+    // Only the gate says a run was approved: a caller's own `approved` never reaches the node.
+    const { approved: _approved, approvalDecision: _decision, ...params } = isRecord(input.params) ? input.params : {};
+    const cleaned = { ...input, params };
     const argv = Array.isArray(params.command) && params.command.length > 0 && params.command.every((a) => typeof a === 'string') ? (params.command as string[]) : undefined;
     if (!argv || !argv[0]) throw invalidRequest('system.run needs params.command: the argv array, executable first');
     const executable = argv[0];
+    if (hasDotSegment(executable)) throw invalidRequest('system.run: the executable path may not contain . or .. segments');
+    const overridden = isRecord(params.env) ? Object.keys(params.env).filter((k) => k === 'PATH' || /^(LD|DYLD)_/.test(k)) : [];
+    // They would decide which binary a bare allowlisted name runs.
+    if (overridden.length) throw invalidRequest(`system.run env may not set ${overridden.join(', ')}`);
     const agentId = nonEmpty(params.agentId) ?? this.#options.defaultAgentId;
-    const commandText = nonEmpty(params.rawCommand) ?? formatArgv(argv);
+    if (this.#options.agentExists && !this.#options.agentExists(agentId)) throw invalidRequest(`system.run: unknown agent "${agentId}"`);
+    // What operators approve is what runs: the argv, never a caller's own description of it.
+    const commandText = formatArgv(argv);
     const policy = resolveExecPolicy(await this.#options.store.file(), agentId);
     const verdict = evaluateExec(policy, executable);
 
     if (verdict.action === 'deny') throw refusal(verdict.reason);
     if (verdict.action === 'run') {
       if (verdict.entry) await this.#markUsed(agentId, verdict.entry.pattern, commandText);
-      return input;
+      return cleaned;
     }
 
     const outcome = await this.#options.queue.ask({
@@ -62,7 +77,7 @@ export class SystemRunGate {
     if (outcome.decision === 'deny') throw refusal('SYSTEM_RUN_DENIED: user denied', outcome.id);
     if (outcome.decision === null) {
       if (!fallbackAllows(policy, executable)) throw refusal('SYSTEM_RUN_DENIED: approval timed out', outcome.id);
-      return input;
+      return cleaned;
     }
     if (outcome.decision === 'allow-always') await this.#allowAlways(policy, executable, commandText);
     return { ...input, params: { ...params, approved: true, approvalDecision: outcome.decision } };
@@ -75,8 +90,10 @@ export class SystemRunGate {
       const agents = (file.agents ??= {});
       const agent = (agents[policy.agentId] ??= {});
       const allowlist = (agent.allowlist ??= []);
-      if (allowlist.some((e) => e.pattern === executable)) return false;
-      allowlist.push({ pattern: executable, lastUsedAt: now, lastUsedCommand: commandText });
+      // Stored as a pattern: glob characters in the name are escaped so it matches itself only.
+      const pattern = escapeGlob(executable);
+      if (allowlist.some((e) => e.pattern === pattern)) return false;
+      allowlist.push({ pattern, lastUsedAt: now, lastUsedCommand: commandText });
       return true;
     });
   }
@@ -109,4 +126,12 @@ function nonEmpty(value: unknown): string | undefined {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function hasDotSegment(path: string): boolean {
+  return path.split(/[\\/]/).some((segment) => segment === '.' || segment === '..');
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[\\*?[\]]/g, (c) => `\\${c}`);
 }

@@ -37,6 +37,8 @@ export interface CronSchedulerOptions {
  * within a minute instead of whenever a long monotonic timer fires.
  */
 const MAX_TIMER_MS = 60_000;
+/** How long a job waits before it tries again when its run could not be recorded as started. */
+const SAVE_RETRY_MS = 60_000;
 
 /**
  * The jobs and their timing. One timer, armed on the injected clock for the earliest due job;
@@ -237,7 +239,14 @@ export class CronScheduler {
   async #execute(job: StoredCronJob): Promise<void> {
     const startedAt = this.#o.clock.now();
     job.state.runningAtMs = startedAt;
-    await this.#save();
+    try {
+      await this.#save();
+    } catch (err) {
+      // Not run: tried again a minute later rather than at once, so a full disk does not spin.
+      delete job.state.runningAtMs;
+      job.state.nextRunAtMs = startedAt + SAVE_RETRY_MS;
+      throw err;
+    }
     this.#o.emit({ jobId: job.id, action: "started", runAtMs: startedAt });
     const outcome = await this.#o.execute(job);
     if (this.#stopped) return; // left marked running: the next start logs it as interrupted
@@ -276,6 +285,8 @@ export class CronScheduler {
       nextRunAtMs = current.state.nextRunAtMs;
       await this.#save();
     }
+    // A job removed while it ran took its run log with it: nothing to write back into.
+    if (!current) return;
     const entry: CronRunLogEntry = {
       ts: endedAt,
       jobId: job.id,

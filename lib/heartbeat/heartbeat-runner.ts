@@ -7,6 +7,9 @@ import { isWithinActiveHours } from './active-hours.js';
 import { classifyHeartbeatReply } from './heartbeat-reply.js';
 import type { HeartbeatSettings } from './heartbeat-settings.js';
 
+/** The longest single timer (Node's setTimeout limit is about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Where a session's replies last went: what target `last` delivers to. */
 export interface DeliveryRoute {
   channel?: string;
@@ -106,12 +109,23 @@ export class HeartbeatRunner {
     if (previous !== undefined) clock.clearTimeout(previous);
     this.#timers.delete(s.agentId);
     if (!this.#started || this.#stopped || !this.#enabled || !s.enabled || s.everyMs === null) return;
+    this.#arm(s, clock.now() + s.everyMs);
+  }
+
+  /** Timers wait at most MAX_TIMER_MS at a time: a longer delay would overflow to 1 ms. */
+  #arm(s: HeartbeatSettings, dueAt: number): void {
+    const { clock } = this.#options.host;
+    const wait = dueAt - clock.now();
     this.#timers.set(
       s.agentId,
-      clock.setTimeout(() => {
-        this.#timers.delete(s.agentId);
-        this.#runInBackground(s);
-      }, s.everyMs),
+      clock.setTimeout(
+        () => {
+          this.#timers.delete(s.agentId);
+          if (clock.now() < dueAt) this.#arm(s, dueAt);
+          else this.#runInBackground(s);
+        },
+        Math.max(0, Math.min(wait, MAX_TIMER_MS)),
+      ),
     );
   }
 

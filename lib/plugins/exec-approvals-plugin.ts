@@ -6,7 +6,7 @@ import { GatewayError, invalidRequest } from '../errors.js';
 import type { NodeRegistry } from '../nodes/node-registry.js';
 import type { GatewayPlugin } from '../plugin.js';
 import type { ExecApprovalsNodeSnapshot } from '../protocol/generated/types.js';
-import { nodesService } from '../services.js';
+import { agentsService, nodesService } from '../services.js';
 import type { Storage } from '../storage.js';
 
 /** How long a node has to answer `system.execApprovals.get|set`. */
@@ -48,6 +48,10 @@ export function execApprovalsPlugin(options: ExecApprovalsPluginOptions): Gatewa
         clock: gateway.clock,
         defaultAgentId: gateway.defaultAgentId,
         approvalTimeoutMs: options.approvalTimeoutMs,
+        agentExists: (id) => {
+          const settings = gateway.optionalService(agentsService)?.settings;
+          return settings ? settings.get(id) !== undefined : id === gateway.defaultAgentId;
+        },
       });
       removeGuard = nodes.addGuard((input) => gate.check(input));
 
@@ -81,7 +85,7 @@ export function execApprovalsPlugin(options: ExecApprovalsPluginOptions): Gatewa
 /** Runs one of the node's approvals commands and hands back its snapshot as it answered. */
 async function relay(nodes: NodeRegistry, nodeId: string, command: string, params: object): Promise<ExecApprovalsNodeSnapshot> {
   if (!nodes.get(nodeId)) throw new GatewayError('UNAVAILABLE', 'node not connected', { details: { code: 'NOT_CONNECTED', nodeId } });
-  const { payload } = await nodes.invoke({ nodeId, command, params, timeoutMs: NODE_RELAY_TIMEOUT_MS });
+  const { payload } = await nodes.invoke({ nodeId, command, params, timeoutMs: NODE_RELAY_TIMEOUT_MS, internal: true });
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new GatewayError('UNAVAILABLE', `node answered ${command} without an approvals snapshot`, { details: { nodeId } });
   }

@@ -3,6 +3,7 @@ import type { GatewayPlugin } from '../plugin.js';
 import type { Storage } from '../storage.js';
 import { TtsService, type TtsServiceOptions } from '../voice/tts-service.js';
 import { VoicewakeStore } from '../voice/voicewake-store.js';
+import type { Logger } from '../logger.js';
 
 export interface VoicePluginOptions {
   /** The state dir's storage: voice-wake triggers live in `settings/voicewake.json`. */
@@ -18,9 +19,11 @@ export interface VoicePluginOptions {
 export function voicePlugin(options: VoicePluginOptions): GatewayPlugin {
   let voicewake: VoicewakeStore | undefined;
   let tts: TtsService | undefined;
+  let logger: Logger | undefined;
   return {
     name: 'voice',
     setup(host) {
+      logger = host.logger;
       const wake = (voicewake = new VoicewakeStore(options.storage, () => host.clock.now()));
       const speech = (tts = new TtsService({ ...options.tts, clock: host.clock }));
 
@@ -61,8 +64,7 @@ export function voicePlugin(options: VoicePluginOptions): GatewayPlugin {
       host.registerMethod('tts.convert', (params) => speech.convert(params.text, params.channel));
     },
     async start() {
-      await voicewake?.load();
-      await tts?.load();
+      for (const problem of [await voicewake?.load(), await tts?.load()]) if (problem) logger?.log('warn', 'voice', problem);
     },
   };
 }

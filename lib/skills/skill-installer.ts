@@ -1,5 +1,5 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { lstat, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import type { CommandResult, CommandRunner } from '../command-runner.js';
 import { GatewayError, invalidRequest } from '../errors.js';
 import type { SkillsInstallResult } from '../protocol/generated/types.js';
@@ -26,6 +26,8 @@ export interface SkillInstallRequest {
 }
 
 const TAIL_CHARS = 4000;
+/** A download larger than this is refused while it streams. */
+export const MAX_DOWNLOAD_BYTES = 512 * 1024 * 1024;
 
 /**
  * Runs one declared installer of a skill: a package manager command through the runner, or a
@@ -50,27 +52,58 @@ export class SkillInstaller {
   async #download(request: SkillInstallRequest): Promise<SkillsInstallResult> {
     const { spec } = request;
     if (!spec.url) throw invalidRequest(`installer ${spec.id} has no url`);
-    const targetDir = spec.targetDir ?? join(this.#options.toolsDir, request.skillKey);
+    const targetDir = this.#targetDir(request);
     const file = join(targetDir, safeFileName(spec.url));
     let body: Uint8Array;
     try {
       const res = await this.#options.fetch(spec.url, { signal: AbortSignal.timeout(request.timeoutMs) });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      body = new Uint8Array(await res.arrayBuffer());
+      body = await readCapped(res, MAX_DOWNLOAD_BYTES);
     } catch (err) {
       throw new GatewayError('UNAVAILABLE', `${spec.label}: download of ${spec.url} failed: ${(err as Error).message}`, { cause: err });
     }
     await mkdir(targetDir, { recursive: true });
-    await writeFile(file, body, { mode: 0o644 });
     const archive = spec.archive ?? archiveKind(file);
-    if (spec.extract === false || !archive) return { ok: true, message: `${spec.label}: saved ${file}`, stdout: '', stderr: '', code: 0 };
-    const argv =
-      archive === 'zip'
-        ? ['unzip', '-o', '-q', file, '-d', targetDir]
-        : ['tar', '-xf', file, '-C', targetDir, ...(spec.stripComponents ? [`--strip-components=${spec.stripComponents}`] : [])];
-    const result = await this.#options.runner.run(argv, { env: this.#options.env, timeoutMs: request.timeoutMs });
-    if (result.code === 0) await rm(file, { force: true });
-    return settle(result, `${spec.label}: unpack into ${targetDir}`);
+    if (spec.extract === false || !archive) {
+      await writeFile(file, body, { mode: 0o644 });
+      return { ok: true, message: `${spec.label}: saved ${file}`, stdout: '', stderr: '', code: 0 };
+    }
+    // Unpacked apart first: an archive's symlinks could otherwise point a later member anywhere.
+    const staging = await mkdtemp(join(this.#options.toolsDir, '.unpack-'));
+    try {
+      const archiveFile = join(staging, '.archive');
+      const tree = join(staging, 'tree');
+      await mkdir(tree);
+      await writeFile(archiveFile, body, { mode: 0o600 });
+      const argv =
+        archive === 'zip'
+          ? ['unzip', '-o', '-q', archiveFile, '-d', tree]
+          : ['tar', '-xf', archiveFile, '-C', tree, '--no-same-owner', ...(spec.stripComponents ? [`--strip-components=${spec.stripComponents}`] : [])];
+      const result = await this.#options.runner.run(argv, { env: this.#options.env, timeoutMs: request.timeoutMs });
+      if (result.code === 0) {
+        await refuseLinks(tree, `${spec.label}: the archive`);
+        for (const name of await readdir(tree)) {
+          await rm(join(targetDir, name), { recursive: true, force: true });
+          await rename(join(tree, name), join(targetDir, name));
+        }
+      }
+      return settle(result, `${spec.label}: unpack into ${targetDir}`);
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  /** `<toolsDir>/<skillKey>`, or the spec's `targetDir` inside it: a skill never writes elsewhere. */
+  #targetDir(request: SkillInstallRequest): string {
+    const { skillKey, spec } = request;
+    if (!/^[\w.-]+$/.test(skillKey) || skillKey === '.' || skillKey === '..') throw invalidRequest(`invalid skill key for a download: ${JSON.stringify(skillKey)}`);
+    const toolsDir = resolve(this.#options.toolsDir);
+    const target = resolve(toolsDir, skillKey, spec.targetDir ?? '.');
+    const inside = relative(toolsDir, target);
+    if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+      throw invalidRequest(`installer ${spec.id}: targetDir ${JSON.stringify(spec.targetDir)} leaves the tools folder ${toolsDir}`);
+    }
+    return target;
   }
 }
 
@@ -129,4 +162,29 @@ function tail(text: string): string {
 
 function lastLine(text: string): string | undefined {
   return text.trim().split('\n').pop() || undefined;
+}
+
+/** The response body, refused once it passes `max` bytes. */
+async function readCapped(res: Response, max: number): Promise<Uint8Array> {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) throw new Error(`larger than ${max} bytes`);
+  if (!res.body) return new Uint8Array(await res.arrayBuffer());
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    total += chunk.byteLength;
+    if (total > max) throw new Error(`larger than ${max} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Refuses a tree holding symlinks (or other non-regular entries), which could reach outside it. */
+async function refuseLinks(dir: string, what: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const path = join(dir, name);
+    const info = await lstat(path);
+    if (info.isDirectory()) await refuseLinks(path, what);
+    else if (!info.isFile()) throw new GatewayError('UNAVAILABLE', `${what} holds ${info.isSymbolicLink() ? 'a symlink' : 'a special file'} (${name}); refused`);
+  }
 }

@@ -63,7 +63,8 @@ export class PackageUpdater {
     const result = await this.#o.runner.run(argv, { cwd, env: this.#o.env, timeoutMs });
     const step: UpdateStepResult = {
       name: 'npm install',
-      command: argv.join(' '),
+      // A registry URL may carry credentials (user:token@): they stay out of results and errors.
+      command: argv.map(withoutCredentials).join(' '),
       cwd,
       durationMs: this.#now() - stepStart,
       exitCode: result.code,
@@ -141,4 +142,8 @@ async function readVersion(root: string): Promise<string | undefined> {
 
 function tail(text: string): string {
   return text.length > OUTPUT_TAIL_CHARS ? text.slice(-OUTPUT_TAIL_CHARS) : text;
+}
+
+function withoutCredentials(arg: string): string {
+  return arg.replace(/^(https?:\/\/)[^/@\s]+@/i, '$1***@');
 }

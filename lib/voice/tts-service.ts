@@ -66,11 +66,16 @@ export class TtsService {
     this.#options = options;
   }
 
-  async load(): Promise<void> {
+  /** Reads the saved preferences; a damaged file keeps the config's and is reported (the next change replaces it). */
+  async load(): Promise<string | undefined> {
     const raw = await this.#options.prefsStorage.read(this.#options.prefsKey);
-    if (raw === undefined) return;
-    const parsed = JSON.parse(raw) as { tts?: TtsPrefs };
-    this.#prefs = parsed.tts ?? {};
+    if (raw === undefined) return undefined;
+    try {
+      this.#prefs = (JSON.parse(raw) as { tts?: TtsPrefs }).tts ?? {};
+    } catch (err) {
+      return `TTS preferences (${this.#options.prefsPath}) unreadable (${(err as Error).message}); using the config until they are set again`;
+    }
+    return undefined;
   }
 
   status(): TtsStatusResult {

@@ -21,11 +21,18 @@ export class VoicewakeStore {
     this.#now = now;
   }
 
-  async load(): Promise<void> {
+  /** Reads the saved list; a damaged file keeps the defaults and is reported (the next `set` replaces it). */
+  async load(): Promise<string | undefined> {
     const raw = await this.#storage.read(KEY);
-    if (raw === undefined) return;
-    const parsed = JSON.parse(raw) as { triggers?: unknown };
+    if (raw === undefined) return undefined;
+    let parsed: { triggers?: unknown };
+    try {
+      parsed = JSON.parse(raw) as { triggers?: unknown };
+    } catch (err) {
+      return `voice-wake triggers unreadable (${(err as Error).message}); using the defaults until they are set again`;
+    }
     if (Array.isArray(parsed.triggers)) this.#triggers = normalizeTriggers(parsed.triggers);
+    return undefined;
   }
 
   get triggers(): string[] {

@@ -116,6 +116,24 @@ describe('exec approvals over WebSocket', () => {
     expect(requested).toEqual([]);
   });
 
+  it('cannot be talked past: approval claims are stripped, dot segments, PATH overrides and unknown agents are refused, and node.invoke cannot reach the approvals commands', async () => {
+    const { admin, node } = await setup();
+    await allow(admin, { version: 1, defaults: { security: 'allowlist', ask: 'off' }, agents: { main: { allowlist: [{ pattern: 'echo' }, { pattern: '/opt/tools/**' }] } } });
+    // A caller's own approved flag never reaches the node.
+    await run(admin, ['echo', 'ok'], { approved: true, approvalDecision: 'allow-always', rawCommand: 'ls' });
+    expect(JSON.parse(node.requests.at(-1)!.paramsJSON!)).toEqual({ command: ['echo', 'ok'], rawCommand: 'ls' });
+    await expect(run(admin, ['/opt/tools/../../bin/sh', '-c', 'id'])).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('. or .. segments') });
+    await expect(run(admin, ['echo', 'x'], { env: { PATH: '/tmp/evil' } })).rejects.toMatchObject({ message: 'system.run env may not set PATH' });
+    await expect(run(admin, ['echo', 'x'], { agentId: 'nobody' })).rejects.toMatchObject({ message: 'system.run: unknown agent "nobody"' });
+    const before = node.requests.length;
+    await expect(
+      admin.call('node.invoke', { nodeId: 'node-host', command: 'system.execApprovals.set', params: { file: { version: 1, defaults: { security: 'full' } } }, idempotencyKey: 'sneak' }),
+    ).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('exec.approvals.node.get|set') });
+    expect(node.requests.length).toBe(before);
+    // The admin path still reaches it.
+    expect(await admin.call('exec.approvals.node.get', { nodeId: 'node-host' })).toMatchObject({ exists: false });
+  });
+
   it('a miss waits for an operator: allow-once runs it, deny refuses it; only approvers see the events', async () => {
     const { gw, admin, node } = await setup();
     await allow(admin, ALLOWLIST_ECHO);
