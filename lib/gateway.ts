@@ -31,8 +31,8 @@ import type {
 } from './plugin.js';
 import { PresenceStore } from './presence.js';
 import { CloseCode, DEFAULT_POLICY, HANDSHAKE_TIMEOUT_MS, eventSpecs } from './protocol/index.js';
-import type { GatewayEventMap, HealthSummary, Policy, PresenceEntry, RequestFrame, StateVersion } from './protocol/generated/types.js';
-import { validatorFor } from './protocol/validate.js';
+import type { GatewayEventMap, HealthSummary, Policy, PresenceEntry, StateVersion } from './protocol/generated/types.js';
+import { exceedsBytes, validateFrame } from './request-frame.js';
 import { devicesService, presenceService } from './services.js';
 import { checkSharedAuth } from './shared-auth.js';
 import { AuthRateLimiter } from './auth-rate-limiter.js';
@@ -309,10 +309,17 @@ export class Gateway implements ConnectionSink {
     this.#emitter.emit(event, payload as GatewayEvents[E]);
   }
 
-  /** Sends an event to one connection, without `seq` (node-directed events). */
+  /**
+   * Sends an event to one connection, without `seq` (node-directed events, subscriptions). A
+   * declared event keeps its rules: its scope, and a slow consumer skipping a droppable one.
+   */
   sendEvent(connId: string, event: string, payload: unknown): boolean {
     const conn = this.#conns.get(connId);
-    if (!conn?.ready) return false;
+    const session = conn?.session;
+    if (!conn?.ready || !session) return false;
+    const spec = eventSpecs[event as keyof typeof eventSpecs] as { dropIfSlow: boolean; scope?: AccessScope } | undefined;
+    if (spec?.scope && methodAccessError(session.role, session.scopes, spec.scope) !== undefined) return false;
+    if (spec?.dropIfSlow && conn.slow) return false;
     return conn.sendText(JSON.stringify({ type: 'event', event, payload }));
   }
 
@@ -578,21 +585,4 @@ export class Gateway implements ConnectionSink {
       sessions,
     };
   }
-}
-
-const validateRequestFrame = validatorFor<RequestFrame>('RequestFrame');
-
-/** A request frame, or why it is not one with the id to answer on (`invalid` when it has none). */
-function validateFrame(parsed: unknown): { ok: true; value: RequestFrame } | { ok: false; id: string; message: string } {
-  const result = validateRequestFrame(parsed);
-  if (result.ok) return result;
-  const rawId = (parsed as { id?: unknown } | null)?.id;
-  return { ok: false, id: typeof rawId === 'string' && rawId ? rawId : 'invalid', message: result.message };
-}
-
-/** UTF-8 size check that skips the byte count when the character count already decides it. */
-function exceedsBytes(text: string, max: number): boolean {
-  if (text.length > max) return true;
-  if (text.length * 3 <= max) return false;
-  return Buffer.byteLength(text, 'utf8') > max;
 }

@@ -47,11 +47,15 @@ export class ChatEventBridge {
         if (state.trailing !== undefined) this.#gateway.clock.clearTimeout(state.trailing);
         state.trailing = this.#gateway.clock.setTimeout(() => {
           state.trailing = undefined;
+          // The run ended meanwhile (its final went out): an older text must not follow it.
+          if (this.#deltas.get(run.runId) !== state) return;
           state.sentAt = this.#gateway.clock.now();
           delta();
         }, this.#throttleMs - (now - state.sentAt) + 1);
         return;
       }
+      // A newer text goes out now: a held-back older one must not follow it.
+      if (state?.trailing !== undefined) this.#gateway.clock.clearTimeout(state.trailing);
       this.#deltas.set(run.runId, { sentAt: now });
       delta();
       return;

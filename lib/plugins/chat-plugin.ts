@@ -56,8 +56,9 @@ function registerChatMethods(gateway: GatewayHost, service: AgentService): void 
     // A page ends `offset` messages before the newest; paging back asks again with `nextOffset`.
     const end = Math.max(0, lines.length - (params.offset ?? 0));
     const start = Math.max(0, end - (params.limit ?? 200));
-    const messages = lines.slice(start, end).map((l) => l.message as unknown as ChatMessage);
-    const budget = Math.min(HISTORY_MAX_BYTES, params.maxBytes ?? Infinity, params.maxChars ?? Infinity);
+    const budget = Math.min(HISTORY_MAX_BYTES, params.maxBytes ?? Infinity);
+    // Each message's text is cut at maxChars; one still over the whole budget becomes a placeholder.
+    const messages = lines.slice(start, end).map((l) => fitMessage(clipMessageText(l.message as unknown as ChatMessage, params.maxChars), budget));
     let bytes = Buffer.byteLength(JSON.stringify(messages), 'utf8');
     let first = start;
     while (bytes > budget && messages.length > 1) {
@@ -80,7 +81,7 @@ function registerChatMethods(gateway: GatewayHost, service: AgentService): void 
   gateway.registerMethod('chat.startup', history);
 
   gateway.registerMethod('chat.metadata', async (params) => {
-    const target = params.sessionKey ? service.chatTarget(params.sessionKey) : undefined;
+    const target = params.sessionKey ? service.chatTarget(params.sessionKey, params.agentId) : undefined;
     const agentId = settings.require(params.agentId ?? target?.agentId ?? settings.defaultAgentId).id;
     return { agentId, ...(target ? { sessionKey: target.sessionKey } : {}), commands: CHAT_COMMANDS, models: modelChoices(service) };
   });
@@ -157,4 +158,21 @@ function registerChatMethods(gateway: GatewayHost, service: AgentService): void 
     });
     return { ok: true as const, messageId: line.id };
   });
+}
+
+/** The message with every text cut at `max` characters (marked), when a limit is given. */
+function clipMessageText(message: ChatMessage, max: number | undefined): ChatMessage {
+  if (max === undefined) return message;
+  const clip = (text: string) => (text.length > max ? `${text.slice(0, max)}…` : text);
+  const content = message.content;
+  if (typeof content === 'string') return { ...message, content: clip(content) };
+  if (!Array.isArray(content)) return message;
+  return { ...message, content: content.map((part: { type?: string; text?: unknown }) => (part?.type === 'text' && typeof part.text === 'string' ? { ...part, text: clip(part.text) } : part)) };
+}
+
+/** A message too large for the page on its own, as a small stand-in that says so. */
+function fitMessage(message: ChatMessage, budget: number): ChatMessage {
+  const size = Buffer.byteLength(JSON.stringify(message), 'utf8');
+  if (size <= budget) return message;
+  return { role: message.role, content: [{ type: 'text', text: `[message omitted: ${size} bytes]` }], ...(message.timestamp === undefined ? {} : { timestamp: message.timestamp }) };
 }

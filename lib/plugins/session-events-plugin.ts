@@ -42,6 +42,9 @@ export function sessionEventsPlugin(): GatewayPlugin {
   };
 }
 
+/** Transcript feeds one connection may hold at once: a UI watches a few sessions, not thousands. */
+export const MAX_MESSAGE_SUBSCRIPTIONS = 256;
+
 function connectionOf(connId: string | undefined): string {
   if (connId === undefined) throw invalidRequest('subscriptions belong to a client connection');
   return connId;
@@ -50,8 +53,10 @@ function connectionOf(connId: string | undefined): string {
 class SessionFeeds {
   /** Connections that asked for every session row change. */
   readonly rows = new Set<string>();
-  /** Connections per canonical session key that asked for its transcript rows. */
+  /** Connections per `agentId\0key` that asked for that session's transcript rows. */
   readonly #messages = new Map<string, Set<string>>();
+  /** How many transcript feeds each connection holds. */
+  readonly #perConnection = new Map<string, number>();
 
   constructor(
     private readonly gateway: GatewayHost,
@@ -59,32 +64,39 @@ class SessionFeeds {
   ) {}
 
   subscribe(connId: string, rawKey: string, agentId: string | undefined): string {
-    const key = this.#canonical(rawKey, agentId);
-    let conns = this.#messages.get(key);
-    if (!conns) this.#messages.set(key, (conns = new Set()));
+    const target = this.service.chatTarget(rawKey, agentId);
+    const feed = feedKey(target.agentId, target.sessionKey);
+    let conns = this.#messages.get(feed);
+    if (conns?.has(connId)) return target.sessionKey;
+    const held = this.#perConnection.get(connId) ?? 0;
+    if (held >= MAX_MESSAGE_SUBSCRIPTIONS) throw invalidRequest(`at most ${MAX_MESSAGE_SUBSCRIPTIONS} session message subscriptions per connection`);
+    if (!conns) this.#messages.set(feed, (conns = new Set()));
     conns.add(connId);
-    return key;
+    this.#perConnection.set(connId, held + 1);
+    return target.sessionKey;
   }
 
   unsubscribe(connId: string, rawKey: string, agentId: string | undefined): string {
-    const key = this.#canonical(rawKey, agentId);
-    const conns = this.#messages.get(key);
-    conns?.delete(connId);
-    if (conns?.size === 0) this.#messages.delete(key);
-    return key;
+    const target = this.service.chatTarget(rawKey, agentId);
+    const feed = feedKey(target.agentId, target.sessionKey);
+    const conns = this.#messages.get(feed);
+    if (conns?.delete(connId)) this.#perConnection.set(connId, (this.#perConnection.get(connId) ?? 1) - 1);
+    if (conns?.size === 0) this.#messages.delete(feed);
+    return target.sessionKey;
   }
 
   forget(connId: string): void {
     this.rows.delete(connId);
-    for (const [key, conns] of this.#messages) {
+    this.#perConnection.delete(connId);
+    for (const [feed, conns] of this.#messages) {
       conns.delete(connId);
-      if (conns.size === 0) this.#messages.delete(key);
+      if (conns.size === 0) this.#messages.delete(feed);
     }
   }
 
   publish(change: SessionStoreChange): void {
     if (change.type === 'message') {
-      const conns = this.#messages.get(change.key);
+      const conns = this.#messages.get(feedKey(change.agentId, change.key));
       if (!conns) return;
       const payload: SessionMessageEvent = {
         sessionKey: change.key,
@@ -105,9 +117,9 @@ class SessionFeeds {
       : { ...base, reason: 'delete' };
     for (const connId of this.rows) this.gateway.sendEvent(connId, 'sessions.changed', payload);
   }
+}
 
-  /** The store key a client's session key names. */
-  #canonical(rawKey: string, agentId: string | undefined): string {
-    return this.service.chatTarget(rawKey, agentId).sessionKey;
-  }
+/** Session keys such as `global` are per agent: a feed is one agent's session. */
+function feedKey(agentId: string, key: string): string {
+  return `${agentId}\0${key}`;
 }

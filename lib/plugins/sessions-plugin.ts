@@ -3,7 +3,7 @@ import type { GatewayHost, GatewayPlugin } from '../plugin.js';
 import { agentsService } from '../services.js';
 import { registerSessionEditMethods } from './session-edit-methods.js';
 import { splitModelRef } from '../providers/model-ref.js';
-import { withDigest } from '../sessions/session-digest.js';
+import { withDigest, withDigests } from '../sessions/session-digest.js';
 
 /** `sessions.list|describe|preview|patch|reset|delete` over the agents' session stores. Needs `agentsPlugin` before it. */
 export function sessionsPlugin(): GatewayPlugin {
@@ -42,12 +42,16 @@ function registerSessionMethods(gateway: GatewayHost, service: AgentService): vo
     const offset = params.offset ?? 0;
     const page = rows.slice(offset, params.limit === undefined ? undefined : offset + params.limit);
     const digest = { titles: params.includeDerivedTitles, lastMessage: params.includeLastMessage };
+    const more = offset + page.length < rows.length;
     return {
       ts: now,
       path: sessions.indexPath(primary),
       count: page.length,
       defaults: { ...splitModelRef(settings.modelRef(primary)), contextTokens },
-      sessions: await Promise.all(page.map((row) => withDigest(service, row, digest))),
+      sessions: await withDigests(service, page, digest),
+      totalCount: rows.length,
+      hasMore: more,
+      ...(more ? { nextOffset: offset + page.length } : {}),
     };
   });
 

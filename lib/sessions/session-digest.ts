@@ -43,3 +43,19 @@ export async function withDigest(service: AgentService, row: SessionRow, options
   }
   return out;
 }
+
+/** Digests read at most this many transcripts per listing, a few at a time; later rows go without. */
+export const MAX_DIGESTED_ROWS = 200;
+const DIGEST_CONCURRENCY = 8;
+
+/** `withDigest` over a page of rows, bounded: a listing never reads every transcript there is. */
+export async function withDigests(service: AgentService, rows: readonly SessionRow[], options: SessionDigestOptions): Promise<SessionRow[]> {
+  if (!options.titles && !options.lastMessage) return [...rows];
+  const out = [...rows];
+  const limit = Math.min(rows.length, MAX_DIGESTED_ROWS);
+  for (let i = 0; i < limit; i += DIGEST_CONCURRENCY) {
+    const batch = await Promise.all(rows.slice(i, Math.min(limit, i + DIGEST_CONCURRENCY)).map((row) => withDigest(service, row, options)));
+    out.splice(i, batch.length, ...batch);
+  }
+  return out;
+}

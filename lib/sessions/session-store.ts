@@ -117,6 +117,8 @@ export class SessionStore {
   readonly #indexes = new Map<string, Index>();
   readonly #loading = new Map<string, Promise<Index>>();
   readonly #queue = new KeyedQueue();
+  /** Appends to one transcript, one at a time: each line's place (`seq`) is counted in order. */
+  readonly #appends = new KeyedQueue();
   /** Transcripts whose last byte we know is a newline (or that we created). */
   readonly #tailChecked = new Set<string>();
   /** Agents whose index in memory has changes not yet on disk, with the timer that writes them. */
@@ -293,10 +295,14 @@ export class SessionStore {
   }
 
   /** Appends one message line to the transcript of session `key`; resolves once it is on disk (fsync), with the line written. */
-  async append(agentId: string, key: string, entry: SessionEntry, message: ModelMessage, runId?: string): Promise<TranscriptLine> {
+  append(agentId: string, key: string, entry: SessionEntry, message: ModelMessage, runId?: string): Promise<TranscriptLine> {
+    const fileKey = this.transcriptKey(agentId, entry.sessionFile);
+    return this.#appends.run(fileKey, () => this.#append(agentId, key, entry, fileKey, message, runId));
+  }
+
+  async #append(agentId: string, key: string, entry: SessionEntry, fileKey: string, message: ModelMessage, runId: string | undefined): Promise<TranscriptLine> {
     const line: TranscriptLine = { type: 'message', id: randomUUID(), timestamp: new Date(this.#now()).toISOString(), message };
     if (runId !== undefined) line.runId = runId;
-    const fileKey = this.transcriptKey(agentId, entry.sessionFile);
     let prefix = '';
     let count = this.#lineCounts.get(fileKey);
     if (count === undefined || !this.#tailChecked.has(fileKey)) {

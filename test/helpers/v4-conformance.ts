@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { eventSpecs, methodSpecs } from '../../lib/protocol/index.js';
+import { validatorFor } from '../../lib/protocol/validate.js';
 import type { Frame, RawPeer } from './raw-peer.js';
 
 /**
@@ -52,6 +54,11 @@ export function v4HasMethod(method: string): boolean {
   return method in v4().schema.methods;
 }
 
+/** Whether upstream's v4 schema has a definition of this name. */
+export function v4Defines(definition: string): boolean {
+  return validator(definition) !== null;
+}
+
 /** The problems of `value` against a v4 definition; [] when it is valid or v4 defines no such schema. */
 export function v4Problems(definition: string, value: unknown): string[] {
   const check = validator(definition);
@@ -59,9 +66,17 @@ export function v4Problems(definition: string, value: unknown): string[] {
   return (check.errors ?? []).slice(0, 5).map((e) => `${definition}${e.instancePath} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
 }
 
+/** The problems of `value` against our own schema's definition (what a payload v4 has no schema for must still match). */
+function ownProblems(definition: string | undefined, value: unknown): string[] {
+  if (!definition) return [];
+  const result = validatorFor(definition)(value);
+  return result.ok ? [] : [`our ${definition}: ${result.message}`];
+}
+
 /**
  * Checks every frame a gateway sends to one v4 client (one checker per connection): the envelope, `hello-ok`, each result
- * against `<Method>Result` and each event payload against `<Event>Event` where v4 defines them.
+ * against `<Method>Result` and each event payload against `<Event>Event` where v4 defines them, and
+ * against our own schema's definition where it does not.
  * Requests are remembered by id so a response is judged against the method it answers.
  */
 export class V4FrameChecker {
@@ -88,10 +103,16 @@ export class V4FrameChecker {
         else this.#report('hello-ok', v4Problems('HelloOk', frame.payload));
       }
       // Two-phase methods (`agent`) answer `accepted` first; only the final payload is the result.
-      else if (frame.payload?.status !== 'accepted') this.#report(`result of ${method}`, v4Problems(`${v4DefinitionStem(method)}Result`, frame.payload));
+      else if (frame.payload?.status !== 'accepted') {
+        const name = `${v4DefinitionStem(method)}Result`;
+        const spec = (methodSpecs as Record<string, { result: string } | undefined>)[method];
+        this.#report(`result of ${method}`, v4Defines(name) ? v4Problems(name, frame.payload) : ownProblems(spec?.result, frame.payload));
+      }
     } else if (frame.type === 'event') {
       this.#report(`event ${frame.event}`, v4Problems('EventFrame', frame));
-      this.#report(`event ${frame.event}`, v4Problems(`${v4DefinitionStem(frame.event)}Event`, frame.payload));
+      const name = `${v4DefinitionStem(frame.event)}Event`;
+      const spec = (eventSpecs as Record<string, { payload: string } | undefined>)[frame.event];
+      this.#report(`event ${frame.event}`, v4Defines(name) ? v4Problems(name, frame.payload) : ownProblems(spec?.payload, frame.payload));
     } else {
       this.violations.push(`unexpected frame type ${JSON.stringify(frame.type)}`);
     }
