@@ -1,33 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { systemClock, type Clock } from '../lib/clock.js';
 import { safeEqual } from '../lib/safe-equal.js';
 import { GatewayError } from '../lib/errors.js';
 import type { Gateway } from '../lib/gateway.js';
+import { findHookMapping, type HookMapping } from '../lib/hooks/hook-mappings.js';
 import type { Logger } from '../lib/logger.js';
 import { systemEventsService } from '../lib/services.js';
 import { statelessSessionKey } from '../lib/sessions/session-keys.js';
 import type { HttpRoute } from '../transports/http.js';
 import { sendJson, sendText } from '../transports/http.js';
 import { bearerToken, header, readJsonBody, retryAfterHeader } from '../transports/http-body.js';
+import { mappedHookAction, type HookRun, type WakeMode } from './hook-mapping-action.js';
+import type { HookTransformLoader } from './hook-transforms.js';
 
-/** One `hooks.mappings` rule: which requests it takes and what it turns them into. */
-export interface HookMapping {
-  id?: string;
-  match?: { path?: string; source?: string };
-  action?: 'wake' | 'agent';
-  /** `{{field.path}}` placeholders are filled from the JSON body. */
-  messageTemplate?: string;
-  textTemplate?: string;
-  name?: string;
-  sessionKey?: string;
-  wakeMode?: 'now' | 'next-heartbeat';
-  deliver?: boolean;
-  channel?: string;
-  to?: string;
-  model?: string;
-  thinking?: string;
-  timeoutSeconds?: number;
-}
+export type { HookMapping } from '../lib/hooks/hook-mappings.js';
 
 export interface HooksRouteOptions {
   gateway: Gateway;
@@ -38,7 +25,11 @@ export interface HooksRouteOptions {
   path?: string;
   /** `hooks.maxBodyBytes`, default 262144. */
   maxBodyBytes?: number;
+  /** `hooks.mappings` then the presets' mappings (see resolveHookMappings), first match wins. */
   mappings?: HookMapping[];
+  /** Where `transform.module` paths are looked up (`hooks.transformsDir`); needed when a mapping has a transform. */
+  transforms?: HookTransformLoader;
+  clock?: Clock;
 }
 
 type Json = Record<string, unknown>;
@@ -53,6 +44,13 @@ export function createHooksRoute(options: HooksRouteOptions): HttpRoute {
   if (!options.token) throw new GatewayError('CONFIG_INVALID', 'hooks.enabled is true but hooks.token is not set; set hooks.token to a long random secret');
   const maxBodyBytes = options.maxBodyBytes ?? 262_144;
   const { gateway } = options;
+  const clock = options.clock ?? systemClock;
+  const mappings = options.mappings ?? [];
+  for (const [i, mapping] of mappings.entries()) {
+    if (!mapping.transform) continue;
+    if (!options.transforms) throw new GatewayError('CONFIG_INVALID', `hooks.mappings[${i}].transform needs hooks.transformsDir`);
+    options.transforms.checkModulePath(mapping.transform.module);
+  }
   let warnedQueryToken = false;
 
   return async (req, res) => {
@@ -98,21 +96,41 @@ export function createHooksRoute(options: HooksRouteOptions): HttpRoute {
       return true;
     }
     const body = parsed.value as Json;
+    let mapping: HookMapping | undefined;
     try {
       if (name === 'wake') return await wake(res, gateway, body);
       if (name === 'agent') return await agent(res, gateway, body);
-      const mapping = options.mappings?.find((m) => (m.match?.path ?? m.id) === name || (m.match?.source !== undefined && body.source === m.match.source));
+      mapping = findHookMapping(mappings, name, body);
       if (!mapping) {
         sendText(res, 404, 'Not Found');
         return true;
       }
-      return await mapped(res, gateway, mapping, name, body);
+      const action = await mappedHookAction(mapping, { payload: body, headers: headerRecord(req), url, path: name, now: new Date(clock.now()).toISOString() }, options.transforms);
+      if (action === null) {
+        res.writeHead(204).end();
+      } else if (action.action === 'wake') {
+        await wakeWith(gateway, action.text, action.mode, action.agentId);
+        sendJson(res, 200, { ok: true, mode: action.mode });
+      } else {
+        sendJson(res, 202, { ok: true, runId: await startHookRun(gateway, action.run) });
+      }
+      return true;
     } catch (err) {
       const status = err instanceof GatewayError && err.code === 'INVALID_REQUEST' ? 400 : 500;
+      if (status === 500) options.logger?.log('error', 'hooks', `${url.pathname}: ${(err as Error).message}`, mapping?.id ? { mapping: mapping.id } : undefined);
       sendJson(res, status, { ok: false, error: (err as Error).message });
       return true;
     }
   };
+}
+
+/** Request headers for templates and transforms: lower-case names, repeated values joined. */
+function headerRecord(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
 }
 
 function normalizeBasePath(path: string): string {
@@ -126,11 +144,15 @@ async function wake(res: ServerResponse, gateway: Gateway, body: Json): Promise<
   if (!text) throw new GatewayError('INVALID_REQUEST', 'text required');
   const mode = body.mode ?? 'now';
   if (mode !== 'now' && mode !== 'next-heartbeat') throw new GatewayError('INVALID_REQUEST', 'mode must be "now" or "next-heartbeat"');
-  // With heartbeats, `now` runs one at once; without, the text just waits in the queue.
-  if (gateway.methods().includes('wake')) await gateway.call('wake', { mode, text });
-  else enqueueSystemEvent(gateway, text);
+  await wakeWith(gateway, text, mode);
   sendJson(res, 200, { ok: true, mode });
   return true;
+}
+
+/** With heartbeats, `now` runs one at once; without, the text just waits in the queue. */
+async function wakeWith(gateway: Gateway, text: string, mode: WakeMode, agentId?: string): Promise<void> {
+  if (gateway.methods().includes('wake')) await gateway.call('wake', { mode, text, ...(agentId ? { agentId } : {}) });
+  else enqueueSystemEvent(gateway, text);
 }
 
 async function agent(res: ServerResponse, gateway: Gateway, body: Json): Promise<true> {
@@ -140,7 +162,9 @@ async function agent(res: ServerResponse, gateway: Gateway, body: Json): Promise
   const runId = await startHookRun(gateway, {
     message,
     name: str(body.name) ?? 'Hook',
+    agentId: str(body.agentId),
     sessionKey: str(body.sessionKey),
+    wakeMode: body.wakeMode === 'next-heartbeat' ? 'next-heartbeat' : 'now',
     deliver: body.deliver === undefined ? true : body.deliver === true,
     channel: str(body.channel),
     to: str(body.to),
@@ -152,42 +176,9 @@ async function agent(res: ServerResponse, gateway: Gateway, body: Json): Promise
   return true;
 }
 
-async function mapped(res: ServerResponse, gateway: Gateway, mapping: HookMapping, name: string, body: Json): Promise<true> {
-  if ((mapping.action ?? 'agent') === 'wake') {
-    return await wake(res, gateway, { text: render(mapping.textTemplate ?? mapping.messageTemplate ?? '{{text}}', body), mode: mapping.wakeMode ?? 'now' });
-  }
-  const message = render(mapping.messageTemplate ?? '{{message}}', body).trim();
-  if (!message) throw new GatewayError('INVALID_REQUEST', `hook mapping ${mapping.id ?? name} produced an empty message`);
-  const runId = await startHookRun(gateway, {
-    message,
-    name: mapping.name ?? mapping.id ?? name,
-    sessionKey: mapping.sessionKey ? render(mapping.sessionKey, body) : undefined,
-    deliver: mapping.deliver ?? true,
-    channel: mapping.channel,
-    to: mapping.to ? render(mapping.to, body) : undefined,
-    model: mapping.model,
-    thinking: mapping.thinking,
-    timeoutSeconds: mapping.timeoutSeconds,
-  });
-  sendJson(res, 202, { ok: true, runId });
-  return true;
-}
-
-interface HookRun {
-  message: string;
-  name: string;
-  sessionKey?: string;
-  deliver: boolean;
-  channel?: string;
-  to?: string;
-  model?: string;
-  thinking?: string;
-  timeoutSeconds?: number;
-}
-
 /**
  * Starts the run through the gateway's own `agent` method and resolves with its id once it was
- * accepted; when it ends, a one-line summary is queued for the main session.
+ * accepted; when it ends, a one-line summary is queued for the main session (a wake in `wakeMode`).
  */
 async function startHookRun(gateway: Gateway, hook: HookRun): Promise<string> {
   if (!gateway.methods().includes('agent')) throw new GatewayError('UNAVAILABLE', 'agent runs are not available on this gateway');
@@ -196,7 +187,8 @@ async function startHookRun(gateway: Gateway, hook: HookRun): Promise<string> {
     message: hook.message,
     idempotencyKey: runId,
     // Without a sessionKey the run is stateless: session maintenance removes its session.
-    sessionKey: hook.sessionKey ?? statelessSessionKey('hook', undefined, runId),
+    sessionKey: hook.sessionKey ?? statelessSessionKey('hook', hook.agentId, runId),
+    ...(hook.agentId ? { agentId: hook.agentId } : {}),
     deliver: hook.deliver && hook.to !== undefined,
     label: hook.name.slice(0, 64),
     ...(hook.channel && hook.channel !== 'last' ? { channel: hook.channel } : {}),
@@ -210,12 +202,13 @@ async function startHookRun(gateway: Gateway, hook: HookRun): Promise<string> {
   const finished = gateway.call('agent', params, () => acceptedResolve());
   // A failure before the accepted ack (bad params, no model) is the caller's answer.
   await Promise.race([accepted, finished]);
+  const report = (text: string) => wakeWith(gateway, text, hook.wakeMode).catch(() => enqueueSystemEvent(gateway, text));
   void finished.then(
     (final) => {
       const text = 'result' in final ? final.result.payloads.map((p) => p.text).join('\n').trim() : '';
-      enqueueSystemEvent(gateway, `Hook ${hook.name}: ${summarize(text || 'completed with no reply')}`);
+      return report(`Hook ${hook.name}: ${summarize(text || 'completed with no reply')}`);
     },
-    (err: unknown) => enqueueSystemEvent(gateway, `Hook ${hook.name}: failed: ${summarize((err as Error).message)}`),
+    (err: unknown) => report(`Hook ${hook.name}: failed: ${summarize((err as Error).message)}`),
   );
   return runId;
 }
@@ -223,16 +216,6 @@ async function startHookRun(gateway: Gateway, hook: HookRun): Promise<string> {
 function summarize(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > 500 ? `${line.slice(0, 500)}…` : line;
-}
-
-/** `{{a.b}}` → the value at that path of `data` (objects as JSON), missing → empty. */
-function render(template: string, data: Json): string {
-  return template.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (_, path: string) => {
-    let value: unknown = data;
-    for (const key of path.split('.')) value = value && typeof value === 'object' ? (value as Json)[key] : undefined;
-    if (value === undefined || value === null) return '';
-    return typeof value === 'object' ? JSON.stringify(value) : String(value);
-  });
 }
 
 /** Queued for `status` when the system plugin runs; a gateway without it has no queue to report. */

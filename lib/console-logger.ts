@@ -16,6 +16,8 @@ export interface ConsoleLoggerOptions {
   write?: (line: string, level: LogLevel) => void;
   /** Secret values to mask wherever they appear (tokens, passwords). Read at each log call. */
   secrets?: () => Iterable<string | undefined>;
+  /** `logging.redactSensitive` / `redactPatterns` (see createLogRedactor), applied to each line. */
+  redact?: (text: string) => string;
   now?: () => Date;
 }
 
@@ -43,7 +45,8 @@ export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Logger 
         const head = `${time}${tag}`.trimStart();
         line = `${head ? head + ' ' : ''}[${subsystem}] ${message}${fields.length ? ' ' + fields.join(' ') : ''}`;
       }
-      write(redactSecrets(line, options.secrets?.() ?? []), level);
+      const masked = redactSecrets(line, options.secrets?.() ?? []);
+      write(options.redact ? options.redact(masked) : masked, level);
     },
   };
 }

@@ -344,7 +344,7 @@ export class GatewayRuntime {
       const plugins: GatewayPlugin[] = [
         ...corePlugins({ storage: gatewayOptions.storage!, nodes: gatewayOptions.nodes }),
         configPlugin(configManager),
-        logsPlugin({ file: () => this.#logs.file ?? '' }),
+        logsPlugin({ file: () => this.#logs.file ?? '', redact: (line) => this.#logs.redact(line) }),
       ];
       for (const plugin of this.#plugins) plugins.push(...((await plugin.gatewayPlugins?.(runtime)) ?? []));
       plugins.push(...(this.#options.gatewayPlugins ?? []));

@@ -2,6 +2,7 @@ import { createConsoleLogger } from '../lib/console-logger.js';
 import type { OpenClawConfig } from '../lib/config/index.js';
 import type { Logger } from '../lib/logger.js';
 import { DEFAULT_MAX_LOG_FILE_BYTES, FileLogger } from '../lib/logging/file-logger.js';
+import { createLogRedactor, type LogRedactor } from '../lib/logging/log-redactor.js';
 import { TeeLogger } from '../lib/logging/tee-logger.js';
 
 export interface RuntimeLogsOptions {
@@ -24,6 +25,7 @@ export class RuntimeLogs {
   readonly logger = new TeeLogger([]);
   readonly #options: RuntimeLogsOptions;
   #fileLogger?: FileLogger;
+  #redact: LogRedactor = createLogRedactor(undefined);
 
   constructor(options: RuntimeLogsOptions) {
     this.#options = options;
@@ -34,14 +36,23 @@ export class RuntimeLogs {
     return this.#fileLogger?.file;
   }
 
+  /** Masks `text` as the file log and console do (`logging.redactSensitive` / `redactPatterns`); `logs.tail` uses it. */
+  redact(text: string): string {
+    return this.#redact(text);
+  }
+
+  /** Throws CONFIG_INVALID (naming the pattern) for a `logging.redactPatterns` entry that is not a regular expression. */
   apply(logging: NonNullable<OpenClawConfig['logging']>, verbose: boolean): void {
     const { out, secrets, logDir, color, extra } = this.#options;
+    this.#redact = createLogRedactor(logging);
+    const redact = (text: string) => this.#redact(text);
     const consoleLogger = createConsoleLogger({
       level: verbose ? 'debug' : (logging.consoleLevel ?? 'info'),
       style: logging.consoleStyle ?? 'pretty',
       color,
       write: out,
       secrets,
+      redact,
     });
     const maxFileBytes = logging.maxFileBytes ?? DEFAULT_MAX_LOG_FILE_BYTES;
     if (!this.#fileLogger || this.#fileLogger.configuredFile !== logging.file || this.#fileLogger.maxFileBytes !== maxFileBytes) {
@@ -51,6 +62,7 @@ export class RuntimeLogs {
         maxFileBytes,
         level: logging.level ?? 'info',
         secrets,
+        redact,
         onError: (err, file) => consoleLogger.log('warn', 'gateway', `cannot write the file log ${file}: ${err.message}`),
       });
     } else {

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import JSON5 from 'json5';
 import { GatewayError } from '../errors.js';
+import { redactPatternIssues } from '../logging/log-redactor.js';
 import { configSchema, type OpenClawConfig } from '../protocol/generated/config.js';
 import type { EnvMap } from './paths.js';
 
@@ -44,8 +45,10 @@ const MAX_ISSUES = 200;
 /** Validates a config object against schema/config.schema.json; compiled once, on first use. */
 export function validateConfig(value: unknown): ConfigValidation {
   validator ??= new Ajv({ allErrors: true, strict: false }).compile(configSchema);
-  if (validator(value)) return { ok: true, config: value as OpenClawConfig };
-  return { ok: false, issues: toIssues(validator.errors ?? []) };
+  if (!validator(value)) return { ok: false, issues: toIssues(validator.errors ?? []) };
+  // What the schema cannot say: each redact pattern must compile.
+  const issues = redactPatternIssues((value as OpenClawConfig).logging);
+  return issues.length ? { ok: false, issues } : { ok: true, config: value as OpenClawConfig };
 }
 
 /**

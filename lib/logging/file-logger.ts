@@ -55,6 +55,8 @@ export interface FileLoggerOptions {
   rotatedFiles?: number;
   /** Secret values masked wherever they appear. Read at each log call. */
   secrets?: () => Iterable<string | undefined>;
+  /** `logging.redactSensitive` / `redactPatterns`, applied to the message and string fields before the line is encoded. */
+  redact?: (text: string) => string;
   now?: () => Date;
   /** Told (once per file) when a line cannot be written; logging itself never throws. */
   onError?: (error: Error, file: string) => void;
@@ -108,8 +110,9 @@ export class FileLogger implements Logger {
     const date = this.#now();
     const file = this.#options.file ?? rollingLogFile(date, this.#options.dir);
     const iso = date.toISOString();
-    const entry: Record<string, unknown> = { '0': message };
-    if (meta && Object.keys(meta).length > 0) entry['1'] = maskSecretFields(meta);
+    const redact = this.#options.redact;
+    const entry: Record<string, unknown> = { '0': redact ? redact(message) : message };
+    if (meta && Object.keys(meta).length > 0) entry['1'] = redact ? redactStrings(maskSecretFields(meta), redact) : maskSecretFields(meta);
     entry._meta = {
       runtime: 'node',
       runtimeVersion: process.versions.node,
@@ -161,6 +164,14 @@ export class FileLogger implements Logger {
       if (fd !== -1) closeSync(fd);
     }
   }
+}
+
+/** Redacts every string in a JSON-like value (before encoding, so a mask never breaks the JSON). */
+function redactStrings(value: unknown, redact: (text: string) => string): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map((v) => redactStrings(v, redact));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, redact)]));
+  return value;
 }
 
 /** Deletes `openclaw-YYYY-MM-DD[.N].log` files in `dir` last modified before `cutoffMs`, except `keep`. */

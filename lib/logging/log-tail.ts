@@ -14,6 +14,8 @@ export interface LogTailRequest {
   cursor?: number;
   limit?: number;
   maxBytes?: number;
+  /** Applied to each line read: lines written before a pattern was configured are masked too. */
+  redact?: (line: string) => string;
 }
 
 /**
@@ -69,6 +71,7 @@ export async function readLogTail(request: LogTailRequest): Promise<LogsTailResu
       let lines = text.split('\n');
       if (lines.at(-1) === '') lines.pop();
       if (lines.length > limit) lines = lines.slice(lines.length - limit);
+      if (request.redact) lines = lines.map(request.redact);
       return { file, cursor: size, size, lines, ...flags };
     } finally {
       await handle.close();

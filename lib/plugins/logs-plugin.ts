@@ -4,6 +4,8 @@ import type { GatewayPlugin } from '../plugin.js';
 export interface LogsPluginOptions {
   /** The file log's current file (it changes at midnight and when `logging.file` is reloaded). */
   file: () => string;
+  /** The logging config's redaction in force (it changes on reload). */
+  redact?: (line: string) => string;
 }
 
 /** `logs.tail`, reading the file log the host writes. */
@@ -11,7 +13,7 @@ export function logsPlugin(options: LogsPluginOptions): GatewayPlugin {
   return {
     name: 'logs',
     setup(gateway) {
-      gateway.registerMethod('logs.tail', (params) => readLogTail({ ...params, file: options.file() }));
+      gateway.registerMethod('logs.tail', (params) => readLogTail({ ...params, file: options.file(), redact: options.redact }));
     },
   };
 }
