@@ -5,6 +5,8 @@ import { invalidRequest } from '../lib/errors.js';
 import type { ImagePart, ToolSpec } from '../lib/providers/model-provider.js';
 import type { HttpRoute } from '../transports/http.js';
 import { sendJson } from '../transports/http.js';
+import { GuardedUrlFetcher } from './guarded-url-fetcher.js';
+import { ResponseInputReader, responseInputLimits, type ResponseInputLimits } from './response-inputs.js';
 import { startSse } from '../transports/http-body.js';
 import {
   acceptOpenAiRequest,
@@ -25,13 +27,11 @@ export interface ResponsesRouteOptions extends AgentRouteOptions {
   enabled: () => boolean;
   /** `gateway.http.endpoints.responses.maxBodyBytes`; default 20 MB. */
   maxBodyBytes?: number;
+  /** Limits on image and file inputs (`gateway.http.endpoints.responses` files/images); default as documented. */
+  inputLimits?: ResponseInputLimits;
+  /** Fetches URL inputs; default a GuardedUrlFetcher over the global fetch and the system resolver. */
+  fetcher?: GuardedUrlFetcher;
 }
-
-const IMAGE_MIMES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
-const FILE_MIMES = new Set(['text/plain', 'text/markdown', 'text/html', 'text/csv', 'application/json']);
-const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
-const MAX_FILE_BYTES = 5 * 1024 * 1024;
-const MAX_FILE_CHARS = 200_000;
 const NO_RESPONSE = 'No response from OpenClaw.';
 
 interface ParsedRequest {
@@ -51,6 +51,8 @@ interface ParsedRequest {
  */
 export function createResponsesRoute(options: ResponsesRouteOptions): HttpRoute {
   const { agents } = options;
+  const inputLimits = options.inputLimits ?? responseInputLimits();
+  const fetcher = options.fetcher ?? new GuardedUrlFetcher();
   return async (req, res) => {
     if (!options.enabled()) return false;
     const accepted = await acceptOpenAiRequest(req, res, { path: '/v1/responses', gateway: options.gateway, maxBodyBytes: options.maxBodyBytes ?? 20 * 1024 * 1024 });
@@ -62,7 +64,7 @@ export function createResponsesRoute(options: ResponsesRouteOptions): HttpRoute 
     let agentId: string;
     let sessionKey: string;
     try {
-      parsed = parseRequest(body);
+      parsed = await parseRequest(body, new ResponseInputReader(inputLimits, fetcher));
       agentId = selectAgent(req, body.model, agents);
       sessionKey = sessionKeyFor(req, agentId, body.user, 'openresponses', agents);
     } catch (err) {
@@ -215,15 +217,15 @@ class ResponseEventWriter {
 }
 
 /** `input`, `instructions`, `tools`, `max_output_tokens` of a Responses request, as a run. */
-function parseRequest(body: Record<string, unknown>): ParsedRequest {
+async function parseRequest(body: Record<string, unknown>, inputs: ResponseInputReader): Promise<ParsedRequest> {
   const system: string[] = [];
   if (typeof body.instructions === 'string' && body.instructions.trim()) system.push(body.instructions);
-  const turns: Array<Turn & { images: ImagePart[] }> = [];
+  const turns: Array<{ role: string; content: unknown }> = [];
   const toolResults: ParsedRequest['toolResults'] = [];
   let lastToolResult = -1;
   const input = body.input;
   if (typeof input === 'string') {
-    turns.push({ role: 'user', text: input, images: [] });
+    turns.push({ role: 'user', content: input });
   } else if (Array.isArray(input)) {
     for (const raw of input) {
       const item = (raw ?? {}) as Record<string, unknown>;
@@ -234,11 +236,11 @@ function parseRequest(body: Record<string, unknown>): ParsedRequest {
         lastToolResult = turns.length;
       } else if (type === 'message') {
         const role = String(item.role ?? 'user');
-        const { text, images } = messageContent(item.content);
         if (role === 'system' || role === 'developer') {
+          const { text } = await messageContent(item.content, inputs, false);
           if (text) system.push(text);
         } else {
-          turns.push({ role: role === 'assistant' ? 'assistant' : 'user', text, images });
+          turns.push({ role: role === 'assistant' ? 'assistant' : 'user', content: item.content });
         }
       }
       // reasoning, item_reference and echoed function_call items carry nothing the run needs.
@@ -254,8 +256,10 @@ function parseRequest(body: Record<string, unknown>): ParsedRequest {
     }
   }
   if (current === -1 && !toolResults.length) throw invalidRequest('Missing user message in `input`.');
-  const history = current === -1 ? turns : turns.slice(0, current);
-  const now = current === -1 ? { text: '', images: [] } : turns[current]!;
+  // Images only reach the model from the current turn, so earlier turns' images are not fetched.
+  const history: Turn[] = [];
+  for (const turn of current === -1 ? turns : turns.slice(0, current)) history.push({ role: turn.role, text: (await messageContent(turn.content, inputs, false)).text });
+  const now = current === -1 ? { text: '', images: [] } : await messageContent(turns[current]!.content, inputs, true);
   const maxOutputTokens = typeof body.max_output_tokens === 'number' && body.max_output_tokens > 0 ? Math.floor(body.max_output_tokens) : undefined;
   return {
     message: promptWithHistory(history, now.text),
@@ -283,49 +287,23 @@ function clientTools(raw: unknown): ToolSpec[] {
   });
 }
 
-/** Text, images and text files of a message item's content. */
-function messageContent(content: unknown): { text: string; images: ImagePart[] } {
+/** Text, images (when wanted) and files of a message item's content, parts in order. */
+async function messageContent(content: unknown, inputs: ResponseInputReader, withImages: boolean): Promise<{ text: string; images: ImagePart[] }> {
   if (!Array.isArray(content)) return { text: contentText(content), images: [] };
   const texts: string[] = [];
   const images: ImagePart[] = [];
   for (const raw of content) {
     const part = (raw ?? {}) as Record<string, unknown>;
-    if (part.type === 'input_image') images.push(imagePart(part));
-    else if (part.type === 'input_file') texts.push(filePart(part));
-    else {
+    if (part.type === 'input_image') {
+      if (withImages) images.push(await inputs.image(part));
+    } else if (part.type === 'input_file') {
+      const file = await inputs.file(part);
+      texts.push(file.text);
+      if (withImages) images.push(...file.images);
+    } else {
       const text = contentText([part]);
       if (text) texts.push(text);
     }
   }
   return { text: texts.join('\n'), images };
-}
-
-function base64Source(part: Record<string, unknown>, urlField: string): { mime?: string; data: string; filename?: string } {
-  const source = part.source as { type?: unknown; media_type?: unknown; data?: unknown; url?: unknown; filename?: unknown } | undefined;
-  if (source?.type === 'base64' && typeof source.data === 'string') {
-    return { mime: typeof source.media_type === 'string' ? source.media_type : undefined, data: source.data, filename: typeof source.filename === 'string' ? source.filename : undefined };
-  }
-  const url = typeof part[urlField] === 'string' ? (part[urlField] as string) : source?.type === 'url' && typeof source.url === 'string' ? source.url : undefined;
-  const dataUrl = url ? /^data:([^;,]+);base64,(.*)$/s.exec(url) : null;
-  if (dataUrl) return { mime: dataUrl[1], data: dataUrl[2]!, filename: typeof part.filename === 'string' ? part.filename : undefined };
-  if (url) throw invalidRequest('URL inputs are not fetched by this gateway; send the content as base64');
-  throw invalidRequest(`${String(part.type)} needs a base64 source`);
-}
-
-function imagePart(part: Record<string, unknown>): ImagePart {
-  const { mime, data } = base64Source(part, 'image_url');
-  const mimeType = mime?.toLowerCase() ?? '';
-  if (!IMAGE_MIMES.has(mimeType)) throw invalidRequest(`unsupported image type ${mime ?? '(none)'}; use jpeg, png, gif or webp`);
-  if ((data.length * 3) / 4 > MAX_IMAGE_BYTES) throw invalidRequest('image larger than 10 MB');
-  return { type: 'image', data, mimeType };
-}
-
-function filePart(part: Record<string, unknown>): string {
-  const { mime, data, filename } = base64Source(part, 'file_data');
-  const mimeType = mime?.toLowerCase().split(';')[0] ?? '';
-  if (!FILE_MIMES.has(mimeType)) throw invalidRequest(`unsupported file type ${mime ?? '(none)'}; text, markdown, html, csv and json files are accepted`);
-  if ((data.length * 3) / 4 > MAX_FILE_BYTES) throw invalidRequest('file larger than 5 MB');
-  const text = Buffer.from(data, 'base64').toString('utf8');
-  if (text.length > MAX_FILE_CHARS) throw invalidRequest(`file longer than ${MAX_FILE_CHARS} characters`);
-  return `<file name="${(filename ?? (part.filename as string | undefined) ?? 'file').replace(/"/g, '')}">\n${text}\n</file>`;
 }

@@ -2,7 +2,6 @@ import { AgentSettings } from '../lib/agents/agent-settings.js';
 import { RunJournal } from '../lib/agents/run-journal.js';
 import { UsageLedger } from '../lib/agents/usage-ledger.js';
 import { drainTimeoutMs } from '../lib/config/own-settings.js';
-import { GatewayError } from '../lib/errors.js';
 import { FileStorage } from '../lib/file-storage.js';
 import { agentPlugins } from '../lib/plugins/agents-plugin.js';
 import { ModelCatalog } from '../lib/providers/model-catalog.js';
@@ -10,8 +9,10 @@ import { agentsService } from '../lib/services.js';
 import { sessionMaintenanceFromConfig } from '../lib/sessions/session-maintenance.js';
 import { SessionStore } from '../lib/sessions/session-store.js';
 import { createChatCompletionsRoute } from '../endpoints/chat-completions-route.js';
-import { createHooksRoute, type HookMapping } from '../endpoints/hooks-route.js';
+import { createHooksRoute } from '../endpoints/hooks-route.js';
+import { hooksRouteConfig } from './hooks-route-config.js';
 import { createResponsesRoute } from '../endpoints/responses-route.js';
+import { responseInputLimits } from '../endpoints/response-inputs.js';
 import { createToolsInvokeRoute } from '../endpoints/tools-invoke-route.js';
 import type { RuntimePlugin } from './runtime-plugin.js';
 
@@ -22,12 +23,12 @@ import type { RuntimePlugin } from './runtime-plugin.js';
  * `/v1/chat/completions`.
  */
 export function agentsRuntimePlugin(): RuntimePlugin {
-  let hookMappingList: HookMapping[] = [];
+  let hookConfig: ReturnType<typeof hooksRouteConfig> | undefined;
   return {
     name: 'agents',
-    gatewayPlugins({ config, env, stateDir, workspaceDir, logger }) {
+    gatewayPlugins({ config, env, stateDir, workspaceDir, logger, configPath }) {
       // Checked first: a hooks misconfiguration stops the start before anything is registered.
-      hookMappingList = config.hooks?.enabled ? hookMappings(config.hooks.mappings) : [];
+      hookConfig = config.hooks?.enabled ? hooksRouteConfig(config.hooks, configPath) : undefined;
       return agentPlugins({
         models: ModelCatalog.fromConfig(config, { env }),
         sessions: new SessionStore({ storage: new FileStorage(stateDir), logger, maintenance: sessionMaintenanceFromConfig(config) }),
@@ -42,7 +43,7 @@ export function agentsRuntimePlugin(): RuntimePlugin {
       const service = gateway.service(agentsService);
       const hooks = config.hooks;
       if (hooks?.enabled) {
-        http.add(createHooksRoute({ gateway, logger, token: hooks.token ?? '', path: hooks.path, maxBodyBytes: hooks.maxBodyBytes, mappings: hookMappingList }));
+        http.add(createHooksRoute({ gateway, logger, token: hooks.token ?? '', path: hooks.path, maxBodyBytes: hooks.maxBodyBytes, ...hookConfig }));
       }
       http.add(createToolsInvokeRoute({ agents: service, gateway }));
       const endpoints = config.gateway?.http?.endpoints;
@@ -52,6 +53,7 @@ export function agentsRuntimePlugin(): RuntimePlugin {
           gateway,
           enabled: () => endpoints?.responses?.enabled === true,
           maxBodyBytes: endpoints?.responses?.maxBodyBytes,
+          inputLimits: responseInputLimits(endpoints?.responses),
         }),
       );
       http.add(createChatCompletionsRoute({ agents: service, gateway, enabled: () => endpoints?.chatCompletions?.enabled === true }));
@@ -64,16 +66,4 @@ export function agentsRuntimePlugin(): RuntimePlugin {
       }
     },
   };
-}
-
-function hookMappings(raw: ReadonlyArray<Record<string, unknown>> | undefined): HookMapping[] {
-  return (raw ?? []).map((m, i) => {
-    if (m.action !== undefined && m.action !== 'wake' && m.action !== 'agent') {
-      throw new GatewayError('CONFIG_INVALID', `hooks.mappings[${i}].action must be "wake" or "agent"`);
-    }
-    if (m.transform !== undefined) {
-      throw new GatewayError('CONFIG_INVALID', `hooks.mappings[${i}].transform is not supported by this gateway; use messageTemplate/textTemplate`);
-    }
-    return m as HookMapping;
-  });
 }

@@ -108,9 +108,9 @@ describe('POST /v1/responses (protocol §8.3)', () => {
       { type: 'text', text: 'look\n<file name="notes.txt">\nfile body\n</file>' },
       { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } },
     ]);
-    const pdf = await post(h, { input: [{ role: 'user', content: [{ type: 'input_file', source: { type: 'base64', media_type: 'application/pdf', data: 'aGk=' } }] }] });
-    expect(pdf.status).toBe(400);
-    expect((await pdf.json()).error).toEqual({ message: expect.stringContaining('unsupported file type application/pdf'), type: 'invalid_request_error' });
+    const zip = await post(h, { input: [{ role: 'user', content: [{ type: 'input_file', source: { type: 'base64', media_type: 'application/zip', data: 'aGk=' } }] }] });
+    expect(zip.status).toBe(400);
+    expect((await zip.json()).error).toEqual({ message: expect.stringContaining('unsupported file type application/zip'), type: 'invalid_request_error' });
     const missing = await post(h, { input: [] });
     expect(await missing.json()).toEqual({ error: { message: 'Missing user message in `input`.', type: 'invalid_request_error' } });
   });
