@@ -5,7 +5,7 @@ import type { Storage } from './storage.js';
 /** Pairing requests nobody answered expire after five minutes (docs/protocol.md, Device pairing and device tokens). */
 export const PENDING_TTL_MS = 5 * 60_000;
 
-export interface PairingStateOptions {
+export interface PairingStateOptions<P = unknown> {
   storage: Storage;
   now: () => number;
   /** Storage keys of the two maps, e.g. `devices/pending.json` and `devices/paired.json`. */
@@ -14,6 +14,8 @@ export interface PairingStateOptions {
   /** Names the store in error messages ("device pairing"). */
   label: string;
   ttlMs?: number;
+  /** Requests a mutation found expired and dropped, once that change is on disk. */
+  onExpired?: (requests: P[]) => void;
 }
 
 export interface PairingMaps<P, D> {
@@ -28,7 +30,7 @@ export interface PairingMaps<P, D> {
  * failed write (full disk) changes nothing. Expired requests are dropped on the way.
  */
 export class PairingState<P extends { ts: number }, D> {
-  readonly #options: PairingStateOptions;
+  readonly #options: PairingStateOptions<P>;
   readonly #ttlMs: number;
   #pending: Record<string, P> = emptyMap();
   #paired: Record<string, D> = emptyMap();
@@ -36,7 +38,7 @@ export class PairingState<P extends { ts: number }, D> {
   readonly #onDisk = new Map<string, string>();
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(options: PairingStateOptions) {
+  constructor(options: PairingStateOptions<P>) {
     this.#options = options;
     this.#ttlMs = options.ttlMs ?? PENDING_TTL_MS;
   }
@@ -74,7 +76,12 @@ export class PairingState<P extends { ts: number }, D> {
   mutate<T>(change: (maps: PairingMaps<P, D>) => T): Promise<T> {
     const run = async (): Promise<T> => {
       const pending = asMap(structuredClone(this.#pending));
-      for (const [id, r] of Object.entries(pending)) if (!this.isLive(r)) delete pending[id];
+      const expired: P[] = [];
+      for (const [id, r] of Object.entries(pending)) {
+        if (this.isLive(r)) continue;
+        expired.push(r);
+        delete pending[id];
+      }
       const paired = asMap(structuredClone(this.#paired));
       const result = change({ pending, paired });
       try {
@@ -85,6 +92,7 @@ export class PairingState<P extends { ts: number }, D> {
       }
       this.#pending = pending;
       this.#paired = paired;
+      if (expired.length) this.#options.onExpired?.(expired);
       return result;
     };
     const next = this.#queue.then(run, run);

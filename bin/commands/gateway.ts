@@ -3,10 +3,11 @@ import { loadCliContext, loadClientContext } from '../cli-context.js';
 import { runGateway } from '../run-gateway.js';
 import { runCall, runHealth, runStatus } from '../rpc-commands.js';
 import { withRpcOptions, type CommandKit, type Flags } from './command-kit.js';
+import { runDiscover } from './discover.js';
 import { isServiceAction, runServiceCommand } from './service.js';
 
 /**
- * `openclaw gateway [run|call|health]`, `gateway install|uninstall|start|stop|restart|status`,
+ * `openclaw gateway [run|call|health|discover]`, `gateway install|uninstall|start|stop|restart|status`,
  * `openclaw health`, `openclaw status`.
  */
 export function registerGatewayCommands(kit: CommandKit): void {
@@ -14,7 +15,7 @@ export function registerGatewayCommands(kit: CommandKit): void {
   cli
     .command(
       'gateway [action] [...args]',
-      'Run the gateway (default, alias "run"), or: call <method> | health | install | uninstall | start | stop | restart | status',
+      'Run the gateway (default, alias "run"), or: call <method> | health | discover | install | uninstall | start | stop | restart | status',
     )
     .option('--port <port>', 'Port (precedence: --port > OPENCLAW_GATEWAY_PORT > gateway.port > 18789)')
     .option('--bind <mode>', 'loopback | lan | tailnet | auto | custom')
@@ -27,7 +28,7 @@ export function registerGatewayCommands(kit: CommandKit): void {
     .option('--stdio', 'Serve one client over stdin/stdout (newline-delimited JSON)')
     .option('--url <url>', 'Gateway WebSocket URL for call/health/status')
     .option('--params <json>', 'call: method params as JSON', { default: '{}' })
-    .option('--timeout <ms>', 'call/health/status: timeout in ms', { default: 10000 })
+    .option('--timeout <ms>', 'call/health/status: timeout in ms; discover: how long to listen (default 2000)', { default: 10000 })
     .option('--expect-final', 'call: wait for the final response of two-phase methods')
     .option('--runtime <runtime>', 'install: node | bun')
     .option('--system', 'install/uninstall/start/stop/restart: a systemd system unit instead of a user unit')
@@ -55,6 +56,8 @@ export function registerGatewayCommands(kit: CommandKit): void {
           const rpc = rpcFlags(flags);
           return runCall(await loadClientContext(globals(flags), rpc.url), method, str(flags, 'params') ?? '{}', { ...rpc, expectFinal: Boolean(flags.expectFinal) });
         }
+        case 'discover':
+          return runDiscover(kit, flags);
         case 'health': {
           const rpc = rpcFlags(flags);
           return runHealth(await loadClientContext(globals(flags), rpc.url), rpc);
@@ -62,7 +65,7 @@ export function registerGatewayCommands(kit: CommandKit): void {
         default:
           throw new GatewayError(
             'INVALID_REQUEST',
-            `unknown gateway action: ${action} (expected run, call, health, install, uninstall, start, stop, restart or status)`,
+            `unknown gateway action: ${action} (expected run, call, health, discover, install, uninstall, start, stop, restart or status)`,
           );
       }
     });

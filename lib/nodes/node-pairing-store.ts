@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { safeEqual } from '../safe-equal.js';
-import { newPairingToken, PairingState, stripUndefined, takePending } from '../pairing-state.js';
+import { newPairingToken, PairingState, PENDING_TTL_MS, stripUndefined, takePending } from '../pairing-state.js';
 import type { NodePairingRequest, NodePairRequestParams, PairedNode } from '../protocol/generated/types.js';
 import type { Storage } from '../storage.js';
 
 export interface NodePairingStoreOptions {
   storage: Storage;
   now: () => number;
+  /** Requests that expired unanswered, reported once each after they were dropped from `nodes/pending.json`. */
+  onExpired?: (requests: NodePairingRequest[]) => void;
 }
 
 /**
@@ -26,6 +28,7 @@ export class NodePairingStore {
       pendingKey: 'nodes/pending.json',
       pairedKey: 'nodes/paired.json',
       label: 'node pairing',
+      onExpired: options.onExpired,
     });
   }
 
@@ -41,6 +44,17 @@ export class NodePairingStore {
   /** Paired nodes, most recently approved first, tokens included. */
   listPaired(): PairedNode[] {
     return Object.values(this.#state.paired).sort((a, b) => b.approvedAtMs - a.approvedAtMs);
+  }
+
+  /** When the oldest pending request expires (the first millisecond it is no longer live). */
+  nextExpiryAt(): number | undefined {
+    const oldest = this.listPending().at(-1);
+    return oldest === undefined ? undefined : oldest.ts + PENDING_TTL_MS + 1;
+  }
+
+  /** Drops expired requests now (reporting them to `onExpired`) instead of at the next change. */
+  pruneExpired(): Promise<void> {
+    return this.#state.mutate(() => undefined);
   }
 
   getPaired(nodeId: string): PairedNode | undefined {

@@ -50,6 +50,11 @@ export interface NodeInvokeInput {
   params?: unknown;
   timeoutMs?: number;
   idempotencyKey?: string;
+  /**
+   * Sent by the gateway's own feature for an admin method (the approvals relay), not on a
+   * caller's behalf through `node.invoke`; guards may hold such commands to that path.
+   */
+  internal?: true;
 }
 
 export interface NodeInvokeSuccess {

@@ -2,6 +2,7 @@ import type { DevicePairingStore } from '../device-pairing-store.js';
 import { invalidRequest } from '../errors.js';
 import type { MethodContext } from '../method-context.js';
 import { NodeCommandPolicy, type NodeCommandPolicyOptions } from '../nodes/node-command-policy.js';
+import { NodeInvokeCache } from '../nodes/node-invoke-cache.js';
 import type { NodePairingStore } from '../nodes/node-pairing-store.js';
 import { nodeIdOf, NodeRegistry } from '../nodes/node-registry.js';
 import { stripUndefined } from '../pairing-state.js';
@@ -13,6 +14,8 @@ export interface NodesPluginOptions {
   /** Server allowlist node-declared commands are intersected with (config `gateway.nodes`). */
   commands?: NodeCommandPolicyOptions;
   defaultInvokeTimeoutMs?: number;
+  /** How long (default five minutes) and for how many keys (default 1000) `node.invoke` results are replayed to retries. */
+  invokeReplay?: { ttlMs?: number; maxEntries?: number };
 }
 
 /**
@@ -33,7 +36,7 @@ export function nodesPlugin(options: NodesPluginOptions = {}): GatewayPlugin {
         onListenerError: (err) => gateway.logger.log('error', 'gateway/nodes', `node event listener failed: ${(err as Error).message}`),
       });
       gateway.provide(nodesService, registry);
-      registerNodeMethods(gateway, registry);
+      registerNodeMethods(gateway, registry, new NodeInvokeCache({ clock: gateway.clock, ...options.invokeReplay }));
     },
   };
 }
@@ -44,7 +47,7 @@ interface NodeStores {
   pairing: NodePairingStore;
 }
 
-function registerNodeMethods(gateway: GatewayHost, nodes: NodeRegistry): void {
+function registerNodeMethods(gateway: GatewayHost, nodes: NodeRegistry, invokes: NodeInvokeCache): void {
   const stores: NodeStores = { nodes, devices: gateway.service(devicesService), pairing: gateway.service(nodePairingService) };
 
   gateway.on('client-connected', (session) => {
@@ -84,7 +87,7 @@ function registerNodeMethods(gateway: GatewayHost, nodes: NodeRegistry): void {
   });
 
   gateway.registerMethod('node.invoke', async ({ nodeId, command, params, timeoutMs, idempotencyKey }) => {
-    const result = await nodes.invoke({ nodeId, command, params, timeoutMs, idempotencyKey });
+    const result = await invokes.run({ nodeId, command, params, timeoutMs, idempotencyKey }, (input) => nodes.invoke(input));
     return { ok: true, nodeId, command, payload: result.payload, payloadJSON: result.payloadJSON };
   });
 

@@ -115,7 +115,9 @@ describe('NodeRegistry', () => {
     const first = await startNode(gw.url, { answer: () => ({ ok: true, payload: 'first' }) });
     const second = await startNode(gw.url, { answer: () => ({ ok: true, payload: 'second' }) });
     cleanup.push(() => first.client.close(), () => second.client.close());
-    const invoke = () => op.call('node.invoke', { nodeId: 'node-host', command: 'canvas.eval', idempotencyKey: 'k' });
+    let n = 0;
+    // A fresh key each time: a reused one would be answered from the first result (node.invoke is idempotent).
+    const invoke = () => op.call('node.invoke', { nodeId: 'node-host', command: 'canvas.eval', idempotencyKey: `k${++n}` });
     expect((await invoke()).payload).toBe('second');
     expect((await op.call('node.list')).nodes).toHaveLength(1);
     second.client.close();
