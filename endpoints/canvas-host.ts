@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { GatewayError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import type { HttpRoute } from '../transports/http.js';
 
 export interface CanvasHostOptions {
   /** The directory served at `/__openclaw__/canvas/`; created when missing. */
@@ -98,6 +99,7 @@ export class CanvasHost {
   readonly #logger?: Logger;
   readonly #wss: WebSocketServer;
   readonly #viewers = new Set<WebSocket>();
+  readonly #routes: HttpRoute[] = [];
   #servers: Server[] = [];
   #realRoot?: string;
   #watcher?: FSWatcher;
@@ -151,6 +153,15 @@ export class CanvasHost {
     }
     await this.#sendFile(req, res, resolved.path);
     return true;
+  }
+
+  /**
+   * Serves another route on the canvas port, tried after the canvas files (the A2UI page, whose
+   * action route needs the running gateway, is added once the gateway has started).
+   */
+  addRoute(route: HttpRoute): this {
+    this.#routes.push(route);
+    return this;
   }
 
   /** Takes the live-reload upgrade; false for any other path (or with live reload off). */
@@ -226,6 +237,7 @@ export class CanvasHost {
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (await this.handleRequest(req, res)) return;
+    for (const route of this.#routes) if (await route(req, res)) return;
     if ((req.url ?? '/').split('?')[0] === '/') redirect(res, CANVAS_PATH);
     else send(res, 404);
   }

@@ -2,20 +2,26 @@ import { homedir, networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { resolveCanvasPort } from '../lib/config/paths.js';
 import type { CanvasHost } from '../endpoints/canvas-host.js';
+import { createA2uiRoute } from '../control-ui/a2ui-route.js';
 import { isEnvFlagSet } from './env-flag.js';
 import { pluginSurfacesPlugin } from '../lib/plugins/plugin-surfaces-plugin.js';
 import type { RuntimeContext, RuntimePlugin } from './runtime-plugin.js';
 
 /**
  * The canvas host (docs/protocol.md, Canvas host): `<workspace>/canvas` (or `canvasHost.root`) served at
- * `/__openclaw__/canvas/` on its own port, on the gateway's bind hosts, and advertised to clients
+ * `/__openclaw__/canvas/` (and the A2UI page at `/__openclaw__/a2ui/`) on its own port, on the gateway's bind hosts, and advertised to clients
  * as `hello-ok.canvasHostUrl` (protocol 4: `pluginSurfaceUrls.canvas`, refreshed by `plugin.surface.refresh`). Off with `canvasHost.enabled: false` or OPENCLAW_SKIP_CANVAS_HOST=1,
  * and in --stdio mode (no network listener to sit next to).
  *
  * It is an extra for nodes, so a canvas port someone else holds is logged and the gateway runs on
  * without it; a malformed port setting still stops the start like any config error.
  */
-export function canvasHostRuntimePlugin(): RuntimePlugin {
+export interface CanvasHostRuntimePluginOptions {
+  /** The built A2UI page the canvas host serves at `/__openclaw__/a2ui/`; default: this package's `dist/a2ui`. */
+  a2uiAssetsDir?: string;
+}
+
+export function canvasHostRuntimePlugin(options: CanvasHostRuntimePluginOptions = {}): RuntimePlugin {
   let host: CanvasHost | undefined;
   let advertised: string | undefined;
   /** The port the OS picked on a first start, kept across in-process restarts like the gateway's. */
@@ -52,6 +58,10 @@ export function canvasHostRuntimePlugin(): RuntimePlugin {
       return { canvasHostUrl: url };
     },
     gatewayPlugins: () => (advertised ? [pluginSurfacesPlugin({ canvas: advertised })] : []),
+    setup({ gateway, logger }) {
+      // Nodes open the A2UI page at `canvasHostUrl`; its clicks post back to this same origin.
+      host?.addRoute(createA2uiRoute({ gateway, assetsDir: options.a2uiAssetsDir, logger }));
+    },
     async stop() {
       await host?.close();
       host = undefined;

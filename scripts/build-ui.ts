@@ -1,7 +1,8 @@
 /**
  * Builds the browser Control UI (control-ui/app) into dist/control-ui with esbuild:
  * one ES module entry (app.js) plus lazily loaded chunks, app.css, index.html and the icon.
- * Run `npm run build:ui`; `npm test` and `npm run build` run it too.
+ * Run `npm run build:ui`; `npm test` and `npm run build` run it too. The same run builds the
+ * A2UI host page into dist/a2ui (scripts/build-a2ui.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { packageVersion } from '../runtime/package-version.js';
+import { buildA2ui } from './build-a2ui.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const appDir = join(root, 'control-ui/app');
@@ -73,4 +75,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   const shipped = result.files.filter((f) => !f.name.endsWith('.map'));
   for (const f of result.files) console.log(`  ${f.name.padEnd(28)} ${String(f.bytes).padStart(8)} B`);
   console.log(`Control UI built in ${result.outDir} (${shipped.reduce((n, f) => n + f.bytes, 0)} bytes without source maps)`);
+  const a2ui = await buildA2ui({ sourcemap: !process.argv.includes('--no-sourcemap') });
+  console.log(`A2UI page built in ${a2ui.outDir} (${a2ui.files.filter((f) => !f.name.endsWith('.map')).reduce((n, f) => n + f.bytes, 0)} bytes without source maps)`);
 }

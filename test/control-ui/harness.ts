@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { loadCliContext } from '../../bin/cli-context.js';
+import { a2uiRuntimePlugin } from '../../runtime/a2ui-runtime-plugin.js';
+import { canvasHostRuntimePlugin } from '../../runtime/canvas-host-runtime-plugin.js';
 import { controlUiRuntimePlugin } from '../../runtime/control-ui-runtime-plugin.js';
 import { GatewayRuntime } from '../../runtime/gateway-runtime.js';
 import { runtimePlugins } from '../../runtime/runtime-plugins.js';
@@ -121,6 +123,8 @@ export interface UiGatewayOptions {
   config?: Record<string, unknown>;
   /** Default 0: any free port. */
   port?: number;
+  /** A build of the A2UI page, served on the gateway port and the canvas host instead of dist/a2ui. */
+  a2uiAssetsDir?: string;
 }
 
 /** A full `openclaw gateway` runtime, in process, on 127.0.0.1:0 with temp state and file log. */
@@ -135,7 +139,13 @@ export async function startUiGateway(options: UiGatewayOptions): Promise<UiGatew
   const env = { HOME: home, OPENCLAW_STATE_DIR: stateDir, OPENCLAW_CONFIG_PATH: configPath, NO_COLOR: '1' };
   const ctx = await loadCliContext({}, env);
   const out: string[] = [];
-  const plugins = runtimePlugins().map((p) => (p.name === 'control-ui' ? controlUiRuntimePlugin({ assetsDir: options.assetsDir }) : p));
+  const a2ui = options.a2uiAssetsDir;
+  const plugins = runtimePlugins().map((p) => {
+    if (p.name === 'control-ui') return controlUiRuntimePlugin({ assetsDir: options.assetsDir });
+    if (a2ui && p.name === 'a2ui') return a2uiRuntimePlugin({ assetsDir: a2ui });
+    if (a2ui && p.name === 'canvas-host') return canvasHostRuntimePlugin({ a2uiAssetsDir: a2ui });
+    return p;
+  });
   const runtime = new GatewayRuntime({ environment: ctx, overrides: { port: String(options.port ?? 0) }, out: (line) => out.push(line), plugins, logDir: join(home, 'logs') });
   await runtime.start();
   const dashboard = out.find((line) => line.startsWith('Dashboard: '));
