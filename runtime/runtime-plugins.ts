@@ -1,9 +1,11 @@
+import { a2uiRuntimePlugin } from './a2ui-runtime-plugin.js';
 import { agentsRuntimePlugin } from './agents-runtime-plugin.js';
 import { browserRuntimePlugin } from './browser-runtime-plugin.js';
 import { canvasHostRuntimePlugin } from './canvas-host-runtime-plugin.js';
 import { channelsRuntimePlugin, type ChannelsRuntimePluginOptions } from './channels-runtime-plugin.js';
 import { controlUiRuntimePlugin, type ControlUiRuntimePluginOptions } from './control-ui-runtime-plugin.js';
 import { cronRuntimePlugin } from './cron-runtime-plugin.js';
+import { discoveryRuntimePlugin } from './discovery-runtime-plugin.js';
 import { execApprovalsRuntimePlugin } from './exec-approvals-runtime-plugin.js';
 import { heartbeatRuntimePlugin } from './heartbeat-runtime-plugin.js';
 import { probesRuntimePlugin } from './probes-runtime-plugin.js';
@@ -36,6 +38,8 @@ export function runtimePlugins(options: RuntimePluginsOptions = {}): RuntimePlug
     skillsRuntimePlugin(),
     wizardRuntimePlugin(),
     updateRuntimePlugin(),
+    discoveryRuntimePlugin(),
+    a2uiRuntimePlugin(),
     controlUiRuntimePlugin(options.controlUi),
   ];
 }

@@ -15,9 +15,9 @@ import { ModelCatalog } from '../../lib/providers/model-catalog.js';
 import { agentsService } from '../../lib/services.js';
 import { SessionStore, type SessionStoreOptions } from '../../lib/sessions/session-store.js';
 import { createChatCompletionsRoute } from '../../endpoints/chat-completions-route.js';
-import { createHooksRoute, type HookMapping } from '../../endpoints/hooks-route.js';
+import { createHooksRoute, type HooksRouteOptions } from '../../endpoints/hooks-route.js';
 import { HttpRouter } from '../../transports/http.js';
-import { createResponsesRoute } from '../../endpoints/responses-route.js';
+import { createResponsesRoute, type ResponsesRouteOptions } from '../../endpoints/responses-route.js';
 import { createToolsInvokeRoute } from '../../endpoints/tools-invoke-route.js';
 import { WebSocketTransport } from '../../transports/ws.js';
 import { connectPeer, type Frame, type WsPeer } from '../bin/helpers.js';
@@ -31,7 +31,9 @@ export interface AgentGatewayOptions {
   model?: string | null;
   settings?: Omit<AgentSettingsInput, 'defaultModel'>;
   endpoints?: { chatCompletions?: boolean; responses?: boolean };
-  hooks?: { token: string; path?: string; maxBodyBytes?: number; mappings?: HookMapping[] };
+  /** `/v1/responses` input limits and URL fetcher (default: the documented limits, the real network). */
+  responsesInputs?: Pick<ResponsesRouteOptions, 'inputLimits' | 'fetcher'>;
+  hooks?: Omit<HooksRouteOptions, 'gateway'>;
   tools?: Tool[];
   toolPolicy?: ToolPolicy;
   /** The fake model's context window (default 64000 tokens). */
@@ -103,7 +105,7 @@ export class AgentGateway {
     const router = new HttpRouter();
     if (options.hooks) router.add(createHooksRoute({ gateway, ...options.hooks }));
     router.add(createToolsInvokeRoute({ agents: service, gateway }));
-    router.add(createResponsesRoute({ agents: service, gateway, enabled: () => options.endpoints?.responses === true }));
+    router.add(createResponsesRoute({ agents: service, gateway, enabled: () => options.endpoints?.responses === true, ...options.responsesInputs }));
     router.add(createChatCompletionsRoute({ agents: service, gateway, enabled: () => options.endpoints?.chatCompletions === true }));
     const transport = new WebSocketTransport({ sink: gateway, port: 0, host: '127.0.0.1', requestHandler: router.handle });
     const { port } = await transport.listen();

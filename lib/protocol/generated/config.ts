@@ -269,6 +269,14 @@ export interface OpenClawConfig {
            */
           files?: {
             allowUrl?: boolean;
+            /**
+             * Host names URL inputs may come from ("cdn.example.com", "*.example.com" for subdomains); empty or absent allows any.
+             */
+            urlAllowlist?: string[];
+            /**
+             * Let URL inputs reach private, loopback and link-local addresses (off: refused).
+             */
+            dangerouslyAllowPrivateNetwork?: boolean;
             allowedMimes?: string[];
             maxBytes?: number;
             maxChars?: number;
@@ -287,12 +295,23 @@ export interface OpenClawConfig {
            */
           images?: {
             allowUrl?: boolean;
+            /**
+             * Host names URL inputs may come from ("cdn.example.com", "*.example.com" for subdomains); empty or absent allows any.
+             */
+            urlAllowlist?: string[];
+            /**
+             * Let URL inputs reach private, loopback and link-local addresses (off: refused).
+             */
+            dangerouslyAllowPrivateNetwork?: boolean;
             allowedMimes?: string[];
             maxBytes?: number;
             maxRedirects?: number;
             timeoutMs?: number;
             [k: string]: unknown;
           };
+          /**
+           * URL-sourced input_image and input_file parts allowed in one request (default 8).
+           */
           maxUrlParts?: number;
         };
       };
@@ -1394,7 +1413,13 @@ export interface OpenClawConfig {
     mappings?: {
       [k: string]: unknown;
     }[];
-    presets?: unknown[];
+    /**
+     * Named mapping bundles added after hooks.mappings (this gateway knows "gmail").
+     */
+    presets?: string[];
+    /**
+     * Directory of hook transform modules, relative to the config file's directory and inside it (default hooks/transforms).
+     */
     transformsDir?: string;
     gmail?: {};
     internal?: {};
@@ -1580,7 +1605,24 @@ export interface OpenClawConfig {
       maxAttempts?: number;
     };
   };
-  discovery?: {};
+  /**
+   * How the gateway makes itself known on the network.
+   */
+  discovery?: {
+    /**
+     * Bonjour/mDNS advertising as _openclaw-gw._tcp (OPENCLAW_DISABLE_BONJOUR=1 also turns it off).
+     */
+    mdns?: {
+      /**
+       * "minimal" (default): role, transport, gatewayPort; "full" adds sshPort and cliPath; "off" advertises nothing.
+       */
+      mode?: "off" | "minimal" | "full";
+    };
+    wideArea?: {
+      enabled?: boolean;
+      domain?: string;
+    };
+  };
   talk?: {};
   /**
    * Skills: SKILL.md folders (<workspace>/skills, <stateDir>/skills, load.extraDirs) and per-skill settings (skills.status|install|update).
@@ -2475,6 +2517,17 @@ export const configSchema = {
                         "allowUrl": {
                           "type": "boolean"
                         },
+                        "urlAllowlist": {
+                          "description": "Host names URL inputs may come from (\"cdn.example.com\", \"*.example.com\" for subdomains); empty or absent allows any.",
+                          "type": "array",
+                          "items": {
+                            "type": "string"
+                          }
+                        },
+                        "dangerouslyAllowPrivateNetwork": {
+                          "description": "Let URL inputs reach private, loopback and link-local addresses (off: refused).",
+                          "type": "boolean"
+                        },
                         "allowedMimes": {
                           "type": "array",
                           "items": {
@@ -2525,6 +2578,17 @@ export const configSchema = {
                         "allowUrl": {
                           "type": "boolean"
                         },
+                        "urlAllowlist": {
+                          "description": "Host names URL inputs may come from (\"cdn.example.com\", \"*.example.com\" for subdomains); empty or absent allows any.",
+                          "type": "array",
+                          "items": {
+                            "type": "string"
+                          }
+                        },
+                        "dangerouslyAllowPrivateNetwork": {
+                          "description": "Let URL inputs reach private, loopback and link-local addresses (off: refused).",
+                          "type": "boolean"
+                        },
                         "allowedMimes": {
                           "type": "array",
                           "items": {
@@ -2547,8 +2611,9 @@ export const configSchema = {
                       "additionalProperties": true
                     },
                     "maxUrlParts": {
+                      "description": "URL-sourced input_image and input_file parts allowed in one request (default 8).",
                       "type": "integer",
-                      "x-unused": true
+                      "minimum": 0
                     }
                   },
                   "additionalProperties": false
@@ -4369,12 +4434,15 @@ export const configSchema = {
           }
         },
         "presets": {
+          "description": "Named mapping bundles added after hooks.mappings (this gateway knows \"gmail\").",
           "type": "array",
-          "x-unused": true
+          "items": {
+            "type": "string"
+          }
         },
         "transformsDir": {
-          "type": "string",
-          "x-unused": true
+          "description": "Directory of hook transform modules, relative to the config file's directory and inside it (default hooks/transforms).",
+          "type": "string"
         },
         "gmail": {
           "type": "object",
@@ -4801,8 +4869,40 @@ export const configSchema = {
       "additionalProperties": false
     },
     "discovery": {
+      "description": "How the gateway makes itself known on the network.",
       "type": "object",
-      "x-unused": true
+      "properties": {
+        "mdns": {
+          "description": "Bonjour/mDNS advertising as _openclaw-gw._tcp (OPENCLAW_DISABLE_BONJOUR=1 also turns it off).",
+          "type": "object",
+          "properties": {
+            "mode": {
+              "description": "\"minimal\" (default): role, transport, gatewayPort; \"full\" adds sshPort and cliPath; \"off\" advertises nothing.",
+              "type": "string",
+              "enum": [
+                "off",
+                "minimal",
+                "full"
+              ]
+            }
+          },
+          "additionalProperties": false
+        },
+        "wideArea": {
+          "type": "object",
+          "properties": {
+            "enabled": {
+              "type": "boolean"
+            },
+            "domain": {
+              "type": "string"
+            }
+          },
+          "additionalProperties": false,
+          "x-unused": true
+        }
+      },
+      "additionalProperties": false
     },
     "talk": {
       "type": "object",

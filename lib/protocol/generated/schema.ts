@@ -726,6 +726,19 @@ export const protocolSchema = {
           "items": {
             "$ref": "#/definitions/SessionRow"
           }
+        },
+        "totalCount": {
+          "type": "integer",
+          "minimum": 0,
+          "description": "Sessions matching the filters, across all pages (protocol 4 paging)."
+        },
+        "hasMore": {
+          "type": "boolean"
+        },
+        "nextOffset": {
+          "type": "integer",
+          "minimum": 1,
+          "description": "The offset of the next page, when there is one."
         }
       },
       "required": [
@@ -2596,6 +2609,13 @@ export const protocolSchema = {
         },
         "stopReason": {
           "type": "string"
+        },
+        "deltaText": {
+          "type": "string",
+          "$comment": "Protocol 4 deltas only (lib/protocol/v4-projection.ts): the text so far, sent with replace: true."
+        },
+        "replace": {
+          "type": "boolean"
         }
       },
       "required": [
@@ -9765,11 +9785,13 @@ export const methodSpecs = {
 export const eventSpecs = {
   "agent": {
     "payload": "AgentEventPayload",
-    "dropIfSlow": false
+    "dropIfSlow": false,
+    "scope": "read"
   },
   "chat": {
     "payload": "ChatEventPayload",
-    "dropIfSlow": false
+    "dropIfSlow": false,
+    "scope": "read"
   },
   "cron": {
     "payload": "CronEventPayload",

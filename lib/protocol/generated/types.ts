@@ -519,6 +519,15 @@ export interface SessionsListResult {
     contextTokens: number | null;
   };
   sessions: SessionRow[];
+  /**
+   * Sessions matching the filters, across all pages (protocol 4 paging).
+   */
+  totalCount?: number;
+  hasMore?: boolean;
+  /**
+   * The offset of the next page, when there is one.
+   */
+  nextOffset?: number;
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -1270,6 +1279,8 @@ export interface ChatEventPayload {
   errorMessage?: string;
   usage?: AgentUsage;
   stopReason?: string;
+  deltaText?: string;
+  replace?: boolean;
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
