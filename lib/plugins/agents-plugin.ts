@@ -10,6 +10,7 @@ import { chatPlugin } from './chat-plugin.js';
 import { sessionsPlugin } from './sessions-plugin.js';
 import { sessionEventsPlugin } from './session-events-plugin.js';
 import { emptyFamiliesPlugin } from './empty-families-plugin.js';
+import { nodeAgentEventsPlugin } from './node-agent-events-plugin.js';
 import { NEW_SESSION_PROMPT, parseResetCommand } from '../agents/reset-command.js';
 
 export type AgentsPluginOptions = AgentServiceOptions;
@@ -36,10 +37,11 @@ export function agentsPlugin(options: AgentsPluginOptions): GatewayPlugin {
 
 /**
  * Agents with their sessions and chat, as a gateway serves them: `agentsPlugin`, `sessionsPlugin`,
- * `sessionEventsPlugin`, `chatPlugin`, and the empty protocol 4 families around them.
+ * `sessionEventsPlugin`, `chatPlugin`, the empty protocol 4 families around them, and the turns
+ * nodes ask for (`voice.transcript`, `agent.request`).
  */
 export function agentPlugins(options: AgentsPluginOptions & { chat?: ChatEventBridgeOptions }): GatewayPlugin[] {
-  return [agentsPlugin(options), sessionsPlugin(), sessionEventsPlugin(), chatPlugin(options.chat), emptyFamiliesPlugin()];
+  return [agentsPlugin(options), sessionsPlugin(), sessionEventsPlugin(), chatPlugin(options.chat), emptyFamiliesPlugin(), nodeAgentEventsPlugin()];
 }
 
 function registerAgentMethods(gateway: GatewayHost, service: AgentService): void {
