@@ -1,10 +1,14 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
+import { pinnedFetch } from './pinned-fetch.js';
 import { isIP } from 'node:net';
 import { GatewayError, invalidRequest } from '../lib/errors.js';
 import { isBlockedAddress } from './blocked-address.js';
 
-/** The slice of `fetch` the fetcher uses; redirects are always followed by the fetcher itself. */
-export type FetchLike = (url: string, init: { redirect: 'manual'; signal: AbortSignal; headers: Record<string, string> }) => Promise<Response>;
+/**
+ * The slice of `fetch` the fetcher uses; redirects are always followed by the fetcher itself.
+ * `address`, when given, is where the connection must go (checked already): no second lookup.
+ */
+export type FetchLike = (url: string, init: { redirect: 'manual'; signal: AbortSignal; headers: Record<string, string>; address?: string }) => Promise<Response>;
 
 /** Every address a host name resolves to. */
 export type HostLookup = (hostname: string) => Promise<ReadonlyArray<{ address: string; family: number }>>;
@@ -46,16 +50,15 @@ const systemLookup: HostLookup = (hostname) => dnsLookup(hostname, { all: true, 
  * bounded number of redirects, one deadline for all of it, and the body streamed up to a byte cap.
  * Failures are `INVALID_REQUEST` errors that say which limit was hit.
  *
- * The addresses are checked here and the connection is then opened by `fetch`, which resolves
- * the name again: a resolver that answers differently the second time is not caught (see the
- * README's note on network egress controls).
+ * The connection goes to an address that was checked (the default transport pins it), so a
+ * resolver that answers differently the second time (DNS rebinding) cannot redirect it.
  */
 export class GuardedUrlFetcher {
   readonly #fetch: FetchLike;
   readonly #lookup: HostLookup;
 
   constructor(options: GuardedUrlFetcherOptions = {}) {
-    this.#fetch = options.fetch ?? ((url, init) => fetch(url, init));
+    this.#fetch = options.fetch ?? ((url, init) => (init.address ? pinnedFetch(url, { signal: init.signal, headers: init.headers, address: init.address }) : fetch(url, init)));
     this.#lookup = options.lookup ?? systemLookup;
   }
 
@@ -74,8 +77,8 @@ export class GuardedUrlFetcher {
   async #follow(rawUrl: string, limits: UrlFetchLimits, what: string, signal: AbortSignal): Promise<FetchedUrl> {
     let url = parseUrl(rawUrl, what);
     for (let hops = 0; ; hops++) {
-      await this.#checkHost(url, limits, what, signal);
-      const res = await this.#fetch(url.href, { redirect: 'manual', signal, headers: { accept: [...limits.allowedMimes].join(', ') || '*/*' } });
+      const address = await this.#checkHost(url, limits, what, signal);
+      const res = await this.#fetch(url.href, { redirect: 'manual', signal, headers: { accept: [...limits.allowedMimes].join(', ') || '*/*' }, ...(address ? { address } : {}) });
       if (res.status >= 300 && res.status < 400 && res.headers.has('location')) {
         await res.body?.cancel().catch(() => undefined);
         if (hops >= limits.maxRedirects) throw invalidRequest(`${what} redirected more than ${limits.maxRedirects} times: ${rawUrl}`);
@@ -96,16 +99,18 @@ export class GuardedUrlFetcher {
     }
   }
 
-  async #checkHost(url: URL, limits: UrlFetchLimits, what: string, signal: AbortSignal): Promise<void> {
+  /** Checks the hop's host; the checked address the connection must use (undefined when private ones are allowed). */
+  async #checkHost(url: URL, limits: UrlFetchLimits, what: string, signal: AbortSignal): Promise<string | undefined> {
     const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
     if (limits.urlAllowlist.length && !limits.urlAllowlist.some((pattern) => hostMatches(host, pattern))) {
       throw invalidRequest(`${what} host ${host} is not in the URL allow list`);
     }
-    if (limits.allowPrivateNetwork) return;
+    if (limits.allowPrivateNetwork) return undefined;
     const addresses = isIP(host) ? [host] : (await abortable(this.#lookup(host), signal)).map((a) => a.address);
     if (!addresses.length) throw invalidRequest(`${what} host ${host} does not resolve`);
     const blocked = addresses.find(isBlockedAddress);
     if (blocked !== undefined) throw invalidRequest(`${what} host ${host} resolves to ${blocked}, a private, loopback or link-local address`);
+    return addresses[0];
   }
 }
 
