@@ -21,6 +21,9 @@ const BLOCKED_V6: ReadonlyArray<readonly [number[], number]> = [
   [[0xfe80], 10], // link-local
   [[0xfec0], 10], // site-local (deprecated, still routed by some stacks)
   [[0xff00], 8], // multicast
+  [[0x0064, 0xff9b, 0x0001], 48], // local-use NAT64: translates to whatever IPv4 the site chose
+  [[0x2001, 0x0000], 32], // Teredo: an (obfuscated) IPv4 address inside
+  [[0x0100, 0, 0, 0], 64], // discard-only
 ];
 
 /**
@@ -38,6 +41,8 @@ export function isBlockedAddress(address: string): boolean {
   if (h.slice(0, 7).every((x) => x === 0) && h[7] === 1) return true; // ::1
   const embedded = (hi: number, lo: number) => blockedV4(((hi << 16) >>> 0) + lo);
   if (h.slice(0, 5).every((x) => x === 0) && (h[5] === 0xffff || h[5] === 0)) return embedded(h[6]!, h[7]!);
+  // IPv4-translated ::ffff:0:a.b.c.d (RFC 2765).
+  if (h.slice(0, 4).every((x) => x === 0) && h[4] === 0xffff && h[5] === 0) return embedded(h[6]!, h[7]!);
   if (h[0] === 0x64 && h[1] === 0xff9b && h.slice(2, 6).every((x) => x === 0)) return embedded(h[6]!, h[7]!);
   if (h[0] === 0x2002) return embedded(h[1]!, h[2]!);
   return BLOCKED_V6.some(([prefix, bits]) => inV6Prefix(h, prefix, bits));

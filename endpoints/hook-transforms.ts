@@ -25,9 +25,12 @@ const MODULE_EXTENSIONS = new Set(['.js', '.mjs', '.cjs']);
  */
 export class HookTransformLoader {
   readonly dir: string;
+  /** The directory `dir` must stay inside, symbolic links resolved (the config directory). */
+  readonly #root: string | undefined;
 
-  constructor(dir: string) {
+  constructor(dir: string, root?: string) {
     this.dir = resolve(dir);
+    this.#root = root === undefined ? undefined : resolve(root);
   }
 
   /** Throws CONFIG_INVALID for a module path that leaves the directory on its face (absolute, `..`). */
@@ -51,6 +54,10 @@ export class HookTransformLoader {
       realFile = await realpath(file);
     } catch (err) {
       throw new GatewayError('UNAVAILABLE', `hook transform module ${JSON.stringify(module)} not found in ${this.dir}: ${(err as Error).message}`, { cause: err });
+    }
+    // The directory itself may be a symbolic link: where it really is must still be inside the root.
+    if (this.#root !== undefined && !inside(await realpath(this.#root), realDir)) {
+      throw new GatewayError('UNAVAILABLE', `hooks.transformsDir (${this.dir}) resolves to ${realDir}, outside ${this.#root}`);
     }
     // A symbolic link inside the directory may point anywhere; only its target counts.
     if (!inside(realDir, realFile)) throw new GatewayError('UNAVAILABLE', `hook transform module ${JSON.stringify(module)} resolves outside hooks.transformsDir (${realFile})`);

@@ -55,7 +55,11 @@ export async function pdfText(bytes: Uint8Array, limits: PdfTextLimits): Promise
  * has to show. Pages are not rendered: that would need a canvas library.
  */
 export async function pdfImages(bytes: Uint8Array, limits: { maxPages: number; maxPixels: number }): Promise<ImagePart[]> {
-  const doc = await getDocumentProxy(new Uint8Array(bytes), { isEvalSupported: false });
+  // PDF.js decodes no image larger than maxImageSize: a compressed picture claiming huge
+  // dimensions is skipped before it can take the memory.
+  const doc = await getDocumentProxy(new Uint8Array(bytes), { isEvalSupported: false, maxImageSize: Math.max(1, limits.maxPixels) }).catch((err: unknown) => {
+    throw invalidRequest(`file is not a readable PDF (${(err as Error).message})`);
+  });
   try {
     const images: ImagePart[] = [];
     let budget = limits.maxPixels;
@@ -68,6 +72,8 @@ export async function pdfImages(bytes: Uint8Array, limits: { maxPages: number; m
       }
     }
     return images;
+  } catch (err) {
+    throw invalidRequest(`the pictures of this PDF could not be read (${(err as Error).message})`);
   } finally {
     await doc.destroy();
   }

@@ -26,16 +26,24 @@ export function pinnedFetch(url: string, init: PinnedFetchInit): Promise<Respons
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<Response>((resolve, reject) => {
     const req = send(target, { method: 'GET', headers: init.headers, signal: init.signal, lookup }, (res: IncomingMessage) => {
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(res.headers)) {
-        if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-        else if (value !== undefined) headers.set(name, value);
+      // The server is the caller's choice: whatever it answers becomes an error, never a throw here.
+      try {
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status > 599) throw new Error(`unusable HTTP status ${status}`);
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+          else if (value !== undefined) headers.set(name, value);
+        }
+        // A body is not allowed on some statuses; its bytes (if any) are dropped.
+        const empty = status === 204 || status === 205 || status === 304;
+        const body = empty ? null : (Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>);
+        if (empty) res.resume();
+        resolve(new Response(body, { status, statusText: res.statusMessage ?? '', headers }));
+      } catch (err) {
+        res.destroy();
+        reject(err);
       }
-      const status = res.statusCode ?? 502;
-      // A body is not allowed on some statuses; its bytes (if any) are dropped.
-      const body = status === 204 || status === 304 ? null : (Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>);
-      if (!body) res.resume();
-      resolve(new Response(body, { status, statusText: res.statusMessage ?? '', headers }));
     });
     req.once('error', reject);
     req.end();

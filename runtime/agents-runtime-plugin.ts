@@ -28,7 +28,7 @@ export function agentsRuntimePlugin(): RuntimePlugin {
     name: 'agents',
     gatewayPlugins({ config, env, stateDir, workspaceDir, logger, configPath }) {
       // Checked first: a hooks misconfiguration stops the start before anything is registered.
-      hookConfig = config.hooks?.enabled ? hooksRouteConfig(config.hooks, configPath) : undefined;
+      hookConfig = config.hooks?.enabled ? hooksRouteConfig(config.hooks, configPath, [workspaceDir]) : undefined;
       return agentPlugins({
         models: ModelCatalog.fromConfig(config, { env }),
         sessions: new SessionStore({ storage: new FileStorage(stateDir), logger, maintenance: sessionMaintenanceFromConfig(config) }),

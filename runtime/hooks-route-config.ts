@@ -12,7 +12,11 @@ export const DEFAULT_HOOK_TRANSFORMS_DIR = 'hooks/transforms';
  * is taken relative to the config file's directory and must stay inside it: transforms are code
  * the gateway runs, so they come from where the operator's config lives. Throws CONFIG_INVALID.
  */
-export function hooksRouteConfig(hooks: NonNullable<OpenClawConfig['hooks']>, configPath: string): { mappings: HookMapping[]; transforms: HookTransformLoader } {
+export function hooksRouteConfig(
+  hooks: NonNullable<OpenClawConfig['hooks']>,
+  configPath: string,
+  workspaceDirs: readonly string[] = [],
+): { mappings: HookMapping[]; transforms: HookTransformLoader } {
   const mappings = resolveHookMappings(hooks as { mappings?: Array<Record<string, unknown>>; presets?: string[] });
   const configDir = resolve(dirname(configPath));
   const dir = resolve(configDir, hooks.transformsDir ?? DEFAULT_HOOK_TRANSFORMS_DIR);
@@ -20,7 +24,12 @@ export function hooksRouteConfig(hooks: NonNullable<OpenClawConfig['hooks']>, co
   if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
     throw new GatewayError('CONFIG_INVALID', `hooks.transformsDir (${dir}) must be a directory inside the config directory ${configDir}`);
   }
-  const transforms = new HookTransformLoader(dir);
+  // An agent writes its workspace: code from there would run as the gateway, outside any sandbox.
+  const agentWritable = workspaceDirs.map((w) => resolve(w)).find((w) => !relative(w, dir).startsWith('..') || !relative(dir, w).startsWith('..'));
+  if (agentWritable !== undefined) {
+    throw new GatewayError('CONFIG_INVALID', `hooks.transformsDir (${dir}) overlaps the agent workspace ${agentWritable}: transforms must come from a directory agents cannot write`);
+  }
+  const transforms = new HookTransformLoader(dir, configDir);
   for (const [i, mapping] of mappings.entries()) {
     if (!mapping.transform) continue;
     try {

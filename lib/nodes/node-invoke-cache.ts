@@ -46,16 +46,19 @@ export class NodeInvokeCache {
     return this.#entries.size;
   }
 
-  /** Runs `invoke` for `input` unless its idempotency key already did. */
-  run(input: NodeInvokeInput, invoke: (input: NodeInvokeInput) => Promise<NodeInvokeSuccess>): Promise<NodeInvokeSuccess> {
-    const key = input.idempotencyKey;
-    if (key === undefined) return invoke(input);
+  /**
+   * Runs `invoke` for `input` unless its idempotency key already did for the same `caller` (keys
+   * are per caller: one client's key never answers another with the first one's result).
+   */
+  run(input: NodeInvokeInput, invoke: (input: NodeInvokeInput) => Promise<NodeInvokeSuccess>, caller = ''): Promise<NodeInvokeSuccess> {
+    if (input.idempotencyKey === undefined) return invoke(input);
+    const key = `${caller}\0${input.idempotencyKey}`;
     this.#prune();
     const fingerprint = JSON.stringify([input.nodeId, input.command, input.params ?? null]);
     const known = this.#entries.get(key);
     if (known) {
       if (known.fingerprint !== fingerprint) {
-        return Promise.reject(invalidRequest('idempotencyKey already used for a different node.invoke', { idempotencyKey: key }));
+        return Promise.reject(invalidRequest('idempotencyKey already used for a different node.invoke', { idempotencyKey: input.idempotencyKey }));
       }
       return known.result;
     }

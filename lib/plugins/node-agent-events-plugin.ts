@@ -52,7 +52,8 @@ export function agentParams(event: NodeEvent): MethodParams<'agent'> | undefined
   return {
     message,
     sessionKey: text('sessionKey') || `node-${event.nodeId}`,
-    idempotencyKey: text('key') || `node-${randomUUID()}`,
+    // Scoped to the node: its key cannot collide with another run's id.
+    idempotencyKey: `node-${event.nodeId}:${text('key') || randomUUID()}`,
     // Delivery needs somewhere to go: a channel named with the request.
     deliver: p.deliver === true && channel !== '',
     ...(channel ? { channel } : {}),

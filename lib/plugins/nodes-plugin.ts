@@ -86,8 +86,10 @@ function registerNodeMethods(gateway: GatewayHost, nodes: NodeRegistry, invokes:
     return { nodeId, displayName: name };
   });
 
-  gateway.registerMethod('node.invoke', async ({ nodeId, command, params, timeoutMs, idempotencyKey }) => {
-    const result = await invokes.run({ nodeId, command, params, timeoutMs, idempotencyKey }, (input) => nodes.invoke(input));
+  gateway.registerMethod('node.invoke', async ({ nodeId, command, params, timeoutMs, idempotencyKey }, ctx) => {
+    // A retry comes from the same device (or connection, for clients without one).
+    const caller = ctx.session ? (ctx.session.deviceId ?? `conn:${ctx.session.connId}`) : 'in-process';
+    const result = await invokes.run({ nodeId, command, params, timeoutMs, idempotencyKey }, (input) => nodes.invoke(input), caller);
     return { ok: true, nodeId, command, payload: result.payload, payloadJSON: result.payloadJSON };
   });
 

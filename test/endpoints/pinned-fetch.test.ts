@@ -30,6 +30,7 @@ describe('pinnedFetch', () => {
 
   it('fails when the pinned address does not answer, whatever the name says', async () => {
     const port = await serve();
-    await expect(pinnedFetch(`http://localhost:${port}/`, { address: '127.0.0.2', headers: {}, signal: AbortSignal.timeout(2000) }).then((r) => r.text())).rejects.toThrow();
+    // The name does not resolve at all: only the (wrong) pinned address was tried.
+    await expect(pinnedFetch(`http://rebind.invalid:${port}/`, { address: '127.0.0.2', headers: {}, signal: AbortSignal.timeout(2000) }).then((r) => r.text())).rejects.toThrow();
   });
 });

@@ -15,12 +15,12 @@ describe('agent turns nodes ask for with node.event', () => {
 
     const click = 'CANVAS_A2UI action=confirm_order session=main surface=main component=confirm host=- instance=- ctx={} default=update_canvas';
     await node.client.call('node.event', { event: 'agent.request', payloadJSON: JSON.stringify({ message: click, key: 'click-1' }) });
-    const clicked = await operator.next((f) => f.event === 'agent' && f.payload.runId === 'click-1' && f.payload.data?.phase === 'end');
-    expect(clicked.payload.runId).toBe('click-1');
+    const clicked = await operator.next((f) => f.event === 'agent' && f.payload.runId === 'node-node-host:click-1' && f.payload.data?.phase === 'end');
+    expect(clicked.payload.runId).toBe('node-node-host:click-1');
     expect(h.model.requests[0]!.body.messages.at(-1)).toMatchObject({ role: 'user', content: expect.stringContaining('action=confirm_order') });
 
     await node.client.call('node.event', { event: 'voice.transcript', payloadJSON: JSON.stringify({ text: 'what is on today' }) });
-    await operator.next((f) => f.event === 'agent' && f.payload.data?.phase === 'end' && f.payload.runId !== 'click-1');
+    await operator.next((f) => f.event === 'agent' && f.payload.data?.phase === 'end' && f.payload.runId !== 'node-node-host:click-1');
     expect(h.model.requests[1]!.body.messages.at(-1)).toMatchObject({ role: 'user', content: expect.stringContaining('what is on today') });
 
     const { sessions } = (await h.request(operator, 'sessions.list', {})).payload;
