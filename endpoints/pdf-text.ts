@@ -1,4 +1,3 @@
-import { extractImages, getDocumentProxy } from 'unpdf';
 import { invalidRequest } from '../lib/errors.js';
 import type { ImagePart } from '../lib/providers/model-provider.js';
 import { encodePng } from './png-encoder.js';
@@ -23,6 +22,7 @@ export async function pdfText(bytes: Uint8Array, limits: PdfTextLimits): Promise
   let doc;
   try {
     // PDF.js takes ownership of (and detaches) the buffer it is given: hand it a copy.
+    const { getDocumentProxy } = await import('unpdf');
     doc = await getDocumentProxy(new Uint8Array(bytes), { isEvalSupported: false });
   } catch (err) {
     throw invalidRequest(`file is not a readable PDF (${(err as Error).message})`);
@@ -57,6 +57,8 @@ export async function pdfText(bytes: Uint8Array, limits: PdfTextLimits): Promise
 export async function pdfImages(bytes: Uint8Array, limits: { maxPages: number; maxPixels: number }): Promise<ImagePart[]> {
   // PDF.js decodes no image larger than maxImageSize: a compressed picture claiming huge
   // dimensions is skipped before it can take the memory.
+  // Loaded with the first PDF: a gateway that reads none never loads PDF.js.
+  const { extractImages, getDocumentProxy } = await import('unpdf');
   const doc = await getDocumentProxy(new Uint8Array(bytes), { isEvalSupported: false, maxImageSize: Math.max(1, limits.maxPixels) }).catch((err: unknown) => {
     throw invalidRequest(`file is not a readable PDF (${(err as Error).message})`);
   });

@@ -1,5 +1,13 @@
-import { Cron } from "croner";
+import { createRequire } from "node:module";
+import type { Cron as CronClass } from "croner";
 import { invalidRequest } from "../errors.js";
+
+let croner: typeof CronClass | undefined;
+/** croner, loaded the first time a cron expression is read: a gateway without such jobs never pays for it. */
+function Cron(expr: string, options: { timezone?: string; paused: boolean }): { nextRun(from: Date): Date | null } {
+  croner ??= (createRequire(import.meta.url)("croner") as { Cron: typeof CronClass }).Cron;
+  return new croner(expr, options);
+}
 
 /** When a job runs, as it is stored: a one-shot time, a fixed interval, or a cron expression. */
 export type CronScheduleSpec =
@@ -91,7 +99,7 @@ function cronNext(
   tz: string | undefined,
   afterMs: number,
 ): number | undefined {
-  const pattern = new Cron(expr, {
+  const pattern = Cron(expr, {
     ...(tz ? { timezone: tz } : {}),
     paused: true,
   });

@@ -67,7 +67,7 @@ async function readSkillFolder(dir: string, source: SkillSource): Promise<SkillR
     } catch {
       continue;
     }
-    const manifest = parseSkillManifest(text, entry.name);
+    const manifest = await parseSkillManifest(text, entry.name);
     records.push({ manifest, source, baseDir, filePath, skillKey: manifest.skillKey ?? manifest.name });
   }
   return records;

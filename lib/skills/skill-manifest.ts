@@ -1,5 +1,4 @@
 import JSON5 from 'json5';
-import { parse as parseYaml } from 'yaml';
 
 export type SkillInstallKind = 'brew' | 'node' | 'go' | 'uv' | 'download';
 
@@ -54,9 +53,10 @@ const FRONT_MATTER = /^\uFEFF?---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/
  * write it, a one-line JSON(5) string; its `openclaw` object carries requirements and installers.
  * A file without front-matter is a skill named after its folder with no requirements.
  */
-export function parseSkillManifest(text: string, folderName: string): SkillManifest {
+export async function parseSkillManifest(text: string, folderName: string): Promise<SkillManifest> {
   const match = FRONT_MATTER.exec(text);
-  const front = match ? asRecord(parseYaml(match[1]!)) : {};
+  // The YAML parser (some 9 MB once loaded) is only loaded by a gateway that has skills to read.
+  const front = match ? asRecord((await import('yaml')).parse(match[1]!)) : {};
   const meta = asRecord(asRecord(parseMetadata(front.metadata)).openclaw);
   const requires = asRecord(meta.requires);
   const homepage = str(front.homepage) ?? str(meta.homepage);
