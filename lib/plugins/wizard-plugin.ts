@@ -44,6 +44,7 @@ export function wizardPlugin(options: WizardPluginOptions): GatewayPlugin {
             hasSecret: hasGatewaySecret(current),
             workspace: params.workspace ?? options.workspaceDir,
             service: 'note',
+            announceGeneratedToken: true,
             version: gateway.version,
             command: 'wizard.start',
             now: () => gateway.clock.now(),

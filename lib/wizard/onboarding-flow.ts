@@ -12,6 +12,11 @@ export interface OnboardingFlowOptions {
    * client cannot drive the host's service manager).
    */
   service: 'ask' | 'note';
+  /**
+   * Show a generated token in a note step: over RPC the client has no other way to learn the
+   * secret it needs after the restart (the CLI prints it itself).
+   */
+  announceGeneratedToken?: boolean;
   version: string;
   command: string;
   now: () => number;
@@ -40,6 +45,9 @@ export async function runOnboardingFlow(prompter: WizardPrompter, options: Onboa
   if (authMode === 'token') {
     const token = await prompter.text({ id: 'auth.token', message: 'Gateway token (leave empty to generate one)', sensitive: true, optional: true });
     auth = { mode: 'token', token: token || generateGatewayToken() };
+    if (!token && options.announceGeneratedToken) {
+      await prompter.note('auth.generated', `The generated gateway token is ${auth.token} — keep it: clients need it to connect once the new settings are in force.`, 'Gateway token');
+    }
   } else if (authMode === 'password') {
     auth = { mode: 'password', password: await prompter.text({ id: 'auth.password', message: 'Gateway password', sensitive: true }) };
   }

@@ -82,6 +82,21 @@ describe('wizard over WebSocket', () => {
     expect((await readdir(h.home)).some((name) => name.startsWith('openclaw.json.bak'))).toBe(true);
   });
 
+  it('shows a token it generates, so the client can still connect once the new settings are in force', async () => {
+    const h = await start();
+    const client = await h.client();
+    const { sessionId } = await client.call('wizard.start', {});
+    const answer = (stepId: string, value?: unknown) => client.call('wizard.next', { sessionId, answer: { stepId, ...(value === undefined ? {} : { value }) } });
+    await answer('intro');
+    await answer('auth.mode', 'token');
+    const shown = await answer('auth.token', '');
+    expect(shown.step).toMatchObject({ id: 'auth.generated', type: 'note' });
+    const token = /gateway token is ([0-9a-f]+)/.exec(String(shown.step?.message))?.[1];
+    expect(token).toMatch(/^[0-9a-f]{48}$/);
+    expect((await answer('auth.generated')).step?.id).toBe('model.provider');
+    await client.call('wizard.cancel', { sessionId });
+  });
+
   it('allows one run at a time; cancel ends it and unknown sessions are refused', async () => {
     const h = await start();
     const client = await h.client();
