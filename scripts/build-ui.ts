@@ -4,13 +4,13 @@
  * Run `npm run build:ui`; `npm test` and `npm run build` run it too. The same run builds the
  * A2UI host page into dist/a2ui (scripts/build-a2ui.ts).
  */
-import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { packageVersion } from '../runtime/package-version.js';
 import { buildA2ui } from './build-a2ui.js';
+import { buildInto, type BuiltDirectory } from './build-into.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const appDir = join(root, 'control-ui/app');
@@ -23,19 +23,10 @@ export interface BuildControlUiOptions {
   sourcemap?: boolean;
 }
 
-export interface BuildControlUiResult {
-  outDir: string;
-  /** Every file written, with its size; `.map` files are debugging aids, not shipped to first paint. */
-  files: { name: string; bytes: number }[];
-}
-
-export async function buildControlUi(options: BuildControlUiOptions = {}): Promise<BuildControlUiResult> {
+export async function buildControlUi(options: BuildControlUiOptions = {}): Promise<BuiltDirectory> {
   const outDir = resolve(options.outDir ?? join(root, 'dist/control-ui'));
-  // Built beside the target and swapped in, so a reader never sees half a build.
-  const staging = `${outDir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const minify = options.minify ?? true;
-  await mkdir(staging, { recursive: true });
-  try {
+  return buildInto(outDir, async (staging) => {
     await build({
       entryPoints: { app: join(appDir, 'main.ts') },
       outdir: staging,
@@ -59,15 +50,7 @@ export async function buildControlUi(options: BuildControlUiOptions = {}): Promi
     });
     await copyFile(join(appDir, 'index.html'), join(staging, 'index.html'));
     await copyFile(join(appDir, 'favicon.svg'), join(staging, 'favicon.svg'));
-    await rm(outDir, { recursive: true, force: true });
-    await rename(staging, outDir);
-  } catch (err) {
-    await rm(staging, { recursive: true, force: true });
-    throw err;
-  }
-  const files = [];
-  for (const name of (await readdir(outDir)).sort()) files.push({ name, bytes: (await stat(join(outDir, name))).size });
-  return { outDir, files };
+  });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
