@@ -2,19 +2,16 @@ import { ControlSession, type ConnectionStatus } from './control-session.js';
 import { h, replaceChildren } from './dom.js';
 import { IdbStore } from './idb-store.js';
 import { SessionToken } from './session-token.js';
+import { VIEW_LOADERS } from './view-loaders.js';
 import { CONTROL_UI_VIEWS, type ControlUiViewId } from './views.js';
-import { ChatView } from './views/chat-view.js';
-import { ConfigView } from './views/config-view.js';
-import { LogsView } from './views/logs-view.js';
-import { NodesView } from './views/nodes-view.js';
-import { OverviewView } from './views/overview-view.js';
-import { PresenceView } from './views/presence-view.js';
 import type { View, ViewContext } from './views/view.js';
 
 /** The shell: header with the connection state, navigation, the current view or the sign-in form. */
 class ControlUiApp {
   readonly #session: ControlSession;
-  readonly #views: Record<ControlUiViewId, View>;
+  readonly #ctx: ViewContext;
+  /** Views made so far; each is loaded on its first visit and kept (with its state) after. */
+  readonly #views = new Map<ControlUiViewId, Promise<View>>();
   readonly #basePath = new URL(document.baseURI).pathname;
   readonly #statusPill = h('span', { class: 'pill', 'data-testid': 'connection' });
   readonly #banner = h('div', { class: 'banner', role: 'status', 'aria-live': 'polite', hidden: true });
@@ -28,15 +25,7 @@ class ControlUiApp {
 
   constructor(root: HTMLElement, session: ControlSession) {
     this.#session = session;
-    const ctx: ViewContext = { session };
-    this.#views = {
-      overview: new OverviewView(ctx),
-      presence: new PresenceView(ctx),
-      nodes: new NodesView(ctx),
-      chat: new ChatView(ctx),
-      logs: new LogsView(ctx),
-      config: new ConfigView(ctx),
-    };
+    this.#ctx = { session };
     for (const view of CONTROL_UI_VIEWS) {
       const link = h('a', { href: view.id, 'data-view': view.id }, view.title);
       link.addEventListener('click', (event) => {
@@ -104,24 +93,48 @@ class ControlUiApp {
       if (link.dataset.view === this.#current) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }
-    const signedIn = status.kind === 'open' || status.kind === 'reconnecting' || (status.kind === 'connecting' && this.#session.hello !== undefined);
     this.#signOut.hidden = status.kind === 'needs-token';
-    if (!signedIn) {
+    if (!this.#signedIn()) {
       this.#shown?.hide();
       this.#shown = undefined;
       this.#renderGate(status);
       return;
     }
-    const view = this.#views[this.#current];
-    const title = CONTROL_UI_VIEWS.find((v) => v.id === this.#current)!.title;
+    const id = this.#current;
+    const title = CONTROL_UI_VIEWS.find((v) => v.id === id)!.title;
     this.#title.textContent = title;
     document.title = `${title} · OpenClaw Control`;
-    if (this.#shown !== view) {
-      this.#shown?.hide();
-      this.#shown = view;
-      replaceChildren(this.#outlet, view.el);
+    this.#load(id).then(
+      (view) => {
+        // Another view may have been picked, or the connection dropped, while this one loaded.
+        if (this.#current !== id || !this.#signedIn()) return;
+        if (this.#shown !== view) {
+          this.#shown?.hide();
+          this.#shown = view;
+          replaceChildren(this.#outlet, view.el);
+        }
+        if (this.#session.status.kind === 'open') view.show();
+      },
+      (err: unknown) => {
+        this.#views.delete(id);
+        this.#session.reportError(`load view ${id}`, err);
+        replaceChildren(this.#outlet, h('p', { class: 'error', role: 'alert' }, `Could not load the ${title} view: ${err instanceof Error ? err.message : String(err)}`));
+      },
+    );
+  }
+
+  #load(id: ControlUiViewId): Promise<View> {
+    let view = this.#views.get(id);
+    if (!view) {
+      view = VIEW_LOADERS[id](this.#ctx);
+      this.#views.set(id, view);
     }
-    if (status.kind === 'open') view.show();
+    return view;
+  }
+
+  #signedIn(): boolean {
+    const status = this.#session.status;
+    return status.kind === 'open' || status.kind === 'reconnecting' || (status.kind === 'connecting' && this.#session.hello !== undefined);
   }
 
   /** Everything short of a working connection: the token form, pairing wait, refusals. */

@@ -1,0 +1,15 @@
+import type { ControlUiViewId } from './views.js';
+import type { View, ViewContext } from './views/view.js';
+
+/**
+ * How each view is made. Each is a dynamic import, so esbuild puts every view in its own chunk and
+ * the first paint loads only the shell and the view the URL names.
+ */
+export const VIEW_LOADERS: Record<ControlUiViewId, (ctx: ViewContext) => Promise<View>> = {
+  overview: async (ctx) => new (await import('./views/overview-view.js')).OverviewView(ctx),
+  presence: async (ctx) => new (await import('./views/presence-view.js')).PresenceView(ctx),
+  nodes: async (ctx) => new (await import('./views/nodes-view.js')).NodesView(ctx),
+  chat: async (ctx) => new (await import('./views/chat-view.js')).ChatView(ctx),
+  logs: async (ctx) => new (await import('./views/logs-view.js')).LogsView(ctx),
+  config: async (ctx) => new (await import('./views/config-view.js')).ConfigView(ctx),
+};
