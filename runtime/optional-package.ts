@@ -1,12 +1,14 @@
 import { GatewayError } from '../lib/errors.js';
 
 /**
- * The channel libraries this package declares as optional peer dependencies, with the versions it
- * is tested against. They are large, so a gateway without that channel never installs or loads them.
+ * The channel and cluster libraries this package declares as optional peer dependencies, with the
+ * versions it is tested against. A gateway without that channel or cluster never installs or loads them.
  */
 export const OPTIONAL_PACKAGES = {
   '@whiskeysockets/baileys': '7.0.0-rc14',
   grammy: '^1.46.0',
+  nats: '^2.29.3',
+  pg: '^8.23.1',
   'qrcode-terminal': '^0.12.0',
 } as const;
 

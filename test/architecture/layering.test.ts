@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importsOf, ROOT as root, sourceFiles } from './source-graph.js';
 
-const FORBIDDEN_PACKAGES = /^(?:node:)?(?:http|https|http2|net|tls|dgram|child_process)$|^(?:ws|isomorphic-ws\/node|@whiskeysockets\/baileys|baileys|grammy)(?:\/|$)/;
+const FORBIDDEN_PACKAGES = /^(?:node:)?(?:http|https|http2|net|tls|dgram|child_process)$|^(?:ws|isomorphic-ws\/node|@whiskeysockets\/baileys|baileys|grammy|pg|nats)(?:\/|$)/;
 
 describe('layering', () => {
   it('lib/ imports no I/O packages and nothing from transports/, endpoints/, control-ui/, runtime/, channels/ or bin/', async () => {
@@ -14,7 +14,7 @@ describe('layering', () => {
         if (FORBIDDEN_PACKAGES.test(spec)) problems.push(`${rel} imports ${spec}`);
         if (spec.startsWith('.')) {
           const target = relative(root, join(file, '..', spec));
-          if (/^(transports|endpoints|control-ui|runtime|channels|bin)\//.test(target)) problems.push(`${rel} imports ${target}`);
+          if (/^(transports|endpoints|control-ui|runtime|channels|cluster|bin)\//.test(target)) problems.push(`${rel} imports ${target}`);
         }
       }
     }
@@ -27,6 +27,7 @@ describe('layering', () => {
       transports: /^(endpoints|control-ui|runtime|channels|bin)\//,
       endpoints: /^(control-ui|runtime|channels|bin)\//,
       channels: /^(endpoints|control-ui|runtime|bin)\//,
+      cluster: /^(transports|endpoints|control-ui|runtime|channels|bin)\//,
       'control-ui': /^(endpoints|runtime|channels|bin)\//,
       runtime: /^bin\//,
     };

@@ -72,8 +72,8 @@ describe('package surface', () => {
     await expect(JSON.stringify(exportedNames(), null, 2) + '\n').toMatchFileSnapshot('./__snapshots__/exports.json');
   }, 60_000);
 
-  it('the root loads no ws, isomorphic-ws, Baileys, grammY or qrcode-terminal: they load with the transport or channel that needs them', async () => {
-    const heavy = /^(?:ws|isomorphic-ws|@whiskeysockets\/baileys|grammy|qrcode-terminal)(?:\/|$)/;
+  it('the root loads no ws, isomorphic-ws, Baileys, grammY, qrcode-terminal, pg or nats: they load with the transport, channel or cluster that needs them', async () => {
+    const heavy = /^(?:ws|isomorphic-ws|@whiskeysockets\/baileys|grammy|qrcode-terminal|pg|nats)(?:\/|$)/;
     const root = join(ROOT, codeExports.find((e) => e.subpath === '.')!.source);
     const seen = new Set<string>();
     const found: string[] = [];
