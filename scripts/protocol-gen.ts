@@ -6,6 +6,8 @@
 import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -111,7 +113,22 @@ export async function generate(): Promise<GeneratedFiles> {
   });
   out['lib/protocol/generated/config.ts'] =
     HEADER + '\n' + configTypes + `\nexport const configSchema = ${JSON.stringify(configSchema, null, 2)} as const;\n`;
+  out['lib/protocol/generated/config-validator.js'] = configValidatorCode(configSchema);
+  out['lib/protocol/generated/config-validator.d.ts'] =
+    HEADER + "\nimport type { ValidateFunction } from 'ajv';\n\n/** schema/config.schema.json compiled ahead of time (AJV standalone, allErrors). */\nexport declare const validate: ValidateFunction;\n";
   return out;
+}
+
+/**
+ * The config validator as AJV standalone code: compiling the config schema at every start cost
+ * more than everything else the gateway does before it listens (bench/README.md, AJV validators).
+ */
+function configValidatorCode(schema: object): string {
+  const ajv = new Ajv({ allErrors: true, strict: false, code: { source: true, esm: true } });
+  const code = standaloneCode.default(ajv, ajv.compile(schema));
+  // AJV's ESM output still reaches its runtime helpers (ucs2length) with require().
+  const prelude = "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n";
+  return `${HEADER}${prelude}${code.replace(/^"use strict";/, '')}\n`;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

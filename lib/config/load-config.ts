@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import JSON5 from 'json5';
 import { GatewayError } from '../errors.js';
 import { redactPatternIssues } from '../logging/log-redactor.js';
-import { configSchema, type OpenClawConfig } from '../protocol/generated/config.js';
+import type { OpenClawConfig } from '../protocol/generated/config.js';
+import { validate as validator } from '../protocol/generated/config-validator.js';
 import type { EnvMap } from './paths.js';
 
 export interface ConfigIssue {
@@ -36,15 +37,12 @@ export interface LoadedConfig {
   envAdditions: Record<string, string>;
 }
 
-let validator: ValidateFunction | undefined;
-
 /** The message names this many issues; `details.issues` carries up to MAX_ISSUES. */
 const MAX_LISTED_ISSUES = 20;
 const MAX_ISSUES = 200;
 
-/** Validates a config object against schema/config.schema.json; compiled once, on first use. */
+/** Validates a config object against schema/config.schema.json (compiled at build time by `npm run protocol:gen`). */
 export function validateConfig(value: unknown): ConfigValidation {
-  validator ??= new Ajv({ allErrors: true, strict: false }).compile(configSchema);
   if (!validator(value)) return { ok: false, issues: toIssues(validator.errors ?? []) };
   // What the schema cannot say: each redact pattern must compile.
   const issues = redactPatternIssues((value as OpenClawConfig).logging);
