@@ -97,6 +97,7 @@ class ControlUiApp {
     if (!this.#signedIn()) {
       this.#shown?.hide();
       this.#shown = undefined;
+      delete this.#outlet.dataset.view;
       this.#renderGate(status);
       return;
     }
@@ -113,6 +114,8 @@ class ControlUiApp {
           this.#shown = view;
           replaceChildren(this.#outlet, view.el);
         }
+        // Tests (and styles) can tell which view the outlet holds, not just which title shows.
+        this.#outlet.dataset.view = id;
         if (this.#session.status.kind === 'open') view.show();
       },
       (err: unknown) => {

@@ -1,68 +1,76 @@
-import type { ChatEventPayload, ChatMessage } from '../../../lib/protocol/generated/types.js';
-import { errorMessage, formatTime, h, replaceChildren } from '../dom.js';
+import type { AgentAttachment, AgentEventPayload, AgentSummary, ChatEventPayload, ModelChoice } from '../../../lib/protocol/generated/types.js';
+import { h, replaceChildren } from '../dom.js';
+import { canonicalKey } from './chat-message.js';
+import { ChatComposer } from './chat-composer.js';
+import { ChatTranscript } from './chat-transcript.js';
+import { reportedError } from './reported-error.js';
 import { inBackground, statusLine, unavailable, type View, type ViewContext } from './view.js';
 
-interface Bubble {
-  el: HTMLElement;
-  text: HTMLElement;
-  meta: HTMLElement;
-}
+/** Messages per history page. */
+const PAGE = 50;
+const NEW_COMMAND = /^\/(new|reset)(\s|$)/i;
 
 /**
- * WebChat: pick a session, read its history, send a message and watch the reply stream in
- * (`chat` events), abort the run. Events for other sessions are ignored.
+ * WebChat: pick an agent and one of its sessions, read the history page by page, send a message
+ * (with images when the model takes them) and watch the reply stream in with its tool activity,
+ * abort the run, `/new` to start over. Events for other sessions are ignored.
  */
 export class ChatView implements View {
   readonly el: HTMLElement;
   readonly #ctx: ViewContext;
+  readonly #agentSelect = h('select', { id: 'chat-agent', name: 'agent' });
   readonly #sessionSelect = h('select', { id: 'chat-session', name: 'session' });
-  readonly #transcript = h('ol', { class: 'transcript', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation' });
-  readonly #input = h('textarea', { id: 'chat-input', name: 'message', rows: 3, placeholder: 'Message the agent (Enter sends, Shift+Enter adds a line)' });
-  readonly #send = h('button', { type: 'submit', class: 'primary' }, 'Send');
-  readonly #abort = h('button', { type: 'button', class: 'danger', disabled: true }, 'Abort');
+  readonly #tools = h('input', { id: 'chat-tools', type: 'checkbox', name: 'tools' });
   readonly #status = statusLine();
+  readonly #error = h('div');
   readonly #body = h('div', { class: 'chat' });
-  readonly #runs = new Map<string, Bubble>();
+  readonly #transcript: ChatTranscript;
+  readonly #composer: ChatComposer;
+  /** Runs this view started: their tool events are shown before any chat event names the session. */
+  readonly #ownRuns = new Set<string>();
+  #agents: AgentSummary[] = [];
+  #defaultAgent = 'main';
+  #agentId = '';
   #sessionKey = '';
+  #models: ModelChoice[] = [];
+  #modelOverride: string | undefined;
   #activeRunId: string | undefined;
+  #nextOffset: number | undefined;
+  /** Messages in the transcript when the first page came, and whether runs have added to it since. */
+  #loadedTotal = 0;
+  #grown = false;
 
   constructor(ctx: ViewContext) {
     this.#ctx = ctx;
-    const form = h(
-      'form',
-      {
-        class: 'composer',
-        onsubmit: (e: Event) => {
-          e.preventDefault();
-          inBackground(ctx.session, 'chat view', this.#sendMessage());
-        },
-      },
-      h('label', { for: 'chat-input', class: 'visually-hidden' }, 'Message'),
-      this.#input,
-      h('div', { class: 'composer-actions' }, this.#send, this.#abort),
-    );
-    this.#input.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-        e.preventDefault();
-        form.requestSubmit();
-      }
+    const bg = (work: Promise<unknown>) => inBackground(ctx.session, 'chat view', work);
+    this.#transcript = new ChatTranscript(() => bg(this.#loadOlder()));
+    this.#composer = new ChatComposer({ send: (text, attachments) => bg(this.#send(text, attachments)), abort: () => bg(this.#abortRun()) });
+    this.#agentSelect.addEventListener('change', () => {
+      this.#agentId = this.#agentSelect.value;
+      this.#sessionKey = '';
+      bg(this.#load());
     });
-    this.#abort.addEventListener('click', () => inBackground(ctx.session, 'chat view', this.#abortRun()));
     this.#sessionSelect.addEventListener('change', () => {
       this.#sessionKey = this.#sessionSelect.value;
-      inBackground(ctx.session, 'chat view', this.#loadHistory());
+      bg(this.#loadHistory());
     });
-    const picker = h(
+    this.#tools.addEventListener('change', () => bg(this.#setToolActivity(this.#tools.checked)));
+    const toolbar = h(
       'div',
       { class: 'chat-toolbar' },
+      h('label', { for: 'chat-agent' }, 'Agent'),
+      this.#agentSelect,
       h('label', { for: 'chat-session' }, 'Session'),
       this.#sessionSelect,
-      h('button', { type: 'button', onclick: () => inBackground(ctx.session, 'chat view', this.#load()) }, 'Reload'),
+      h('button', { type: 'button', onclick: () => bg(this.#send('/new', [])) }, 'New session'),
+      h('button', { type: 'button', onclick: () => bg(this.#load()) }, 'Reload'),
+      h('label', { class: 'check', for: 'chat-tools' }, this.#tools, ' Show tool activity'),
     );
-    replaceChildren(this.#body, picker, this.#transcript, this.#status, form);
+    replaceChildren(this.#body, toolbar, this.#error, this.#transcript.el, this.#status, this.#composer.el);
     this.el = h('div', { class: 'view-body' }, this.#body);
     ctx.session.on('event', ({ event, payload }) => {
       if (event === 'chat') this.#onChat(payload as ChatEventPayload);
+      if (event === 'agent') this.#transcript.onAgent(payload as AgentEventPayload, this.#ownRuns.has((payload as AgentEventPayload).runId));
     });
   }
 
@@ -79,140 +87,185 @@ export class ChatView implements View {
   hide(): void {}
 
   async #load(): Promise<void> {
+    replaceChildren(this.#error);
+    await Promise.all([this.#loadAgents(), this.#loadModels()]);
     await this.#loadSessions();
     await this.#loadHistory();
   }
 
+  async #loadAgents(): Promise<void> {
+    const { session } = this.#ctx;
+    if (session.has('agents.list')) {
+      try {
+        const result = await session.client.call('agents.list', {});
+        this.#agents = result.agents;
+        this.#defaultAgent = result.defaultId;
+      } catch (err) {
+        this.#error.append(reportedError(session, 'agents.list', err));
+      }
+    }
+    if (!this.#agents.some((a) => a.id === this.#agentId)) this.#agentId = this.#defaultAgent;
+    const agents = this.#agents.length ? this.#agents : [{ id: this.#defaultAgent }];
+    replaceChildren(this.#agentSelect, ...agents.map((a) => h('option', { value: a.id, selected: a.id === this.#agentId }, a.name && a.name !== a.id ? `${a.name} (${a.id})` : a.id)));
+  }
+
+  async #loadModels(): Promise<void> {
+    const { session } = this.#ctx;
+    if (!session.has('models.list')) return;
+    try {
+      this.#models = (await session.client.call('models.list', {})).models;
+    } catch (err) {
+      this.#error.append(reportedError(session, 'models.list', err));
+    }
+  }
+
   async #loadSessions(): Promise<void> {
     const { session } = this.#ctx;
-    const main = session.hello?.snapshot.sessionDefaults?.mainSessionKey ?? 'main';
-    const keys = new Set<string>([main]);
+    const main = `agent:${this.#agentId}:main`;
+    const keys = new Map<string, string>([[main, `${main} (main)`]]);
     if (session.has('sessions.list')) {
       try {
-        const list = await session.client.call('sessions.list', { limit: 50 });
-        for (const row of list.sessions) keys.add(row.key);
+        const list = await session.client.call('sessions.list', { agentId: this.#agentId, limit: 100 });
+        for (const row of list.sessions) if (!keys.has(row.key)) keys.set(row.key, row.label ? `${row.key} · ${row.label}` : row.key);
       } catch (err) {
-        session.reportError('sessions.list', err);
+        this.#error.append(reportedError(session, 'sessions.list', err));
       }
     }
     if (!this.#sessionKey) this.#sessionKey = main;
-    keys.add(this.#sessionKey);
-    replaceChildren(this.#sessionSelect, ...[...keys].map((k) => h('option', { value: k, selected: k === this.#sessionKey }, k)));
+    if (!keys.has(this.#sessionKey)) keys.set(this.#sessionKey, this.#sessionKey);
+    replaceChildren(this.#sessionSelect, ...[...keys].map(([k, label]) => h('option', { value: k, selected: k === this.#sessionKey }, label)));
   }
 
   async #loadHistory(): Promise<void> {
     const { session } = this.#ctx;
-    this.#runs.clear();
     this.#setActiveRun(undefined);
+    this.#nextOffset = undefined;
+    this.#grown = false;
     if (!session.has('chat.history')) {
-      replaceChildren(this.#transcript, h('li', { class: 'notice' }, 'History is not available on this gateway (no chat.history).'));
+      this.#transcript.notice('History is not available on this gateway (no chat.history).');
       return;
     }
     try {
-      const history = await session.client.call('chat.history', { sessionKey: this.#sessionKey, limit: 200 });
-      replaceChildren(this.#transcript);
-      for (const message of history.messages) this.#transcript.append(this.#bubble(message).el);
-      if (history.messages.length === 0) this.#transcript.append(h('li', { class: 'empty' }, 'No messages yet.'));
-      this.#scroll();
+      const history = await session.client.call('chat.history', { sessionKey: this.#sessionKey, limit: PAGE });
+      this.#nextOffset = history.nextOffset;
+      this.#loadedTotal = history.totalMessages ?? history.messages.length;
+      this.#modelOverride = history.sessionInfo?.modelOverride;
+      this.#tools.checked = history.sessionInfo?.verboseLevel === 'on';
+      this.#transcript.reset(history.messages, history.hasMore === true);
+      this.#composer.setImagesAllowed(this.#takesImages());
     } catch (err) {
-      session.reportError('chat.history', err);
-      replaceChildren(this.#transcript, h('li', { class: 'notice' }, `Could not load history: ${errorMessage(err)}`));
+      this.#transcript.notice('Could not load the history.');
+      this.#error.append(reportedError(session, 'chat.history', err));
     }
   }
 
-  async #sendMessage(): Promise<void> {
-    const text = this.#input.value.trim();
-    if (!text) return;
+  /** The page before the oldest shown; runs since the first page moved the offsets by what they added. */
+  async #loadOlder(): Promise<void> {
+    const { session } = this.#ctx;
+    if (this.#nextOffset === undefined) return;
+    this.#transcript.setLoadingOlder(true);
+    try {
+      let shift = 0;
+      if (this.#grown) {
+        const now = await session.client.call('chat.history', { sessionKey: this.#sessionKey, limit: 1 });
+        shift = (now.totalMessages ?? this.#loadedTotal) - this.#loadedTotal;
+      }
+      const page = await session.client.call('chat.history', { sessionKey: this.#sessionKey, limit: PAGE, offset: this.#nextOffset + shift });
+      this.#loadedTotal += shift;
+      this.#grown = false;
+      this.#nextOffset = page.nextOffset === undefined ? undefined : page.nextOffset - shift;
+      this.#transcript.prepend(page.messages, page.hasMore === true);
+    } catch (err) {
+      this.#error.append(reportedError(session, 'chat.history', err));
+    } finally {
+      this.#transcript.setLoadingOlder(false);
+    }
+  }
+
+  #takesImages(): boolean {
+    const agent = this.#agents.find((a) => a.id === this.#agentId);
+    const ref = this.#modelOverride ?? agent?.model?.primary;
+    const choice = this.#models.find((m) => `${m.provider}/${m.id}` === ref);
+    return choice?.input?.includes('image') ?? false;
+  }
+
+  async #send(text: string, attachments: AgentAttachment[]): Promise<void> {
     const { session } = this.#ctx;
     const idempotencyKey = newId();
-    this.#send.disabled = true;
-    this.#transcript.querySelector('.empty')?.remove();
-    this.#transcript.append(this.#bubble({ role: 'user', content: text, timestamp: Date.now() }).el);
-    this.#scroll();
+    const starting = NEW_COMMAND.test(text);
+    this.#composer.send.disabled = true;
+    replaceChildren(this.#error);
+    if (starting) this.#transcript.reset([], false);
+    this.#transcript.addUser(text, attachments.length);
+    this.#ownRuns.add(idempotencyKey);
     try {
-      const result = await session.client.call('chat.send', { sessionKey: this.#sessionKey, message: text, idempotencyKey });
-      this.#input.value = '';
+      const result = await session.client.call('chat.send', { sessionKey: this.#sessionKey, message: text, idempotencyKey, ...(attachments.length ? { attachments } : {}) });
+      this.#composer.sent();
+      this.#grown = true;
       if ('runId' in result && (result.status === 'started' || result.status === 'in_flight')) {
         this.#setActiveRun(result.runId);
-        this.#status.textContent = 'The agent is replying…';
+        this.#status.textContent = starting ? 'Started a new session; the agent is replying…' : 'The agent is replying…';
       } else if ('aborted' in result) {
         this.#status.textContent = result.aborted ? 'Stopped the running reply.' : 'Nothing was running.';
       }
     } catch (err) {
-      this.#status.textContent = `Could not send: ${errorMessage(err)}`;
-      session.reportError('chat.send', err);
+      this.#ownRuns.delete(idempotencyKey);
+      this.#status.textContent = '';
+      this.#error.append(reportedError(session, 'chat.send', err));
     } finally {
-      this.#send.disabled = false;
-      this.#input.focus();
+      this.#composer.send.disabled = false;
+      this.#composer.input.focus();
     }
   }
 
   async #abortRun(): Promise<void> {
     const runId = this.#activeRunId;
     const { session } = this.#ctx;
-    this.#abort.disabled = true;
+    this.#composer.abort.disabled = true;
     try {
       const result = await session.client.call('chat.abort', { sessionKey: this.#sessionKey, ...(runId ? { runId } : {}) });
       this.#status.textContent = result.aborted ? 'Aborted.' : 'Nothing to abort.';
     } catch (err) {
-      this.#status.textContent = `Could not abort: ${errorMessage(err)}`;
-      session.reportError('chat.abort', err);
-      this.#abort.disabled = false;
+      this.#status.textContent = '';
+      this.#error.append(reportedError(session, 'chat.abort', err));
+      this.#composer.abort.disabled = false;
+    }
+  }
+
+  /** Verbose on: the gateway sends tool events for this session's runs. */
+  async #setToolActivity(on: boolean): Promise<void> {
+    const { session } = this.#ctx;
+    try {
+      await session.client.call('sessions.patch', { key: this.#sessionKey, verboseLevel: on ? 'on' : 'off' });
+      this.#status.textContent = on ? 'Tool activity will show in replies.' : 'Tool activity hidden.';
+    } catch (err) {
+      this.#tools.checked = !on;
+      this.#error.append(reportedError(session, 'sessions.patch', err));
     }
   }
 
   #onChat(event: ChatEventPayload): void {
-    if (event.sessionKey !== this.#sessionKey) return;
-    let bubble = this.#runs.get(event.runId);
-    if (!bubble) {
-      this.#transcript.querySelector('.empty')?.remove();
-      bubble = this.#bubble({ role: 'assistant', content: '', timestamp: Date.now() });
-      bubble.el.dataset.runId = event.runId;
-      this.#runs.set(event.runId, bubble);
-      this.#transcript.append(bubble.el);
+    if (canonicalKey(event.sessionKey, this.#defaultAgent) !== this.#sessionKey) {
+      this.#transcript.drop(event.runId);
+      return;
     }
-    if (event.message) bubble.text.textContent = messageText(event.message);
-    bubble.el.dataset.state = event.state;
+    this.#grown = true;
+    this.#transcript.onChat(event);
     if (event.state === 'delta') {
-      bubble.el.setAttribute('aria-busy', 'true');
       if (this.#activeRunId === undefined) this.#setActiveRun(event.runId);
-    } else {
-      bubble.el.removeAttribute('aria-busy');
-      if (event.state === 'aborted') bubble.meta.textContent += ` · aborted${event.stopReason ? ` (${event.stopReason})` : ''}`;
-      if (event.state === 'error') bubble.meta.textContent += ` · error: ${event.errorMessage ?? 'run failed'}`;
-      if (this.#activeRunId === event.runId) {
-        this.#setActiveRun(undefined);
-        this.#status.textContent = event.state === 'final' ? 'Reply complete.' : event.state === 'aborted' ? 'Reply aborted.' : `Reply failed: ${event.errorMessage ?? 'error'}`;
-      }
+      return;
     }
-    this.#scroll();
+    this.#ownRuns.delete(event.runId);
+    if (this.#activeRunId === event.runId) {
+      this.#setActiveRun(undefined);
+      this.#status.textContent = event.state === 'final' ? 'Reply complete.' : event.state === 'aborted' ? 'Reply aborted.' : `Reply failed: ${event.errorMessage ?? 'error'}`;
+    }
   }
 
   #setActiveRun(runId: string | undefined): void {
     this.#activeRunId = runId;
-    this.#abort.disabled = runId === undefined;
+    this.#composer.abort.disabled = runId === undefined;
   }
-
-  #bubble(message: ChatMessage): Bubble {
-    const role = message.role === 'user' ? 'user' : message.role === 'assistant' ? 'assistant' : 'other';
-    const text = h('div', { class: 'bubble-text' }, messageText(message));
-    const meta = h('div', { class: 'bubble-meta' }, `${message.role}${message.timestamp ? ` · ${formatTime(message.timestamp)}` : ''}`);
-    return { el: h('li', { class: `bubble bubble-${role}` }, meta, text), text, meta };
-  }
-
-  #scroll(): void {
-    this.#transcript.scrollTop = this.#transcript.scrollHeight;
-  }
-}
-
-/** Text of a transcript message: a string, or the text parts of a content array. */
-export function messageText(message: ChatMessage): string {
-  const content = message.content;
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content
-    .map((part: unknown) => (typeof part === 'object' && part !== null && (part as { type?: unknown }).type === 'text' ? String((part as { text?: unknown }).text ?? '') : ''))
-    .join('');
 }
 
 function newId(): string {

@@ -9,7 +9,7 @@ const MAX_LINES = 2_000;
 export class LogsView implements View {
   readonly el: HTMLElement;
   readonly #ctx: ViewContext;
-  readonly #lines = h('ol', { class: 'log-lines', role: 'log', 'aria-live': 'off', 'aria-label': 'Log lines', tabindex: 0 });
+  readonly #lines = h('div', { class: 'log-lines', role: 'log', 'aria-live': 'off', 'aria-label': 'Log lines', tabindex: 0 });
   readonly #pause = h('button', { type: 'button', 'aria-pressed': 'false' }, 'Pause');
   readonly #filter = h('input', { id: 'logs-filter', type: 'search', name: 'filter', placeholder: 'text in the line' });
   readonly #info = h('p', { class: 'muted', role: 'status' });
@@ -87,7 +87,7 @@ export class LogsView implements View {
     try {
       const result = await session.client.call('logs.tail', { ...(this.#cursor === undefined ? {} : { cursor: this.#cursor }), limit: 500 });
       if (this.#paused) return;
-      if (result.reset && this.#cursor !== undefined) this.#lines.append(h('li', { class: 'log-notice' }, '— log file rotated or truncated —'));
+      if (result.reset && this.#cursor !== undefined) this.#lines.append(h('div', { class: 'log-notice' }, '— log file rotated or truncated —'));
       this.#cursor = result.cursor;
       this.#append(result.lines);
       this.#info.textContent = `Following ${result.file}`;
@@ -107,14 +107,14 @@ export class LogsView implements View {
       const parsed = parseLogLine(raw);
       const item = parsed
         ? h(
-            'li',
+            'div',
             { class: `log-line level-${parsed.level ?? 'info'}` },
             h('span', { class: 'log-time' }, parsed.time ? new Date(parsed.time).toLocaleTimeString() : ''),
             h('span', { class: 'log-level' }, parsed.level ?? ''),
             h('span', { class: 'log-subsystem' }, parsed.subsystem ?? ''),
             h('span', { class: 'log-message' }, parsed.message),
           )
-        : h('li', { class: 'log-line' }, h('span', { class: 'log-message' }, raw));
+        : h('div', { class: 'log-line' }, h('span', { class: 'log-message' }, raw));
       item.hidden = filter !== '' && !item.textContent!.toLowerCase().includes(filter);
       this.#lines.append(item);
     }
