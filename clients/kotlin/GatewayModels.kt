@@ -33,6 +33,14 @@
 //   val channelSummary = ChannelSummary.fromJson(jsonString)
 //   val channelsLogoutParams = ChannelsLogoutParams.fromJson(jsonString)
 //   val channelsLogoutResult = ChannelsLogoutResult.fromJson(jsonString)
+//   val channelsPairingAccount = ChannelsPairingAccount.fromJson(jsonString)
+//   val channelsPairingApproveParams = ChannelsPairingApproveParams.fromJson(jsonString)
+//   val channelsPairingApproveResult = ChannelsPairingApproveResult.fromJson(jsonString)
+//   val channelsPairingDismissParams = ChannelsPairingDismissParams.fromJson(jsonString)
+//   val channelsPairingDismissResult = ChannelsPairingDismissResult.fromJson(jsonString)
+//   val channelsPairingListParams = ChannelsPairingListParams.fromJson(jsonString)
+//   val channelsPairingListResult = ChannelsPairingListResult.fromJson(jsonString)
+//   val channelsPairingRequest = ChannelsPairingRequest.fromJson(jsonString)
 //   val channelsStatusParams = ChannelsStatusParams.fromJson(jsonString)
 //   val channelsStatusResult = ChannelsStatusResult.fromJson(jsonString)
 //   val chatAbortParams = ChatAbortParams.fromJson(jsonString)
@@ -185,6 +193,8 @@
 //   val requestFrame = RequestFrame.fromJson(jsonString)
 //   val responseFrame = ResponseFrame.fromJson(jsonString)
 //   val restartSentinelPayload = RestartSentinelPayload.fromJson(jsonString)
+//   val resumeOutcome = ResumeOutcome.fromJson(jsonString)
+//   val resumeRequest = ResumeRequest.fromJson(jsonString)
 //   val sendParams = SendParams.fromJson(jsonString)
 //   val sendResult = SendResult.fromJson(jsonString)
 //   val sessionKind = SessionKind.fromJson(jsonString)
@@ -327,6 +337,8 @@ val mapper = jacksonObjectMapper().apply {
     convert(AgentWaitResultStatus::class,             { AgentWaitResultStatus.fromValue(it.asText()) },             { "\"${it.value}\"" })
     convert(AgentsListResultScope::class,             { AgentsListResultScope.fromValue(it.asText()) },             { "\"${it.value}\"" })
     convert(Method::class,                            { Method.fromValue(it.asText()) },                            { "\"${it.value}\"" })
+    convert(CommandOwnerBootstrap::class,             { CommandOwnerBootstrap.fromValue(it.asText()) },             { "\"${it.value}\"" })
+    convert(Notification::class,                      { Notification.fromValue(it.asText()) },                      { "\"${it.value}\"" })
     convert(DmPolicy::class,                          { DmPolicy.fromValue(it.asText()) },                          { "\"${it.value}\"" })
     convert(State::class,                             { State.fromValue(it.asText()) },                             { "\"${it.value}\"" })
     convert(SessionKind::class,                       { SessionKind.fromValue(it.asText()) },                       { "\"${it.value}\"" })
@@ -1124,6 +1136,217 @@ data class ChannelsLogoutResult (
 
     companion object {
         fun fromJson(json: String) = mapper.readValue<ChannelsLogoutResult>(json)
+    }
+}
+
+data class ChannelsPairingApproveParams (
+    @get:JsonProperty("accountId", required=true)@field:JsonProperty("accountId", required=true)
+    val accountID: String,
+
+    val bootstrapCommandOwner: Boolean? = null,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val channel: String,
+
+    val notify: Boolean? = null,
+
+    @get:JsonProperty("requestId", required=true)@field:JsonProperty("requestId", required=true)
+    val requestID: String
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<ChannelsPairingApproveParams>(json)
+    }
+}
+
+data class ChannelsPairingApproveResult (
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val commandOwnerBootstrap: CommandOwnerBootstrap,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val notification: Notification,
+
+    @get:JsonProperty("requestId", required=true)@field:JsonProperty("requestId", required=true)
+    val requestID: String,
+
+    @get:JsonProperty("senderId", required=true)@field:JsonProperty("senderId", required=true)
+    val senderID: String
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<ChannelsPairingApproveResult>(json)
+    }
+}
+
+enum class CommandOwnerBootstrap(val value: String) {
+    AlreadyConfigured("already-configured"),
+    Configured("configured"),
+    NotRequested("not-requested"),
+    Unavailable("unavailable");
+
+    companion object {
+        fun fromValue(value: String): CommandOwnerBootstrap = when (value) {
+            "already-configured" -> AlreadyConfigured
+            "configured"         -> Configured
+            "not-requested"      -> NotRequested
+            "unavailable"        -> Unavailable
+            else                 -> throw IllegalArgumentException()
+        }
+    }
+}
+
+enum class Notification(val value: String) {
+    Failed("failed"),
+    NotRequested("not-requested"),
+    Sent("sent"),
+    Unsupported("unsupported");
+
+    companion object {
+        fun fromValue(value: String): Notification = when (value) {
+            "failed"        -> Failed
+            "not-requested" -> NotRequested
+            "sent"          -> Sent
+            "unsupported"   -> Unsupported
+            else            -> throw IllegalArgumentException()
+        }
+    }
+}
+
+data class ChannelsPairingDismissParams (
+    @get:JsonProperty("accountId", required=true)@field:JsonProperty("accountId", required=true)
+    val accountID: String,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val channel: String,
+
+    @get:JsonProperty("requestId", required=true)@field:JsonProperty("requestId", required=true)
+    val requestID: String
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<ChannelsPairingDismissParams>(json)
+    }
+}
+
+data class ChannelsPairingDismissResult (
+    @get:JsonProperty("requestId", required=true)@field:JsonProperty("requestId", required=true)
+    val requestID: String,
+
+    @get:JsonProperty("senderId", required=true)@field:JsonProperty("senderId", required=true)
+    val senderID: String
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<ChannelsPairingDismissResult>(json)
+    }
+}
+
+data class ChannelsPairingListParams (
+    @get:JsonProperty("accountId")@field:JsonProperty("accountId")
+    val accountID: String? = null,
+
+    val channel: String? = null
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<ChannelsPairingListParams>(json)
+    }
+}
+
+data class ChannelsPairingListResult (
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val accounts: List<ChannelsPairingAccount>,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val commandOwnerConfigured: Boolean,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val limits: Limits,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val requests: List<ChannelsPairingRequest>
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<ChannelsPairingListResult>(json)
+    }
+}
+
+data class ChannelsPairingAccount (
+    @get:JsonProperty("accountId", required=true)@field:JsonProperty("accountId", required=true)
+    val accountID: String,
+
+    val accountLabel: String? = null,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val channel: String,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val channelLabel: String,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val notifySupported: Boolean
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<ChannelsPairingAccount>(json)
+    }
+}
+
+data class Limits (
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val pendingPerAccount: Long,
+
+    @get:JsonProperty("ttlMs", required=true)@field:JsonProperty("ttlMs", required=true)
+    val ttlMS: Long
+)
+
+data class ChannelsPairingRequest (
+    @get:JsonProperty("accountId", required=true)@field:JsonProperty("accountId", required=true)
+    val accountID: String,
+
+    val accountLabel: String? = null,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val channel: String,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val channelLabel: String,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val createdAt: String,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val expiresAt: String,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val lastSeenAt: String,
+
+    val metadata: Map<String, String>? = null,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val notifySupported: Boolean,
+
+    @get:JsonProperty("requestId", required=true)@field:JsonProperty("requestId", required=true)
+    val requestID: String,
+
+    @get:JsonProperty("senderId", required=true)@field:JsonProperty("senderId", required=true)
+    val senderID: String,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val senderLabel: String
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<ChannelsPairingRequest>(json)
     }
 }
 
@@ -2030,6 +2253,7 @@ data class ConnectParams (
     val modelCatalog: ModelCatalogHint? = null,
     val pathEnv: String? = null,
     val permissions: Map<String, Boolean>? = null,
+    val resume: ResumeRequest? = null,
     val role: String? = null,
     val scopes: List<String>? = null,
     val userAgent: String? = null,
@@ -2195,6 +2419,17 @@ data class ModelCatalogHint (
 
     companion object {
         fun fromJson(json: String) = mapper.readValue<ModelCatalogHint>(json)
+    }
+}
+
+data class ResumeRequest (
+    val cursor: Long? = null,
+    val stream: String? = null
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<ResumeRequest>(json)
     }
 }
 
@@ -3390,6 +3625,8 @@ data class EnvironmentsStatusParams (
 }
 
 data class EventFrame (
+    val cursor: Long? = null,
+
     @get:JsonProperty(required=true)@field:JsonProperty(required=true)
     val event: String,
 
@@ -3826,6 +4063,7 @@ data class GatewayFrame (
     val error: ErrorShape? = null,
     val ok: Boolean? = null,
     val payload: Any? = null,
+    val cursor: Long? = null,
     val event: String? = null,
     val seq: Long? = null,
     val stateVersion: StateVersion? = null
@@ -3899,6 +4137,8 @@ data class HelloOk (
 
     @get:JsonProperty(required=true)@field:JsonProperty(required=true)
     val protocol: Long,
+
+    val resume: ResumeOutcome? = null,
 
     @get:JsonProperty(required=true)@field:JsonProperty(required=true)
     val server: Server,
@@ -3974,6 +4214,26 @@ data class Policy (
 
     companion object {
         fun fromJson(json: String) = mapper.readValue<Policy>(json)
+    }
+}
+
+data class ResumeOutcome (
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val complete: Boolean,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val cursor: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val replayed: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val stream: String
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<ResumeOutcome>(json)
     }
 }
 

@@ -34,6 +34,14 @@
 //   let channelSummary = try? JSONDecoder().decode(ChannelSummary.self, from: jsonData)
 //   let channelsLogoutParams = try? JSONDecoder().decode(ChannelsLogoutParams.self, from: jsonData)
 //   let channelsLogoutResult = try? JSONDecoder().decode(ChannelsLogoutResult.self, from: jsonData)
+//   let channelsPairingAccount = try? JSONDecoder().decode(ChannelsPairingAccount.self, from: jsonData)
+//   let channelsPairingApproveParams = try? JSONDecoder().decode(ChannelsPairingApproveParams.self, from: jsonData)
+//   let channelsPairingApproveResult = try? JSONDecoder().decode(ChannelsPairingApproveResult.self, from: jsonData)
+//   let channelsPairingDismissParams = try? JSONDecoder().decode(ChannelsPairingDismissParams.self, from: jsonData)
+//   let channelsPairingDismissResult = try? JSONDecoder().decode(ChannelsPairingDismissResult.self, from: jsonData)
+//   let channelsPairingListParams = try? JSONDecoder().decode(ChannelsPairingListParams.self, from: jsonData)
+//   let channelsPairingListResult = try? JSONDecoder().decode(ChannelsPairingListResult.self, from: jsonData)
+//   let channelsPairingRequest = try? JSONDecoder().decode(ChannelsPairingRequest.self, from: jsonData)
 //   let channelsStatusParams = try? JSONDecoder().decode(ChannelsStatusParams.self, from: jsonData)
 //   let channelsStatusResult = try? JSONDecoder().decode(ChannelsStatusResult.self, from: jsonData)
 //   let chatAbortParams = try? JSONDecoder().decode(ChatAbortParams.self, from: jsonData)
@@ -186,6 +194,8 @@
 //   let requestFrame = try? JSONDecoder().decode(RequestFrame.self, from: jsonData)
 //   let responseFrame = try? JSONDecoder().decode(ResponseFrame.self, from: jsonData)
 //   let restartSentinelPayload = try? JSONDecoder().decode(RestartSentinelPayload.self, from: jsonData)
+//   let resumeOutcome = try? JSONDecoder().decode(ResumeOutcome.self, from: jsonData)
+//   let resumeRequest = try? JSONDecoder().decode(ResumeRequest.self, from: jsonData)
 //   let sendParams = try? JSONDecoder().decode(SendParams.self, from: jsonData)
 //   let sendResult = try? JSONDecoder().decode(SendResult.self, from: jsonData)
 //   let sessionKind = try? JSONDecoder().decode(SessionKind.self, from: jsonData)
@@ -1065,6 +1075,227 @@ public struct ChannelsLogoutResult: Codable {
         self.channel = channel
         self.cleared = cleared
         self.loggedOut = loggedOut
+    }
+}
+
+// MARK: - ChannelsPairingApproveParams
+public struct ChannelsPairingApproveParams: Codable {
+    public let accountID: String
+    public let bootstrapCommandOwner: Bool?
+    public let channel: String
+    public let notify: Bool?
+    public let requestID: String
+
+    public enum CodingKeys: String, CodingKey {
+        case accountID = "accountId"
+        case bootstrapCommandOwner = "bootstrapCommandOwner"
+        case channel = "channel"
+        case notify = "notify"
+        case requestID = "requestId"
+    }
+
+    public init(accountID: String, bootstrapCommandOwner: Bool?, channel: String, notify: Bool?, requestID: String) {
+        self.accountID = accountID
+        self.bootstrapCommandOwner = bootstrapCommandOwner
+        self.channel = channel
+        self.notify = notify
+        self.requestID = requestID
+    }
+}
+
+// MARK: - ChannelsPairingApproveResult
+public struct ChannelsPairingApproveResult: Codable {
+    public let commandOwnerBootstrap: CommandOwnerBootstrap
+    public let notification: Notification
+    public let requestID: String
+    public let senderID: String
+
+    public enum CodingKeys: String, CodingKey {
+        case commandOwnerBootstrap = "commandOwnerBootstrap"
+        case notification = "notification"
+        case requestID = "requestId"
+        case senderID = "senderId"
+    }
+
+    public init(commandOwnerBootstrap: CommandOwnerBootstrap, notification: Notification, requestID: String, senderID: String) {
+        self.commandOwnerBootstrap = commandOwnerBootstrap
+        self.notification = notification
+        self.requestID = requestID
+        self.senderID = senderID
+    }
+}
+
+public enum CommandOwnerBootstrap: String, Codable {
+    case alreadyConfigured = "already-configured"
+    case configured = "configured"
+    case notRequested = "not-requested"
+    case unavailable = "unavailable"
+}
+
+public enum Notification: String, Codable {
+    case failed = "failed"
+    case notRequested = "not-requested"
+    case sent = "sent"
+    case unsupported = "unsupported"
+}
+
+// MARK: - ChannelsPairingDismissParams
+public struct ChannelsPairingDismissParams: Codable {
+    public let accountID: String
+    public let channel: String
+    public let requestID: String
+
+    public enum CodingKeys: String, CodingKey {
+        case accountID = "accountId"
+        case channel = "channel"
+        case requestID = "requestId"
+    }
+
+    public init(accountID: String, channel: String, requestID: String) {
+        self.accountID = accountID
+        self.channel = channel
+        self.requestID = requestID
+    }
+}
+
+// MARK: - ChannelsPairingDismissResult
+public struct ChannelsPairingDismissResult: Codable {
+    public let requestID: String
+    public let senderID: String
+
+    public enum CodingKeys: String, CodingKey {
+        case requestID = "requestId"
+        case senderID = "senderId"
+    }
+
+    public init(requestID: String, senderID: String) {
+        self.requestID = requestID
+        self.senderID = senderID
+    }
+}
+
+// MARK: - ChannelsPairingListParams
+public struct ChannelsPairingListParams: Codable {
+    public let accountID: String?
+    public let channel: String?
+
+    public enum CodingKeys: String, CodingKey {
+        case accountID = "accountId"
+        case channel = "channel"
+    }
+
+    public init(accountID: String?, channel: String?) {
+        self.accountID = accountID
+        self.channel = channel
+    }
+}
+
+// MARK: - ChannelsPairingListResult
+public struct ChannelsPairingListResult: Codable {
+    public let accounts: [ChannelsPairingAccount]
+    public let commandOwnerConfigured: Bool
+    public let limits: Limits
+    public let requests: [ChannelsPairingRequest]
+
+    public enum CodingKeys: String, CodingKey {
+        case accounts = "accounts"
+        case commandOwnerConfigured = "commandOwnerConfigured"
+        case limits = "limits"
+        case requests = "requests"
+    }
+
+    public init(accounts: [ChannelsPairingAccount], commandOwnerConfigured: Bool, limits: Limits, requests: [ChannelsPairingRequest]) {
+        self.accounts = accounts
+        self.commandOwnerConfigured = commandOwnerConfigured
+        self.limits = limits
+        self.requests = requests
+    }
+}
+
+// MARK: - ChannelsPairingAccount
+public struct ChannelsPairingAccount: Codable {
+    public let accountID: String
+    public let accountLabel: String?
+    public let channel: String
+    public let channelLabel: String
+    public let notifySupported: Bool
+
+    public enum CodingKeys: String, CodingKey {
+        case accountID = "accountId"
+        case accountLabel = "accountLabel"
+        case channel = "channel"
+        case channelLabel = "channelLabel"
+        case notifySupported = "notifySupported"
+    }
+
+    public init(accountID: String, accountLabel: String?, channel: String, channelLabel: String, notifySupported: Bool) {
+        self.accountID = accountID
+        self.accountLabel = accountLabel
+        self.channel = channel
+        self.channelLabel = channelLabel
+        self.notifySupported = notifySupported
+    }
+}
+
+// MARK: - Limits
+public struct Limits: Codable {
+    public let pendingPerAccount: Int
+    public let ttlMS: Int
+
+    public enum CodingKeys: String, CodingKey {
+        case pendingPerAccount = "pendingPerAccount"
+        case ttlMS = "ttlMs"
+    }
+
+    public init(pendingPerAccount: Int, ttlMS: Int) {
+        self.pendingPerAccount = pendingPerAccount
+        self.ttlMS = ttlMS
+    }
+}
+
+// MARK: - ChannelsPairingRequest
+public struct ChannelsPairingRequest: Codable {
+    public let accountID: String
+    public let accountLabel: String?
+    public let channel: String
+    public let channelLabel: String
+    public let createdAt: String
+    public let expiresAt: String
+    public let lastSeenAt: String
+    public let metadata: [String: String]?
+    public let notifySupported: Bool
+    public let requestID: String
+    public let senderID: String
+    public let senderLabel: String
+
+    public enum CodingKeys: String, CodingKey {
+        case accountID = "accountId"
+        case accountLabel = "accountLabel"
+        case channel = "channel"
+        case channelLabel = "channelLabel"
+        case createdAt = "createdAt"
+        case expiresAt = "expiresAt"
+        case lastSeenAt = "lastSeenAt"
+        case metadata = "metadata"
+        case notifySupported = "notifySupported"
+        case requestID = "requestId"
+        case senderID = "senderId"
+        case senderLabel = "senderLabel"
+    }
+
+    public init(accountID: String, accountLabel: String?, channel: String, channelLabel: String, createdAt: String, expiresAt: String, lastSeenAt: String, metadata: [String: String]?, notifySupported: Bool, requestID: String, senderID: String, senderLabel: String) {
+        self.accountID = accountID
+        self.accountLabel = accountLabel
+        self.channel = channel
+        self.channelLabel = channelLabel
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.lastSeenAt = lastSeenAt
+        self.metadata = metadata
+        self.notifySupported = notifySupported
+        self.requestID = requestID
+        self.senderID = senderID
+        self.senderLabel = senderLabel
     }
 }
 
@@ -2102,6 +2333,7 @@ public struct ConnectParams: Codable {
     public let modelCatalog: ModelCatalogHint?
     public let pathEnv: String?
     public let permissions: [String: Bool]?
+    public let resume: ResumeRequest?
     public let role: String?
     public let scopes: [String]?
     public let userAgent: String?
@@ -2120,13 +2352,14 @@ public struct ConnectParams: Codable {
         case modelCatalog = "modelCatalog"
         case pathEnv = "pathEnv"
         case permissions = "permissions"
+        case resume = "resume"
         case role = "role"
         case scopes = "scopes"
         case userAgent = "userAgent"
         case workerRuns = "workerRuns"
     }
 
-    public init(auth: ConnectAuth?, caps: [String]?, client: ClientInfo, commands: [String]?, computerUse: JSONAny?, device: DeviceIdentityClaim?, locale: String?, maxProtocol: Int, minProtocol: Int, modelCatalog: ModelCatalogHint?, pathEnv: String?, permissions: [String: Bool]?, role: String?, scopes: [String]?, userAgent: String?, workerRuns: WorkerRunsOffer?) {
+    public init(auth: ConnectAuth?, caps: [String]?, client: ClientInfo, commands: [String]?, computerUse: JSONAny?, device: DeviceIdentityClaim?, locale: String?, maxProtocol: Int, minProtocol: Int, modelCatalog: ModelCatalogHint?, pathEnv: String?, permissions: [String: Bool]?, resume: ResumeRequest?, role: String?, scopes: [String]?, userAgent: String?, workerRuns: WorkerRunsOffer?) {
         self.auth = auth
         self.caps = caps
         self.client = client
@@ -2139,6 +2372,7 @@ public struct ConnectParams: Codable {
         self.modelCatalog = modelCatalog
         self.pathEnv = pathEnv
         self.permissions = permissions
+        self.resume = resume
         self.role = role
         self.scopes = scopes
         self.userAgent = userAgent
@@ -2289,6 +2523,22 @@ public struct ModelCatalogHint: Codable {
         self.sessionKey = sessionKey
         self.shortID = shortID
         self.slugHint = slugHint
+    }
+}
+
+// MARK: - ResumeRequest
+public struct ResumeRequest: Codable {
+    public let cursor: Int?
+    public let stream: String?
+
+    public enum CodingKeys: String, CodingKey {
+        case cursor = "cursor"
+        case stream = "stream"
+    }
+
+    public init(cursor: Int?, stream: String?) {
+        self.cursor = cursor
+        self.stream = stream
     }
 }
 
@@ -3552,6 +3802,7 @@ public struct EnvironmentsStatusParams: Codable {
 
 // MARK: - EventFrame
 public struct EventFrame: Codable {
+    public let cursor: Int?
     public let event: String
     public let payload: JSONAny?
     public let seq: Int?
@@ -3559,6 +3810,7 @@ public struct EventFrame: Codable {
     public let type: EventFrameType
 
     public enum CodingKeys: String, CodingKey {
+        case cursor = "cursor"
         case event = "event"
         case payload = "payload"
         case seq = "seq"
@@ -3566,7 +3818,8 @@ public struct EventFrame: Codable {
         case type = "type"
     }
 
-    public init(event: String, payload: JSONAny?, seq: Int?, stateVersion: StateVersion?, type: EventFrameType) {
+    public init(cursor: Int?, event: String, payload: JSONAny?, seq: Int?, stateVersion: StateVersion?, type: EventFrameType) {
+        self.cursor = cursor
         self.event = event
         self.payload = payload
         self.seq = seq
@@ -4104,6 +4357,7 @@ public struct GatewayFrame: Codable {
     public let error: ErrorShape?
     public let ok: Bool?
     public let payload: JSONAny?
+    public let cursor: Int?
     public let event: String?
     public let seq: Int?
     public let stateVersion: StateVersion?
@@ -4116,12 +4370,13 @@ public struct GatewayFrame: Codable {
         case error = "error"
         case ok = "ok"
         case payload = "payload"
+        case cursor = "cursor"
         case event = "event"
         case seq = "seq"
         case stateVersion = "stateVersion"
     }
 
-    public init(id: String?, method: String?, params: JSONAny?, type: GatewayFrameType, error: ErrorShape?, ok: Bool?, payload: JSONAny?, event: String?, seq: Int?, stateVersion: StateVersion?) {
+    public init(id: String?, method: String?, params: JSONAny?, type: GatewayFrameType, error: ErrorShape?, ok: Bool?, payload: JSONAny?, cursor: Int?, event: String?, seq: Int?, stateVersion: StateVersion?) {
         self.id = id
         self.method = method
         self.params = params
@@ -4129,6 +4384,7 @@ public struct GatewayFrame: Codable {
         self.error = error
         self.ok = ok
         self.payload = payload
+        self.cursor = cursor
         self.event = event
         self.seq = seq
         self.stateVersion = stateVersion
@@ -4187,6 +4443,7 @@ public struct HelloOk: Codable {
     public let pluginSurfaceUrls: [String: String]?
     public let policy: Policy
     public let helloOkProtocol: Int
+    public let resume: ResumeOutcome?
     public let server: Server
     public let snapshot: Snapshot
     public let type: HelloOkType
@@ -4198,18 +4455,20 @@ public struct HelloOk: Codable {
         case pluginSurfaceUrls = "pluginSurfaceUrls"
         case policy = "policy"
         case helloOkProtocol = "protocol"
+        case resume = "resume"
         case server = "server"
         case snapshot = "snapshot"
         case type = "type"
     }
 
-    public init(auth: HelloAuth?, canvasHostURL: String?, features: Features, pluginSurfaceUrls: [String: String]?, policy: Policy, helloOkProtocol: Int, server: Server, snapshot: Snapshot, type: HelloOkType) {
+    public init(auth: HelloAuth?, canvasHostURL: String?, features: Features, pluginSurfaceUrls: [String: String]?, policy: Policy, helloOkProtocol: Int, resume: ResumeOutcome?, server: Server, snapshot: Snapshot, type: HelloOkType) {
         self.auth = auth
         self.canvasHostURL = canvasHostURL
         self.features = features
         self.pluginSurfaceUrls = pluginSurfaceUrls
         self.policy = policy
         self.helloOkProtocol = helloOkProtocol
+        self.resume = resume
         self.server = server
         self.snapshot = snapshot
         self.type = type
@@ -4298,6 +4557,28 @@ public struct Policy: Codable {
         self.maxBufferedBytes = maxBufferedBytes
         self.maxPayload = maxPayload
         self.tickIntervalMS = tickIntervalMS
+    }
+}
+
+// MARK: - ResumeOutcome
+public struct ResumeOutcome: Codable {
+    public let complete: Bool
+    public let cursor: Int
+    public let replayed: Int
+    public let stream: String
+
+    public enum CodingKeys: String, CodingKey {
+        case complete = "complete"
+        case cursor = "cursor"
+        case replayed = "replayed"
+        case stream = "stream"
+    }
+
+    public init(complete: Bool, cursor: Int, replayed: Int, stream: String) {
+        self.complete = complete
+        self.cursor = cursor
+        self.replayed = replayed
+        self.stream = stream
     }
 }
 

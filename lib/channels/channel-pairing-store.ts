@@ -38,6 +38,9 @@ export interface ChannelPairingList {
   allowed: ChannelAllowEntry[];
 }
 
+/** How long a code stays valid, and how many unanswered codes a channel holds, unless configured. */
+const CHANNEL_PAIRING_DEFAULTS = { ttlMs: 60 * 60_000, maxPending: 10 } as const;
+
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const CODE_LENGTH = 8;
 const CHANNEL_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -59,6 +62,14 @@ export class ChannelPairingStore {
     this.#now = options.now ?? Date.now;
   }
 
+  get ttlMs(): number {
+    return this.#options.ttlMs ?? CHANNEL_PAIRING_DEFAULTS.ttlMs;
+  }
+
+  get maxPending(): number {
+    return this.#options.maxPending ?? CHANNEL_PAIRING_DEFAULTS.maxPending;
+  }
+
   /** The sender's live code, or a new one; `undefined` when the channel has too many open codes. */
   request(
     channel: string,
@@ -68,7 +79,7 @@ export class ChannelPairingStore {
       state.mutate(({ pending }) => {
         const existing = Object.values(pending).find((r) => r.senderId === sender.senderId);
         if (existing) return { request: existing, created: false };
-        if (Object.keys(pending).length >= (this.#options.maxPending ?? 10)) return undefined;
+        if (Object.keys(pending).length >= this.maxPending) return undefined;
         let code = newCode();
         while (pending[code]) code = newCode();
         const request: ChannelPairingRequest = stripUndefined({ channel, code, ...sender, ts: this.#now() });
@@ -83,13 +94,12 @@ export class ChannelPairingStore {
     return this.#serial(channel, (state) => senderIds.some((id) => Object.hasOwn(state.paired, id)));
   }
 
-  approve(channel: string, code: string): Promise<{ request: ChannelPairingRequest; entry: ChannelAllowEntry }> {
+  /** Allows the sender behind `code`; with `accountId`, only a code that account issued. */
+  approve(channel: string, code: string, accountId?: string): Promise<{ request: ChannelPairingRequest; entry: ChannelAllowEntry }> {
     const wanted = code.trim().toUpperCase();
     return this.#serial(channel, (state) =>
       state.mutate(({ pending, paired }) => {
-        const request = pending[wanted];
-        if (!request) throw invalidRequest(`unknown or expired pairing code for ${channel}: ${wanted}`);
-        delete pending[wanted];
+        const request = takePending(pending, channel, wanted, accountId);
         const entry: ChannelAllowEntry = stripUndefined({
           senderId: request.senderId,
           senderName: request.senderName,
@@ -100,6 +110,12 @@ export class ChannelPairingStore {
         return { request, entry };
       }),
     );
+  }
+
+  /** Drops the code without allowing the sender; their next message gets a new one. */
+  dismiss(channel: string, code: string, accountId?: string): Promise<ChannelPairingRequest> {
+    const wanted = code.trim().toUpperCase();
+    return this.#serial(channel, (state) => state.mutate(({ pending }) => takePending(pending, channel, wanted, accountId)));
   }
 
   list(channel: string): Promise<ChannelPairingList> {
@@ -132,12 +148,22 @@ export class ChannelPairingStore {
         pendingKey: `credentials/${channel}-pairing.json`,
         pairedKey: `credentials/${channel}-allowFrom.json`,
         label: `${channel} pairing`,
-        ttlMs: this.#options.ttlMs ?? 60 * 60_000,
+        ttlMs: this.ttlMs,
       });
       this.#states.set(channel, state);
     }
     return state;
   }
+}
+
+function takePending(pending: Record<string, ChannelPairingRequest>, channel: string, code: string, accountId: string | undefined): ChannelPairingRequest {
+  const request = pending[code];
+  if (!request) throw invalidRequest(`unknown or expired pairing code for ${channel}: ${code}`);
+  if (accountId !== undefined && request.accountId !== undefined && request.accountId !== accountId) {
+    throw invalidRequest(`pairing code ${code} was issued by ${channel} account ${request.accountId}, not ${accountId}`);
+  }
+  delete pending[code];
+  return request;
 }
 
 function newCode(): string {

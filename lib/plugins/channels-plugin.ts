@@ -2,6 +2,7 @@ import { ChannelManager, type ChannelManagerOptions } from '../channels/channel-
 import { invalidRequest } from '../errors.js';
 import type { GatewayHost, GatewayPlugin } from '../plugin.js';
 import { channelsService } from '../services.js';
+import { registerChannelPairingMethods } from './channel-pairing-methods.js';
 
 /** The WhatsApp Web QR login is what `web.login.*` means. */
 const WEB_CHANNEL = 'whatsapp';
@@ -11,7 +12,7 @@ export type ChannelsPluginOptions = Omit<ChannelManagerOptions, 'gateway'>;
 /**
  * Messaging channels: a ChannelManager (`channelsService`) built from `channels.*`, started with
  * the gateway and stopped after it, and `send`, `channels.status`, `channels.logout`,
- * `web.login.start`, `web.login.wait`.
+ * `web.login.start`, `web.login.wait`, and the DM pairing methods.
  */
 export function channelsPlugin(options: ChannelsPluginOptions): GatewayPlugin {
   let manager: ChannelManager | undefined;
@@ -21,6 +22,7 @@ export function channelsPlugin(options: ChannelsPluginOptions): GatewayPlugin {
       manager = new ChannelManager({ ...options, gateway });
       gateway.provide(channelsService, manager);
       registerChannelMethods(gateway, manager);
+      registerChannelPairingMethods(gateway, manager);
     },
     start: () => manager?.start(),
     stop: () => manager?.stop(),

@@ -2302,6 +2302,274 @@ export const protocolSchema = {
       ],
       "additionalProperties": false
     },
+    "ChannelsPairingListParams": {
+      "type": "object",
+      "properties": {
+        "channel": {
+          "type": "string",
+          "minLength": 1
+        },
+        "accountId": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "additionalProperties": false
+    },
+    "ChannelsPairingAccount": {
+      "type": "object",
+      "properties": {
+        "channel": {
+          "type": "string",
+          "minLength": 1
+        },
+        "channelLabel": {
+          "type": "string",
+          "minLength": 1
+        },
+        "accountId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "accountLabel": {
+          "type": "string",
+          "minLength": 1
+        },
+        "notifySupported": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "channel",
+        "channelLabel",
+        "accountId",
+        "notifySupported"
+      ],
+      "additionalProperties": false
+    },
+    "ChannelsPairingRequest": {
+      "$comment": "requestId is the pairing code the sender was given (what `openclaw pairing approve <channel> <code>` takes). Times are ISO 8601; this gateway does not track repeat messages, so lastSeenAt is when the code was issued.",
+      "type": "object",
+      "properties": {
+        "requestId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "channel": {
+          "type": "string",
+          "minLength": 1
+        },
+        "channelLabel": {
+          "type": "string",
+          "minLength": 1
+        },
+        "accountId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "accountLabel": {
+          "type": "string",
+          "minLength": 1
+        },
+        "senderId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "senderLabel": {
+          "type": "string",
+          "minLength": 1
+        },
+        "metadata": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "string"
+          }
+        },
+        "createdAt": {
+          "type": "string",
+          "minLength": 1
+        },
+        "lastSeenAt": {
+          "type": "string",
+          "minLength": 1
+        },
+        "expiresAt": {
+          "type": "string",
+          "minLength": 1
+        },
+        "notifySupported": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "requestId",
+        "channel",
+        "channelLabel",
+        "accountId",
+        "senderId",
+        "senderLabel",
+        "createdAt",
+        "lastSeenAt",
+        "expiresAt",
+        "notifySupported"
+      ],
+      "additionalProperties": false
+    },
+    "ChannelsPairingListResult": {
+      "$comment": "DM pairing codes waiting for an operator (protocol 4's shape). This gateway neither messages a sender on approval (notifySupported false) nor has command owners (commandOwnerConfigured false); its pending cap counts per channel, reported as pendingPerAccount.",
+      "type": "object",
+      "properties": {
+        "accounts": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/ChannelsPairingAccount"
+          }
+        },
+        "requests": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/ChannelsPairingRequest"
+          }
+        },
+        "commandOwnerConfigured": {
+          "type": "boolean"
+        },
+        "limits": {
+          "type": "object",
+          "properties": {
+            "pendingPerAccount": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "ttlMs": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          "required": [
+            "pendingPerAccount",
+            "ttlMs"
+          ],
+          "additionalProperties": false
+        }
+      },
+      "required": [
+        "accounts",
+        "requests",
+        "commandOwnerConfigured",
+        "limits"
+      ],
+      "additionalProperties": false
+    },
+    "ChannelsPairingApproveParams": {
+      "type": "object",
+      "properties": {
+        "channel": {
+          "type": "string",
+          "minLength": 1
+        },
+        "accountId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "requestId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "notify": {
+          "type": "boolean"
+        },
+        "bootstrapCommandOwner": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "channel",
+        "accountId",
+        "requestId"
+      ],
+      "additionalProperties": false
+    },
+    "ChannelsPairingApproveResult": {
+      "$comment": "notification is unsupported when notify was asked (no approval message is sent); commandOwnerBootstrap is unavailable when asked (no command owners here).",
+      "type": "object",
+      "properties": {
+        "requestId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "senderId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "notification": {
+          "type": "string",
+          "enum": [
+            "not-requested",
+            "sent",
+            "unsupported",
+            "failed"
+          ]
+        },
+        "commandOwnerBootstrap": {
+          "type": "string",
+          "enum": [
+            "not-requested",
+            "configured",
+            "already-configured",
+            "unavailable"
+          ]
+        }
+      },
+      "required": [
+        "requestId",
+        "senderId",
+        "notification",
+        "commandOwnerBootstrap"
+      ],
+      "additionalProperties": false
+    },
+    "ChannelsPairingDismissParams": {
+      "type": "object",
+      "properties": {
+        "channel": {
+          "type": "string",
+          "minLength": 1
+        },
+        "accountId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "requestId": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "channel",
+        "accountId",
+        "requestId"
+      ],
+      "additionalProperties": false
+    },
+    "ChannelsPairingDismissResult": {
+      "type": "object",
+      "properties": {
+        "requestId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "senderId": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "requestId",
+        "senderId"
+      ],
+      "additionalProperties": false
+    },
     "ChatMessage": {
       "$comment": "A transcript message ({role, content, timestamp, ...}); assistant messages carry content parts.",
       "type": "object",
@@ -3239,6 +3507,50 @@ export const protocolSchema = {
         }
       ]
     },
+    "ResumeRequest": {
+      "$comment": "Ours, opt-in: event frames get a cursor, and with the last cursor (and the stream it came from) the gateway first replays the events missed since, from its event bus (any instance of a cluster), instead of only a seq gap.",
+      "type": "object",
+      "properties": {
+        "stream": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 256
+        },
+        "cursor": {
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "additionalProperties": false
+    },
+    "ResumeOutcome": {
+      "$comment": "Ours: hello-ok.resume answers connect.resume. complete=false means events after the cursor are gone (or were too many): nothing was replayed, refresh state as after a gap.",
+      "type": "object",
+      "properties": {
+        "stream": {
+          "type": "string",
+          "minLength": 1
+        },
+        "cursor": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "replayed": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "complete": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "stream",
+        "cursor",
+        "replayed",
+        "complete"
+      ],
+      "additionalProperties": false
+    },
     "ConnectParams": {
       "type": "object",
       "properties": {
@@ -3317,6 +3629,9 @@ export const protocolSchema = {
         "userAgent": {
           "type": "string",
           "maxLength": 512
+        },
+        "resume": {
+          "$ref": "#/definitions/ResumeRequest"
         }
       },
       "required": [
@@ -3411,6 +3726,9 @@ export const protocolSchema = {
         },
         "auth": {
           "$ref": "#/definitions/HelloAuth"
+        },
+        "resume": {
+          "$ref": "#/definitions/ResumeOutcome"
         },
         "policy": {
           "$ref": "#/definitions/Policy"
@@ -6157,6 +6475,11 @@ export const protocolSchema = {
         },
         "stateVersion": {
           "$ref": "#/definitions/StateVersion"
+        },
+        "cursor": {
+          "type": "integer",
+          "minimum": 0,
+          "$comment": "Ours: only to connections that sent connect.resume. The event's position on the gateway's event bus (shared by every instance of a cluster), what a reconnect resumes after. Replayed events carry it without seq."
         }
       },
       "required": [
@@ -9349,6 +9672,21 @@ export const methodSpecs = {
     "params": "WebLoginWaitParams",
     "result": "WebLoginWaitResult",
     "scope": "admin"
+  },
+  "channels.pairing.list": {
+    "params": "ChannelsPairingListParams",
+    "result": "ChannelsPairingListResult",
+    "scope": "pairing"
+  },
+  "channels.pairing.approve": {
+    "params": "ChannelsPairingApproveParams",
+    "result": "ChannelsPairingApproveResult",
+    "scope": "pairing"
+  },
+  "channels.pairing.dismiss": {
+    "params": "ChannelsPairingDismissParams",
+    "result": "ChannelsPairingDismissResult",
+    "scope": "pairing"
   },
   "chat.history": {
     "params": "ChatHistoryParams",

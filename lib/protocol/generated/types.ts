@@ -1124,6 +1124,96 @@ export interface WebLoginWaitResult {
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChannelsPairingListParams".
+ */
+export interface ChannelsPairingListParams {
+  channel?: string;
+  accountId?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChannelsPairingAccount".
+ */
+export interface ChannelsPairingAccount {
+  channel: string;
+  channelLabel: string;
+  accountId: string;
+  accountLabel?: string;
+  notifySupported: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChannelsPairingRequest".
+ */
+export interface ChannelsPairingRequest {
+  requestId: string;
+  channel: string;
+  channelLabel: string;
+  accountId: string;
+  accountLabel?: string;
+  senderId: string;
+  senderLabel: string;
+  metadata?: {
+    [k: string]: string;
+  };
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  notifySupported: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChannelsPairingListResult".
+ */
+export interface ChannelsPairingListResult {
+  accounts: ChannelsPairingAccount[];
+  requests: ChannelsPairingRequest[];
+  commandOwnerConfigured: boolean;
+  limits: {
+    pendingPerAccount: number;
+    ttlMs: number;
+  };
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChannelsPairingApproveParams".
+ */
+export interface ChannelsPairingApproveParams {
+  channel: string;
+  accountId: string;
+  requestId: string;
+  notify?: boolean;
+  bootstrapCommandOwner?: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChannelsPairingApproveResult".
+ */
+export interface ChannelsPairingApproveResult {
+  requestId: string;
+  senderId: string;
+  notification: "not-requested" | "sent" | "unsupported" | "failed";
+  commandOwnerBootstrap: "not-requested" | "configured" | "already-configured" | "unavailable";
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChannelsPairingDismissParams".
+ */
+export interface ChannelsPairingDismissParams {
+  channel: string;
+  accountId: string;
+  requestId: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ChannelsPairingDismissResult".
+ */
+export interface ChannelsPairingDismissResult {
+  requestId: string;
+  senderId: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
  * via the `definition` "ChatMessage".
  */
 export interface ChatMessage {
@@ -1494,6 +1584,24 @@ export interface WorkerRunsOffer {
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ResumeRequest".
+ */
+export interface ResumeRequest {
+  stream?: string;
+  cursor?: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ResumeOutcome".
+ */
+export interface ResumeOutcome {
+  stream: string;
+  cursor: number;
+  replayed: number;
+  complete: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
  * via the `definition` "ConnectParams".
  */
 export interface ConnectParams {
@@ -1526,6 +1634,7 @@ export interface ConnectParams {
   auth?: ConnectAuth;
   locale?: string;
   userAgent?: string;
+  resume?: ResumeRequest;
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -1552,6 +1661,7 @@ export interface HelloOk {
     [k: string]: string;
   };
   auth?: HelloAuth;
+  resume?: ResumeOutcome;
   policy: Policy;
 }
 /**
@@ -2418,6 +2528,7 @@ export interface EventFrame {
   payload?: unknown;
   seq?: number;
   stateVersion?: StateVersion;
+  cursor?: number;
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -3567,6 +3678,9 @@ export interface GatewayMethodMap {
   "channels.logout": { params: ChannelsLogoutParams; result: ChannelsLogoutResult };
   "web.login.start": { params: WebLoginStartParams; result: WebLoginStartResult };
   "web.login.wait": { params: WebLoginWaitParams; result: WebLoginWaitResult };
+  "channels.pairing.list": { params: ChannelsPairingListParams; result: ChannelsPairingListResult };
+  "channels.pairing.approve": { params: ChannelsPairingApproveParams; result: ChannelsPairingApproveResult };
+  "channels.pairing.dismiss": { params: ChannelsPairingDismissParams; result: ChannelsPairingDismissResult };
   "chat.history": { params: ChatHistoryParams; result: ChatHistoryResult };
   "chat.send": { params: ChatSendParams; result: ChatSendResult };
   "chat.abort": { params: ChatAbortParams; result: ChatAbortResult };
