@@ -10,6 +10,10 @@ export const VIEW_LOADERS: Record<ControlUiViewId, (ctx: ViewContext) => Promise
   presence: async (ctx) => new (await import('./views/presence-view.js')).PresenceView(ctx),
   nodes: async (ctx) => new (await import('./views/nodes-view.js')).NodesView(ctx),
   chat: async (ctx) => new (await import('./views/chat-view.js')).ChatView(ctx),
+  sessions: async (ctx) => new (await import('./views/sessions-view.js')).SessionsView(ctx),
   logs: async (ctx) => new (await import('./views/logs-view.js')).LogsView(ctx),
+  cron: async (ctx) => new (await import('./views/cron-view.js')).CronView(ctx),
+  skills: async (ctx) => new (await import('./views/skills-view.js')).SkillsView(ctx),
+  debug: async (ctx) => new (await import('./views/debug-view.js')).DebugView(ctx),
   config: async (ctx) => new (await import('./views/config-view.js')).ConfigView(ctx),
 };

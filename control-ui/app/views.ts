@@ -6,7 +6,11 @@ export const CONTROL_UI_VIEWS = [
   { id: 'presence', title: 'Presence' },
   { id: 'nodes', title: 'Nodes & devices' },
   { id: 'chat', title: 'Chat' },
+  { id: 'sessions', title: 'Sessions' },
   { id: 'logs', title: 'Logs' },
+  { id: 'cron', title: 'Cron jobs' },
+  { id: 'skills', title: 'Skills' },
+  { id: 'debug', title: 'Debug' },
   { id: 'config', title: 'Config' },
 ] as const;
 

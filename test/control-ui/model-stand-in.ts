@@ -5,8 +5,15 @@ import { asyncHandler } from '../helpers/async-handler.js';
 /** In a stand-in script: stop streaming here until `release()` (or the client hangs up). */
 export const HOLD = Symbol('hold');
 
+/** In a stand-in script: the model asks for this tool (a streamed `tool_calls` delta). */
+export interface StandInToolCall {
+  toolCall: { name: string; arguments: Record<string, unknown> };
+}
+
+export type StandInStep = string | typeof HOLD | StandInToolCall;
+
 export interface StandInRequest {
-  body: { model?: string; messages?: Array<{ role: string; content: unknown }>; stream?: boolean };
+  body: { model?: string; messages?: Array<{ role: string; content: unknown; tool_call_id?: string }>; stream?: boolean; tools?: Array<{ function: { name: string } }> };
   /** Resolves when the client hung up before the reply was complete (an aborted run). */
   aborted: Promise<void>;
 }
@@ -14,11 +21,15 @@ export interface StandInRequest {
 /**
  * A local OpenAI-compatible Chat Completions server (`POST /v1/chat/completions`, SSE) that
  * streams a scripted reply. `HOLD` pauses the stream until the test calls `release()`, so a test
- * can look at a half-streamed reply, or abort it, without depending on timing.
+ * can look at a half-streamed reply, or abort it, without depending on timing. A step with a
+ * `toolCall` ends that reply with `finish_reason: "tool_calls"`; the agent's next request (with the
+ * tool result) gets the next script in `queue`, else `script`.
  */
 export class ModelStandIn {
   readonly requests: StandInRequest[] = [];
-  script: Array<string | typeof HOLD> = ['Hello'];
+  script: StandInStep[] = ['Hello'];
+  /** Scripts for the next requests, one each, before `script` applies again. */
+  queue: StandInStep[][] = [];
   #server: Server = createServer(asyncHandler('model stand-in', (req, res) => this.#handle(req, res)));
   #gate = deferred();
   #port = 0;
@@ -62,15 +73,21 @@ export class ModelStandIn {
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model: 'stand-in', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     res.write(chunk({ role: 'assistant' }));
-    for (const step of this.script) {
+    const script = this.queue.shift() ?? this.script;
+    let calls = 0;
+    for (const step of script) {
       if (step === HOLD) {
         await Promise.race([this.#gate.promise, aborted.promise]);
         if (res.destroyed) return;
-      } else {
+      } else if (typeof step === 'string') {
         res.write(chunk({ content: step }));
+      } else {
+        const { name, arguments: args } = step.toolCall;
+        res.write(chunk({ tool_calls: [{ index: calls, id: `call_standin_${this.requests.length}_${calls}`, type: 'function', function: { name, arguments: JSON.stringify(args) } }] }));
+        calls++;
       }
     }
-    res.write(chunk({}, 'stop'));
+    res.write(chunk({}, calls ? 'tool_calls' : 'stop'));
     res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } })}\n\n`);
     res.write('data: [DONE]\n\n');
     finished = true;
