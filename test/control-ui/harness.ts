@@ -125,6 +125,8 @@ export interface UiGatewayOptions {
   port?: number;
   /** A build of the A2UI page, served on the gateway port and the canvas host instead of dist/a2ui. */
   a2uiAssetsDir?: string;
+  /** More environment for the runtime (PATH for skill installers and binaries). */
+  env?: Record<string, string>;
 }
 
 /** A full `openclaw gateway` runtime, in process, on 127.0.0.1:0 with temp state and file log. */
@@ -136,7 +138,7 @@ export async function startUiGateway(options: UiGatewayOptions): Promise<UiGatew
   const base = { gateway: { mode: 'local', auth: { token: TOKEN } } };
   const config = merge(base, options.config ?? {});
   await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-  const env = { HOME: home, OPENCLAW_STATE_DIR: stateDir, OPENCLAW_CONFIG_PATH: configPath, NO_COLOR: '1' };
+  const env = { HOME: home, OPENCLAW_STATE_DIR: stateDir, OPENCLAW_CONFIG_PATH: configPath, NO_COLOR: '1', ...options.env };
   const ctx = await loadCliContext({}, env);
   const out: string[] = [];
   const a2ui = options.a2uiAssetsDir;

@@ -1,0 +1,117 @@
+import type { Page } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GatewayClient } from '../../lib/client/index.js';
+import { expectNoAxeViolations } from './axe.js';
+import { HAS_CHROMIUM, SKIP_MESSAGE, screenshot, startUiGateway, unlabelledControls, type UiGateway, useBrowser } from './harness.js';
+import { ModelStandIn } from './model-stand-in.js';
+
+if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
+
+describe.skipIf(!HAS_CHROMIUM)('Control UI Cron view in a real browser', () => {
+  const ui = useBrowser();
+  let page: Page;
+  let gw: UiGateway;
+  let model: ModelStandIn;
+  let client: GatewayClient;
+
+  beforeEach(async () => {
+    model = new ModelStandIn();
+    await model.start();
+    gw = await startUiGateway({
+      assetsDir: ui.assetsDir,
+      config: {
+        models: { providers: { local: { baseUrl: model.baseUrl, api: 'openai-completions', models: [{ id: 'demo', name: 'Demo' }] } } },
+        agents: { defaults: { model: 'local/demo' } },
+      },
+    });
+    client = new GatewayClient({ url: `ws://127.0.0.1:${gw.port}`, token: gw.token, client: { version: '1', platform: 'test' }, reconnect: false });
+    await client.connect();
+    page = await ui.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(gw.dashboardUrl);
+    await page.getByTestId('connection').filter({ hasText: 'Connected' }).waitFor();
+  });
+
+  afterEach(async () => {
+    await client?.close();
+    await gw?.stop();
+    await model?.close();
+  });
+
+  it('adds a job with a checked, previewed schedule, edits it, runs it, shows its run log and removes it', async () => {
+    await page.getByRole('link', { name: 'Cron jobs' }).click();
+    await page.getByText('No cron jobs yet.').waitFor();
+    await page.getByRole('button', { name: 'Add job' }).click();
+    const form = page.getByRole('form', { name: 'New cron job' });
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('name');
+
+    // A schedule that cannot run is refused in the page, and the form keeps what was typed.
+    await form.getByLabel('Name').fill('Morning brief');
+    await form.getByLabel('Cron expression').fill('61 * * * *');
+    await form.getByTestId('schedule-error').waitFor();
+    expect(await form.getByLabel('Cron expression').getAttribute('aria-invalid')).toBe('true');
+    await form.getByLabel('System event text').fill('Summarize the inbox');
+    await form.getByRole('button', { name: 'Add job' }).click();
+    await form.getByRole('alert').filter({ hasText: 'Fix the schedule first' }).waitFor();
+    expect((await client.call('cron.list', {})).jobs).toEqual([]);
+
+    // A good one: the next five runs as the gateway computes them, in UTC.
+    await form.getByLabel('Cron expression').fill('30 7 * * 1-5');
+    await form.getByLabel('Time zone (IANA)').fill('UTC');
+    const preview = form.getByTestId('schedule-preview');
+    await expect.poll(() => preview.locator('li').count()).toBe(5);
+    expect(await form.getByLabel('Cron expression').getAttribute('aria-invalid')).toBeNull();
+    await screenshot(page, 'cron-form-1440');
+    expect(await unlabelledControls(page)).toEqual([]);
+    await expectNoAxeViolations(page, {}, 'cron form');
+    await form.getByRole('button', { name: 'Add job' }).click();
+    const row = page.getByTestId('cron-jobs').locator('tr', { hasText: 'Morning brief' });
+    await row.waitFor();
+    const [job] = (await client.call('cron.list', {})).jobs;
+    expect(job).toMatchObject({ name: 'Morning brief', enabled: true, schedule: { kind: 'cron', expr: '30 7 * * 1-5', tz: 'UTC' }, sessionTarget: 'main', payload: { kind: 'systemEvent', text: 'Summarize the inbox' } });
+    const nextRun = new Date(job!.state.nextRunAtMs!);
+    expect([nextRun.getUTCHours(), nextRun.getUTCMinutes()]).toEqual([7, 30]);
+    expect(await row.innerText()).toContain('cron 30 7 * * 1-5 (UTC)');
+
+    // Edit: an interval now, previewed from the job's creation.
+    await row.getByRole('button', { name: 'Edit Morning brief' }).click();
+    const edit = page.getByRole('form', { name: 'Edit Morning brief' });
+    await edit.getByLabel('Kind').selectOption('every');
+    await edit.getByLabel('Every').fill('2');
+    await edit.getByLabel('Interval unit').selectOption('hours');
+    await expect.poll(() => edit.getByTestId('schedule-preview').locator('li').count()).toBe(5);
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(async () => (await client.call('cron.list', {})).jobs[0]?.schedule).toEqual({ kind: 'every', everyMs: 7_200_000 });
+    await row.filter({ hasText: 'every 2 hours' }).waitFor();
+
+    // Run now, then its log.
+    await row.getByRole('button', { name: 'Run now Morning brief' }).click();
+    await page.getByRole('status').filter({ hasText: 'Ran Morning brief.' }).waitFor();
+    const runs = page.getByRole('region', { name: 'Run log: Morning brief' });
+    await expect.poll(() => runs.locator('tbody tr').count()).toBeGreaterThan(0);
+    expect(await runs.locator('tbody tr').first().innerText()).toMatch(/ok|error|skipped/);
+    await screenshot(page, 'cron-runs-1440');
+
+    // A call the gateway refuses is shown where it was made, with the method and the message.
+    await client.call('cron.remove', { id: job!.id });
+    await row.getByRole('button', { name: 'Run now Morning brief' }).click();
+    const refusal = page.locator('[data-method="cron.run"]');
+    await refusal.waitFor();
+    expect(await refusal.innerText()).toMatch(/^cron\.run failed \(\w+\): .+/);
+
+    // Remove asks once more, in place; keyboard only.
+    await client.call('cron.add', { name: 'Nightly', schedule: { kind: 'every', everyMs: 86_400_000 }, sessionTarget: 'main', wakeMode: 'next-heartbeat', payload: { kind: 'systemEvent', text: 'n' } });
+    const nightly = page.getByTestId('cron-jobs').locator('tr', { hasText: 'Nightly' });
+    await nightly.waitFor(); // the cron event refreshed the list
+    await nightly.getByRole('button', { name: 'Remove Nightly' }).focus();
+    await page.keyboard.press('Enter');
+    await nightly.getByRole('button', { name: 'Confirm removing Nightly' }).waitFor();
+    expect((await client.call('cron.list', {})).jobs).toHaveLength(1);
+    await page.keyboard.press('Enter');
+    await page.getByText('No cron jobs yet.').waitFor();
+    expect((await client.call('cron.list', {})).jobs).toEqual([]);
+    await expectNoAxeViolations(page, {}, 'cron view');
+    await page.setViewportSize({ width: 375, height: 800 });
+    await screenshot(page, 'cron-375');
+  }, 120_000);
+});
