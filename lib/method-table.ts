@@ -1,9 +1,10 @@
-import { Ajv } from 'ajv';
+import type { Ajv } from 'ajv';
 import { invalidRequest } from './errors.js';
 import { ACCESS_SCOPES, type AccessScope } from './method-access.js';
 import type { MethodContext } from './method-context.js';
 import type { CustomMethodOptions } from './plugin.js';
 import { methodSpecs } from './protocol/index.js';
+import { createAjv } from './protocol/create-ajv.js';
 import { boundedCheck, compilePair, validatorFor } from './protocol/validate.js';
 
 export type AnyHandler = (params: unknown, ctx: MethodContext<unknown>) => unknown;
@@ -50,7 +51,7 @@ export class MethodTable {
     const scope = options.scope ?? 'admin';
     if (!ACCESS_SCOPES.includes(scope)) throw new TypeError(`scope of ${method} must be one of ${ACCESS_SCOPES.join(', ')}, got ${String(scope)}`);
     if ((options.params as { $async?: unknown }).$async) throw new TypeError(`params schema of ${method} must be synchronous ($async is not supported)`);
-    this.#ajv ??= { first: new Ajv({ allErrors: false, strict: false }), all: new Ajv({ allErrors: true, strict: false }) };
+    this.#ajv ??= { first: createAjv({ allErrors: false, strict: false }), all: createAjv({ allErrors: true, strict: false }) };
     let pair;
     try {
       pair = compilePair(this.#ajv.first, this.#ajv.all, options.params);

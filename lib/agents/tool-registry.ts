@@ -1,6 +1,7 @@
-import { Ajv } from 'ajv';
+import type { Ajv } from 'ajv';
 import { GatewayError, invalidRequest } from '../errors.js';
 import type { ToolSpec } from '../providers/model-provider.js';
+import { createAjv } from '../protocol/create-ajv.js';
 import { boundedCheck, compilePair, type ValidatorPair } from '../protocol/validate.js';
 
 /** Who is calling a tool: the run (or HTTP request) and where it came from. */
@@ -41,8 +42,8 @@ export class ToolRegistry {
   readonly #tools = new Map<string, Tool>();
   readonly #validators = new Map<string, ValidatorPair>();
   readonly #policy: ToolPolicy;
-  readonly #ajvFirst = new Ajv({ allErrors: false, strict: false });
-  readonly #ajvAll = new Ajv({ allErrors: true, strict: false });
+  /** Made with the first tool call's validation: a gateway whose tools are never called loads no AJV. */
+  #ajv?: { first: Ajv; all: Ajv };
 
   constructor(tools: readonly Tool[] = [], policy: ToolPolicy = {}) {
     this.#policy = policy;
@@ -86,7 +87,8 @@ export class ToolRegistry {
     if (!args || typeof args !== 'object' || Array.isArray(args)) return { ok: false, message: 'arguments must be a JSON object' };
     let validate = this.#validators.get(tool.name);
     if (!validate) {
-      validate = compilePair(this.#ajvFirst, this.#ajvAll, tool.parameters);
+      this.#ajv ??= { first: createAjv({ allErrors: false, strict: false }), all: createAjv({ allErrors: true, strict: false }) };
+      validate = compilePair(this.#ajv.first, this.#ajv.all, tool.parameters);
       this.#validators.set(tool.name, validate);
     }
     const message = boundedCheck(validate, args);

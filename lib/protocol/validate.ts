@@ -1,4 +1,5 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import { createAjv } from './create-ajv.js';
 import { protocolSchema } from './generated/schema.js';
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -56,8 +57,8 @@ function compile(definition: string): ValidatorPair {
   if (!pair) {
     // The generated schema is checked by its own tests; validating it against the meta-schema at
     // every process start would cost more than all frame validation of a typical session.
-    ajvFirst ??= new Ajv({ allErrors: false, strict: false, validateSchema: false, schemas: [protocolSchema] });
-    ajvAll ??= new Ajv({ allErrors: true, strict: false, validateSchema: false, schemas: [protocolSchema] });
+    ajvFirst ??= createAjv({ allErrors: false, strict: false, validateSchema: false, schemas: [protocolSchema] });
+    ajvAll ??= createAjv({ allErrors: true, strict: false, validateSchema: false, schemas: [protocolSchema] });
     const ref = `openclaw-protocol#/definitions/${definition}`;
     const first = ajvFirst.getSchema(ref);
     const all = ajvAll.getSchema(ref);
