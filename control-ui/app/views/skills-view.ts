@@ -178,9 +178,9 @@ export class SkillsView implements View {
       const result = await this.#ctx.session.client.call('skills.install', { name: skill.name, installId: option.id, timeoutMs: INSTALL_TIMEOUT_MS }, { timeoutMs: INSTALL_TIMEOUT_MS + 30_000 });
       outcome = installOutput(result, result.ok ? h('p', { class: 'ok-text', role: 'status' }, result.message) : h('p', { class: 'error', role: 'alert' }, `skills.install failed: ${result.message}`));
     } catch (err) {
-      // A failed installer's output travels with the error: show it under the message.
-      const payload = (err as { payload?: unknown; details?: unknown }).payload ?? (err as { details?: unknown }).details;
-      outcome = installOutput(isInstallResult(payload) ? payload : undefined, methodErrorNote('skills.install', err));
+      // A failed installer's exit code and stderr travel in the error's details: shown under the message.
+      const details = (err as { details?: unknown }).details;
+      outcome = installOutput(isInstallOutput(details) ? details : undefined, methodErrorNote('skills.install', err));
     } finally {
       this.#installing.delete(skill.skillKey);
     }
@@ -248,7 +248,9 @@ function requirementsList(skill: SkillStatusEntry): HTMLElement {
   return h('ul', { class: 'requirements', 'aria-label': `Requirements of ${skill.name}` }, ...items);
 }
 
-function installOutput(result: SkillsInstallResult | undefined, message: HTMLElement): HTMLElement {
+type InstallOutput = Partial<Pick<SkillsInstallResult, 'stdout' | 'stderr' | 'code'>>;
+
+function installOutput(result: InstallOutput | undefined, message: HTMLElement): HTMLElement {
   const out = [result?.stdout, result?.stderr].filter((s): s is string => !!s && s.trim() !== '').join('\n');
   return h(
     'div',
@@ -258,8 +260,8 @@ function installOutput(result: SkillsInstallResult | undefined, message: HTMLEle
   );
 }
 
-function isInstallResult(value: unknown): value is SkillsInstallResult {
-  return typeof value === 'object' && value !== null && 'stdout' in value && 'stderr' in value;
+function isInstallOutput(value: unknown): value is InstallOutput {
+  return typeof value === 'object' && value !== null && ('stdout' in value || 'stderr' in value);
 }
 
 function elapsed(startedMs: number): string {
