@@ -1,21 +1,8 @@
 #!/usr/bin/env node
 import { cac } from 'cac';
 import { GatewayError } from '../lib/errors.js';
-import { registerAgentCommands } from './commands/agent.js';
-import { registerApprovalsCommands } from './commands/approvals.js';
-import { registerChannelsCommands } from './commands/channels.js';
+import { modulesFor } from './command-modules.js';
 import { createCommandKit } from './commands/command-kit.js';
-import { registerCronCommands } from './commands/cron.js';
-import { registerDevicesCommands } from './commands/devices.js';
-import { registerDoctorCommands } from './commands/doctor.js';
-import { registerGatewayCommands } from './commands/gateway.js';
-import { registerLogsCommands } from './commands/logs.js';
-import { registerMessageCommands } from './commands/message.js';
-import { registerNodesCommands } from './commands/nodes.js';
-import { registerPairingCommands } from './commands/pairing.js';
-import { registerDaemonCommands } from './commands/service.js';
-import { registerSetupCommands } from './commands/setup.js';
-import { registerSystemCommands } from './commands/system.js';
 import { exitCodeFor } from './exit-codes.js';
 import { packageVersion } from '../runtime/package-version.js';
 
@@ -24,27 +11,14 @@ cli.option('--dev', 'Use the dev profile (state ~/.openclaw-dev, port 19001)');
 cli.option('--profile <name>', 'Use a named profile (isolated state, config and ports)');
 cli.option('--no-color', 'Disable colors');
 
-// One line per command family; each module lives in bin/commands/.
-const kit = createCommandKit(cli, process.argv.slice(2));
-registerGatewayCommands(kit);
-registerDaemonCommands(kit);
-registerLogsCommands(kit);
-registerDoctorCommands(kit);
-registerNodesCommands(kit);
-registerDevicesCommands(kit);
-registerAgentCommands(kit);
-registerMessageCommands(kit);
-registerChannelsCommands(kit);
-registerPairingCommands(kit);
-registerCronCommands(kit);
-registerApprovalsCommands(kit);
-registerSystemCommands(kit);
-registerSetupCommands(kit);
-
 cli.help();
 cli.version(packageVersion());
 
 async function main(): Promise<number> {
+  // Only the command family named on the command line is loaded (see bin/command-modules.ts), so
+  // `--version` and the client commands never load the gateway runtime.
+  const kit = createCommandKit(cli, process.argv.slice(2));
+  for (const register of await Promise.all(modulesFor(kit.argv).map((m) => m.load()))) register(kit);
   cli.parse(process.argv, { run: false });
   if (!cli.matchedCommand) {
     if (cli.options.help || cli.options.version) return 0;

@@ -1,9 +1,7 @@
 import { GatewayError } from '../../lib/errors.js';
 import { loadCliContext, loadClientContext } from '../cli-context.js';
-import { runGateway } from '../run-gateway.js';
 import { runCall, runHealth, runStatus } from '../rpc-commands.js';
 import { withRpcOptions, type CommandKit, type Flags } from './command-kit.js';
-import { runDiscover } from './discover.js';
 import { isServiceAction, runServiceCommand } from './service.js';
 
 /**
@@ -38,7 +36,9 @@ export function registerGatewayCommands(kit: CommandKit): void {
     .action(async (action: string | undefined, args: string[], flags: Flags) => {
       if (isServiceAction(action)) return runServiceCommand(kit, action, flags);
       switch (action ?? 'run') {
-        case 'run':
+        case 'run': {
+          // The runtime is the bulk of the package: only `run` loads it, not health/status/call.
+          const { runGateway } = await import('../run-gateway.js');
           return runGateway(await loadCliContext(globals(flags)), {
             port: str(flags, 'port'),
             bind: str(flags, 'bind'),
@@ -50,6 +50,7 @@ export function registerGatewayCommands(kit: CommandKit): void {
             force: Boolean(flags.force),
             stdio: Boolean(flags.stdio),
           });
+        }
         case 'call': {
           const method = args[0];
           if (!method) throw new GatewayError('INVALID_REQUEST', 'usage: openclaw gateway call <method> [--params <json>]');
@@ -57,7 +58,7 @@ export function registerGatewayCommands(kit: CommandKit): void {
           return runCall(await loadClientContext(globals(flags), rpc.url), method, str(flags, 'params') ?? '{}', { ...rpc, expectFinal: Boolean(flags.expectFinal) });
         }
         case 'discover':
-          return runDiscover(kit, flags);
+          return (await import('./discover.js')).runDiscover(kit, flags);
         case 'health': {
           const rpc = rpcFlags(flags);
           return runHealth(await loadClientContext(globals(flags), rpc.url), rpc);

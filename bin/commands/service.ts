@@ -1,7 +1,5 @@
 import { loadCliContext, loadDiagnosticContext } from '../cli-context.js';
-import { runGatewayStatus } from '../service/gateway-status.js';
-import { runServiceAction, type ServiceAction } from '../service/service-commands.js';
-import { defaultServiceHost } from '../service/service-host.js';
+import type { ServiceAction } from '../service/service-commands.js';
 import type { CommandKit, Flags } from './command-kit.js';
 
 export const SERVICE_ACTIONS = ['install', 'uninstall', 'start', 'stop', 'restart', 'status'] as const;
@@ -16,11 +14,15 @@ export function isServiceAction(action: string | undefined): action is (typeof S
  */
 export async function runServiceCommand(kit: CommandKit, action: (typeof SERVICE_ACTIONS)[number], flags: Flags): Promise<number> {
   const { str, globals, rpcFlags } = kit;
+  // Loaded here, not at the top: `openclaw gateway health` shares this module's command family.
+  const { defaultServiceHost } = await import('../service/service-host.js');
   if (action === 'status') {
+    const { runGatewayStatus } = await import('../service/gateway-status.js');
     const ctx = await loadDiagnosticContext(globals(flags));
     return runGatewayStatus(ctx, { ...rpcFlags(flags), probe: flags.probe !== false, deep: Boolean(flags.deep) }, defaultServiceHost(ctx));
   }
   const ctx = action === 'install' ? await loadCliContext(globals(flags)) : await loadDiagnosticContext(globals(flags));
+  const { runServiceAction } = await import('../service/service-commands.js');
   return runServiceAction(
     ctx,
     action as ServiceAction,
