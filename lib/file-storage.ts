@@ -41,6 +41,18 @@ export class FileStorage implements AppendStorage {
     return this.#chain(key, () => rm(this.locate(key), { force: true }));
   }
 
+  /** Atomic against this process's writers (one chain per key); other processes do not share a state dir's files for writing. */
+  async compareAndSet(key: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
+    let swapped = false;
+    await this.#chain(key, async () => {
+      if ((await this.read(key)) !== expected) return;
+      if (next === undefined) await rm(this.locate(key), { force: true });
+      else await writeAtomic(this.locate(key), next);
+      swapped = true;
+    });
+    return swapped;
+  }
+
   /** Appends and fsyncs before resolving, so an acknowledged line survives a crash. */
   append(key: string, data: string): Promise<void> {
     return this.#chain(key, () => appendDurable(this.locate(key), data));

@@ -12,6 +12,26 @@ export interface LeaseProvider {
   tryAcquire(key: string, options: LeaseAcquireOptions): Promise<Lease | undefined>;
   /** Where the lease on `key` lives, for messages (`<state>/locks/telegram-default.lock`). */
   describe(key: string): string;
+  /**
+   * Every lease the shared store knows, whoever holds it (`gateway status`); providers that only
+   * see their own process leave it out.
+   */
+  list?(): Promise<LeaseRecord[]>;
+  /**
+   * Whether `fencingToken` is still the current, unexpired token of `key` in the store. A shared
+   * store checks this inside the same transaction as a channel write; this is the standalone form.
+   */
+  isCurrent?(key: string, fencingToken: number): Promise<boolean>;
+}
+
+/** One lease as the shared store records it. */
+export interface LeaseRecord {
+  key: string;
+  /** The instance holding it; null once released. */
+  holder: string | null;
+  fencingToken: number;
+  /** When it lapses unless renewed (epoch ms, by the store's clock). */
+  expiresAt: number;
 }
 
 export interface LeaseAcquireOptions {

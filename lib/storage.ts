@@ -9,6 +9,18 @@ export interface Storage {
   locate?(key: string): string | undefined;
   /** Deletes the key; a missing key is not an error. Storage without it cannot delete. */
   remove?(key: string): Promise<void>;
+  /**
+   * Writes `next` (undefined: deletes) only if the key still holds `expected` (undefined: absent),
+   * atomically against every writer sharing this storage; false when it did not. Read-modify-write
+   * callers on shared storage loop on it so two processes cannot lose each other's update.
+   */
+  compareAndSet?(key: string, expected: string | undefined, next: string | undefined): Promise<boolean>;
+  /**
+   * Shared storage only (a cluster store): tells about keys another process changed, so caches
+   * of them are dropped. Delivery is prompt but asynchronous: a reader may see the old value for
+   * a moment (see docs/cluster.md, consistency). Returns the unsubscribe.
+   */
+  onExternalChange?(listener: (key: string) => void): () => void;
 }
 
 /** Storage that can also grow a file line by line (session transcripts). */
@@ -35,5 +47,12 @@ export class MemoryStorage implements AppendStorage {
 
   async remove(key: string): Promise<void> {
     this.#files.delete(key);
+  }
+
+  async compareAndSet(key: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
+    if (this.#files.get(key) !== expected) return false;
+    if (next === undefined) this.#files.delete(key);
+    else this.#files.set(key, next);
+    return true;
   }
 }

@@ -13,6 +13,7 @@ import { isEnvFlagSet } from './env-flag.js';
 import { FileLeaseProvider } from './file-lease-provider.js';
 import { loadOptional } from './optional-package.js';
 import type { RuntimePlugin } from './runtime-plugin.js';
+import type { ClusterRuntime } from './cluster-runtime-plugin.js';
 import { drainTimeoutMs, globalMentionPatterns } from '../lib/config/own-settings.js';
 
 export interface ChannelsRuntimePluginOptions {
@@ -30,6 +31,11 @@ export interface ChannelsRuntimePluginOptions {
   leases?: LeaseProvider | false;
   /** TTL and retry backoff of the account leases (default 30 s; 2 s doubling to 60 s). */
   leaseOptions?: AccountLeaseOptions;
+  /**
+   * The running cluster, if any: its leases, shared outbox and pairing store replace the local
+   * ones (an explicit `leases` still wins). Inbound journals stay per instance.
+   */
+  cluster?: () => ClusterRuntime | undefined;
 }
 
 /**
@@ -47,6 +53,8 @@ export function channelsRuntimePlugin(options: ChannelsRuntimePluginOptions = {}
         ctx.logger.log('info', 'channels', 'channels skipped (OPENCLAW_SKIP_CHANNELS)');
         return [];
       }
+      const shared = options.cluster?.()?.postgres;
+      const ttlMs = options.cluster?.()?.leaseTtlMs;
       return [
         channelsPlugin({
           definitions: channelDefinitions(options, ctx.config),
@@ -57,8 +65,9 @@ export function channelsRuntimePlugin(options: ChannelsRuntimePluginOptions = {}
           stateDir: ctx.stateDir,
           logger: ctx.logger,
           drainTimeoutMs: drainTimeoutMs(ctx.config),
-          ...(options.leases !== false ? { leases: options.leases ?? new FileLeaseProvider({ dir: join(ctx.stateDir, 'locks') }) } : {}),
-          leaseOptions: options.leaseOptions,
+          ...(options.leases !== false ? { leases: options.leases ?? shared?.leases ?? new FileLeaseProvider({ dir: join(ctx.stateDir, 'locks') }) } : {}),
+          leaseOptions: shared && ttlMs ? { ttlMs, ...options.leaseOptions } : options.leaseOptions,
+          ...(shared ? { outbox: shared.outbox, pairingStorage: shared.storage } : {}),
         }),
       ];
     },

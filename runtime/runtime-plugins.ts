@@ -3,6 +3,7 @@ import { agentsRuntimePlugin } from './agents-runtime-plugin.js';
 import { browserRuntimePlugin } from './browser-runtime-plugin.js';
 import { canvasHostRuntimePlugin } from './canvas-host-runtime-plugin.js';
 import { channelsRuntimePlugin, type ChannelsRuntimePluginOptions } from './channels-runtime-plugin.js';
+import { clusterRuntimePlugin } from './cluster-runtime-plugin.js';
 import { controlUiRuntimePlugin, type ControlUiRuntimePluginOptions } from './control-ui-runtime-plugin.js';
 import { cronRuntimePlugin } from './cron-runtime-plugin.js';
 import { discoveryRuntimePlugin } from './discovery-runtime-plugin.js';
@@ -23,15 +24,18 @@ export interface RuntimePluginsOptions {
 
 /** The features `openclaw gateway` assembles, in HTTP routing order (docs/protocol.md, HTTP surface). */
 export function runtimePlugins(options: RuntimePluginsOptions = {}): RuntimePlugin[] {
+  // The cluster connects first (the others' state lives in it) and so stops last.
+  const cluster = clusterRuntimePlugin();
   // The Control UI serves the SPA at its base path, so it stays last.
   return [
+    cluster,
     probesRuntimePlugin(),
     systemInfoRuntimePlugin(),
     agentsRuntimePlugin(),
     heartbeatRuntimePlugin(),
     cronRuntimePlugin(),
     canvasHostRuntimePlugin(),
-    channelsRuntimePlugin(options.channels),
+    channelsRuntimePlugin({ cluster: () => cluster.current(), ...options.channels }),
     execApprovalsRuntimePlugin(),
     browserRuntimePlugin(),
     voiceRuntimePlugin(),

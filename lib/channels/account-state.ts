@@ -1,4 +1,4 @@
-import type { ChannelAccountSnapshot } from '../protocol/generated/types.js';
+import type { ChannelAccountSnapshot, ChannelSummary } from '../protocol/generated/types.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 
 /** How long a connection must stay up before a drop counts as a fresh start of the backoff. */
@@ -81,4 +81,18 @@ export function latestTime(a: number | null | undefined, b: number | null | unde
   if (a === null || a === undefined) return b ?? null;
   if (b === null || b === undefined) return a;
   return Math.max(a, b);
+}
+
+/** A channel's summary over its accounts' snapshots (`channels.status`, `health`). */
+export function summarizeAccounts(snapshots: ChannelAccountSnapshot[]): ChannelSummary {
+  const linked = snapshots.filter((s) => s.linked !== undefined);
+  return {
+    configured: snapshots.some((s) => s.configured),
+    enabled: snapshots.some((s) => s.enabled),
+    ...(linked.length ? { linked: linked.some((s) => s.linked) } : {}),
+    running: snapshots.some((s) => s.running),
+    connected: snapshots.some((s) => s.connected),
+    lastError: snapshots.find((s) => s.lastError)?.lastError ?? null,
+    lastMessageAt: snapshots.reduce<number | null>((acc, s) => latestTime(acc, s.lastMessageAt), null),
+  };
 }

@@ -6,7 +6,6 @@ import type { LeaseProvider } from '../lease.js';
 import type { GatewayHost } from '../plugin.js';
 import type {
   ChannelAccountSnapshot,
-  ChannelSummary,
   ChannelsStatusResult,
   GatewayEventMap,
   SendParams,
@@ -14,7 +13,7 @@ import type {
 } from '../protocol/generated/types.js';
 import { MemoryStorage, type Storage } from '../storage.js';
 import { TypedEmitter } from '../typed-emitter.js';
-import { latestTime } from './account-state.js';
+import { latestTime, summarizeAccounts } from './account-state.js';
 import {
   accountPolicy,
   DEFAULT_ACCOUNT_ID,
@@ -43,6 +42,8 @@ export interface ChannelManagerOptions {
   env?: Record<string, string | undefined>;
   /** DM pairing codes and approved senders (`credentials/<channel>-*.json`), the outbox and inbound journal (`delivery/`); default memory. */
   storage?: Storage;
+  /** Where DM pairing lives instead of `storage`: a cluster's shared store (the inbound journal stays per process). */
+  pairingStorage?: Storage;
   stateDir?: string;
   logger?: Logger;
   clock?: Clock;
@@ -143,12 +144,21 @@ export class ChannelManager {
     this.#emitter = new TypedEmitter<ChannelManagerEvents>((err) => this.#logger.log('error', 'channels', `listener failed: ${(err as Error).message}`));
     const now = () => this.#clock.now();
     const storage = options.storage ?? new MemoryStorage();
-    this.pairing = new ChannelPairingStore({ storage, now });
+    this.pairing = new ChannelPairingStore({ storage: options.pairingStorage ?? storage, now });
     this.#outbox = new OutboxDispatcher({
       store: options.outbox ?? new RecordOutboxStore({ storage, now, retentionMs: options.sendCache?.ttlMs, maxSettled: options.sendCache?.maxEntries, logger: this.#logger }),
       target: (channelId, accountId) => {
         if (!this.#definitions.has(channelId)) throw invalidRequest(`unsupported channel: ${channelId}`);
         return this.#sendTarget(channelId, accountId).channel!;
+      },
+      // A cluster: sends for an account another instance owns go to it through the shared outbox.
+      remote: (channelId, accountId) => {
+        const entry = this.#entry(channelId, accountId);
+        return entry?.enabled === true && entry.keeper !== undefined && !entry.keeper.lease;
+      },
+      fence: (channelId, accountId) => {
+        const lease = this.#entry(channelId, accountId)?.keeper?.lease;
+        return lease && { leaseKey: lease.key, fencingToken: lease.fencingToken };
       },
       onDelivered: (sent) => {
         const entry = this.#entry(sent.channel, sent.accountId);
@@ -286,7 +296,7 @@ export class ChannelManager {
       result.channelOrder.push(id);
       result.channelLabels[id] = def.label;
       result.channelAccounts[id] = snapshots;
-      result.channels[id] = summarize(snapshots);
+      result.channels[id] = summarizeAccounts(snapshots);
       result.channelDefaultAccountId[id] = defaultEntry(accounts)!.accountId;
     }
     return result;
@@ -581,17 +591,4 @@ export class ChannelManager {
 
 function defaultEntry(accounts: Map<string, AccountEntry>): AccountEntry | undefined {
   return accounts.get(DEFAULT_ACCOUNT_ID) ?? accounts.values().next().value;
-}
-
-function summarize(snapshots: ChannelAccountSnapshot[]): ChannelSummary {
-  const linked = snapshots.filter((s) => s.linked !== undefined);
-  return {
-    configured: snapshots.some((s) => s.configured),
-    enabled: snapshots.some((s) => s.enabled),
-    ...(linked.length ? { linked: linked.some((s) => s.linked) } : {}),
-    running: snapshots.some((s) => s.running),
-    connected: snapshots.some((s) => s.connected),
-    lastError: snapshots.find((s) => s.lastError)?.lastError ?? null,
-    lastMessageAt: snapshots.reduce<number | null>((acc, s) => latestTime(acc, s.lastMessageAt), null),
-  };
 }

@@ -1,9 +1,9 @@
 import { ChannelSendError, type Channel, type DeliveryResult } from '../channel.js';
-import { settledWithin, type Clock } from '../clock.js';
+import { settledWithin, type Clock, type TimerHandle } from '../clock.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SendResult } from '../protocol/generated/types.js';
-import type { NewOutboxEntry, OutboxEntry, OutboxStore } from './outbox-store.js';
+import type { NewOutboxEntry, OutboxEntry, OutboxFence, OutboxStore } from './outbox-store.js';
 import { maskDigits } from './redact.js';
 
 export interface OutboxDispatcherOptions {
@@ -18,6 +18,17 @@ export interface OutboxDispatcherOptions {
   maxAttempts?: number;
   /** A send still pending this long after it was recorded is reported failed (default 24 hours). */
   maxAgeMs?: number;
+  /**
+   * A cluster (the store has `submit`): true when the account is configured here but another
+   * instance owns it, so its sends are handed to that instance through the shared outbox.
+   */
+  remote?: (channel: string, accountId: string | undefined) => boolean;
+  /** The account's lease a try is claimed under; a shared store refuses a token that is no longer current. */
+  fence?: (channel: string, accountId: string | undefined) => OutboxFence | undefined;
+  /** How long a `send` handed to another instance waits for its outcome (default 30 s). */
+  remoteWaitMs?: number;
+  /** Shared stores: how often pending sends are looked for besides the change notices (default 5 s). */
+  pollMs?: number;
 }
 
 /** A send to make once per key: what the outbox records before the first try. */
@@ -38,11 +49,25 @@ export type OutboxRequest = Omit<NewOutboxEntry, 'queued'>;
 export class OutboxDispatcher {
   readonly #options: OutboxDispatcherOptions;
   readonly #inflight = new Map<string, Promise<SendResult | undefined>>();
+  /** Sends handed to another instance, by key: woken when that key changes. */
+  readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #offExternal?: () => void;
+  readonly #poll?: TimerHandle;
   #flushing: Promise<void> = Promise.resolve();
+  #flushQueued = false;
   #closed = false;
 
   constructor(options: OutboxDispatcherOptions) {
     this.#options = options;
+    const { store, clock } = options;
+    if (store.onExternalChange) {
+      // Another instance recorded or settled a send: its owner (maybe us) delivers, its waiter looks.
+      this.#offExternal = store.onExternalChange((key) => {
+        for (const wake of [...(key === '*' ? [...this.#waiters.values()].flatMap((w) => [...w]) : (this.#waiters.get(key) ?? []))]) wake();
+        this.#queueFlush();
+      });
+      this.#poll = clock.setInterval(() => this.#queueFlush(), options.pollMs ?? 5000);
+    }
   }
 
   /** A `send` request: its result, or its failure (one that sent nothing leaves the key free). */
@@ -73,6 +98,9 @@ export class OutboxDispatcher {
    */
   async close(timeoutMs: number): Promise<void> {
     this.#closed = true;
+    this.#offExternal?.();
+    if (this.#poll !== undefined) this.#options.clock.clearInterval(this.#poll);
+    for (const wake of [...this.#waiters.values()].flatMap((w) => [...w])) wake();
     if (!this.#inflight.size || timeoutMs <= 0) return;
     await settledWithin([...this.#inflight.values()], timeoutMs, this.#options.clock);
   }
@@ -87,14 +115,75 @@ export class OutboxDispatcher {
   }
 
   async #run(request: NewOutboxEntry): Promise<SendResult | undefined> {
-    const existing = await this.#options.store.get(request.key);
+    const { store } = this.#options;
+    const existing = await store.get(request.key);
     if (existing?.state === 'delivered' && existing.result) return existing.result;
     if (existing?.state === 'failed' && existing.error?.deliveryUnknown) throw recordedError(existing);
+    if (this.#remote(request)) return this.#handOff(request, existing);
     if (existing?.state === 'pending') return this.#retry(existing);
     // A new key, or one whose last try sent nothing. A request whose account cannot take it
     // fails before anything is recorded; the gateway's own sends are recorded to wait.
     if (!request.queued) this.#options.target(request.channel, request.accountId);
-    return this.#deliver(await this.#options.store.enqueue(request));
+    // A shared store may answer with what another instance recorded under the key first.
+    return this.#claimed(await store.enqueue(request, this.#fence(request)));
+  }
+
+  /** The account is another instance's: record the send for it and (a `send` request) wait for its outcome. */
+  async #handOff(request: NewOutboxEntry, existing: OutboxEntry | undefined): Promise<SendResult | undefined> {
+    const entry = existing?.state === 'pending' ? existing : await this.#options.store.submit!(request);
+    if (entry.state !== 'pending') return this.#claimed(entry);
+    if (request.queued) return undefined;
+    const { clock } = this.#options;
+    const deadline = clock.now() + (this.#options.remoteWaitMs ?? 30_000);
+    let waiters = this.#waiters.get(entry.key);
+    if (!waiters) this.#waiters.set(entry.key, (waiters = new Set()));
+    try {
+      while (!this.#closed && clock.now() < deadline) {
+        // A notice about the key wakes us; the timer covers a notice lost with a reconnect.
+        await new Promise<void>((resolve) => {
+          const timer = clock.setTimeout(done, Math.min(1000, Math.max(0, deadline - clock.now())));
+          function done(): void {
+            clock.clearTimeout(timer);
+            waiters!.delete(done);
+            resolve();
+          }
+          waiters!.add(done);
+        });
+        const now = await this.#options.store.get(entry.key);
+        if (now && now.state !== 'pending') return this.#claimed(now);
+      }
+    } finally {
+      if (!waiters.size) this.#waiters.delete(entry.key);
+    }
+    throw new GatewayError('UNAVAILABLE', `${entry.channel} send handed to the instance that owns the account is still pending; the same idempotencyKey returns its outcome`, {
+      retryable: true,
+      retryAfterMs: 1000,
+      details: { channel: entry.channel, accountId: entry.accountId, pending: true },
+    });
+  }
+
+  /** What the store handed back: a settled entry's outcome, or a pending one (claimed by us) to deliver. */
+  #claimed(entry: OutboxEntry): Promise<SendResult | undefined> {
+    if (entry.state === 'delivered' && entry.result) return Promise.resolve(entry.result);
+    if (entry.state === 'failed') return Promise.reject(recordedError(entry));
+    return this.#deliver(entry);
+  }
+
+  #remote(entry: Pick<OutboxEntry, 'channel' | 'accountId'>): boolean {
+    return this.#options.store.submit !== undefined && this.#options.remote?.(entry.channel, entry.accountId) === true;
+  }
+
+  #fence(entry: Pick<OutboxEntry, 'channel' | 'accountId'>): OutboxFence | undefined {
+    return this.#options.fence?.(entry.channel, entry.accountId);
+  }
+
+  #queueFlush(): void {
+    if (this.#flushQueued || this.#closed) return;
+    this.#flushQueued = true;
+    this.#flushing = this.#flushing.finally(() => {
+      this.#flushQueued = false;
+      this.flush();
+    });
   }
 
   async #retry(entry: OutboxEntry): Promise<SendResult | undefined> {
@@ -106,7 +195,7 @@ export class OutboxDispatcher {
       logger.log('warn', `channels/${entry.channel}`, `outbox: ${failed.error.message}`, { key: maskDigits(entry.key) });
       throw recordedError(failed);
     }
-    return this.#deliver((await store.markAttempt(entry.key)) ?? entry);
+    return this.#claimed((await store.markAttempt(entry.key, this.#fence(entry))) ?? entry);
   }
 
   async #deliver(entry: OutboxEntry): Promise<SendResult | undefined> {
@@ -150,7 +239,7 @@ export class OutboxDispatcher {
   async #flush(channel: string | undefined): Promise<void> {
     for (const entry of await this.#options.store.pending()) {
       if (this.#closed) return;
-      if ((channel !== undefined && entry.channel !== channel) || this.#inflight.has(entry.key)) continue;
+      if ((channel !== undefined && entry.channel !== channel) || this.#inflight.has(entry.key) || this.#remote(entry)) continue;
       // Over its limits it is failed now; otherwise it waits until its account is connected.
       if (!this.#due(entry) && !this.#ready(entry)) continue;
       // Failures are recorded and logged on the way.

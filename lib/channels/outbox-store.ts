@@ -38,20 +38,41 @@ export interface OutboxError {
 export type NewOutboxEntry = Pick<OutboxEntry, 'key' | 'runId' | 'channel' | 'accountId' | 'message' | 'queued'>;
 
 /**
+ * Who may start a try: the holder of the account's lease, by its fencing token. A shared store
+ * refuses a claim whose token is no longer the lease's current one (a paused or cut-off former
+ * owner), in the same transaction as the claim, with an `UNAVAILABLE` error.
+ */
+export interface OutboxFence {
+  leaseKey: string;
+  fencingToken: number;
+}
+
+/**
  * Where sends are recorded before they go out, so that each one is delivered once or reported
  * failed across restarts. The stock one is a log under the state dir ({@link RecordOutboxStore});
  * a cluster can keep it in a shared database instead. Every method resolves once durable.
  */
 export interface OutboxStore {
   get(key: string): Promise<OutboxEntry | undefined>;
-  /** Records a pending send whose first try starts now (`attempts` 1), replacing an entry under the key. */
-  enqueue(entry: NewOutboxEntry): Promise<OutboxEntry>;
+  /**
+   * Records a pending send whose first try starts now (`attempts` 1), replacing an entry under the
+   * key. A shared store does it atomically: when another instance recorded the key first, its entry
+   * comes back instead (settled: as it is; pending: with this try counted, as `markAttempt`).
+   */
+  enqueue(entry: NewOutboxEntry, fence?: OutboxFence): Promise<OutboxEntry>;
   /** Counts another try of a pending send before it starts, so a crash during it still counts. */
-  markAttempt(key: string): Promise<OutboxEntry | undefined>;
+  markAttempt(key: string, fence?: OutboxFence): Promise<OutboxEntry | undefined>;
   markDelivered(key: string, result: SendResult): Promise<void>;
   markFailed(key: string, error: OutboxError): Promise<void>;
   /** Pending sends, oldest first. */
   pending(): Promise<OutboxEntry[]>;
+  /**
+   * Shared stores only: records a send for the instance that owns its account to deliver
+   * (`attempts` 0), unless the key is taken, when the entry under it comes back unchanged.
+   */
+  submit?(entry: NewOutboxEntry): Promise<OutboxEntry>;
+  /** Shared stores only: keys another instance recorded or settled, so the owner flushes and waiters look. */
+  onExternalChange?(listener: (key: string) => void): () => void;
 }
 
 export interface RecordOutboxStoreOptions {

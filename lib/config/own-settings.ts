@@ -34,3 +34,11 @@ export function metricsSettings(config: OpenClawConfig): { enabled: boolean; aut
   const metrics = config.plugins?.entries?.[OWN_PLUGIN_ID]?.config?.metrics;
   return { enabled: metrics?.enabled ?? true, auth: metrics?.auth ?? 'local' };
 }
+
+/** `plugins.entries.clawgate.config.cluster` as configured (docs/cluster.md). */
+export type ClusterConfig = NonNullable<NonNullable<NonNullable<NonNullable<OpenClawConfig['plugins']>['entries']>['clawgate']>['config']>['cluster'];
+
+/** The cluster section: undefined for a single process (the default, which never loads pg or nats). */
+export function clusterConfig(config: OpenClawConfig): ClusterConfig | undefined {
+  return config.plugins?.entries?.[OWN_PLUGIN_ID]?.config?.cluster;
+}

@@ -5,7 +5,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 export const ROOT = join(import.meta.dirname, '../..');
 
 /** Every source folder of the tree: what ships and what checks it. */
-export const SOURCE_DIRS = ['lib', 'transports', 'endpoints', 'control-ui', 'runtime', 'channels', 'bin', 'scripts', 'bench', 'examples', 'test'];
+export const SOURCE_DIRS = ['lib', 'transports', 'endpoints', 'control-ui', 'runtime', 'channels', 'cluster', 'bin', 'scripts', 'bench', 'examples', 'test'];
 
 export async function sourceFiles(dir: string): Promise<string[]> {
   const out: string[] = [];

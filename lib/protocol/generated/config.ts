@@ -1694,6 +1694,45 @@ export interface OpenClawConfig {
              */
             auth?: "local" | "token" | "none";
           };
+          /**
+           * Several gateway processes serving one tenant (docs/cluster.md): state and channel-account leases in PostgreSQL, events in NATS JetStream. Unset: a single process with its state under the state dir, as always; pg and nats are loaded only when this is set.
+           */
+          cluster?: {
+            /**
+             * This process's name in the cluster (status, lease holders, event sources). Default: <hostname>-<pid>-<random>, new at every start.
+             */
+            instanceId?: string;
+            /**
+             * The shared store (sessions, pairing, device tokens, idempotency keys, the outbox, cron jobs) and the channel-account leases. Needs the optional package pg.
+             */
+            postgres?: {
+              /**
+               * Connection string, postgres://user:password@host:port/database (libpq style parameters such as sslmode are accepted). Tables are created on start.
+               */
+              url: string;
+              /**
+               * Database schema the tables live in, one per tenant sharing a database (default "clawgate").
+               */
+              schema?: string;
+            };
+            /**
+             * The event bus every instance publishes to and replays from. Needs the optional package nats.
+             */
+            nats?: {
+              /**
+               * Server URL(s), nats://host:port; several separated by commas.
+               */
+              url: string;
+              /**
+               * JetStream stream of this tenant's events (default "CLAWGATE").
+               */
+              stream?: string;
+            };
+            /**
+             * How long a channel account's lease outlives its holder's last renewal (renewed every third of it): the longest a dead owner keeps an account. Default 15000.
+             */
+            leaseTtlMs?: number;
+          };
         };
         [k: string]:
           | {
@@ -1734,6 +1773,45 @@ export interface OpenClawConfig {
                  * Who must present the gateway token or password (Authorization: Bearer): "local" (default) every peer but local ones, "token" every peer, "none" nobody (anyone who reaches the port may scrape).
                  */
                 auth?: "local" | "token" | "none";
+              };
+              /**
+               * Several gateway processes serving one tenant (docs/cluster.md): state and channel-account leases in PostgreSQL, events in NATS JetStream. Unset: a single process with its state under the state dir, as always; pg and nats are loaded only when this is set.
+               */
+              cluster?: {
+                /**
+                 * This process's name in the cluster (status, lease holders, event sources). Default: <hostname>-<pid>-<random>, new at every start.
+                 */
+                instanceId?: string;
+                /**
+                 * The shared store (sessions, pairing, device tokens, idempotency keys, the outbox, cron jobs) and the channel-account leases. Needs the optional package pg.
+                 */
+                postgres?: {
+                  /**
+                   * Connection string, postgres://user:password@host:port/database (libpq style parameters such as sslmode are accepted). Tables are created on start.
+                   */
+                  url: string;
+                  /**
+                   * Database schema the tables live in, one per tenant sharing a database (default "clawgate").
+                   */
+                  schema?: string;
+                };
+                /**
+                 * The event bus every instance publishes to and replays from. Needs the optional package nats.
+                 */
+                nats?: {
+                  /**
+                   * Server URL(s), nats://host:port; several separated by commas.
+                   */
+                  url: string;
+                  /**
+                   * JetStream stream of this tenant's events (default "CLAWGATE").
+                   */
+                  stream?: string;
+                };
+                /**
+                 * How long a channel account's lease outlives its holder's last renewal (renewed every third of it): the longest a dead owner keeps an account. Default 15000.
+                 */
+                leaseTtlMs?: number;
               };
             }
           | undefined;
@@ -1780,6 +1858,45 @@ export interface OpenClawConfig {
                  */
                 auth?: "local" | "token" | "none";
               };
+              /**
+               * Several gateway processes serving one tenant (docs/cluster.md): state and channel-account leases in PostgreSQL, events in NATS JetStream. Unset: a single process with its state under the state dir, as always; pg and nats are loaded only when this is set.
+               */
+              cluster?: {
+                /**
+                 * This process's name in the cluster (status, lease holders, event sources). Default: <hostname>-<pid>-<random>, new at every start.
+                 */
+                instanceId?: string;
+                /**
+                 * The shared store (sessions, pairing, device tokens, idempotency keys, the outbox, cron jobs) and the channel-account leases. Needs the optional package pg.
+                 */
+                postgres?: {
+                  /**
+                   * Connection string, postgres://user:password@host:port/database (libpq style parameters such as sslmode are accepted). Tables are created on start.
+                   */
+                  url: string;
+                  /**
+                   * Database schema the tables live in, one per tenant sharing a database (default "clawgate").
+                   */
+                  schema?: string;
+                };
+                /**
+                 * The event bus every instance publishes to and replays from. Needs the optional package nats.
+                 */
+                nats?: {
+                  /**
+                   * Server URL(s), nats://host:port; several separated by commas.
+                   */
+                  url: string;
+                  /**
+                   * JetStream stream of this tenant's events (default "CLAWGATE").
+                   */
+                  stream?: string;
+                };
+                /**
+                 * How long a channel account's lease outlives its holder's last renewal (renewed every third of it): the longest a dead owner keeps an account. Default 15000.
+                 */
+                leaseTtlMs?: number;
+              };
             };
             [k: string]:
               | {
@@ -1820,6 +1937,45 @@ export interface OpenClawConfig {
                      * Who must present the gateway token or password (Authorization: Bearer): "local" (default) every peer but local ones, "token" every peer, "none" nobody (anyone who reaches the port may scrape).
                      */
                     auth?: "local" | "token" | "none";
+                  };
+                  /**
+                   * Several gateway processes serving one tenant (docs/cluster.md): state and channel-account leases in PostgreSQL, events in NATS JetStream. Unset: a single process with its state under the state dir, as always; pg and nats are loaded only when this is set.
+                   */
+                  cluster?: {
+                    /**
+                     * This process's name in the cluster (status, lease holders, event sources). Default: <hostname>-<pid>-<random>, new at every start.
+                     */
+                    instanceId?: string;
+                    /**
+                     * The shared store (sessions, pairing, device tokens, idempotency keys, the outbox, cron jobs) and the channel-account leases. Needs the optional package pg.
+                     */
+                    postgres?: {
+                      /**
+                       * Connection string, postgres://user:password@host:port/database (libpq style parameters such as sslmode are accepted). Tables are created on start.
+                       */
+                      url: string;
+                      /**
+                       * Database schema the tables live in, one per tenant sharing a database (default "clawgate").
+                       */
+                      schema?: string;
+                    };
+                    /**
+                     * The event bus every instance publishes to and replays from. Needs the optional package nats.
+                     */
+                    nats?: {
+                      /**
+                       * Server URL(s), nats://host:port; several separated by commas.
+                       */
+                      url: string;
+                      /**
+                       * JetStream stream of this tenant's events (default "CLAWGATE").
+                       */
+                      stream?: string;
+                    };
+                    /**
+                     * How long a channel account's lease outlives its holder's last renewal (renewed every third of it): the longest a dead owner keeps an account. Default 15000.
+                     */
+                    leaseTtlMs?: number;
                   };
                 }
               | undefined;
@@ -1871,6 +2027,45 @@ export interface OpenClawConfig {
                  */
                 auth?: "local" | "token" | "none";
               };
+              /**
+               * Several gateway processes serving one tenant (docs/cluster.md): state and channel-account leases in PostgreSQL, events in NATS JetStream. Unset: a single process with its state under the state dir, as always; pg and nats are loaded only when this is set.
+               */
+              cluster?: {
+                /**
+                 * This process's name in the cluster (status, lease holders, event sources). Default: <hostname>-<pid>-<random>, new at every start.
+                 */
+                instanceId?: string;
+                /**
+                 * The shared store (sessions, pairing, device tokens, idempotency keys, the outbox, cron jobs) and the channel-account leases. Needs the optional package pg.
+                 */
+                postgres?: {
+                  /**
+                   * Connection string, postgres://user:password@host:port/database (libpq style parameters such as sslmode are accepted). Tables are created on start.
+                   */
+                  url: string;
+                  /**
+                   * Database schema the tables live in, one per tenant sharing a database (default "clawgate").
+                   */
+                  schema?: string;
+                };
+                /**
+                 * The event bus every instance publishes to and replays from. Needs the optional package nats.
+                 */
+                nats?: {
+                  /**
+                   * Server URL(s), nats://host:port; several separated by commas.
+                   */
+                  url: string;
+                  /**
+                   * JetStream stream of this tenant's events (default "CLAWGATE").
+                   */
+                  stream?: string;
+                };
+                /**
+                 * How long a channel account's lease outlives its holder's last renewal (renewed every third of it): the longest a dead owner keeps an account. Default 15000.
+                 */
+                leaseTtlMs?: number;
+              };
             };
             [k: string]:
               | {
@@ -1911,6 +2106,45 @@ export interface OpenClawConfig {
                      * Who must present the gateway token or password (Authorization: Bearer): "local" (default) every peer but local ones, "token" every peer, "none" nobody (anyone who reaches the port may scrape).
                      */
                     auth?: "local" | "token" | "none";
+                  };
+                  /**
+                   * Several gateway processes serving one tenant (docs/cluster.md): state and channel-account leases in PostgreSQL, events in NATS JetStream. Unset: a single process with its state under the state dir, as always; pg and nats are loaded only when this is set.
+                   */
+                  cluster?: {
+                    /**
+                     * This process's name in the cluster (status, lease holders, event sources). Default: <hostname>-<pid>-<random>, new at every start.
+                     */
+                    instanceId?: string;
+                    /**
+                     * The shared store (sessions, pairing, device tokens, idempotency keys, the outbox, cron jobs) and the channel-account leases. Needs the optional package pg.
+                     */
+                    postgres?: {
+                      /**
+                       * Connection string, postgres://user:password@host:port/database (libpq style parameters such as sslmode are accepted). Tables are created on start.
+                       */
+                      url: string;
+                      /**
+                       * Database schema the tables live in, one per tenant sharing a database (default "clawgate").
+                       */
+                      schema?: string;
+                    };
+                    /**
+                     * The event bus every instance publishes to and replays from. Needs the optional package nats.
+                     */
+                    nats?: {
+                      /**
+                       * Server URL(s), nats://host:port; several separated by commas.
+                       */
+                      url: string;
+                      /**
+                       * JetStream stream of this tenant's events (default "CLAWGATE").
+                       */
+                      stream?: string;
+                    };
+                    /**
+                     * How long a channel account's lease outlives its holder's last renewal (renewed every third of it): the longest a dead owner keeps an account. Default 15000.
+                     */
+                    leaseTtlMs?: number;
                   };
                 }
               | undefined;
@@ -1957,6 +2191,45 @@ export interface OpenClawConfig {
                      */
                     auth?: "local" | "token" | "none";
                   };
+                  /**
+                   * Several gateway processes serving one tenant (docs/cluster.md): state and channel-account leases in PostgreSQL, events in NATS JetStream. Unset: a single process with its state under the state dir, as always; pg and nats are loaded only when this is set.
+                   */
+                  cluster?: {
+                    /**
+                     * This process's name in the cluster (status, lease holders, event sources). Default: <hostname>-<pid>-<random>, new at every start.
+                     */
+                    instanceId?: string;
+                    /**
+                     * The shared store (sessions, pairing, device tokens, idempotency keys, the outbox, cron jobs) and the channel-account leases. Needs the optional package pg.
+                     */
+                    postgres?: {
+                      /**
+                       * Connection string, postgres://user:password@host:port/database (libpq style parameters such as sslmode are accepted). Tables are created on start.
+                       */
+                      url: string;
+                      /**
+                       * Database schema the tables live in, one per tenant sharing a database (default "clawgate").
+                       */
+                      schema?: string;
+                    };
+                    /**
+                     * The event bus every instance publishes to and replays from. Needs the optional package nats.
+                     */
+                    nats?: {
+                      /**
+                       * Server URL(s), nats://host:port; several separated by commas.
+                       */
+                      url: string;
+                      /**
+                       * JetStream stream of this tenant's events (default "CLAWGATE").
+                       */
+                      stream?: string;
+                    };
+                    /**
+                     * How long a channel account's lease outlives its holder's last renewal (renewed every third of it): the longest a dead owner keeps an account. Default 15000.
+                     */
+                    leaseTtlMs?: number;
+                  };
                 };
                 [k: string]:
                   | {
@@ -1997,6 +2270,45 @@ export interface OpenClawConfig {
                          * Who must present the gateway token or password (Authorization: Bearer): "local" (default) every peer but local ones, "token" every peer, "none" nobody (anyone who reaches the port may scrape).
                          */
                         auth?: "local" | "token" | "none";
+                      };
+                      /**
+                       * Several gateway processes serving one tenant (docs/cluster.md): state and channel-account leases in PostgreSQL, events in NATS JetStream. Unset: a single process with its state under the state dir, as always; pg and nats are loaded only when this is set.
+                       */
+                      cluster?: {
+                        /**
+                         * This process's name in the cluster (status, lease holders, event sources). Default: <hostname>-<pid>-<random>, new at every start.
+                         */
+                        instanceId?: string;
+                        /**
+                         * The shared store (sessions, pairing, device tokens, idempotency keys, the outbox, cron jobs) and the channel-account leases. Needs the optional package pg.
+                         */
+                        postgres?: {
+                          /**
+                           * Connection string, postgres://user:password@host:port/database (libpq style parameters such as sslmode are accepted). Tables are created on start.
+                           */
+                          url: string;
+                          /**
+                           * Database schema the tables live in, one per tenant sharing a database (default "clawgate").
+                           */
+                          schema?: string;
+                        };
+                        /**
+                         * The event bus every instance publishes to and replays from. Needs the optional package nats.
+                         */
+                        nats?: {
+                          /**
+                           * Server URL(s), nats://host:port; several separated by commas.
+                           */
+                          url: string;
+                          /**
+                           * JetStream stream of this tenant's events (default "CLAWGATE").
+                           */
+                          stream?: string;
+                        };
+                        /**
+                         * How long a channel account's lease outlives its holder's last renewal (renewed every third of it): the longest a dead owner keeps an account. Default 15000.
+                         */
+                        leaseTtlMs?: number;
                       };
                     }
                   | undefined;
@@ -5042,6 +5354,66 @@ export const configSchema = {
                             "token",
                             "none"
                           ]
+                        }
+                      },
+                      "additionalProperties": false
+                    },
+                    "cluster": {
+                      "description": "Several gateway processes serving one tenant (docs/cluster.md): state and channel-account leases in PostgreSQL, events in NATS JetStream. Unset: a single process with its state under the state dir, as always; pg and nats are loaded only when this is set.",
+                      "type": "object",
+                      "properties": {
+                        "instanceId": {
+                          "description": "This process's name in the cluster (status, lease holders, event sources). Default: <hostname>-<pid>-<random>, new at every start.",
+                          "type": "string",
+                          "minLength": 1,
+                          "maxLength": 128,
+                          "pattern": "^[A-Za-z0-9_.:-]+$"
+                        },
+                        "postgres": {
+                          "description": "The shared store (sessions, pairing, device tokens, idempotency keys, the outbox, cron jobs) and the channel-account leases. Needs the optional package pg.",
+                          "type": "object",
+                          "properties": {
+                            "url": {
+                              "description": "Connection string, postgres://user:password@host:port/database (libpq style parameters such as sslmode are accepted). Tables are created on start.",
+                              "type": "string",
+                              "minLength": 1
+                            },
+                            "schema": {
+                              "description": "Database schema the tables live in, one per tenant sharing a database (default \"clawgate\").",
+                              "type": "string",
+                              "pattern": "^[a-z_][a-z0-9_]{0,62}$"
+                            }
+                          },
+                          "required": [
+                            "url"
+                          ],
+                          "additionalProperties": false
+                        },
+                        "nats": {
+                          "description": "The event bus every instance publishes to and replays from. Needs the optional package nats.",
+                          "type": "object",
+                          "properties": {
+                            "url": {
+                              "description": "Server URL(s), nats://host:port; several separated by commas.",
+                              "type": "string",
+                              "minLength": 1
+                            },
+                            "stream": {
+                              "description": "JetStream stream of this tenant's events (default \"CLAWGATE\").",
+                              "type": "string",
+                              "pattern": "^[A-Za-z0-9_-]{1,64}$"
+                            }
+                          },
+                          "required": [
+                            "url"
+                          ],
+                          "additionalProperties": false
+                        },
+                        "leaseTtlMs": {
+                          "description": "How long a channel account's lease outlives its holder's last renewal (renewed every third of it): the longest a dead owner keeps an account. Default 15000.",
+                          "type": "integer",
+                          "minimum": 1000,
+                          "maximum": 600000
                         }
                       },
                       "additionalProperties": false
