@@ -34,7 +34,7 @@ export class DebugView implements View {
     const form = h(
       'form',
       { 'aria-labelledby': 'debug-call-title' },
-      h('p', { class: 'muted' }, 'Sends one request as this operator and shows the answer or the error as the gateway gave it. Anything goes: this is the admin’s own connection.'),
+      h('p', { class: 'muted' }, 'Sends one request on this connection (it holds operator.admin) and shows the answer, or the error as the gateway gave it.'),
       h('div', { class: 'field' }, h('label', { for: 'debug-method' }, 'Method'), this.#method, this.#methods),
       h('div', { class: 'field' }, h('label', { for: 'debug-params' }, 'Params (JSON or JSON5)'), this.#params),
       h('div', { class: 'actions' }, this.#call),
@@ -75,8 +75,8 @@ export class DebugView implements View {
 
   async #load(): Promise<void> {
     await Promise.all([
-      this.#fill(this.#status, 'status', {}, (v) => json(v, 'Status')),
-      this.#fill(this.#health, 'health', {}, (v) => json(v, 'Health')),
+      this.#fill(this.#status, 'status', {}, (v) => json(v, 'Status answer')),
+      this.#fill(this.#health, 'health', {}, (v) => json(v, 'Health answer')),
       this.#fill(this.#models, 'models.list', {}, (v) => modelsTable((v as { models: ModelChoice[] }).models)),
       this.#fill(this.#heartbeat, 'last-heartbeat', {}, heartbeat),
     ]);
@@ -100,7 +100,7 @@ export class DebugView implements View {
     replaceChildren(
       this.#presence,
       table(
-        'Presence',
+        'Presence entries',
         ['Instance', 'Host', 'Mode', 'Reason', 'Roles', 'Seen'],
         entries.map((e) => [e.instanceId ?? e.deviceId ?? '—', e.host ?? '—', e.mode ?? '—', e.reason ?? '—', (e.roles ?? []).join(', ') || '—', formatAgo(e.ts)]),
         'No presence entries.',
@@ -154,7 +154,7 @@ function json(value: unknown, label: string): HTMLElement {
 
 function modelsTable(models: ModelChoice[]): HTMLElement {
   return table(
-    'Models',
+    'Configured models',
     ['Provider', 'Model', 'Name', 'Context', 'Reasoning', 'Input'],
     models.map((m) => [m.provider, h('span', { class: 'mono' }, m.id), m.name, m.contextWindow?.toLocaleString() ?? '—', m.reasoning ? 'yes' : 'no', (m.input ?? []).join(', ') || '—']),
     'No models configured.',
