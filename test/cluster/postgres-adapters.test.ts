@@ -1,0 +1,186 @@
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresCluster } from '../../cluster/postgres.js';
+import type { OutboxEntry } from '../../lib/channels/outbox-store.js';
+import type { Lease } from '../../lib/lease.js';
+import { HAS_POSTGRES, POSTGRES_SKIP_MESSAGE, startPostgresServer, type PostgresServer } from '../helpers/postgres-server.js';
+import { eventually } from './harness.js';
+
+if (!HAS_POSTGRES) console.warn(POSTGRES_SKIP_MESSAGE);
+
+const message = { to: '42', text: 'hi' };
+
+describe.skipIf(!HAS_POSTGRES)('PostgreSQL store, leases and outbox (real server)', () => {
+  let server: PostgresServer;
+  const open: PostgresCluster[] = [];
+  const leases: Lease[] = [];
+  let schemaSeq = 0;
+
+  beforeAll(async () => {
+    server = await startPostgresServer();
+  }, 60_000);
+
+  afterEach(async () => {
+    await Promise.all(leases.splice(0).map((l) => l.release()));
+    await Promise.all(open.splice(0).map((c) => c.close()));
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  /** Two instances on one fresh schema. */
+  async function pair(): Promise<[PostgresCluster, PostgresCluster]> {
+    const schema = `t${++schemaSeq}`;
+    const a = await PostgresCluster.connect({ url: server.url, schema, instanceId: 'a' });
+    const b = await PostgresCluster.connect({ url: server.url, schema, instanceId: 'b' });
+    open.push(a, b);
+    return [a, b];
+  }
+
+  it('creates its tables once, also when several instances start at the same time', async () => {
+    const schema = 'concurrent';
+    const all = await Promise.all(['x', 'y', 'z'].map((instanceId) => PostgresCluster.connect({ url: server.url, schema, instanceId })));
+    open.push(...all);
+    const { rows } = await all[0]!.pool.query(`SELECT version FROM ${schema}.migrations`);
+    expect(rows).toEqual([{ version: 1 }]);
+  });
+
+  it('storage: a write on one instance is read on the other, and announced to it', async () => {
+    const [a, b] = await pair();
+    const heard: string[] = [];
+    b.storage.onExternalChange((key) => heard.push(key));
+    await a.storage.write('devices/paired.json', '{"d1":{}}');
+    expect(await b.storage.read('devices/paired.json')).toBe('{"d1":{}}');
+    await a.storage.append('log.jsonl', 'one\n');
+    await a.storage.append('log.jsonl', 'two\n');
+    expect(await b.storage.read('log.jsonl')).toBe('one\ntwo\n');
+    await eventually(() => heard.includes('devices/paired.json') && heard.includes('log.jsonl'), 'change notices');
+    await a.storage.remove('log.jsonl');
+    expect(await b.storage.read('log.jsonl')).toBeUndefined();
+  });
+
+  it('storage: compareAndSet lets exactly one of two concurrent read-modify-writes win', async () => {
+    const [a, b] = await pair();
+    await a.storage.write('counter', '0');
+    // Each instance adds 1 twenty times, reading then swapping, retrying when it lost the race.
+    const bump = async (storage: PostgresCluster['storage']) => {
+      for (let i = 0; i < 20; i++) {
+        for (;;) {
+          const current = (await storage.read('counter'))!;
+          if (await storage.compareAndSet('counter', current, String(Number(current) + 1))) break;
+        }
+      }
+    };
+    await Promise.all([bump(a.storage), bump(b.storage)]);
+    expect(await a.storage.read('counter')).toBe('40');
+    expect(await a.storage.compareAndSet('fresh', undefined, 'x')).toBe(true);
+    expect(await b.storage.compareAndSet('fresh', undefined, 'y')).toBe(false);
+    expect(await b.storage.compareAndSet('fresh', 'x', undefined)).toBe(true);
+    expect(await a.storage.read('fresh')).toBeUndefined();
+  });
+
+  it('lease: one holder at a time, a fencing token that grows with every acquisition, takeover after release', async () => {
+    const [a, b] = await pair();
+    const first = (await a.leases.tryAcquire('telegram-default', { ttlMs: 3000 }))!;
+    leases.push(first);
+    expect(first.fencingToken).toBe(1);
+    expect(await b.leases.tryAcquire('telegram-default', { ttlMs: 3000 })).toBeUndefined();
+    await first.renew();
+    expect(await a.leases.isCurrent('telegram-default', 1)).toBe(true);
+    expect((await b.leases.list()).map((r) => [r.key, r.holder, r.fencingToken])).toEqual([['telegram-default', 'a', 1]]);
+    await first.release();
+    const second = (await b.leases.tryAcquire('telegram-default', { ttlMs: 3000 }))!;
+    leases.push(second);
+    expect(second.fencingToken).toBe(2);
+    expect(await a.leases.isCurrent('telegram-default', 1)).toBe(false);
+    expect(b.leases.held().map((l) => l.key)).toEqual(['telegram-default']);
+  });
+
+  it('lease: a holder whose database session dies loses it at once, and another takes it', async () => {
+    const [a, b] = await pair();
+    const lease = (await a.leases.tryAcquire('whatsapp-default', { ttlMs: 60_000 }))!;
+    leases.push(lease);
+    const lost = new Promise<string>((resolve) => lease.onLost(resolve));
+    // The server ends the holder's session, as when its host dies and the connection closes.
+    await b.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'clawgate lease a'`);
+    expect(await lost).toMatch(/session/);
+    const next = await eventually(() => b.leases.tryAcquire('whatsapp-default', { ttlMs: 3000 }), 'the takeover');
+    leases.push(next);
+    expect(next.fencingToken).toBe(lease.fencingToken + 1);
+  });
+
+  it('lease: a holder that stops renewing is lost by its own clock at the TTL, and another takes over', async () => {
+    const [a, b] = await pair();
+    const lease = (await a.leases.tryAcquire('telegram-ops', { ttlMs: 1500 }))!;
+    leases.push(lease);
+    const lost = new Promise<string>((resolve) => lease.onLost(resolve));
+    // Before the TTL the lock and the unexpired row keep the contender out.
+    expect(await b.leases.tryAcquire('telegram-ops', { ttlMs: 1500 })).toBeUndefined();
+    expect(await lost).toMatch(/not renewed within its TTL/);
+    const next = await eventually(() => b.leases.tryAcquire('telegram-ops', { ttlMs: 1500 }), 'the takeover of an expired lease', 10_000);
+    leases.push(next);
+    expect(next.fencingToken).toBe(2);
+    await expect(lease.renew()).rejects.toThrow(/lost/);
+  });
+
+  it('outbox: a claim under a superseded fencing token is refused, the current holder claims and settles once', async () => {
+    const [a, b] = await pair();
+    const old = (await a.leases.tryAcquire('telegram-default', { ttlMs: 3000 }))!;
+    await old.release();
+    const current = (await b.leases.tryAcquire('telegram-default', { ttlMs: 3000 }))!;
+    leases.push(current);
+    const entry = { key: 'send:k1', runId: 'k1', channel: 'telegram', message, queued: false };
+    const submitted = await a.outbox.submit(entry);
+    expect(submitted).toMatchObject({ state: 'pending', attempts: 0 });
+    await expect(a.outbox.enqueue(entry, { leaseKey: 'telegram-default', fencingToken: old.fencingToken })).rejects.toThrow(/no longer current/);
+    await expect(a.outbox.markAttempt('send:k1', { leaseKey: 'telegram-default', fencingToken: old.fencingToken })).rejects.toThrow(/no longer current/);
+    expect((await a.outbox.get('send:k1'))!.attempts).toBe(0);
+    const claimed = await b.outbox.enqueue(entry, { leaseKey: 'telegram-default', fencingToken: current.fencingToken });
+    expect(claimed).toMatchObject({ state: 'pending', attempts: 1 });
+    await b.outbox.markDelivered('send:k1', { runId: 'k1', channel: 'telegram', messageId: '9' });
+    // The same key again, through either instance: the recorded outcome, nothing new to send.
+    expect(await a.outbox.submit(entry)).toMatchObject({ state: 'delivered', result: { messageId: '9' } });
+    expect(await b.outbox.enqueue(entry, { leaseKey: 'telegram-default', fencingToken: current.fencingToken })).toMatchObject({ state: 'delivered', attempts: 1 });
+    expect(await a.outbox.pending()).toEqual([]);
+  });
+
+  it('outbox: a takeover waits for a claim in progress, so the new owner sees it', async () => {
+    const [a, b] = await pair();
+    const lease = (await a.leases.tryAcquire('telegram-default', { ttlMs: 3000 }))!;
+    leases.push(lease);
+    const entry = { key: 'send:k2', runId: 'k2', channel: 'telegram', message, queued: false };
+    // Hold a's claim transaction open (as a slow claim would) and try to bump the fencing token meanwhile.
+    const claim = await a.pool.connect();
+    try {
+      await claim.query('BEGIN');
+      await claim.query(`SELECT 1 FROM ${a.schema}.leases WHERE key = 'telegram-default' FOR SHARE`);
+      const bump = new pg.Client(server.url);
+      await bump.connect();
+      let bumped = false;
+      const bumping = bump.query(`UPDATE ${a.schema}.leases SET fencing_token = fencing_token + 1 WHERE key = 'telegram-default'`).then(() => (bumped = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(bumped).toBe(false);
+      await claim.query('COMMIT');
+      await bumping;
+      await bump.end();
+    } finally {
+      claim.release();
+    }
+    await expect(a.outbox.enqueue(entry, { leaseKey: 'telegram-default', fencingToken: lease.fencingToken })).rejects.toThrow(/no longer current/);
+    expect(await b.outbox.get('send:k2')).toBeUndefined();
+  });
+
+  it('outbox: pending sends come back oldest first, settled ones are kept for duplicates and announced', async () => {
+    const [a, b] = await pair();
+    const heard: string[] = [];
+    b.outbox.onExternalChange((key) => heard.push(key));
+    for (const k of ['x', 'y', 'z']) await a.outbox.submit({ key: `send:${k}`, runId: k, channel: 'telegram', message, queued: false });
+    expect((await b.outbox.pending()).map((e: OutboxEntry) => e.key)).toEqual(['send:x', 'send:y', 'send:z']);
+    await a.outbox.markFailed('send:y', { message: 'bad chat', deliveryUnknown: false });
+    expect((await b.outbox.pending()).map((e) => e.key)).toEqual(['send:x', 'send:z']);
+    // A definite failure leaves the key free for a retry.
+    expect(await b.outbox.submit({ key: 'send:y', runId: 'y', channel: 'telegram', message, queued: false })).toMatchObject({ state: 'pending', attempts: 0 });
+    await eventually(() => ['send:x', 'send:y', 'send:z'].every((k) => heard.includes(k)), 'outbox notices');
+  });
+});
