@@ -32,7 +32,8 @@ export function table(caption: string, headers: string[], rows: Child[][], empty
   if (rows.length === 0) return h('p', { class: 'empty' }, empty);
   return h(
     'div',
-    { class: 'table-wrap' },
+    // At phone width the table scrolls sideways: keyboard users reach the scroll by focusing it.
+    { class: 'table-wrap', tabindex: 0, role: 'group', 'aria-label': caption },
     h(
       'table',
       {},

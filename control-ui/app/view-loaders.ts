@@ -8,6 +8,7 @@ import type { View, ViewContext } from './views/view.js';
 export const VIEW_LOADERS: Record<ControlUiViewId, (ctx: ViewContext) => Promise<View>> = {
   overview: async (ctx) => new (await import('./views/overview-view.js')).OverviewView(ctx),
   presence: async (ctx) => new (await import('./views/presence-view.js')).PresenceView(ctx),
+  channels: async (ctx) => new (await import('./views/channels-view.js')).ChannelsView(ctx),
   nodes: async (ctx) => new (await import('./views/nodes-view.js')).NodesView(ctx),
   chat: async (ctx) => new (await import('./views/chat-view.js')).ChatView(ctx),
   sessions: async (ctx) => new (await import('./views/sessions-view.js')).SessionsView(ctx),

@@ -4,6 +4,7 @@
 export const CONTROL_UI_VIEWS = [
   { id: 'overview', title: 'Overview' },
   { id: 'presence', title: 'Presence' },
+  { id: 'channels', title: 'Channels' },
   { id: 'nodes', title: 'Nodes & devices' },
   { id: 'chat', title: 'Chat' },
   { id: 'sessions', title: 'Sessions' },

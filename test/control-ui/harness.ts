@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { loadCliContext } from '../../bin/cli-context.js';
 import { a2uiRuntimePlugin } from '../../runtime/a2ui-runtime-plugin.js';
 import { canvasHostRuntimePlugin } from '../../runtime/canvas-host-runtime-plugin.js';
+import type { ChannelsRuntimePluginOptions } from '../../runtime/channels-runtime-plugin.js';
 import { controlUiRuntimePlugin } from '../../runtime/control-ui-runtime-plugin.js';
 import { GatewayRuntime } from '../../runtime/gateway-runtime.js';
 import { runtimePlugins } from '../../runtime/runtime-plugins.js';
@@ -125,6 +126,8 @@ export interface UiGatewayOptions {
   port?: number;
   /** A build of the A2UI page, served on the gateway port and the canvas host instead of dist/a2ui. */
   a2uiAssetsDir?: string;
+  /** Channel kinds with injected parts, e.g. WhatsApp over a fake Baileys socket. */
+  channels?: ChannelsRuntimePluginOptions;
   /** More environment for the runtime (PATH for skill installers and binaries). */
   env?: Record<string, string>;
 }
@@ -142,7 +145,7 @@ export async function startUiGateway(options: UiGatewayOptions): Promise<UiGatew
   const ctx = await loadCliContext({}, env);
   const out: string[] = [];
   const a2ui = options.a2uiAssetsDir;
-  const plugins = runtimePlugins().map((p) => {
+  const plugins = runtimePlugins({ channels: options.channels }).map((p) => {
     if (p.name === 'control-ui') return controlUiRuntimePlugin({ assetsDir: options.assetsDir });
     if (a2ui && p.name === 'a2ui') return a2uiRuntimePlugin({ assetsDir: a2ui });
     if (a2ui && p.name === 'canvas-host') return canvasHostRuntimePlugin({ a2uiAssetsDir: a2ui });
