@@ -54,6 +54,8 @@ export class PostgresCluster {
       max: options.poolSize ?? 5,
       keepAlive: true,
       connectionTimeoutMillis: 5_000,
+      // A query on a connection cut off mid-way (a partition) fails instead of hanging the caller.
+      query_timeout: 10_000,
       application_name: `clawgate ${instanceId}`,
     });
     // An idle pooled connection that breaks is dropped by the pool; the next query opens another.

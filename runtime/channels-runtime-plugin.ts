@@ -66,7 +66,8 @@ export function channelsRuntimePlugin(options: ChannelsRuntimePluginOptions = {}
           logger: ctx.logger,
           drainTimeoutMs: drainTimeoutMs(ctx.config),
           ...(options.leases !== false ? { leases: options.leases ?? shared?.leases ?? new FileLeaseProvider({ dir: join(ctx.stateDir, 'locks') }) } : {}),
-          leaseOptions: shared && ttlMs ? { ttlMs, ...options.leaseOptions } : options.leaseOptions,
+          // In a cluster a standby looks every third of the TTL, so a dead owner's accounts move within it.
+          leaseOptions: shared && ttlMs ? { ttlMs, retry: { initialMs: ttlMs / 3, maxMs: ttlMs / 3 }, ...options.leaseOptions } : options.leaseOptions,
           ...(shared ? { outbox: shared.outbox, pairingStorage: shared.storage } : {}),
         }),
       ];

@@ -151,6 +151,8 @@ export class OutboxDispatcher {
         });
         const now = await this.#options.store.get(entry.key);
         if (now && now.state !== 'pending') return this.#claimed(now);
+        // The account came to us meanwhile (its owner died): deliver it ourselves.
+        if (now && !this.#remote(now)) return this.#retry(now);
       }
     } finally {
       if (!waiters.size) this.#waiters.delete(entry.key);

@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayClient } from '../../lib/client/index.js';
 import { BotApiStub } from '../channels/bot-api-stub.js';
 import { killAll } from '../bin/helpers.js';
 import { HAS_POSTGRES, POSTGRES_SKIP_MESSAGE, startPostgresServer, type PostgresServer } from '../helpers/postgres-server.js';
-import { ClusterHarness, eventually } from './harness.js';
+import { ClusterHarness, ownerOf } from './harness.js';
 
 if (!HAS_POSTGRES) console.warn(POSTGRES_SKIP_MESSAGE);
+
+function send(client: GatewayClient, key: string, text: string) {
+  return client.call('send', { channel: 'telegram', to: '777', message: text, idempotencyKey: key });
+}
 
 describe.skipIf(!HAS_POSTGRES)('channel ownership across gateway processes (PostgreSQL)', () => {
   let pg: PostgresServer;
@@ -25,21 +30,45 @@ describe.skipIf(!HAS_POSTGRES)('channel ownership across gateway processes (Post
     await pg?.stop();
   });
 
+  const delivered = (text: string) => bot.sent().filter((c) => c.body.text === text).length;
+
   it('a send through the instance that does not own the account is delivered once, by the owner', async () => {
-    const [a, b] = cluster.instances;
-    const owner = await eventually(async () => {
-      for (const instance of [a!, b!]) {
-        const client = await instance.client();
-        const status = await client.call('channels.status', {});
-        client.close();
-        if (status.channelAccounts.telegram?.[0]?.connected) return instance;
-      }
-      return undefined;
-    }, 'one instance to own the Telegram account');
-    const other = owner === a ? b! : a!;
-    const client = await other.client();
-    const result = await client.call('send', { channel: 'telegram', to: '777', message: 'hello from the other one', idempotencyKey: 'k-1' });
+    const owner = await ownerOf(cluster.instances);
+    const other = cluster.instances.find((i) => i !== owner)!;
+    const result = await send(await other.client(), 'k-1', 'hello from the other one');
     expect(result.channel).toBe('telegram');
-    expect(bot.sent().filter((c) => c.body.text === 'hello from the other one')).toHaveLength(1);
+    expect(delivered('hello from the other one')).toBe(1);
   }, 60_000);
+
+  it('the same idempotency key through both instances at once is delivered once, and both get its result', async () => {
+    const [a, b] = await Promise.all(cluster.instances.map((i) => i.client()));
+    const results = await Promise.all([send(a!, 'k-twice', 'only once'), send(b!, 'k-twice', 'only once'), send(a!, 'k-twice', 'only once')]);
+    expect(delivered('only once')).toBe(1);
+    expect(new Set(results.map((r) => r.messageId)).size).toBe(1);
+    // And later, through either: the recorded result, nothing sent again.
+    expect((await send(b!, 'k-twice', 'only once')).messageId).toBe(results[0]!.messageId);
+    expect(delivered('only once')).toBe(1);
+  }, 60_000);
+
+  it('SIGKILL of the owner: the other instance takes the account over; no send is lost or repeated', async () => {
+    const owner = await ownerOf(cluster.instances);
+    const survivor = cluster.instances.find((i) => i !== owner)!;
+    const viaOwner = await owner.client();
+    const viaSurvivor = await survivor.client();
+    for (let i = 0; i < 3; i++) {
+      await send(viaOwner, `before-o-${i}`, `before via owner ${i}`);
+      await send(viaSurvivor, `before-s-${i}`, `before via survivor ${i}`);
+    }
+    await owner.kill();
+    // Sends while nobody owns the account wait in the shared outbox for the next owner.
+    const during = await Promise.all([0, 1, 2].map((i) => send(viaSurvivor, `during-${i}`, `during failover ${i}`)));
+    expect(during.map((r) => r.channel)).toEqual(['telegram', 'telegram', 'telegram']);
+    expect(await ownerOf([survivor])).toBe(survivor);
+    for (let i = 0; i < 3; i++) {
+      expect(delivered(`before via owner ${i}`)).toBe(1);
+      expect(delivered(`before via survivor ${i}`)).toBe(1);
+      expect(delivered(`during failover ${i}`)).toBe(1);
+    }
+    expect(survivor.output).toMatch(/owned by this process \(fencing token [2-9]\)/);
+  }, 90_000);
 });

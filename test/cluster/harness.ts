@@ -222,3 +222,18 @@ export async function eventually<T>(check: () => T | undefined | false | Promise
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** The instance whose Telegram account is connected, once exactly one (of the running ones) is. */
+export async function ownerOf(instances: GatewayInstance[], what = 'one instance to own the Telegram account'): Promise<GatewayInstance> {
+  return eventually(async () => {
+    const owners: GatewayInstance[] = [];
+    for (const instance of instances.filter((i) => i.running)) {
+      const client = await instance.client();
+      const status = await client.call('channels.status', {});
+      client.close();
+      if (status.channelAccounts.telegram?.[0]?.connected) owners.push(instance);
+    }
+    if (owners.length > 1) throw new Error(`two owners at once: ${owners.map((o) => o.instanceId).join(', ')}`);
+    return owners[0];
+  }, what, 30_000);
+}
