@@ -9,9 +9,7 @@ import { systemEventsService } from '../lib/services.js';
 import { sendJson, sendText, type HttpRoute } from '../transports/http.js';
 import { bearerAuth, header, readJsonBody, retryAfterHeader } from '../transports/http-body.js';
 import { formatA2uiActionMessage, parseA2uiUserAction } from './a2ui-action.js';
-
-/** Where the A2UI host page lives on the gateway port and on the canvas host. */
-export const A2UI_PATH = '/__openclaw__/a2ui';
+import { A2UI_PATH } from './a2ui-paths.js';
 
 export interface A2uiRouteOptions {
   /** Runs the agent for actions and checks their credentials. */

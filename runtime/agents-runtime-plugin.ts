@@ -8,27 +8,24 @@ import { ModelCatalog } from '../lib/providers/model-catalog.js';
 import { agentsService } from '../lib/services.js';
 import { sessionMaintenanceFromConfig } from '../lib/sessions/session-maintenance.js';
 import { SessionStore } from '../lib/sessions/session-store.js';
-import { createChatCompletionsRoute } from '../endpoints/chat-completions-route.js';
-import { createHooksRoute } from '../endpoints/hooks-route.js';
-import { hooksRouteConfig } from './hooks-route-config.js';
-import { createResponsesRoute } from '../endpoints/responses-route.js';
-import { responseInputLimits } from '../endpoints/response-inputs.js';
-import { createToolsInvokeRoute } from '../endpoints/tools-invoke-route.js';
+import type { hooksRouteConfig } from './hooks-route-config.js';
+import { lazyRoute } from './lazy-route.js';
 import type { RuntimePlugin } from './runtime-plugin.js';
 
 /**
  * Agent runs: providers from `models.providers` / `agents.*`, sessions under
  * `<state>/agents/<id>/sessions/`, the agent, session and chat plugins, and the HTTP endpoints in
  * routing order (docs/protocol.md, HTTP surface): hooks, `/tools/invoke`, `/v1/responses`,
- * `/v1/chat/completions`.
+ * `/v1/chat/completions`. Each endpoint's module is loaded only when the config turns it on
+ * (hooks, the OpenAI endpoints) or at its first request (`/tools/invoke`).
  */
 export function agentsRuntimePlugin(): RuntimePlugin {
   let hookConfig: ReturnType<typeof hooksRouteConfig> | undefined;
   return {
     name: 'agents',
-    gatewayPlugins({ config, env, stateDir, workspaceDir, logger, configPath }) {
+    async gatewayPlugins({ config, env, stateDir, workspaceDir, logger, configPath }) {
       // Checked first: a hooks misconfiguration stops the start before anything is registered.
-      hookConfig = config.hooks?.enabled ? hooksRouteConfig(config.hooks, configPath, [workspaceDir]) : undefined;
+      hookConfig = config.hooks?.enabled ? (await import('./hooks-route-config.js')).hooksRouteConfig(config.hooks, configPath, [workspaceDir]) : undefined;
       return agentPlugins({
         models: ModelCatalog.fromConfig(config, { env }),
         sessions: new SessionStore({ storage: new FileStorage(stateDir), logger, maintenance: sessionMaintenanceFromConfig(config) }),
@@ -39,24 +36,36 @@ export function agentsRuntimePlugin(): RuntimePlugin {
         drainTimeoutMs: drainTimeoutMs(config),
       });
     },
-    setup({ gateway, http, config, logger }) {
+    async setup({ gateway, http, config, logger }) {
       const service = gateway.service(agentsService);
       const hooks = config.hooks;
       if (hooks?.enabled) {
+        const { createHooksRoute } = await import('../endpoints/hooks-route.js');
         http.add(createHooksRoute({ gateway, logger, token: hooks.token ?? '', path: hooks.path, maxBodyBytes: hooks.maxBodyBytes, ...hookConfig }));
       }
-      http.add(createToolsInvokeRoute({ agents: service, gateway }));
-      const endpoints = config.gateway?.http?.endpoints;
       http.add(
-        createResponsesRoute({
-          agents: service,
-          gateway,
-          enabled: () => endpoints?.responses?.enabled === true,
-          maxBodyBytes: endpoints?.responses?.maxBodyBytes,
-          inputLimits: responseInputLimits(endpoints?.responses),
-        }),
+        lazyRoute(
+          (path) => path === '/tools/invoke',
+          async () => (await import('../endpoints/tools-invoke-route.js')).createToolsInvokeRoute({ agents: service, gateway }),
+        ),
       );
-      http.add(createChatCompletionsRoute({ agents: service, gateway, enabled: () => endpoints?.chatCompletions?.enabled === true }));
+      const endpoints = config.gateway?.http?.endpoints;
+      if (endpoints?.responses?.enabled === true) {
+        const [{ createResponsesRoute }, { responseInputLimits }] = await Promise.all([import('../endpoints/responses-route.js'), import('../endpoints/response-inputs.js')]);
+        http.add(
+          createResponsesRoute({
+            agents: service,
+            gateway,
+            enabled: () => true,
+            maxBodyBytes: endpoints.responses.maxBodyBytes,
+            inputLimits: responseInputLimits(endpoints.responses),
+          }),
+        );
+      }
+      if (endpoints?.chatCompletions?.enabled === true) {
+        const { createChatCompletionsRoute } = await import('../endpoints/chat-completions-route.js');
+        http.add(createChatCompletionsRoute({ agents: service, gateway, enabled: () => true }));
+      }
 
       try {
         const model = service.runner.resolveModel(service.settings.defaultAgentId);

@@ -2,7 +2,8 @@ import { homedir, networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { resolveCanvasPort } from '../lib/config/paths.js';
 import type { CanvasHost } from '../endpoints/canvas-host.js';
-import { createA2uiRoute } from '../control-ui/a2ui-route.js';
+import { A2UI_PATH } from '../control-ui/a2ui-paths.js';
+import { lazyRoute } from './lazy-route.js';
 import { isEnvFlagSet } from './env-flag.js';
 import { pluginSurfacesPlugin } from '../lib/plugins/plugin-surfaces-plugin.js';
 import type { RuntimeContext, RuntimePlugin } from './runtime-plugin.js';
@@ -60,7 +61,12 @@ export function canvasHostRuntimePlugin(options: CanvasHostRuntimePluginOptions 
     gatewayPlugins: () => (advertised ? [pluginSurfacesPlugin({ canvas: advertised })] : []),
     setup({ gateway, logger }) {
       // Nodes open the A2UI page at `canvasHostUrl`; its clicks post back to this same origin.
-      host?.addRoute(createA2uiRoute({ gateway, assetsDir: options.a2uiAssetsDir, logger }));
+      host?.addRoute(
+        lazyRoute(
+          (path) => path === A2UI_PATH || path.startsWith(`${A2UI_PATH}/`),
+          async () => (await import('../control-ui/a2ui-route.js')).createA2uiRoute({ gateway, assetsDir: options.a2uiAssetsDir, logger }),
+        ),
+      );
     },
     async stop() {
       await host?.close();

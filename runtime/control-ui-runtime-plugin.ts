@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
-import { createControlUiRoute, normalizeControlUiBasePath } from '../control-ui/control-ui-route.js';
+import { normalizeControlUiBasePath } from '../control-ui/control-ui-paths.js';
+import { lazyRoute } from './lazy-route.js';
 import type { RuntimePlugin } from './runtime-plugin.js';
 
 export interface ControlUiRuntimePluginOptions {
@@ -9,7 +10,8 @@ export interface ControlUiRuntimePluginOptions {
 
 /**
  * Serves the browser Control UI on the gateway port (docs/protocol.md, Control UI) unless
- * `gateway.controlUi.enabled` is false. Last in routing order: every other route goes first.
+ * `gateway.controlUi.enabled` is false. Last in routing order: every other route goes first. The
+ * route's module is loaded at the first request under the base path.
  */
 export function controlUiRuntimePlugin(options: ControlUiRuntimePluginOptions = {}): RuntimePlugin {
   return {
@@ -20,7 +22,12 @@ export function controlUiRuntimePlugin(options: ControlUiRuntimePluginOptions = 
       const basePath = normalizeControlUiBasePath(controlUi?.basePath);
       // `gateway.controlUi.root` serves another build of the app (upstream's, a fork) instead of ours.
       const root = controlUi?.root ? resolve(dirname(configPath), controlUi.root) : undefined;
-      http.add(createControlUiRoute({ basePath, assetsDir: root ?? options.assetsDir, customApp: root !== undefined, logger }));
+      http.add(
+        lazyRoute(
+          (path) => path === basePath || path.startsWith(`${basePath}/`),
+          async () => (await import('../control-ui/control-ui-route.js')).createControlUiRoute({ basePath, assetsDir: root ?? options.assetsDir, customApp: root !== undefined, logger }),
+        ),
+      );
     },
   };
 }

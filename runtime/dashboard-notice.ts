@@ -1,4 +1,4 @@
-import { controlUiDashboardUrl } from '../control-ui/control-ui-route.js';
+import { controlUiDashboardUrl } from '../control-ui/control-ui-paths.js';
 import type { Prepared } from './prepare-launch.js';
 
 /**

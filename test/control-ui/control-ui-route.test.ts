@@ -5,13 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../lib/errors.js';
-import {
-  controlUiDashboardUrl,
-  createControlUiRoute,
-  defaultControlUiAssetsDir,
-  normalizeControlUiBasePath,
-  type ControlUiRouteOptions,
-} from '../../control-ui/control-ui-route.js';
+import { controlUiDashboardUrl, normalizeControlUiBasePath } from '../../control-ui/control-ui-paths.js';
+import { createControlUiRoute, defaultControlUiAssetsDir, type ControlUiRouteOptions } from '../../control-ui/control-ui-route.js';
 import { HttpRouter } from '../../transports/http.js';
 
 const INDEX = '<!doctype html><html><head><base href="/"><script type="module" src="app.js"></script></head></html>';
