@@ -2,13 +2,18 @@
  * `npm run bench` — gateway performance in one run, over real sockets on 127.0.0.1, with raw `ws`
  * clients. Prints ONE JSON document on stdout; progress goes to stderr. A failing section reports
  * `{ error }` and the others still run. `npm run bench -- rpc fanout` runs a subset;
- * `npm run -s bench` keeps npm's banner off stdout; BENCH_IGNORE_DIST=1 times the CLI from source.
+ * `npm run -s bench` keeps npm's banner off stdout. At the end, every figure with its same-run
+ * floor, ratio, target and PASS/FAIL goes to stderr as a Markdown table (also `summary.table`).
+ * The CLI is timed as built for dist/ (bench/cli-bundle.ts), from the current source.
  */
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Cleanup, errorText, progress, withTimeout } from './log.js';
+import { markdownTable, type Row } from './rows.js';
+import { cliSection } from './sections/cli.js';
 import { fanoutSection } from './sections/fanout.js';
 import { handshakeSection } from './sections/handshake.js';
+import { idleSection } from './sections/idle.js';
 import { installSizeSection } from './sections/install-size.js';
 import { memorySection } from './sections/memory.js';
 import { rpcSection } from './sections/rpc.js';
@@ -25,6 +30,8 @@ const SECTIONS: Array<{ name: string; run: Section; timeoutMs: number }> = [
   { name: 'fanout', run: fanoutSection, timeoutMs: 40_000 },
   { name: 'memory', run: memorySection, timeoutMs: 45_000 },
   { name: 'startup', run: startupSection, timeoutMs: 60_000 },
+  { name: 'idle', run: idleSection, timeoutMs: 90_000 },
+  { name: 'cli', run: cliSection, timeoutMs: 90_000 },
   { name: 'agentLatency', run: agentLatencySection, timeoutMs: 60_000 },
   { name: 'uiBundle', run: async () => ({ ...(await measureUiBundle()) }), timeoutMs: 60_000 },
   { name: 'installSize', run: installSizeSection, timeoutMs: 300_000 },
@@ -99,7 +106,15 @@ async function main(): Promise<void> {
     totalMs: Math.round(performance.now() - started),
     loadAvgAtEnd: loadavg().map((v) => Math.round(v * 100) / 100),
   };
+  const rows = ran.flatMap((r) => (r.rows as Row[] | undefined) ?? []);
+  const table = markdownTable(rows);
+  (doc.summary as Record<string, unknown>).table = table;
   process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+  process.stderr.write(`\n${table}\n`);
+  for (const s of SECTIONS) {
+    const r = doc[s.name] as { error?: string } | undefined;
+    if (r?.error) process.stderr.write(`${s.name}: ERROR ${r.error}\n`);
+  }
 
   // Everything was closed by the sections; if a handle still keeps the loop alive, say which.
   setTimeout(() => {
