@@ -193,16 +193,20 @@
 //   val requestFrame = RequestFrame.fromJson(jsonString)
 //   val responseFrame = ResponseFrame.fromJson(jsonString)
 //   val restartSentinelPayload = RestartSentinelPayload.fromJson(jsonString)
-//   val resumeOutcome = ResumeOutcome.fromJson(jsonString)
-//   val resumeRequest = ResumeRequest.fromJson(jsonString)
 //   val sendParams = SendParams.fromJson(jsonString)
 //   val sendResult = SendResult.fromJson(jsonString)
+//   val sessionCostSummary = SessionCostSummary.fromJson(jsonString)
+//   val sessionDailyUsage = SessionDailyUsage.fromJson(jsonString)
 //   val sessionKind = SessionKind.fromJson(jsonString)
+//   val sessionMessageCounts = SessionMessageCounts.fromJson(jsonString)
 //   val sessionMessageEvent = SessionMessageEvent.fromJson(jsonString)
+//   val sessionModelUsage = SessionModelUsage.fromJson(jsonString)
 //   val sessionPreview = SessionPreview.fromJson(jsonString)
 //   val sessionPreviewItem = SessionPreviewItem.fromJson(jsonString)
 //   val sessionRow = SessionRow.fromJson(jsonString)
 //   val sessionScopedParams = SessionScopedParams.fromJson(jsonString)
+//   val sessionToolUsage = SessionToolUsage.fromJson(jsonString)
+//   val sessionUsageEntry = SessionUsageEntry.fromJson(jsonString)
 //   val sessionsBranchesListResult = SessionsBranchesListResult.fromJson(jsonString)
 //   val sessionsChangedEvent = SessionsChangedEvent.fromJson(jsonString)
 //   val sessionsCompactParams = SessionsCompactParams.fromJson(jsonString)
@@ -228,6 +232,10 @@
 //   val sessionsSubscribeParams = SessionsSubscribeParams.fromJson(jsonString)
 //   val sessionsSubscribeResult = SessionsSubscribeResult.fromJson(jsonString)
 //   val sessionsSummary = SessionsSummary.fromJson(jsonString)
+//   val sessionsUsageAggregates = SessionsUsageAggregates.fromJson(jsonString)
+//   val sessionsUsageDay = SessionsUsageDay.fromJson(jsonString)
+//   val sessionsUsageParams = SessionsUsageParams.fromJson(jsonString)
+//   val sessionsUsageResult = SessionsUsageResult.fromJson(jsonString)
 //   val setHeartbeatsParams = SetHeartbeatsParams.fromJson(jsonString)
 //   val setHeartbeatsResult = SetHeartbeatsResult.fromJson(jsonString)
 //   val shutdownEventPayload = ShutdownEventPayload.fromJson(jsonString)
@@ -389,7 +397,7 @@ val mapper = jacksonObjectMapper().apply {
     convert(RequestFrameType::class,                  { RequestFrameType.fromValue(it.asText()) },                  { "\"${it.value}\"" })
     convert(ResponseFrameType::class,                 { ResponseFrameType.fromValue(it.asText()) },                 { "\"${it.value}\"" })
     convert(SessionsChangedEventReason::class,        { SessionsChangedEventReason.fromValue(it.asText()) },        { "\"${it.value}\"" })
-    convert(ArchivedEnum::class,                      { ArchivedEnum.fromValue(it.asText()) },                      { "\"${it.value}\"" })
+    convert(AgentScope::class,                        { AgentScope.fromValue(it.asText()) },                        { "\"${it.value}\"" })
     convert(BoardFace::class,                         { BoardFace.fromValue(it.asText()) },                         { "\"${it.value}\"" })
     convert(SessionsListParamsSortBy::class,          { SessionsListParamsSortBy.fromValue(it.asText()) },          { "\"${it.value}\"" })
     convert(GroupActivation::class,                   { GroupActivation.fromValue(it.asText()) },                   { "\"${it.value}\"" })
@@ -397,6 +405,9 @@ val mapper = jacksonObjectMapper().apply {
     convert(SendPolicy::class,                        { SendPolicy.fromValue(it.asText()) },                        { "\"${it.value}\"" })
     convert(SessionPreviewStatus::class,              { SessionPreviewStatus.fromValue(it.asText()) },              { "\"${it.value}\"" })
     convert(SessionsResetParamsReason::class,         { SessionsResetParamsReason.fromValue(it.asText()) },         { "\"${it.value}\"" })
+    convert(GroupBy::class,                           { GroupBy.fromValue(it.asText()) },                           { "\"${it.value}\"" })
+    convert(SessionsUsageParamsMode::class,           { SessionsUsageParamsMode.fromValue(it.asText()) },           { "\"${it.value}\"" })
+    convert(Range::class,                             { Range.fromValue(it.asText()) },                             { "\"${it.value}\"" })
     convert(SkillInstallOptionKind::class,            { SkillInstallOptionKind.fromValue(it.asText()) },            { "\"${it.value}\"" })
     convert(ThinkingLevel::class,                     { ThinkingLevel.fromValue(it.asText()) },                     { "\"${it.value}\"" })
     convert(Auto::class,                              { Auto.fromValue(it.asText()) },                              { "\"${it.value}\"" })
@@ -409,7 +420,7 @@ val mapper = jacksonObjectMapper().apply {
     convert(WizardStartParamsMode::class,             { WizardStartParamsMode.fromValue(it.asText()) },             { "\"${it.value}\"" })
     convert(Query::class,                             { Query.fromJson(it) },                                       { it.toJson() }, true)
     convert(TurnSourceThreadID::class,                { TurnSourceThreadID.fromJson(it) },                          { it.toJson() }, true)
-    convert(ArchivedUnion::class,                     { ArchivedUnion.fromJson(it) },                               { it.toJson() }, true)
+    convert(Archived::class,                          { Archived.fromJson(it) },                                    { it.toJson() }, true)
     convert(ThreadID::class,                          { ThreadID.fromJson(it) },                                    { it.toJson() }, true)
 }
 
@@ -2253,7 +2264,6 @@ data class ConnectParams (
     val modelCatalog: ModelCatalogHint? = null,
     val pathEnv: String? = null,
     val permissions: Map<String, Boolean>? = null,
-    val resume: ResumeRequest? = null,
     val role: String? = null,
     val scopes: List<String>? = null,
     val userAgent: String? = null,
@@ -2419,17 +2429,6 @@ data class ModelCatalogHint (
 
     companion object {
         fun fromJson(json: String) = mapper.readValue<ModelCatalogHint>(json)
-    }
-}
-
-data class ResumeRequest (
-    val cursor: Long? = null,
-    val stream: String? = null
-) {
-    fun toJson() = mapper.writeValueAsString(this)
-
-    companion object {
-        fun fromJson(json: String) = mapper.readValue<ResumeRequest>(json)
     }
 }
 
@@ -3625,8 +3624,6 @@ data class EnvironmentsStatusParams (
 }
 
 data class EventFrame (
-    val cursor: Long? = null,
-
     @get:JsonProperty(required=true)@field:JsonProperty(required=true)
     val event: String,
 
@@ -4063,7 +4060,6 @@ data class GatewayFrame (
     val error: ErrorShape? = null,
     val ok: Boolean? = null,
     val payload: Any? = null,
-    val cursor: Long? = null,
     val event: String? = null,
     val seq: Long? = null,
     val stateVersion: StateVersion? = null
@@ -4137,8 +4133,6 @@ data class HelloOk (
 
     @get:JsonProperty(required=true)@field:JsonProperty(required=true)
     val protocol: Long,
-
-    val resume: ResumeOutcome? = null,
 
     @get:JsonProperty(required=true)@field:JsonProperty(required=true)
     val server: Server,
@@ -4214,26 +4208,6 @@ data class Policy (
 
     companion object {
         fun fromJson(json: String) = mapper.readValue<Policy>(json)
-    }
-}
-
-data class ResumeOutcome (
-    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
-    val complete: Boolean,
-
-    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
-    val cursor: Long,
-
-    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
-    val replayed: Long,
-
-    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
-    val stream: String
-) {
-    fun toJson() = mapper.writeValueAsString(this)
-
-    companion object {
-        fun fromJson(json: String) = mapper.readValue<ResumeOutcome>(json)
     }
 }
 
@@ -5644,7 +5618,7 @@ data class SessionsListParams (
     @get:JsonProperty("agentId")@field:JsonProperty("agentId")
     val agentID: String? = null,
 
-    val archived: ArchivedUnion? = null,
+    val archived: Archived? = null,
     val boardFace: BoardFace? = null,
     val configuredAgentsOnly: Boolean? = null,
 
@@ -5681,9 +5655,9 @@ data class SessionsListParams (
     }
 }
 
-sealed class ArchivedUnion {
-    class BoolValue(val value: Boolean)      : ArchivedUnion()
-    class EnumValue(val value: ArchivedEnum) : ArchivedUnion()
+sealed class Archived {
+    class BoolValue(val value: Boolean)    : Archived()
+    class EnumValue(val value: AgentScope) : Archived()
 
     fun toJson(): String = mapper.writeValueAsString(when (this) {
         is BoolValue -> this.value
@@ -5691,7 +5665,7 @@ sealed class ArchivedUnion {
     })
 
     companion object {
-        fun fromJson(jn: JsonNode): ArchivedUnion = when (jn) {
+        fun fromJson(jn: JsonNode): Archived = when (jn) {
             is BooleanNode -> BoolValue(mapper.treeToValue(jn))
             is TextNode    -> EnumValue(mapper.treeToValue(jn))
             else           -> throw IllegalArgumentException()
@@ -5699,11 +5673,11 @@ sealed class ArchivedUnion {
     }
 }
 
-enum class ArchivedEnum(val value: String) {
+enum class AgentScope(val value: String) {
     All("all");
 
     companion object {
-        fun fromValue(value: String): ArchivedEnum = when (value) {
+        fun fromValue(value: String): AgentScope = when (value) {
             "all" -> All
             else  -> throw IllegalArgumentException()
         }
@@ -6070,6 +6044,380 @@ data class SessionsSubscribeResult (
     }
 }
 
+data class SessionsUsageParams (
+    @get:JsonProperty("agentId")@field:JsonProperty("agentId")
+    val agentID: String? = null,
+
+    val agentScope: AgentScope? = null,
+    val endDate: String? = null,
+    val groupBy: GroupBy? = null,
+    val includeContextWeight: Boolean? = null,
+
+    /**
+     * Deprecated alias for groupBy: family.
+     */
+    val includeHistorical: Boolean? = null,
+
+    val key: String? = null,
+    val limit: Long? = null,
+    val mode: SessionsUsageParamsMode? = null,
+    val range: Range? = null,
+    val startDate: String? = null,
+    val timeZone: String? = null,
+
+    /**
+     * Deprecated compatibility fallback; use timeZone.
+     */
+    val utcOffset: String? = null
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<SessionsUsageParams>(json)
+    }
+}
+
+enum class GroupBy(val value: String) {
+    Family("family"),
+    Instance("instance");
+
+    companion object {
+        fun fromValue(value: String): GroupBy = when (value) {
+            "family"   -> Family
+            "instance" -> Instance
+            else       -> throw IllegalArgumentException()
+        }
+    }
+}
+
+enum class SessionsUsageParamsMode(val value: String) {
+    Gateway("gateway"),
+    Specific("specific"),
+    UTC("utc");
+
+    companion object {
+        fun fromValue(value: String): SessionsUsageParamsMode = when (value) {
+            "gateway"  -> Gateway
+            "specific" -> Specific
+            "utc"      -> UTC
+            else       -> throw IllegalArgumentException()
+        }
+    }
+}
+
+enum class Range(val value: String) {
+    All("all"),
+    The1Y("1y"),
+    The30D("30d"),
+    The7D("7d"),
+    The90D("90d");
+
+    companion object {
+        fun fromValue(value: String): Range = when (value) {
+            "all" -> All
+            "1y"  -> The1Y
+            "30d" -> The30D
+            "7d"  -> The7D
+            "90d" -> The90D
+            else  -> throw IllegalArgumentException()
+        }
+    }
+}
+
+data class SessionsUsageResult (
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val aggregates: SessionsUsageAggregates,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val endDate: String,
+
+    /**
+     * Sessions with activity in the range, most recently active first, at most `limit` (default
+     * 50).
+     */
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val sessions: List<SessionUsageEntry>,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val startDate: String,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val totals: UsageCostTotals,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val updatedAt: Long
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<SessionsUsageResult>(json)
+    }
+}
+
+data class SessionsUsageAggregates (
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val byAgent: List<SessionsUsageAggregatesByAgent>,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val byModel: List<SessionModelUsage>,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val byProvider: List<SessionModelUsage>,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val daily: List<SessionsUsageDay>,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val messages: SessionMessageCounts,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val tools: SessionToolUsage
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<SessionsUsageAggregates>(json)
+    }
+}
+
+data class SessionsUsageAggregatesByAgent (
+    @get:JsonProperty("agentId", required=true)@field:JsonProperty("agentId", required=true)
+    val agentID: String,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val totals: UsageCostTotals
+)
+
+data class UsageCostTotals (
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val cacheRead: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val cacheWrite: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val input: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val missingCostEntries: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val output: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val totalCost: Double,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val totalTokens: Long
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<UsageCostTotals>(json)
+    }
+}
+
+data class SessionModelUsage (
+    /**
+     * Replies of this model.
+     */
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val count: Long,
+
+    val model: String? = null,
+    val provider: String? = null,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val totals: UsageCostTotals
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<SessionModelUsage>(json)
+    }
+}
+
+data class SessionsUsageDay (
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val cost: Double,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val date: String,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val errors: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val messages: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val tokens: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val toolCalls: Long
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<SessionsUsageDay>(json)
+    }
+}
+
+data class SessionMessageCounts (
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val assistant: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val errors: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val toolCalls: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val toolResults: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val total: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val user: Long
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<SessionMessageCounts>(json)
+    }
+}
+
+data class SessionToolUsage (
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val tools: List<Tool>,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val totalCalls: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val uniqueTools: Long
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<SessionToolUsage>(json)
+    }
+}
+
+data class Tool (
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val count: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val name: String
+)
+
+data class SessionUsageEntry (
+    @get:JsonProperty("agentId")@field:JsonProperty("agentId")
+    val agentID: String? = null,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val key: String,
+
+    val label: String? = null,
+    val model: String? = null,
+    val modelOverride: String? = null,
+    val modelProvider: String? = null,
+
+    @get:JsonProperty("sessionId")@field:JsonProperty("sessionId")
+    val sessionID: String? = null,
+
+    val updatedAt: Long? = null,
+    val usage: SessionCostSummary? = null
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<SessionUsageEntry>(json)
+    }
+}
+
+/**
+ * One session's usage in the range, from the usage its replies recorded; cost from the
+ * catalog's per-million prices.
+ */
+data class SessionCostSummary (
+    val activityDates: List<String>? = null,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val cacheRead: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val cacheWrite: Long,
+
+    val dailyBreakdown: List<SessionDailyUsage>? = null,
+
+    @get:JsonProperty("durationMs")@field:JsonProperty("durationMs")
+    val durationMS: Long? = null,
+
+    /**
+     * Time (ms) of the first message in the range.
+     */
+    val firstActivity: Long? = null,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val input: Long,
+
+    /**
+     * Time (ms) of the last message in the range.
+     */
+    val lastActivity: Long? = null,
+
+    val messageCounts: SessionMessageCounts? = null,
+
+    /**
+     * Replies whose model has no price in the catalog: their tokens count, their cost does not.
+     */
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val missingCostEntries: Long,
+
+    val modelUsage: List<SessionModelUsage>? = null,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val output: Long,
+
+    @get:JsonProperty("sessionId")@field:JsonProperty("sessionId")
+    val sessionID: String? = null,
+
+    val toolUsage: SessionToolUsage? = null,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val totalCost: Double,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val totalTokens: Long
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<SessionCostSummary>(json)
+    }
+}
+
+data class SessionDailyUsage (
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val cost: Double,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val date: String,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val tokens: Long
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<SessionDailyUsage>(json)
+    }
+}
+
 data class SetHeartbeatsParams (
     @get:JsonProperty(required=true)@field:JsonProperty(required=true)
     val enabled: Boolean
@@ -6432,7 +6780,7 @@ data class LinkChannel (
 
 data class Sessions (
     @get:JsonProperty(required=true)@field:JsonProperty(required=true)
-    val byAgent: List<ByAgent>,
+    val byAgent: List<SessionsByAgent>,
 
     @get:JsonProperty(required=true)@field:JsonProperty(required=true)
     val count: Long,
@@ -6447,7 +6795,7 @@ data class Sessions (
     val recent: List<Map<String, Any?>>
 )
 
-data class ByAgent (
+data class SessionsByAgent (
     @get:JsonProperty("agentId", required=true)@field:JsonProperty("agentId", required=true)
     val agentID: String,
 
@@ -7138,35 +7486,6 @@ data class UsageCostDay (
 
     companion object {
         fun fromJson(json: String) = mapper.readValue<UsageCostDay>(json)
-    }
-}
-
-data class UsageCostTotals (
-    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
-    val cacheRead: Long,
-
-    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
-    val cacheWrite: Long,
-
-    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
-    val input: Long,
-
-    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
-    val missingCostEntries: Long,
-
-    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
-    val output: Long,
-
-    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
-    val totalCost: Double,
-
-    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
-    val totalTokens: Long
-) {
-    fun toJson() = mapper.writeValueAsString(this)
-
-    companion object {
-        fun fromJson(json: String) = mapper.readValue<UsageCostTotals>(json)
     }
 }
 

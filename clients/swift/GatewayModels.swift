@@ -194,16 +194,20 @@
 //   let requestFrame = try? JSONDecoder().decode(RequestFrame.self, from: jsonData)
 //   let responseFrame = try? JSONDecoder().decode(ResponseFrame.self, from: jsonData)
 //   let restartSentinelPayload = try? JSONDecoder().decode(RestartSentinelPayload.self, from: jsonData)
-//   let resumeOutcome = try? JSONDecoder().decode(ResumeOutcome.self, from: jsonData)
-//   let resumeRequest = try? JSONDecoder().decode(ResumeRequest.self, from: jsonData)
 //   let sendParams = try? JSONDecoder().decode(SendParams.self, from: jsonData)
 //   let sendResult = try? JSONDecoder().decode(SendResult.self, from: jsonData)
+//   let sessionCostSummary = try? JSONDecoder().decode(SessionCostSummary.self, from: jsonData)
+//   let sessionDailyUsage = try? JSONDecoder().decode(SessionDailyUsage.self, from: jsonData)
 //   let sessionKind = try? JSONDecoder().decode(SessionKind.self, from: jsonData)
+//   let sessionMessageCounts = try? JSONDecoder().decode(SessionMessageCounts.self, from: jsonData)
 //   let sessionMessageEvent = try? JSONDecoder().decode(SessionMessageEvent.self, from: jsonData)
+//   let sessionModelUsage = try? JSONDecoder().decode(SessionModelUsage.self, from: jsonData)
 //   let sessionPreview = try? JSONDecoder().decode(SessionPreview.self, from: jsonData)
 //   let sessionPreviewItem = try? JSONDecoder().decode(SessionPreviewItem.self, from: jsonData)
 //   let sessionRow = try? JSONDecoder().decode(SessionRow.self, from: jsonData)
 //   let sessionScopedParams = try? JSONDecoder().decode(SessionScopedParams.self, from: jsonData)
+//   let sessionToolUsage = try? JSONDecoder().decode(SessionToolUsage.self, from: jsonData)
+//   let sessionUsageEntry = try? JSONDecoder().decode(SessionUsageEntry.self, from: jsonData)
 //   let sessionsBranchesListResult = try? JSONDecoder().decode(SessionsBranchesListResult.self, from: jsonData)
 //   let sessionsChangedEvent = try? JSONDecoder().decode(SessionsChangedEvent.self, from: jsonData)
 //   let sessionsCompactParams = try? JSONDecoder().decode(SessionsCompactParams.self, from: jsonData)
@@ -229,6 +233,10 @@
 //   let sessionsSubscribeParams = try? JSONDecoder().decode(SessionsSubscribeParams.self, from: jsonData)
 //   let sessionsSubscribeResult = try? JSONDecoder().decode(SessionsSubscribeResult.self, from: jsonData)
 //   let sessionsSummary = try? JSONDecoder().decode(SessionsSummary.self, from: jsonData)
+//   let sessionsUsageAggregates = try? JSONDecoder().decode(SessionsUsageAggregates.self, from: jsonData)
+//   let sessionsUsageDay = try? JSONDecoder().decode(SessionsUsageDay.self, from: jsonData)
+//   let sessionsUsageParams = try? JSONDecoder().decode(SessionsUsageParams.self, from: jsonData)
+//   let sessionsUsageResult = try? JSONDecoder().decode(SessionsUsageResult.self, from: jsonData)
 //   let setHeartbeatsParams = try? JSONDecoder().decode(SetHeartbeatsParams.self, from: jsonData)
 //   let setHeartbeatsResult = try? JSONDecoder().decode(SetHeartbeatsResult.self, from: jsonData)
 //   let shutdownEventPayload = try? JSONDecoder().decode(ShutdownEventPayload.self, from: jsonData)
@@ -2333,7 +2341,6 @@ public struct ConnectParams: Codable {
     public let modelCatalog: ModelCatalogHint?
     public let pathEnv: String?
     public let permissions: [String: Bool]?
-    public let resume: ResumeRequest?
     public let role: String?
     public let scopes: [String]?
     public let userAgent: String?
@@ -2352,14 +2359,13 @@ public struct ConnectParams: Codable {
         case modelCatalog = "modelCatalog"
         case pathEnv = "pathEnv"
         case permissions = "permissions"
-        case resume = "resume"
         case role = "role"
         case scopes = "scopes"
         case userAgent = "userAgent"
         case workerRuns = "workerRuns"
     }
 
-    public init(auth: ConnectAuth?, caps: [String]?, client: ClientInfo, commands: [String]?, computerUse: JSONAny?, device: DeviceIdentityClaim?, locale: String?, maxProtocol: Int, minProtocol: Int, modelCatalog: ModelCatalogHint?, pathEnv: String?, permissions: [String: Bool]?, resume: ResumeRequest?, role: String?, scopes: [String]?, userAgent: String?, workerRuns: WorkerRunsOffer?) {
+    public init(auth: ConnectAuth?, caps: [String]?, client: ClientInfo, commands: [String]?, computerUse: JSONAny?, device: DeviceIdentityClaim?, locale: String?, maxProtocol: Int, minProtocol: Int, modelCatalog: ModelCatalogHint?, pathEnv: String?, permissions: [String: Bool]?, role: String?, scopes: [String]?, userAgent: String?, workerRuns: WorkerRunsOffer?) {
         self.auth = auth
         self.caps = caps
         self.client = client
@@ -2372,7 +2378,6 @@ public struct ConnectParams: Codable {
         self.modelCatalog = modelCatalog
         self.pathEnv = pathEnv
         self.permissions = permissions
-        self.resume = resume
         self.role = role
         self.scopes = scopes
         self.userAgent = userAgent
@@ -2523,22 +2528,6 @@ public struct ModelCatalogHint: Codable {
         self.sessionKey = sessionKey
         self.shortID = shortID
         self.slugHint = slugHint
-    }
-}
-
-// MARK: - ResumeRequest
-public struct ResumeRequest: Codable {
-    public let cursor: Int?
-    public let stream: String?
-
-    public enum CodingKeys: String, CodingKey {
-        case cursor = "cursor"
-        case stream = "stream"
-    }
-
-    public init(cursor: Int?, stream: String?) {
-        self.cursor = cursor
-        self.stream = stream
     }
 }
 
@@ -3802,7 +3791,6 @@ public struct EnvironmentsStatusParams: Codable {
 
 // MARK: - EventFrame
 public struct EventFrame: Codable {
-    public let cursor: Int?
     public let event: String
     public let payload: JSONAny?
     public let seq: Int?
@@ -3810,7 +3798,6 @@ public struct EventFrame: Codable {
     public let type: EventFrameType
 
     public enum CodingKeys: String, CodingKey {
-        case cursor = "cursor"
         case event = "event"
         case payload = "payload"
         case seq = "seq"
@@ -3818,8 +3805,7 @@ public struct EventFrame: Codable {
         case type = "type"
     }
 
-    public init(cursor: Int?, event: String, payload: JSONAny?, seq: Int?, stateVersion: StateVersion?, type: EventFrameType) {
-        self.cursor = cursor
+    public init(event: String, payload: JSONAny?, seq: Int?, stateVersion: StateVersion?, type: EventFrameType) {
         self.event = event
         self.payload = payload
         self.seq = seq
@@ -4357,7 +4343,6 @@ public struct GatewayFrame: Codable {
     public let error: ErrorShape?
     public let ok: Bool?
     public let payload: JSONAny?
-    public let cursor: Int?
     public let event: String?
     public let seq: Int?
     public let stateVersion: StateVersion?
@@ -4370,13 +4355,12 @@ public struct GatewayFrame: Codable {
         case error = "error"
         case ok = "ok"
         case payload = "payload"
-        case cursor = "cursor"
         case event = "event"
         case seq = "seq"
         case stateVersion = "stateVersion"
     }
 
-    public init(id: String?, method: String?, params: JSONAny?, type: GatewayFrameType, error: ErrorShape?, ok: Bool?, payload: JSONAny?, cursor: Int?, event: String?, seq: Int?, stateVersion: StateVersion?) {
+    public init(id: String?, method: String?, params: JSONAny?, type: GatewayFrameType, error: ErrorShape?, ok: Bool?, payload: JSONAny?, event: String?, seq: Int?, stateVersion: StateVersion?) {
         self.id = id
         self.method = method
         self.params = params
@@ -4384,7 +4368,6 @@ public struct GatewayFrame: Codable {
         self.error = error
         self.ok = ok
         self.payload = payload
-        self.cursor = cursor
         self.event = event
         self.seq = seq
         self.stateVersion = stateVersion
@@ -4443,7 +4426,6 @@ public struct HelloOk: Codable {
     public let pluginSurfaceUrls: [String: String]?
     public let policy: Policy
     public let helloOkProtocol: Int
-    public let resume: ResumeOutcome?
     public let server: Server
     public let snapshot: Snapshot
     public let type: HelloOkType
@@ -4455,20 +4437,18 @@ public struct HelloOk: Codable {
         case pluginSurfaceUrls = "pluginSurfaceUrls"
         case policy = "policy"
         case helloOkProtocol = "protocol"
-        case resume = "resume"
         case server = "server"
         case snapshot = "snapshot"
         case type = "type"
     }
 
-    public init(auth: HelloAuth?, canvasHostURL: String?, features: Features, pluginSurfaceUrls: [String: String]?, policy: Policy, helloOkProtocol: Int, resume: ResumeOutcome?, server: Server, snapshot: Snapshot, type: HelloOkType) {
+    public init(auth: HelloAuth?, canvasHostURL: String?, features: Features, pluginSurfaceUrls: [String: String]?, policy: Policy, helloOkProtocol: Int, server: Server, snapshot: Snapshot, type: HelloOkType) {
         self.auth = auth
         self.canvasHostURL = canvasHostURL
         self.features = features
         self.pluginSurfaceUrls = pluginSurfaceUrls
         self.policy = policy
         self.helloOkProtocol = helloOkProtocol
-        self.resume = resume
         self.server = server
         self.snapshot = snapshot
         self.type = type
@@ -4557,28 +4537,6 @@ public struct Policy: Codable {
         self.maxBufferedBytes = maxBufferedBytes
         self.maxPayload = maxPayload
         self.tickIntervalMS = tickIntervalMS
-    }
-}
-
-// MARK: - ResumeOutcome
-public struct ResumeOutcome: Codable {
-    public let complete: Bool
-    public let cursor: Int
-    public let replayed: Int
-    public let stream: String
-
-    public enum CodingKeys: String, CodingKey {
-        case complete = "complete"
-        case cursor = "cursor"
-        case replayed = "replayed"
-        case stream = "stream"
-    }
-
-    public init(complete: Bool, cursor: Int, replayed: Int, stream: String) {
-        self.complete = complete
-        self.cursor = cursor
-        self.replayed = replayed
-        self.stream = stream
     }
 }
 
@@ -6249,7 +6207,7 @@ public struct SessionsDescribeResult: Codable {
 public struct SessionsListParams: Codable {
     public let activeMinutes: Int?
     public let agentID: String?
-    public let archived: ArchivedUnion?
+    public let archived: Archived?
     public let boardFace: BoardFace?
     public let configuredAgentsOnly: Bool?
     public let creatorID: String?
@@ -6295,7 +6253,7 @@ public struct SessionsListParams: Codable {
         case spawnedBy = "spawnedBy"
     }
 
-    public init(activeMinutes: Int?, agentID: String?, archived: ArchivedUnion?, boardFace: BoardFace?, configuredAgentsOnly: Bool?, creatorID: String?, includeDerivedTitles: Bool?, includeGlobal: Bool?, includeLastMessage: Bool?, includePeople: Bool?, includeUnknown: Bool?, involvingMe: Bool?, involvingProfileID: String?, label: String?, limit: Int?, offset: Int?, ownerFirst: Bool?, ownerID: String?, requireLastInteraction: Bool?, search: String?, sortBy: SessionsListParamsSortBy?, spawnedBy: String?) {
+    public init(activeMinutes: Int?, agentID: String?, archived: Archived?, boardFace: BoardFace?, configuredAgentsOnly: Bool?, creatorID: String?, includeDerivedTitles: Bool?, includeGlobal: Bool?, includeLastMessage: Bool?, includePeople: Bool?, includeUnknown: Bool?, involvingMe: Bool?, involvingProfileID: String?, label: String?, limit: Int?, offset: Int?, ownerFirst: Bool?, ownerID: String?, requireLastInteraction: Bool?, search: String?, sortBy: SessionsListParamsSortBy?, spawnedBy: String?) {
         self.activeMinutes = activeMinutes
         self.agentID = agentID
         self.archived = archived
@@ -6321,9 +6279,9 @@ public struct SessionsListParams: Codable {
     }
 }
 
-public enum ArchivedUnion: Codable {
+public enum Archived: Codable {
     case bool(Bool)
-    case enumeration(ArchivedEnum)
+    case enumeration(AgentScope)
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -6331,11 +6289,11 @@ public enum ArchivedUnion: Codable {
             self = .bool(x)
             return
         }
-        if let x = try? container.decode(ArchivedEnum.self) {
+        if let x = try? container.decode(AgentScope.self) {
             self = .enumeration(x)
             return
         }
-        throw DecodingError.typeMismatch(ArchivedUnion.self, DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "Wrong type for ArchivedUnion"))
+        throw DecodingError.typeMismatch(Archived.self, DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "Wrong type for Archived"))
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -6349,7 +6307,7 @@ public enum ArchivedUnion: Codable {
     }
 }
 
-public enum ArchivedEnum: String, Codable {
+public enum AgentScope: String, Codable {
     case all = "all"
 }
 
@@ -6724,6 +6682,414 @@ public struct SessionsSubscribeResult: Codable {
 
     public init(subscribed: Bool) {
         self.subscribed = subscribed
+    }
+}
+
+// MARK: - SessionsUsageParams
+public struct SessionsUsageParams: Codable {
+    public let agentID: String?
+    public let agentScope: AgentScope?
+    public let endDate: String?
+    public let groupBy: GroupBy?
+    public let includeContextWeight: Bool?
+    /// Deprecated alias for groupBy: family.
+    public let includeHistorical: Bool?
+    public let key: String?
+    public let limit: Int?
+    public let mode: SessionsUsageParamsMode?
+    public let range: Range?
+    public let startDate: String?
+    public let timeZone: String?
+    /// Deprecated compatibility fallback; use timeZone.
+    public let utcOffset: String?
+
+    public enum CodingKeys: String, CodingKey {
+        case agentID = "agentId"
+        case agentScope = "agentScope"
+        case endDate = "endDate"
+        case groupBy = "groupBy"
+        case includeContextWeight = "includeContextWeight"
+        case includeHistorical = "includeHistorical"
+        case key = "key"
+        case limit = "limit"
+        case mode = "mode"
+        case range = "range"
+        case startDate = "startDate"
+        case timeZone = "timeZone"
+        case utcOffset = "utcOffset"
+    }
+
+    public init(agentID: String?, agentScope: AgentScope?, endDate: String?, groupBy: GroupBy?, includeContextWeight: Bool?, includeHistorical: Bool?, key: String?, limit: Int?, mode: SessionsUsageParamsMode?, range: Range?, startDate: String?, timeZone: String?, utcOffset: String?) {
+        self.agentID = agentID
+        self.agentScope = agentScope
+        self.endDate = endDate
+        self.groupBy = groupBy
+        self.includeContextWeight = includeContextWeight
+        self.includeHistorical = includeHistorical
+        self.key = key
+        self.limit = limit
+        self.mode = mode
+        self.range = range
+        self.startDate = startDate
+        self.timeZone = timeZone
+        self.utcOffset = utcOffset
+    }
+}
+
+public enum GroupBy: String, Codable {
+    case family = "family"
+    case instance = "instance"
+}
+
+public enum SessionsUsageParamsMode: String, Codable {
+    case gateway = "gateway"
+    case specific = "specific"
+    case utc = "utc"
+}
+
+public enum Range: String, Codable {
+    case all = "all"
+    case the1Y = "1y"
+    case the30D = "30d"
+    case the7D = "7d"
+    case the90D = "90d"
+}
+
+// MARK: - SessionsUsageResult
+public struct SessionsUsageResult: Codable {
+    public let aggregates: SessionsUsageAggregates
+    public let endDate: String
+    /// Sessions with activity in the range, most recently active first, at most `limit` (default
+    /// 50).
+    public let sessions: [SessionUsageEntry]
+    public let startDate: String
+    public let totals: UsageCostTotals
+    public let updatedAt: Int
+
+    public enum CodingKeys: String, CodingKey {
+        case aggregates = "aggregates"
+        case endDate = "endDate"
+        case sessions = "sessions"
+        case startDate = "startDate"
+        case totals = "totals"
+        case updatedAt = "updatedAt"
+    }
+
+    public init(aggregates: SessionsUsageAggregates, endDate: String, sessions: [SessionUsageEntry], startDate: String, totals: UsageCostTotals, updatedAt: Int) {
+        self.aggregates = aggregates
+        self.endDate = endDate
+        self.sessions = sessions
+        self.startDate = startDate
+        self.totals = totals
+        self.updatedAt = updatedAt
+    }
+}
+
+// MARK: - SessionsUsageAggregates
+public struct SessionsUsageAggregates: Codable {
+    public let byAgent: [SessionsUsageAggregatesByAgent]
+    public let byModel: [SessionModelUsage]
+    public let byProvider: [SessionModelUsage]
+    public let daily: [SessionsUsageDay]
+    public let messages: SessionMessageCounts
+    public let tools: SessionToolUsage
+
+    public enum CodingKeys: String, CodingKey {
+        case byAgent = "byAgent"
+        case byModel = "byModel"
+        case byProvider = "byProvider"
+        case daily = "daily"
+        case messages = "messages"
+        case tools = "tools"
+    }
+
+    public init(byAgent: [SessionsUsageAggregatesByAgent], byModel: [SessionModelUsage], byProvider: [SessionModelUsage], daily: [SessionsUsageDay], messages: SessionMessageCounts, tools: SessionToolUsage) {
+        self.byAgent = byAgent
+        self.byModel = byModel
+        self.byProvider = byProvider
+        self.daily = daily
+        self.messages = messages
+        self.tools = tools
+    }
+}
+
+// MARK: - SessionsUsageAggregatesByAgent
+public struct SessionsUsageAggregatesByAgent: Codable {
+    public let agentID: String
+    public let totals: UsageCostTotals
+
+    public enum CodingKeys: String, CodingKey {
+        case agentID = "agentId"
+        case totals = "totals"
+    }
+
+    public init(agentID: String, totals: UsageCostTotals) {
+        self.agentID = agentID
+        self.totals = totals
+    }
+}
+
+// MARK: - UsageCostTotals
+public struct UsageCostTotals: Codable {
+    public let cacheRead: Int
+    public let cacheWrite: Int
+    public let input: Int
+    public let missingCostEntries: Int
+    public let output: Int
+    public let totalCost: Double
+    public let totalTokens: Int
+
+    public enum CodingKeys: String, CodingKey {
+        case cacheRead = "cacheRead"
+        case cacheWrite = "cacheWrite"
+        case input = "input"
+        case missingCostEntries = "missingCostEntries"
+        case output = "output"
+        case totalCost = "totalCost"
+        case totalTokens = "totalTokens"
+    }
+
+    public init(cacheRead: Int, cacheWrite: Int, input: Int, missingCostEntries: Int, output: Int, totalCost: Double, totalTokens: Int) {
+        self.cacheRead = cacheRead
+        self.cacheWrite = cacheWrite
+        self.input = input
+        self.missingCostEntries = missingCostEntries
+        self.output = output
+        self.totalCost = totalCost
+        self.totalTokens = totalTokens
+    }
+}
+
+// MARK: - SessionModelUsage
+public struct SessionModelUsage: Codable {
+    /// Replies of this model.
+    public let count: Int
+    public let model: String?
+    public let provider: String?
+    public let totals: UsageCostTotals
+
+    public enum CodingKeys: String, CodingKey {
+        case count = "count"
+        case model = "model"
+        case provider = "provider"
+        case totals = "totals"
+    }
+
+    public init(count: Int, model: String?, provider: String?, totals: UsageCostTotals) {
+        self.count = count
+        self.model = model
+        self.provider = provider
+        self.totals = totals
+    }
+}
+
+// MARK: - SessionsUsageDay
+public struct SessionsUsageDay: Codable {
+    public let cost: Double
+    public let date: String
+    public let errors: Int
+    public let messages: Int
+    public let tokens: Int
+    public let toolCalls: Int
+
+    public enum CodingKeys: String, CodingKey {
+        case cost = "cost"
+        case date = "date"
+        case errors = "errors"
+        case messages = "messages"
+        case tokens = "tokens"
+        case toolCalls = "toolCalls"
+    }
+
+    public init(cost: Double, date: String, errors: Int, messages: Int, tokens: Int, toolCalls: Int) {
+        self.cost = cost
+        self.date = date
+        self.errors = errors
+        self.messages = messages
+        self.tokens = tokens
+        self.toolCalls = toolCalls
+    }
+}
+
+// MARK: - SessionMessageCounts
+public struct SessionMessageCounts: Codable {
+    public let assistant: Int
+    public let errors: Int
+    public let toolCalls: Int
+    public let toolResults: Int
+    public let total: Int
+    public let user: Int
+
+    public enum CodingKeys: String, CodingKey {
+        case assistant = "assistant"
+        case errors = "errors"
+        case toolCalls = "toolCalls"
+        case toolResults = "toolResults"
+        case total = "total"
+        case user = "user"
+    }
+
+    public init(assistant: Int, errors: Int, toolCalls: Int, toolResults: Int, total: Int, user: Int) {
+        self.assistant = assistant
+        self.errors = errors
+        self.toolCalls = toolCalls
+        self.toolResults = toolResults
+        self.total = total
+        self.user = user
+    }
+}
+
+// MARK: - SessionToolUsage
+public struct SessionToolUsage: Codable {
+    public let tools: [Tool]
+    public let totalCalls: Int
+    public let uniqueTools: Int
+
+    public enum CodingKeys: String, CodingKey {
+        case tools = "tools"
+        case totalCalls = "totalCalls"
+        case uniqueTools = "uniqueTools"
+    }
+
+    public init(tools: [Tool], totalCalls: Int, uniqueTools: Int) {
+        self.tools = tools
+        self.totalCalls = totalCalls
+        self.uniqueTools = uniqueTools
+    }
+}
+
+// MARK: - Tool
+public struct Tool: Codable {
+    public let count: Int
+    public let name: String
+
+    public enum CodingKeys: String, CodingKey {
+        case count = "count"
+        case name = "name"
+    }
+
+    public init(count: Int, name: String) {
+        self.count = count
+        self.name = name
+    }
+}
+
+// MARK: - SessionUsageEntry
+public struct SessionUsageEntry: Codable {
+    public let agentID: String?
+    public let key: String
+    public let label: String?
+    public let model: String?
+    public let modelOverride: String?
+    public let modelProvider: String?
+    public let sessionID: String?
+    public let updatedAt: Int?
+    public let usage: SessionCostSummary?
+
+    public enum CodingKeys: String, CodingKey {
+        case agentID = "agentId"
+        case key = "key"
+        case label = "label"
+        case model = "model"
+        case modelOverride = "modelOverride"
+        case modelProvider = "modelProvider"
+        case sessionID = "sessionId"
+        case updatedAt = "updatedAt"
+        case usage = "usage"
+    }
+
+    public init(agentID: String?, key: String, label: String?, model: String?, modelOverride: String?, modelProvider: String?, sessionID: String?, updatedAt: Int?, usage: SessionCostSummary?) {
+        self.agentID = agentID
+        self.key = key
+        self.label = label
+        self.model = model
+        self.modelOverride = modelOverride
+        self.modelProvider = modelProvider
+        self.sessionID = sessionID
+        self.updatedAt = updatedAt
+        self.usage = usage
+    }
+}
+
+/// One session's usage in the range, from the usage its replies recorded; cost from the
+/// catalog's per-million prices.
+// MARK: - SessionCostSummary
+public struct SessionCostSummary: Codable {
+    public let activityDates: [String]?
+    public let cacheRead: Int
+    public let cacheWrite: Int
+    public let dailyBreakdown: [SessionDailyUsage]?
+    public let durationMS: Int?
+    /// Time (ms) of the first message in the range.
+    public let firstActivity: Int?
+    public let input: Int
+    /// Time (ms) of the last message in the range.
+    public let lastActivity: Int?
+    public let messageCounts: SessionMessageCounts?
+    /// Replies whose model has no price in the catalog: their tokens count, their cost does not.
+    public let missingCostEntries: Int
+    public let modelUsage: [SessionModelUsage]?
+    public let output: Int
+    public let sessionID: String?
+    public let toolUsage: SessionToolUsage?
+    public let totalCost: Double
+    public let totalTokens: Int
+
+    public enum CodingKeys: String, CodingKey {
+        case activityDates = "activityDates"
+        case cacheRead = "cacheRead"
+        case cacheWrite = "cacheWrite"
+        case dailyBreakdown = "dailyBreakdown"
+        case durationMS = "durationMs"
+        case firstActivity = "firstActivity"
+        case input = "input"
+        case lastActivity = "lastActivity"
+        case messageCounts = "messageCounts"
+        case missingCostEntries = "missingCostEntries"
+        case modelUsage = "modelUsage"
+        case output = "output"
+        case sessionID = "sessionId"
+        case toolUsage = "toolUsage"
+        case totalCost = "totalCost"
+        case totalTokens = "totalTokens"
+    }
+
+    public init(activityDates: [String]?, cacheRead: Int, cacheWrite: Int, dailyBreakdown: [SessionDailyUsage]?, durationMS: Int?, firstActivity: Int?, input: Int, lastActivity: Int?, messageCounts: SessionMessageCounts?, missingCostEntries: Int, modelUsage: [SessionModelUsage]?, output: Int, sessionID: String?, toolUsage: SessionToolUsage?, totalCost: Double, totalTokens: Int) {
+        self.activityDates = activityDates
+        self.cacheRead = cacheRead
+        self.cacheWrite = cacheWrite
+        self.dailyBreakdown = dailyBreakdown
+        self.durationMS = durationMS
+        self.firstActivity = firstActivity
+        self.input = input
+        self.lastActivity = lastActivity
+        self.messageCounts = messageCounts
+        self.missingCostEntries = missingCostEntries
+        self.modelUsage = modelUsage
+        self.output = output
+        self.sessionID = sessionID
+        self.toolUsage = toolUsage
+        self.totalCost = totalCost
+        self.totalTokens = totalTokens
+    }
+}
+
+// MARK: - SessionDailyUsage
+public struct SessionDailyUsage: Codable {
+    public let cost: Double
+    public let date: String
+    public let tokens: Int
+
+    public enum CodingKeys: String, CodingKey {
+        case cost = "cost"
+        case date = "date"
+        case tokens = "tokens"
+    }
+
+    public init(cost: Double, date: String, tokens: Int) {
+        self.cost = cost
+        self.date = date
+        self.tokens = tokens
     }
 }
 
@@ -7159,7 +7525,7 @@ public struct LinkChannel: Codable {
 
 // MARK: - Sessions
 public struct Sessions: Codable {
-    public let byAgent: [ByAgent]
+    public let byAgent: [SessionsByAgent]
     public let count: Int
     public let defaults: SessionsDefaults
     public let paths: [String]
@@ -7173,7 +7539,7 @@ public struct Sessions: Codable {
         case recent = "recent"
     }
 
-    public init(byAgent: [ByAgent], count: Int, defaults: SessionsDefaults, paths: [String], recent: [[String: JSONAny]]) {
+    public init(byAgent: [SessionsByAgent], count: Int, defaults: SessionsDefaults, paths: [String], recent: [[String: JSONAny]]) {
         self.byAgent = byAgent
         self.count = count
         self.defaults = defaults
@@ -7182,8 +7548,8 @@ public struct Sessions: Codable {
     }
 }
 
-// MARK: - ByAgent
-public struct ByAgent: Codable {
+// MARK: - SessionsByAgent
+public struct SessionsByAgent: Codable {
     public let agentID: String
     public let count: Int
     public let path: String
@@ -8049,37 +8415,6 @@ public struct UsageCostDay: Codable {
         self.cacheRead = cacheRead
         self.cacheWrite = cacheWrite
         self.date = date
-        self.input = input
-        self.missingCostEntries = missingCostEntries
-        self.output = output
-        self.totalCost = totalCost
-        self.totalTokens = totalTokens
-    }
-}
-
-// MARK: - UsageCostTotals
-public struct UsageCostTotals: Codable {
-    public let cacheRead: Int
-    public let cacheWrite: Int
-    public let input: Int
-    public let missingCostEntries: Int
-    public let output: Int
-    public let totalCost: Double
-    public let totalTokens: Int
-
-    public enum CodingKeys: String, CodingKey {
-        case cacheRead = "cacheRead"
-        case cacheWrite = "cacheWrite"
-        case input = "input"
-        case missingCostEntries = "missingCostEntries"
-        case output = "output"
-        case totalCost = "totalCost"
-        case totalTokens = "totalTokens"
-    }
-
-    public init(cacheRead: Int, cacheWrite: Int, input: Int, missingCostEntries: Int, output: Int, totalCost: Double, totalTokens: Int) {
-        self.cacheRead = cacheRead
-        self.cacheWrite = cacheWrite
         self.input = input
         self.missingCostEntries = missingCostEntries
         self.output = output

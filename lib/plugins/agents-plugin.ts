@@ -4,6 +4,7 @@ import type { ChatEventBridgeOptions } from '../agents/chat-event-bridge.js';
 import type { GatewayHost, GatewayPlugin } from '../plugin.js';
 import { agentsService } from '../services.js';
 import { registerAgentFilesMethods } from './agent-files-methods.js';
+import { registerSessionsUsageMethod } from './sessions-usage-method.js';
 import { registerUsageMethods } from './usage-methods.js';
 import { modelChoices } from '../agents/model-choices.js';
 import { chatPlugin } from './chat-plugin.js';
@@ -123,6 +124,7 @@ function registerAgentMethods(gateway: GatewayHost, service: AgentService): void
   }));
   registerAgentFilesMethods(gateway, service);
   registerUsageMethods(gateway, service);
+  registerSessionsUsageMethod(gateway, service);
 
   service.installSummaries();
 }

@@ -3507,50 +3507,6 @@ export const protocolSchema = {
         }
       ]
     },
-    "ResumeRequest": {
-      "$comment": "Ours, opt-in: event frames get a cursor, and with the last cursor (and the stream it came from) the gateway first replays the events missed since, from its event bus (any instance of a cluster), instead of only a seq gap.",
-      "type": "object",
-      "properties": {
-        "stream": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 256
-        },
-        "cursor": {
-          "type": "integer",
-          "minimum": 0
-        }
-      },
-      "additionalProperties": false
-    },
-    "ResumeOutcome": {
-      "$comment": "Ours: hello-ok.resume answers connect.resume. complete=false means events after the cursor are gone (or were too many): nothing was replayed, refresh state as after a gap.",
-      "type": "object",
-      "properties": {
-        "stream": {
-          "type": "string",
-          "minLength": 1
-        },
-        "cursor": {
-          "type": "integer",
-          "minimum": 0
-        },
-        "replayed": {
-          "type": "integer",
-          "minimum": 0
-        },
-        "complete": {
-          "type": "boolean"
-        }
-      },
-      "required": [
-        "stream",
-        "cursor",
-        "replayed",
-        "complete"
-      ],
-      "additionalProperties": false
-    },
     "ConnectParams": {
       "type": "object",
       "properties": {
@@ -3629,9 +3585,6 @@ export const protocolSchema = {
         "userAgent": {
           "type": "string",
           "maxLength": 512
-        },
-        "resume": {
-          "$ref": "#/definitions/ResumeRequest"
         }
       },
       "required": [
@@ -3726,9 +3679,6 @@ export const protocolSchema = {
         },
         "auth": {
           "$ref": "#/definitions/HelloAuth"
-        },
-        "resume": {
-          "$ref": "#/definitions/ResumeOutcome"
         },
         "policy": {
           "$ref": "#/definitions/Policy"
@@ -6475,11 +6425,6 @@ export const protocolSchema = {
         },
         "stateVersion": {
           "$ref": "#/definitions/StateVersion"
-        },
-        "cursor": {
-          "type": "integer",
-          "minimum": 0,
-          "$comment": "Ours: only to connections that sent connect.resume. The event's position on the gateway's event bus (shared by every instance of a cluster), what a reconnect resumes after. Replayed events carry it without seq."
         }
       },
       "required": [
@@ -7730,6 +7675,505 @@ export const protocolSchema = {
         "message",
         "messageId",
         "messageSeq"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsUsageParams": {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1
+        },
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "agentScope": {
+          "type": "string",
+          "const": "all"
+        },
+        "startDate": {
+          "type": "string",
+          "pattern": "^\\d{4}-\\d{2}-\\d{2}$"
+        },
+        "endDate": {
+          "type": "string",
+          "pattern": "^\\d{4}-\\d{2}-\\d{2}$"
+        },
+        "mode": {
+          "anyOf": [
+            {
+              "type": "string",
+              "const": "utc"
+            },
+            {
+              "type": "string",
+              "const": "gateway"
+            },
+            {
+              "type": "string",
+              "const": "specific"
+            }
+          ]
+        },
+        "range": {
+          "anyOf": [
+            {
+              "type": "string",
+              "const": "7d"
+            },
+            {
+              "type": "string",
+              "const": "30d"
+            },
+            {
+              "type": "string",
+              "const": "90d"
+            },
+            {
+              "type": "string",
+              "const": "1y"
+            },
+            {
+              "type": "string",
+              "const": "all"
+            }
+          ]
+        },
+        "groupBy": {
+          "anyOf": [
+            {
+              "type": "string",
+              "const": "instance"
+            },
+            {
+              "type": "string",
+              "const": "family"
+            }
+          ]
+        },
+        "includeHistorical": {
+          "type": "boolean",
+          "deprecated": true,
+          "description": "Deprecated alias for groupBy: family."
+        },
+        "utcOffset": {
+          "type": "string",
+          "pattern": "^UTC[+-]\\d{1,2}(?::[0-5]\\d)?$",
+          "deprecated": true,
+          "description": "Deprecated compatibility fallback; use timeZone."
+        },
+        "timeZone": {
+          "type": "string",
+          "minLength": 1
+        },
+        "limit": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "includeContextWeight": {
+          "type": "boolean"
+        }
+      },
+      "additionalProperties": false,
+      "$comment": "As protocol 4 has it. Days are counted in UTC unless mode/timeZone/utcOffset say otherwise. Only each session's current transcript is read (reset and compaction start a new one), so groupBy and includeHistorical change nothing, and no context weight is reported."
+    },
+    "SessionDailyUsage": {
+      "type": "object",
+      "properties": {
+        "date": {
+          "type": "string",
+          "pattern": "^\\d{4}-\\d{2}-\\d{2}$"
+        },
+        "tokens": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "cost": {
+          "type": "number",
+          "minimum": 0
+        }
+      },
+      "required": [
+        "date",
+        "tokens",
+        "cost"
+      ],
+      "additionalProperties": false
+    },
+    "SessionMessageCounts": {
+      "type": "object",
+      "properties": {
+        "total": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "user": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "assistant": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "toolCalls": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "toolResults": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "errors": {
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "required": [
+        "total",
+        "user",
+        "assistant",
+        "toolCalls",
+        "toolResults",
+        "errors"
+      ],
+      "additionalProperties": false
+    },
+    "SessionToolUsage": {
+      "type": "object",
+      "properties": {
+        "totalCalls": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "uniqueTools": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "tools": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "name": {
+                "type": "string",
+                "minLength": 1
+              },
+              "count": {
+                "type": "integer",
+                "minimum": 0
+              }
+            },
+            "required": [
+              "name",
+              "count"
+            ],
+            "additionalProperties": false
+          }
+        }
+      },
+      "required": [
+        "totalCalls",
+        "uniqueTools",
+        "tools"
+      ],
+      "additionalProperties": false
+    },
+    "SessionModelUsage": {
+      "type": "object",
+      "properties": {
+        "provider": {
+          "type": "string",
+          "minLength": 1
+        },
+        "model": {
+          "type": "string",
+          "minLength": 1
+        },
+        "count": {
+          "type": "integer",
+          "minimum": 0,
+          "description": "Replies of this model."
+        },
+        "totals": {
+          "$ref": "#/definitions/UsageCostTotals"
+        }
+      },
+      "required": [
+        "count",
+        "totals"
+      ],
+      "additionalProperties": false
+    },
+    "SessionCostSummary": {
+      "description": "One session's usage in the range, from the usage its replies recorded; cost from the catalog's per-million prices.",
+      "type": "object",
+      "properties": {
+        "input": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "output": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "cacheRead": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "cacheWrite": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "totalTokens": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "totalCost": {
+          "type": "number",
+          "minimum": 0
+        },
+        "missingCostEntries": {
+          "type": "integer",
+          "minimum": 0,
+          "description": "Replies whose model has no price in the catalog: their tokens count, their cost does not."
+        },
+        "sessionId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "firstActivity": {
+          "type": "integer",
+          "description": "Time (ms) of the first message in the range."
+        },
+        "lastActivity": {
+          "type": "integer",
+          "description": "Time (ms) of the last message in the range."
+        },
+        "durationMs": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "activityDates": {
+          "type": "array",
+          "items": {
+            "type": "string",
+            "pattern": "^\\d{4}-\\d{2}-\\d{2}$"
+          }
+        },
+        "dailyBreakdown": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/SessionDailyUsage"
+          }
+        },
+        "messageCounts": {
+          "$ref": "#/definitions/SessionMessageCounts"
+        },
+        "toolUsage": {
+          "$ref": "#/definitions/SessionToolUsage"
+        },
+        "modelUsage": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/SessionModelUsage"
+          }
+        }
+      },
+      "required": [
+        "input",
+        "output",
+        "cacheRead",
+        "cacheWrite",
+        "totalTokens",
+        "totalCost",
+        "missingCostEntries"
+      ],
+      "additionalProperties": false
+    },
+    "SessionUsageEntry": {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1
+        },
+        "label": {
+          "type": "string"
+        },
+        "sessionId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "updatedAt": {
+          "type": "integer"
+        },
+        "agentId": {
+          "type": "string",
+          "minLength": 1
+        },
+        "modelProvider": {
+          "type": "string",
+          "minLength": 1
+        },
+        "model": {
+          "type": "string",
+          "minLength": 1
+        },
+        "modelOverride": {
+          "type": "string",
+          "minLength": 1
+        },
+        "usage": {
+          "anyOf": [
+            {
+              "$ref": "#/definitions/SessionCostSummary"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        }
+      },
+      "required": [
+        "key",
+        "usage"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsUsageDay": {
+      "type": "object",
+      "properties": {
+        "date": {
+          "type": "string",
+          "pattern": "^\\d{4}-\\d{2}-\\d{2}$"
+        },
+        "tokens": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "cost": {
+          "type": "number",
+          "minimum": 0
+        },
+        "messages": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "toolCalls": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "errors": {
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "required": [
+        "date",
+        "tokens",
+        "cost",
+        "messages",
+        "toolCalls",
+        "errors"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsUsageAggregates": {
+      "$comment": "Over every session with activity in the range, not only the `limit` listed.",
+      "type": "object",
+      "properties": {
+        "messages": {
+          "$ref": "#/definitions/SessionMessageCounts"
+        },
+        "tools": {
+          "$ref": "#/definitions/SessionToolUsage"
+        },
+        "byModel": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/SessionModelUsage"
+          }
+        },
+        "byProvider": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/SessionModelUsage"
+          }
+        },
+        "byAgent": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "agentId": {
+                "type": "string",
+                "minLength": 1
+              },
+              "totals": {
+                "$ref": "#/definitions/UsageCostTotals"
+              }
+            },
+            "required": [
+              "agentId",
+              "totals"
+            ],
+            "additionalProperties": false
+          }
+        },
+        "daily": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/SessionsUsageDay"
+          }
+        }
+      },
+      "required": [
+        "messages",
+        "tools",
+        "byModel",
+        "byProvider",
+        "byAgent",
+        "daily"
+      ],
+      "additionalProperties": false
+    },
+    "SessionsUsageResult": {
+      "type": "object",
+      "properties": {
+        "updatedAt": {
+          "type": "integer"
+        },
+        "startDate": {
+          "type": "string",
+          "pattern": "^\\d{4}-\\d{2}-\\d{2}$"
+        },
+        "endDate": {
+          "type": "string",
+          "pattern": "^\\d{4}-\\d{2}-\\d{2}$"
+        },
+        "sessions": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/SessionUsageEntry"
+          },
+          "description": "Sessions with activity in the range, most recently active first, at most `limit` (default 50)."
+        },
+        "totals": {
+          "$ref": "#/definitions/UsageCostTotals"
+        },
+        "aggregates": {
+          "$ref": "#/definitions/SessionsUsageAggregates"
+        }
+      },
+      "required": [
+        "updatedAt",
+        "startDate",
+        "endDate",
+        "sessions",
+        "totals",
+        "aggregates"
       ],
       "additionalProperties": false
     },
@@ -9991,6 +10435,11 @@ export const methodSpecs = {
   "chat.startup": {
     "params": "ChatHistoryParams",
     "result": "ChatHistoryResult",
+    "scope": "read"
+  },
+  "sessions.usage": {
+    "params": "SessionsUsageParams",
+    "result": "SessionsUsageResult",
     "scope": "read"
   },
   "skills.status": {

@@ -1584,24 +1584,6 @@ export interface WorkerRunsOffer {
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
- * via the `definition` "ResumeRequest".
- */
-export interface ResumeRequest {
-  stream?: string;
-  cursor?: number;
-}
-/**
- * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
- * via the `definition` "ResumeOutcome".
- */
-export interface ResumeOutcome {
-  stream: string;
-  cursor: number;
-  replayed: number;
-  complete: boolean;
-}
-/**
- * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
  * via the `definition` "ConnectParams".
  */
 export interface ConnectParams {
@@ -1634,7 +1616,6 @@ export interface ConnectParams {
   auth?: ConnectAuth;
   locale?: string;
   userAgent?: string;
-  resume?: ResumeRequest;
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -1661,7 +1642,6 @@ export interface HelloOk {
     [k: string]: string;
   };
   auth?: HelloAuth;
-  resume?: ResumeOutcome;
   policy: Policy;
 }
 /**
@@ -2528,7 +2508,6 @@ export interface EventFrame {
   payload?: unknown;
   seq?: number;
   stateVersion?: StateVersion;
-  cursor?: number;
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -3020,6 +2999,169 @@ export interface SessionMessageEvent {
   messageId: string;
   messageSeq: number;
   runId?: string;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsUsageParams".
+ */
+export interface SessionsUsageParams {
+  key?: string;
+  agentId?: string;
+  agentScope?: "all";
+  startDate?: string;
+  endDate?: string;
+  mode?: "utc" | "gateway" | "specific";
+  range?: "7d" | "30d" | "90d" | "1y" | "all";
+  groupBy?: "instance" | "family";
+  /**
+   * @deprecated
+   * Deprecated alias for groupBy: family.
+   */
+  includeHistorical?: boolean;
+  /**
+   * @deprecated
+   * Deprecated compatibility fallback; use timeZone.
+   */
+  utcOffset?: string;
+  timeZone?: string;
+  limit?: number;
+  includeContextWeight?: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionDailyUsage".
+ */
+export interface SessionDailyUsage {
+  date: string;
+  tokens: number;
+  cost: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionMessageCounts".
+ */
+export interface SessionMessageCounts {
+  total: number;
+  user: number;
+  assistant: number;
+  toolCalls: number;
+  toolResults: number;
+  errors: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionToolUsage".
+ */
+export interface SessionToolUsage {
+  totalCalls: number;
+  uniqueTools: number;
+  tools: {
+    name: string;
+    count: number;
+  }[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionModelUsage".
+ */
+export interface SessionModelUsage {
+  provider?: string;
+  model?: string;
+  /**
+   * Replies of this model.
+   */
+  count: number;
+  totals: UsageCostTotals;
+}
+/**
+ * One session's usage in the range, from the usage its replies recorded; cost from the catalog's per-million prices.
+ *
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionCostSummary".
+ */
+export interface SessionCostSummary {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  totalTokens: number;
+  totalCost: number;
+  /**
+   * Replies whose model has no price in the catalog: their tokens count, their cost does not.
+   */
+  missingCostEntries: number;
+  sessionId?: string;
+  /**
+   * Time (ms) of the first message in the range.
+   */
+  firstActivity?: number;
+  /**
+   * Time (ms) of the last message in the range.
+   */
+  lastActivity?: number;
+  durationMs?: number;
+  activityDates?: string[];
+  dailyBreakdown?: SessionDailyUsage[];
+  messageCounts?: SessionMessageCounts;
+  toolUsage?: SessionToolUsage;
+  modelUsage?: SessionModelUsage[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionUsageEntry".
+ */
+export interface SessionUsageEntry {
+  key: string;
+  label?: string;
+  sessionId?: string;
+  updatedAt?: number;
+  agentId?: string;
+  modelProvider?: string;
+  model?: string;
+  modelOverride?: string;
+  usage: SessionCostSummary | null;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsUsageDay".
+ */
+export interface SessionsUsageDay {
+  date: string;
+  tokens: number;
+  cost: number;
+  messages: number;
+  toolCalls: number;
+  errors: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsUsageAggregates".
+ */
+export interface SessionsUsageAggregates {
+  messages: SessionMessageCounts;
+  tools: SessionToolUsage;
+  byModel: SessionModelUsage[];
+  byProvider: SessionModelUsage[];
+  byAgent: {
+    agentId: string;
+    totals: UsageCostTotals;
+  }[];
+  daily: SessionsUsageDay[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "SessionsUsageResult".
+ */
+export interface SessionsUsageResult {
+  updatedAt: number;
+  startDate: string;
+  endDate: string;
+  /**
+   * Sessions with activity in the range, most recently active first, at most `limit` (default 50).
+   */
+  sessions: SessionUsageEntry[];
+  totals: UsageCostTotals;
+  aggregates: SessionsUsageAggregates;
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -3742,6 +3884,7 @@ export interface GatewayMethodMap {
   "sessions.describe": { params: SessionsDescribeParams; result: SessionsDescribeResult };
   "chat.metadata": { params: ChatMetadataParams; result: ChatMetadataResult };
   "chat.startup": { params: ChatHistoryParams; result: ChatHistoryResult };
+  "sessions.usage": { params: SessionsUsageParams; result: SessionsUsageResult };
   "skills.status": { params: SkillsStatusParams; result: SkillsStatusResult };
   "skills.bins": { params: SkillsBinsParams; result: SkillsBinsResult };
   "skills.install": { params: SkillsInstallParams; result: SkillsInstallResult };
