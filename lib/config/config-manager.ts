@@ -26,6 +26,7 @@ import { applyMergePatch, isPlainObject } from './merge-patch.js';
 import type { EnvMap } from './paths.js';
 import { writeRestartSentinel } from './restart-sentinel.js';
 import { dereferenceSchema } from './dereference-schema.js';
+import { formSchema } from './form-schema.js';
 
 export const DEFAULT_CONFIG_RESTART_DELAY_MS = 2000;
 export const MAX_CONFIG_RESTART_DELAY_MS = 60_000;
@@ -81,6 +82,7 @@ const GENERATED_AT = new Date().toISOString();
  * restart request (with its sentinel) after `config.apply` / `config.patch`. Writes are serialised.
  */
 let dereferenced: Record<string, unknown> | undefined;
+let formReady: Record<string, unknown> | undefined;
 
 export class ConfigManager {
   readonly #options: ConfigManagerOptions;
@@ -195,11 +197,16 @@ export class ConfigManager {
     return { restart: this.#emitRestart({ reason, delayMs, mode: 'update.run', sentinel: payload }), sentinel };
   }
 
-  /** `config.schema`: the config JSON Schema, references inlined, plus form hints (secrets marked `sensitive`). */
-  schema(): ConfigSchemaResult {
+  /**
+   * `config.schema`: the config JSON Schema, references inlined, plus form hints (secrets marked
+   * `sensitive`). `formReady` answers it in the subset field-by-field forms render (see
+   * {@link formSchema}); it accepts the same documents.
+   */
+  schema(options: { formReady?: boolean } = {}): ConfigSchemaResult {
     dereferenced ??= dereferenceSchema(configSchema as unknown as Record<string, unknown>);
+    if (options.formReady) formReady ??= formSchema(dereferenced);
     return {
-      schema: dereferenced,
+      schema: options.formReady ? formReady! : dereferenced,
       uiHints: buildConfigUiHints(dereferenced),
       version: this.#options.version ?? 'dev',
       generatedAt: GENERATED_AT,

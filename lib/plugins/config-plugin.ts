@@ -15,7 +15,8 @@ export function configPlugin(manager: ConfigManager): GatewayPlugin {
       gateway.registerMethod('config.set', (params) => manager.set(params));
       gateway.registerMethod('config.patch', (params) => manager.patch(params));
       gateway.registerMethod('config.apply', (params) => manager.apply(params));
-      gateway.registerMethod('config.schema', () => manager.schema());
+      // Seed-era dashboards (protocol 3) render the schema field by field and cannot show unions of different types.
+      gateway.registerMethod('config.schema', (_params, ctx) => manager.schema({ formReady: (ctx.session?.protocol ?? 3) < 4 }));
     },
   };
 }
