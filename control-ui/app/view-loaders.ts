@@ -12,6 +12,7 @@ export const VIEW_LOADERS: Record<ControlUiViewId, (ctx: ViewContext) => Promise
   nodes: async (ctx) => new (await import('./views/nodes-view.js')).NodesView(ctx),
   chat: async (ctx) => new (await import('./views/chat-view.js')).ChatView(ctx),
   sessions: async (ctx) => new (await import('./views/sessions-view.js')).SessionsView(ctx),
+  usage: async (ctx) => new (await import('./views/usage-view.js')).UsageView(ctx),
   logs: async (ctx) => new (await import('./views/logs-view.js')).LogsView(ctx),
   cron: async (ctx) => new (await import('./views/cron-view.js')).CronView(ctx),
   skills: async (ctx) => new (await import('./views/skills-view.js')).SkillsView(ctx),

@@ -8,6 +8,7 @@ export const CONTROL_UI_VIEWS = [
   { id: 'nodes', title: 'Nodes & devices' },
   { id: 'chat', title: 'Chat' },
   { id: 'sessions', title: 'Sessions' },
+  { id: 'usage', title: 'Usage' },
   { id: 'logs', title: 'Logs' },
   { id: 'cron', title: 'Cron jobs' },
   { id: 'skills', title: 'Skills' },
