@@ -28,6 +28,11 @@ export interface PairingMaps<P, D> {
  * (id -> entry), each a JSON map in its own storage file. Mutations run one at a time on copies;
  * the files that changed are written, and only then do the copies become the live state, so a
  * failed write (full disk) changes nothing. Expired requests are dropped on the way.
+ *
+ * On shared storage (a cluster store, which has `compareAndSet` and `onExternalChange`) several
+ * processes keep the same maps: a mutation reads both fresh, writes each only if it still holds
+ * what was read (else it runs again on the newer state, so no process loses another's update),
+ * and another process's change reloads the live state as soon as its notice arrives.
  */
 export class PairingState<P extends { ts: number }, D> {
   readonly #options: PairingStateOptions<P>;
@@ -37,10 +42,16 @@ export class PairingState<P extends { ts: number }, D> {
   /** What each file holds now, so an unchanged map is not rewritten. */
   readonly #onDisk = new Map<string, string>();
   #queue: Promise<unknown> = Promise.resolve();
+  readonly #shared: boolean;
 
   constructor(options: PairingStateOptions<P>) {
     this.#options = options;
     this.#ttlMs = options.ttlMs ?? PENDING_TTL_MS;
+    const { storage } = options;
+    this.#shared = typeof storage.compareAndSet === 'function' && typeof storage.onExternalChange === 'function';
+    storage.onExternalChange?.((key) => {
+      if (key === '*' || key === options.pendingKey || key === options.pairedKey) this.#reload();
+    });
   }
 
   /** Live state; read it, change it only through `mutate`. */
@@ -74,7 +85,8 @@ export class PairingState<P extends { ts: number }, D> {
    * approval that lost its entry.
    */
   mutate<T>(change: (maps: PairingMaps<P, D>) => T): Promise<T> {
-    const run = async (): Promise<T> => {
+    const run = async (attempt = 0): Promise<T> => {
+      if (this.#shared) await this.load();
       const pending = asMap(structuredClone(this.#pending));
       const expired: P[] = [];
       for (const [id, r] of Object.entries(pending)) {
@@ -88,6 +100,8 @@ export class PairingState<P extends { ts: number }, D> {
         await this.#writeIfChanged(this.#options.pairedKey, paired);
         await this.#writeIfChanged(this.#options.pendingKey, pending);
       } catch (err) {
+        if (err === LOST_RACE && attempt < MAX_RACES) return run(attempt + 1);
+        if (err === LOST_RACE) throw new GatewayError('UNAVAILABLE', `${this.#options.label} store is busy: too many concurrent changes, try again`, { retryable: true });
         throw new GatewayError('UNAVAILABLE', `${this.#options.label} store write failed: ${(err as Error).message}`, { cause: err });
       }
       this.#pending = pending;
@@ -95,21 +109,33 @@ export class PairingState<P extends { ts: number }, D> {
       if (expired.length) this.#options.onExpired?.(expired);
       return result;
     };
-    const next = this.#queue.then(run, run);
+    const next = this.#queue.then(() => run(), () => run());
     this.#queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** Another process changed a map: reload both, in turn with the mutations (a failed read keeps what we had). */
+  #reload(): void {
+    this.#queue = this.#queue.then(() => this.load()).catch(() => undefined);
   }
 
   async #writeIfChanged(key: string, map: object): Promise<void> {
     const text = JSON.stringify(map, null, 2);
     if (this.#onDisk.get(key) === text) return;
-    await this.#options.storage.write(key, text);
+    const { storage } = this.#options;
+    if (this.#shared) {
+      if (!(await storage.compareAndSet!(key, this.#onDisk.get(key), text))) throw LOST_RACE;
+    } else {
+      await storage.write(key, text);
+    }
     this.#onDisk.set(key, text);
   }
 
   async #readMap<T>(key: string): Promise<Record<string, T>> {
     const { storage, label } = this.#options;
     const text = await storage.read(key);
+    if (text === undefined) this.#onDisk.delete(key);
+    else if (text.trim() === '') this.#onDisk.set(key, text);
     if (text === undefined || text.trim() === '') return emptyMap();
     try {
       const value = JSON.parse(text) as unknown;
@@ -122,6 +148,10 @@ export class PairingState<P extends { ts: number }, D> {
     }
   }
 }
+
+/** A shared-storage write found the key changed since it was read; the mutation runs again. */
+const LOST_RACE = Symbol('lost race');
+const MAX_RACES = 8;
 
 /**
  * Ids (node ids, roles) come from clients: maps keyed by them have no prototype, so `constructor`

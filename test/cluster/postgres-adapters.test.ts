@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresCluster } from '../../cluster/postgres.js';
 import type { OutboxEntry } from '../../lib/channels/outbox-store.js';
+import { DevicePairingStore } from '../../lib/device-pairing-store.js';
 import type { Lease } from '../../lib/lease.js';
 import { HAS_POSTGRES, POSTGRES_SKIP_MESSAGE, startPostgresServer, type PostgresServer } from '../helpers/postgres-server.js';
 import { eventually } from './harness.js';
@@ -78,6 +79,23 @@ describe.skipIf(!HAS_POSTGRES)('PostgreSQL store, leases and outbox (real server
     expect(await b.storage.compareAndSet('fresh', undefined, 'y')).toBe(false);
     expect(await b.storage.compareAndSet('fresh', 'x', undefined)).toBe(true);
     expect(await a.storage.read('fresh')).toBeUndefined();
+  });
+
+  it('device pairing on two instances: concurrent changes are all kept, and a token issued on one verifies on the other', async () => {
+    const [a, b] = await pair();
+    const onA = new DevicePairingStore({ storage: a.storage, now: Date.now });
+    const onB = new DevicePairingStore({ storage: b.storage, now: Date.now });
+    await Promise.all([onA.load(), onB.load()]);
+    const device = (id: string) => ({ deviceId: id, publicKey: `pk-${id}`, role: 'operator', roles: ['operator'], scopes: ['operator.read'] });
+    // Ten devices ask at once, half through each instance: a lost update would drop some.
+    const requests = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? onA : onB).requestPairing(device(`d${i}`))));
+    await Promise.all(requests.map(({ request }, i) => (i % 2 ? onB : onA).approve(request.requestId)));
+    await eventually(() => onA.listPaired().length === 10 && onB.listPaired().length === 10, 'both instances to see all ten devices');
+    const token = await onA.ensureToken('d3', 'operator', ['operator.read']);
+    await eventually(() => onB.verifyToken('d3', 'operator', token.token, ['operator.read']), 'the token to verify on the other instance');
+    await onB.revoke('d3', 'operator');
+    await eventually(() => !onA.verifyToken('d3', 'operator', token.token, ['operator.read']), 'the revocation to reach the first instance');
+    expect(onA.listPending()).toEqual([]);
   });
 
   it('lease: one holder at a time, a fencing token that grows with every acquisition, takeover after release', async () => {
