@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Ajv from 'ajv';
 import JSON5 from 'json5';
 import { describe, expect, it } from 'vitest';
 import { ConfigManager } from '../../../lib/config/config-manager.js';
 import { dereferenceSchema } from '../../../lib/config/dereference-schema.js';
 import { formSchema } from '../../../lib/config/form-schema.js';
 import { configPlugin } from '../../../lib/plugins/config-plugin.js';
+import { createAjv } from '../../../lib/protocol/create-ajv.js';
 import { configSchema } from '../../../lib/protocol/generated/config.js';
 import { connectParams, handshake } from '../../helpers/connect.js';
 import { callOk, openMemoryPeer } from '../../helpers/memory-peer.js';
@@ -94,7 +94,7 @@ describe('formSchema', () => {
 
   it('accepts and refuses exactly the config documents the full schema does', async () => {
     const full = dereferenceSchema(configSchema as unknown as Node);
-    const ajv = new Ajv({ strict: false, allErrors: false });
+    const ajv = createAjv({ strict: false });
     const before = ajv.compile(full);
     const after = ajv.compile(formSchema(full));
     const docs: unknown[] = [
