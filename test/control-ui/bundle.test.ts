@@ -41,7 +41,7 @@ describe('Control UI bundle', () => {
     };
     const lazyNames = new Set(lazy.map((f) => f.name));
     // JSON5's own error text, and a string only the config view has.
-    for (const marker of ['JSON5: invalid', 'config.apply']) {
+    for (const marker of ['JSON5: invalid', 'config.patch']) {
       const found = await holding(marker);
       expect(found.length, marker).toBeGreaterThan(0);
       expect(found.every((name) => lazyNames.has(name)), marker).toBe(true);

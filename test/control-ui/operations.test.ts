@@ -71,17 +71,20 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: logs, config, rest
 
   it('shows the config with secrets hidden and saves a hot-reloadable change after schema validation', async () => {
     await page.getByRole('link', { name: 'Config' }).click();
+    await page.getByRole('button', { name: 'Raw JSON5' }).click();
     const editor = page.getByLabel('Config file (JSON5)');
     await expect.poll(() => editor.inputValue()).toContain('__OPENCLAW_REDACTED__');
     expect(await editor.inputValue()).not.toContain(TOKEN);
     expect(await page.getByLabel('Effective config', { exact: true }).textContent()).not.toContain(TOKEN);
-    expect(await page.getByRole('button', { name: 'Save', exact: true }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Review changes' }).isDisabled()).toBe(true);
 
     const config = JSON.parse(await editor.inputValue()) as Record<string, any>;
     await editor.fill(JSON.stringify({ ...config, logging: { level: 'loud' } }, null, 2));
     await page.getByText('The edited config does not validate').waitFor();
     expect(await page.getByTestId('config-check').textContent()).toContain('/logging/level');
-    expect(await page.getByRole('button', { name: 'Save', exact: true }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Review changes' }).click();
+    await page.getByText('Fix these before applying').waitFor();
+    expect(await page.getByRole('button', { name: 'Save only (live reload)' }).isDisabled()).toBe(true);
     await screenshot(page, 'config-invalid-1440');
 
     await editor.fill(JSON.stringify({ ...config, logging: { level: 'debug' } }, null, 2));
@@ -89,7 +92,7 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: logs, config, rest
     const reloaded = new Promise((resolve) => gw.runtime.on('reload', resolve));
     let restarted = false;
     gw.runtime.on('restarted', () => (restarted = true));
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('button', { name: 'Save only (live reload)' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     const reload = (await reloaded) as { applied: string; plan: { restartGateway: boolean } };
     expect(reload.plan.restartGateway).toBe(false);
@@ -103,6 +106,7 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: logs, config, rest
 
   it('applies a config that needs a restart, then reconnects by itself and says so', async () => {
     await page.getByRole('link', { name: 'Config' }).click();
+    await page.getByRole('button', { name: 'Raw JSON5' }).click();
     const editor = page.getByLabel('Config file (JSON5)');
     await expect.poll(() => editor.inputValue()).toContain('__OPENCLAW_REDACTED__');
     const config = JSON.parse(await editor.inputValue()) as Record<string, any>;
@@ -110,7 +114,8 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: logs, config, rest
     await editor.fill(JSON.stringify(config, null, 2));
     await page.getByText('Matches the config schema.').waitFor();
     const restarted = new Promise((resolve) => gw.runtime.on('restarted', resolve));
-    await page.getByRole('button', { name: 'Save & restart' }).click();
+    await page.getByRole('button', { name: 'Review changes' }).click();
+    await page.getByRole('button', { name: 'Apply & restart' }).click();
     await page.getByRole('status').filter({ hasText: 'restarts in' }).waitFor();
     await restarted;
     await page.getByText('The gateway restarted; reconnected and refreshed.').waitFor();

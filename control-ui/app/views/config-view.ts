@@ -2,46 +2,53 @@ import { GatewayError } from '../../../lib/client/index.js';
 import type { ConfigSchemaResult, ConfigSnapshot } from '../../../lib/protocol/generated/types.js';
 import { badge, errorMessage, h, replaceChildren } from '../dom.js';
 import { checkSchema, type SchemaIssue } from '../schema-check.js';
+import { diffConfig, equalJson, isObject, mergePatch, type JsonObject } from './config/config-diff.js';
+import { ConfigForm } from './config/config-form.js';
+import { diffTable } from './config/diff-panel.js';
+import { issueList } from './config/issue-list.js';
+import { RawEditor } from './config/raw-editor.js';
 import { inBackground, section, statusLine, unavailable, type View, type ViewContext } from './view.js';
 
-/** What the gateway puts where a secret was; sending it back keeps the stored secret. */
-const REDACTED = '__OPENCLAW_REDACTED__';
-// Same rule as the gateway's own redaction (lib/config/config-redaction.ts): `maxTokens` is not a secret.
-const SENSITIVE_KEY = /(?:token|password|secret|apikey|api_key|passphrase)$/i;
-
-type Json5 = { parse(text: string): unknown };
+type Mode = 'form' | 'raw';
 
 /**
- * The config file: its state (valid, issues), the effective config with secrets hidden, and an
- * editor that checks the text against `config.schema` before `config.set` (hot reload decides
- * what applies live) or `config.apply` (write, then the in-process restart it implies).
+ * The config file: its state, a form drawn from `config.schema` (or the raw JSON5 text), the
+ * changes reviewed before they are sent, and `config.patch` with the hash of the version the
+ * edits started from (a file changed meanwhile is a conflict, not an overwrite). The restart a
+ * patch triggers is announced here and survived by the session.
  */
 export class ConfigView implements View {
   readonly el: HTMLElement;
   readonly #ctx: ViewContext;
   readonly #summary = h('div');
   readonly #effective = h('pre', { class: 'code', tabindex: 0, 'aria-label': 'Effective config' });
-  readonly #editor = h('textarea', { id: 'config-editor', name: 'config', rows: 18, spellcheck: false, class: 'code' });
-  readonly #issues = h('div', { 'aria-live': 'polite', 'data-testid': 'config-check' });
+  readonly #formMode = h('button', { type: 'button', 'aria-pressed': 'true' }, 'Form');
+  readonly #rawMode = h('button', { type: 'button', 'aria-pressed': 'false' }, 'Raw JSON5');
+  readonly #editArea = h('div');
+  readonly #raw: RawEditor;
+  readonly #changes = h('p', { class: 'muted', 'data-testid': 'config-changes' });
+  readonly #review = h('button', { type: 'button', class: 'primary', disabled: true }, 'Review changes');
+  readonly #discard = h('button', { type: 'button', disabled: true }, 'Discard changes');
+  readonly #diff = h('div', { class: 'cfg-diff', 'data-testid': 'config-diff', hidden: true });
+  readonly #conflict = h('div', { hidden: true });
   readonly #status = statusLine();
-  readonly #save = h('button', { type: 'button', class: 'primary' }, 'Save');
-  readonly #apply = h('button', { type: 'button' }, 'Save & restart');
-  readonly #revert = h('button', { type: 'button' }, 'Revert');
   readonly #body: HTMLElement;
+  #mode: Mode = 'form';
   #snapshot: ConfigSnapshot | undefined;
   #schema: ConfigSchemaResult | undefined;
-  #json5: Json5 | undefined;
-  #checkTimer: ReturnType<typeof setTimeout> | undefined;
+  #base: JsonObject = {};
+  #draft: JsonObject = {};
+  #form: ConfigForm | undefined;
+  #restartPending = false;
 
   constructor(ctx: ViewContext) {
     this.#ctx = ctx;
-    this.#editor.addEventListener('input', () => {
-      if (this.#checkTimer !== undefined) clearTimeout(this.#checkTimer);
-      this.#checkTimer = setTimeout(() => this.#check(), 200);
-    });
-    this.#save.addEventListener('click', () => inBackground(ctx.session, 'config view', this.#write('set')));
-    this.#apply.addEventListener('click', () => inBackground(ctx.session, 'config view', this.#write('apply')));
-    this.#revert.addEventListener('click', () => this.#fillEditor());
+    this.#raw = new RawEditor({ schema: () => this.#schema?.schema, onParsed: (value) => this.#setDraft(value), background: (work) => inBackground(ctx.session, 'config view', work) });
+    const bg = (work: Promise<unknown>) => inBackground(ctx.session, 'config view', work);
+    this.#formMode.addEventListener('click', () => bg(this.#setMode('form')));
+    this.#rawMode.addEventListener('click', () => bg(this.#setMode('raw')));
+    this.#review.addEventListener('click', () => this.#showDiff());
+    this.#discard.addEventListener('click', () => bg(this.#reset()));
     this.#body = h(
       'div',
       { class: 'view-body' },
@@ -49,22 +56,24 @@ export class ConfigView implements View {
       section(
         'config-edit-title',
         'Edit',
-        h(
-          'p',
-          { class: 'muted' },
-          'Secrets show as ',
-          h('code', {}, REDACTED),
-          '; leave them as they are to keep the stored values. Save writes the file and the gateway reloads it per gateway.reload.mode; Save & restart also restarts the gateway now.',
-        ),
-        h('label', { for: 'config-editor' }, 'Config file (JSON5)'),
-        this.#editor,
-        this.#issues,
-        h('div', { class: 'actions' }, this.#save, this.#apply, this.#revert),
+        h('div', { class: 'actions', role: 'group', 'aria-label': 'Editor' }, this.#formMode, this.#rawMode),
+        h('p', { class: 'muted' }, 'Secrets stay hidden: a secret you leave empty keeps its stored value. Changes are reviewed before they are sent.'),
+        this.#editArea,
+        h('div', { class: 'cfg-footer' }, this.#changes, h('div', { class: 'actions' }, this.#review, this.#discard)),
+        this.#diff,
+        this.#conflict,
         this.#status,
       ),
       section('config-effective-title', 'Effective config (defaults applied, secrets hidden)', this.#effective),
     );
     this.el = h('div', { class: 'view-body' }, this.#body);
+    ctx.session.on('status', (status) => {
+      if (status.kind !== 'open' || !status.reconnected || !this.#restartPending) return;
+      this.#restartPending = false;
+      this.#status.textContent = status.restarted
+        ? 'The gateway restarted with the new config, and this page reconnected.'
+        : 'Reconnected to the gateway; the config below is what it runs now.';
+    });
   }
 
   show(): void {
@@ -73,30 +82,154 @@ export class ConfigView implements View {
       return;
     }
     if (this.el.firstChild !== this.#body) replaceChildren(this.el, this.#body);
-    inBackground(this.#ctx.session, 'config view', this.#load(true));
+    inBackground(this.#ctx.session, 'config view', this.#load());
   }
 
   hide(): void {}
 
-  async #load(resetEditor: boolean): Promise<void> {
+  /** Loads the file; edits in progress survive a reload unless the file changed under them. */
+  async #load(force = false): Promise<void> {
     const { session } = this.#ctx;
     if (session.status.kind !== 'open') return;
     try {
-      const [snapshot, schema, json5] = await Promise.all([
+      const [snapshot, schema] = await Promise.all([
         session.client.call('config.get'),
         this.#schema ?? (session.has('config.schema') ? session.client.call('config.schema') : undefined),
-        this.#json5 ?? import('json5').then((m) => (m.default ?? m) as Json5),
       ]);
-      const changedOnDisk = this.#snapshot !== undefined && this.#snapshot.hash !== snapshot.hash;
+      const previous = this.#snapshot;
       this.#snapshot = snapshot;
       this.#schema = schema;
-      this.#json5 = json5;
       this.#renderSummary();
-      if (resetEditor || changedOnDisk || this.#editor.value === '') this.#fillEditor();
+      const edited = this.#changeList().length > 0;
+      if (force || !previous || !edited) return await this.#reset();
+      if (previous.hash !== snapshot.hash) {
+        this.#showConflict('The config file changed since you started editing (another client or the gateway saved it).');
+      }
     } catch (err) {
       session.reportError('config.get', err);
-      this.#status.textContent = `Could not load the config: ${errorMessage(err)}`;
+      this.#status.textContent = `config.get failed: ${errorMessage(err)}`;
     }
+  }
+
+  /** The edits start over from the loaded file. */
+  async #reset(): Promise<void> {
+    const s = this.#snapshot;
+    if (!s) return;
+    this.#base = isObject(s.parsed) ? s.parsed : {};
+    this.#draft = structuredClone(this.#base);
+    this.#diff.hidden = true;
+    this.#conflict.hidden = true;
+    if (this.#mode === 'raw') await this.#raw.fill(s.raw ?? `${JSON.stringify(this.#draft, null, 2)}\n`);
+    else this.#renderForm();
+    this.#onEdited();
+  }
+
+  #renderForm(): void {
+    if (!this.#schema) {
+      replaceChildren(this.#editArea, h('p', { class: 'notice' }, 'This gateway offers no config.schema, so there is no form; use Raw JSON5.'));
+      return;
+    }
+    this.#form = new ConfigForm({ schema: this.#schema.schema, hints: this.#schema.uiHints, draft: this.#draft, onChange: () => this.#onEdited() });
+    replaceChildren(this.#editArea, this.#form.el);
+  }
+
+  async #setMode(mode: Mode): Promise<void> {
+    if (mode === this.#mode) return;
+    if (mode === 'form' && !(await this.#raw.check())) {
+      this.#status.textContent = 'Fix the JSON5 text before switching to the form.';
+      return;
+    }
+    this.#mode = mode;
+    this.#formMode.setAttribute('aria-pressed', String(mode === 'form'));
+    this.#rawMode.setAttribute('aria-pressed', String(mode === 'raw'));
+    if (mode === 'form') return this.#renderForm();
+    replaceChildren(this.#editArea, this.#raw.el);
+    // Unedited, the file's own text (comments and all); edited in the form, the edited config.
+    const unchanged = equalJson(this.#draft, this.#base) && this.#snapshot?.raw;
+    await this.#raw.fill(unchanged ? this.#snapshot!.raw! : `${JSON.stringify(this.#draft, null, 2)}\n`);
+  }
+
+  #setDraft(value: JsonObject): void {
+    this.#draft = value;
+    this.#onEdited();
+  }
+
+  #changeList() {
+    const hints = this.#schema?.uiHints ?? {};
+    return diffConfig(this.#base, this.#draft, (path) => hints[path.join('.')]?.sensitive === true);
+  }
+
+  #onEdited(): void {
+    const count = this.#changeList().length;
+    this.#changes.textContent = count === 0 ? 'No changes.' : `${count} change${count === 1 ? '' : 's'} not applied yet.`;
+    this.#review.disabled = this.#discard.disabled = count === 0;
+    if (!this.#diff.hidden) this.#showDiff();
+  }
+
+  #showDiff(): void {
+    const changes = this.#changeList();
+    const issues: SchemaIssue[] = this.#schema ? checkSchema(this.#schema.schema, this.#draft) : [];
+    const ready = changes.length > 0 && issues.length === 0 && (this.#mode === 'form' || this.#raw.valid);
+    const apply = h('button', { type: 'button', class: 'primary', disabled: !ready }, 'Apply & restart');
+    const save = h('button', { type: 'button', disabled: !ready }, 'Save only (live reload)');
+    const back = h('button', { type: 'button' }, 'Back to editing');
+    apply.addEventListener('click', () => inBackground(this.#ctx.session, 'config view', this.#send('config.patch', [apply, save])));
+    save.addEventListener('click', () => inBackground(this.#ctx.session, 'config view', this.#send('config.set', [apply, save])));
+    back.addEventListener('click', () => (this.#diff.hidden = true));
+    replaceChildren(
+      this.#diff,
+      h('h3', { id: 'config-diff-title' }, 'Review changes'),
+      diffTable(changes),
+      issueList('Fix these before applying', issues),
+      h('p', { class: 'muted' }, 'Apply & restart sends only these changes (config.patch) and restarts the gateway; Save only writes the file and the gateway applies what it can live (gateway.reload.mode).'),
+      h('div', { class: 'actions' }, apply, save, back),
+    );
+    this.#diff.hidden = false;
+    apply.focus();
+  }
+
+  async #send(method: 'config.patch' | 'config.set', buttons: HTMLButtonElement[]): Promise<void> {
+    const { session } = this.#ctx;
+    const snapshot = this.#snapshot;
+    if (!snapshot) return;
+    for (const b of buttons) b.disabled = true;
+    const baseHash = snapshot.exists ? { baseHash: snapshot.hash } : {};
+    try {
+      if (method === 'config.patch') {
+        const raw = JSON.stringify(mergePatch(this.#base, this.#draft));
+        const result = await session.client.call('config.patch', { raw, ...baseHash, note: 'Applied from the Control UI' });
+        this.#restartPending = result.restart.ok;
+        this.#status.textContent = result.restart.ok
+          ? `Applied. The gateway restarts in ${Math.round(result.restart.delayMs / 100) / 10} s; this page reconnects by itself.`
+          : `Applied, but the gateway did not restart: ${result.restart.error ?? 'unknown error'}`;
+      } else {
+        const raw = this.#mode === 'raw' ? this.#raw.text : `${JSON.stringify(this.#draft, null, 2)}\n`;
+        await session.client.call('config.set', { raw, ...baseHash });
+        this.#status.textContent = 'Saved. The gateway reloads the file; hot-reloadable settings apply now.';
+      }
+      this.#diff.hidden = true;
+      await this.#load(true);
+    } catch (err) {
+      session.reportError(method, err);
+      for (const b of buttons) b.disabled = false;
+      if (/changed since last load/.test(errorMessage(err))) {
+        this.#showConflict(`${method} refused: the config file changed since this page loaded it.`);
+        return;
+      }
+      const details = err instanceof GatewayError ? (err.details as { issues?: SchemaIssue[] } | undefined) : undefined;
+      this.#status.textContent = `${method} failed: ${errorMessage(err)}`;
+      if (details?.issues?.length) this.#diff.append(issueList('The gateway refused the config', details.issues) ?? '');
+    }
+  }
+
+  #showConflict(message: string): void {
+    const reload = h('button', { type: 'button' }, 'Reload the file (drops your edits)');
+    reload.addEventListener('click', () => inBackground(this.#ctx.session, 'config view', this.#load(true)));
+    replaceChildren(
+      this.#conflict,
+      h('div', { class: 'error', role: 'alert', 'data-testid': 'config-conflict' }, h('p', {}, h('strong', {}, 'Conflict: '), message, ' Reload to see the current file, then make your change again.'), reload),
+    );
+    this.#conflict.hidden = false;
   }
 
   #renderSummary(): void {
@@ -111,81 +244,11 @@ export class ConfigView implements View {
         h('dt', {}, 'State'),
         h('dd', { 'data-testid': 'config-valid' }, s.exists ? (s.valid ? badge('valid', 'ok') : badge('invalid', 'bad')) : badge('no file (defaults)', 'muted')),
         h('dt', {}, 'Version'),
-        h('dd', { class: 'mono' }, s.hash.slice(0, 12)),
+        h('dd', { class: 'mono', 'data-testid': 'config-hash' }, s.hash.slice(0, 12)),
       ),
       issueList('Problems in the file', [...s.issues, ...s.legacyIssues]),
       issueList('Warnings', s.warnings),
     );
-    this.#effective.textContent = JSON.stringify(hideSecrets(s.config), null, 2);
+    this.#effective.textContent = JSON.stringify(s.config, null, 2);
   }
-
-  #fillEditor(): void {
-    const s = this.#snapshot;
-    if (!s) return;
-    this.#editor.value = s.raw ?? `${JSON.stringify(hideSecrets(s.parsed ?? {}), null, 2)}\n`;
-    this.#check();
-  }
-
-  /** Parses and schema-checks the editor text; returns the raw text when it may be sent. */
-  #check(): string | undefined {
-    const text = this.#editor.value;
-    let issues: SchemaIssue[] = [];
-    let parsed: unknown;
-    try {
-      parsed = this.#json5 ? this.#json5.parse(text) : JSON.parse(text);
-    } catch (err) {
-      issues = [{ path: '/', message: `does not parse: ${errorMessage(err)}` }];
-    }
-    if (issues.length === 0) {
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) issues = [{ path: '/', message: 'must be an object' }];
-      else if (this.#schema) issues = checkSchema(this.#schema.schema, parsed);
-    }
-    const unchanged = text === (this.#snapshot?.raw ?? '');
-    this.#editor.setAttribute('aria-invalid', String(issues.length > 0));
-    replaceChildren(this.#issues, issues.length ? issueList('The edited config does not validate', issues) : h('p', { class: 'ok-text' }, this.#schema ? 'Matches the config schema.' : 'Parses (this gateway offers no config.schema to check against).'));
-    this.#save.disabled = this.#apply.disabled = issues.length > 0 || unchanged;
-    return issues.length === 0 ? text : undefined;
-  }
-
-  async #write(mode: 'set' | 'apply'): Promise<void> {
-    const raw = this.#check();
-    const snapshot = this.#snapshot;
-    if (raw === undefined || !snapshot) return;
-    const { session } = this.#ctx;
-    this.#save.disabled = this.#apply.disabled = true;
-    const baseHash = snapshot.exists ? snapshot.hash : undefined;
-    try {
-      if (mode === 'set') {
-        await session.client.call('config.set', { raw, ...(baseHash ? { baseHash } : {}) });
-        this.#status.textContent = 'Saved. The gateway reloads the file; hot-reloadable settings apply now.';
-      } else {
-        const result = await session.client.call('config.apply', { raw, ...(baseHash ? { baseHash } : {}), note: 'Applied from the Control UI' });
-        const delay = result.restart.delayMs;
-        this.#status.textContent = result.restart.ok
-          ? `Saved. The gateway restarts in ${Math.round(delay / 100) / 10} s; this page reconnects by itself.`
-          : `Saved, but the restart failed: ${result.restart.error ?? 'unknown error'}`;
-      }
-      await this.#load(true);
-    } catch (err) {
-      const details = err instanceof GatewayError ? (err.details as { issues?: SchemaIssue[] } | undefined) : undefined;
-      this.#status.textContent = `Not saved: ${errorMessage(err)}`;
-      if (details?.issues?.length) replaceChildren(this.#issues, issueList('The gateway refused the config', details.issues));
-      session.reportError(`config.${mode}`, err);
-      this.#save.disabled = this.#apply.disabled = false;
-    }
-  }
-}
-
-function issueList(title: string, issues: SchemaIssue[]): HTMLElement | null {
-  if (issues.length === 0) return null;
-  return h('div', { class: 'issues' }, h('p', {}, h('strong', {}, title)), h('ul', {}, ...issues.map((i) => h('li', {}, h('code', {}, i.path || '/'), ` ${i.message}`))));
-}
-
-/** Replaces string values under secret-looking keys, for display only. */
-export function hideSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(hideSecrets);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k, SENSITIVE_KEY.test(k) && typeof v === 'string' && v !== '' ? REDACTED : hideSecrets(v)]),
-  );
 }
