@@ -32,6 +32,7 @@ export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Logger 
     ((line: string, level: LogLevel) => (isLevelEnabled('warn', level) ? process.stderr : process.stdout).write(line + '\n'));
   const now = options.now ?? (() => new Date());
   return {
+    enabled: (level) => isLevelEnabled(threshold, level),
     log(level, subsystem, message, meta) {
       if (!isLevelEnabled(threshold, level)) return;
       let line: string;

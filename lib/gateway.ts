@@ -508,7 +508,7 @@ export class Gateway implements ConnectionSink {
     }
     const { id, method } = frame.value;
     const started = this.#clock.now();
-    this.#logger.log('debug', 'gateway/ws', 'request', { connId: conn.connId, id, method });
+    if (this.#logger.enabled?.('debug') ?? true) this.#logger.log('debug', 'gateway/ws', 'request', { connId: conn.connId, id, method });
     const done = this.#activity.begin(method);
     let outcome = 'ok';
     try {
@@ -533,7 +533,7 @@ export class Gateway implements ConnectionSink {
     } finally {
       done(outcome);
     }
-    this.#logger.log('debug', 'gateway/ws', 'response', { connId: conn.connId, id, method, ok: outcome === 'ok', ms: this.#clock.now() - started });
+    if (this.#logger.enabled?.('debug') ?? true) this.#logger.log('debug', 'gateway/ws', 'response', { connId: conn.connId, id, method, ok: outcome === 'ok', ms: this.#clock.now() - started });
   }
 
   #onClose(conn: GatewayConnection, code: number, reason: string): void {

@@ -204,6 +204,21 @@ export class WebSocketTransport {
   }
 }
 
+/**
+ * The last text sent and its UTF-8 bytes. A broadcast sends one text to every connection in a
+ * row; as bytes, ws neither measures nor encodes it again for each of them.
+ */
+let lastText: string | undefined;
+let lastBytes: Buffer | undefined;
+
+function utf8(text: string): Buffer {
+  if (text !== lastText || lastBytes === undefined) {
+    lastBytes = Buffer.from(text, 'utf8');
+    lastText = text;
+  }
+  return lastBytes;
+}
+
 class WsConnection implements TransportConnection {
   readonly peer: PeerInfo;
   onmessage?: (data: string) => void;
@@ -232,7 +247,7 @@ class WsConnection implements TransportConnection {
 
   send(data: string): void {
     // ws drops (rather than throws) a send once the socket is closing or closed.
-    this.#ws.send(data);
+    this.#ws.send(utf8(data), { binary: false });
   }
 
   close(code: number, reason = ''): void {

@@ -105,6 +105,10 @@ export class FileLogger implements Logger {
     this.#level = level;
   }
 
+  enabled(level: LogLevel): boolean {
+    return isLevelEnabled(this.#level, level);
+  }
+
   log(level: LogLevel, subsystem: string, message: string, meta?: Record<string, unknown>): void {
     if (!isLevelEnabled(this.#level, level)) return;
     const date = this.#now();

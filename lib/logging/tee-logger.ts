@@ -15,6 +15,10 @@ export class TeeLogger implements Logger {
     this.#targets = targets;
   }
 
+  enabled(level: LogLevel): boolean {
+    return this.#targets.some((target) => target.enabled?.(level) ?? true);
+  }
+
   log(level: LogLevel, subsystem: string, message: string, meta?: Record<string, unknown>): void {
     for (const target of this.#targets) {
       // One broken sink (a full disk) must not silence the others or throw into the caller.
