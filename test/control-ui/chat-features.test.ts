@@ -97,6 +97,8 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: chat with tool act
     expect(await page.locator('.tool-call', { hasText: 'Called sessions_list' }).count()).toBe(1);
     expect(await unlabelledControls(page)).toEqual([]);
     await expectNoAxeViolations(page, {}, 'the Chat view with tool activity');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expectNoAxeViolations(page, {}, 'the Chat view with tool activity, dark scheme');
   });
 
   it('aborts a reply while a tool-using run streams; the transcript says aborted', async () => {

@@ -114,6 +114,9 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: Sessions view agai
 
     expect(await unlabelledControls(page)).toEqual([]);
     await expectNoAxeViolations(page, {}, 'the Sessions view with a session open');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expectNoAxeViolations(page, {}, 'the Sessions view with a session open, dark scheme');
+    await page.emulateMedia({ colorScheme: 'light' });
     await screenshot(page, 'sessions-1440');
   });
 
@@ -152,6 +155,7 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: Sessions view agai
     await expect.poll(() => sessionButton('agent:main:research').count()).toBe(0);
     expect(await row('agent:main:research')).toBeUndefined();
     expect(await details.isHidden()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('sessions-search');
 
     // The main session cannot be deleted: the gateway's refusal shows where the click was.
     await sessionButton('agent:main:main').click();

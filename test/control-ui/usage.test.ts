@@ -86,6 +86,9 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: Usage view (tokens
     expect(await page.locator('.usage-chart rect.usage-bar').count()).toBe(2);
     expect(await unlabelledControls(page)).toEqual([]);
     await expectNoAxeViolations(page, {}, 'the Usage view');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expectNoAxeViolations(page, {}, 'the Usage view, dark scheme');
+    await page.emulateMedia({ colorScheme: 'light' });
     await screenshot(page, 'usage-1440');
 
     await page.setViewportSize({ width: 390, height: 844 });

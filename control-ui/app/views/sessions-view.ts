@@ -32,6 +32,8 @@ export class SessionsView implements View {
       changed: () => inBackground(ctx.session, 'sessions view', this.#load()),
       deleted: (key) => {
         if (this.#selected === key) this.#select(undefined);
+        // The panel that had focus is gone: keyboard users continue from the search field.
+        this.#search.focus();
         inBackground(ctx.session, 'sessions view', this.#load());
       },
     });
