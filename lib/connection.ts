@@ -22,6 +22,11 @@ export class GatewayConnection {
   queued: string[] = [];
   session?: ClientSession;
   presenceKey?: string;
+  /**
+   * Set for a client that asked for event cursors (`connect.resume`): its frames carry `cursor`,
+   * and frames at or below this one (already replayed or seen elsewhere) are not sent again.
+   */
+  cursorAfter?: number;
   /** The gateway has closed it: nothing more is sent or run for it, even before the transport reports the close. */
   closing = false;
   readonly #maxBufferedBytes: number;

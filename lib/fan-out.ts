@@ -11,6 +11,8 @@ export interface FanOutResult {
 export interface FrameTexts {
   v3: string;
   v4: () => string;
+  /** The frame's bus cursor, and its texts for connections that asked for cursors (`connect.resume`). */
+  cursor?: { value: number; v3: () => string; v4: () => string };
 }
 
 /**
@@ -20,6 +22,8 @@ export interface FrameTexts {
  */
 export function fanOut(conns: Iterable<GatewayConnection>, texts: FrameTexts, spec: { dropIfSlow: boolean; scope?: AccessScope } | undefined): FanOutResult {
   let v4: string | undefined;
+  let c3: string | undefined;
+  let c4: string | undefined;
   let recipients = 0;
   let dropped = 0;
   for (const conn of conns) {
@@ -30,7 +34,12 @@ export function fanOut(conns: Iterable<GatewayConnection>, texts: FrameTexts, sp
       else conn.closeSlow();
       continue;
     }
-    conn.transport.send(session.protocol >= 4 ? (v4 ??= texts.v4()) : texts.v3);
+    const cursor = texts.cursor;
+    if (cursor && conn.cursorAfter !== undefined) {
+      // A resumed client already has what it was replayed (or saw before it moved here).
+      if (cursor.value <= conn.cursorAfter) continue;
+      conn.transport.send(session.protocol >= 4 ? (c4 ??= cursor.v4()) : (c3 ??= cursor.v3()));
+    } else conn.transport.send(session.protocol >= 4 ? (v4 ??= texts.v4()) : texts.v3);
     recipients++;
   }
   return { recipients, dropped };

@@ -1,4 +1,5 @@
 import type { AuthRateLimiterOptions } from './auth-rate-limiter.js';
+import type { ClusterLink } from './cluster-link.js';
 import type { Clock } from './clock.js';
 import type { ControlUiAuthOptions } from './connect-checks.js';
 import type { Logger } from './logger.js';
@@ -59,6 +60,11 @@ export interface GatewayOptions {
   /** Window in which presence changes are collapsed into one `presence` event. Default 50 ms. */
   presenceDebounceMs?: number;
   defaultAgentId?: string;
+  /**
+   * The other instances serving the same clients: broadcasts go through its event bus (instead of
+   * the in-process one), presence lists merge, and the link is provided as `clusterService`.
+   */
+  cluster?: ClusterLink;
   /** Server allowlist node-declared commands are intersected with (`gateway.nodes`), for the default plugins. */
   nodes?: NodeCommandPolicyOptions;
   /**

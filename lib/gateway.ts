@@ -9,9 +9,9 @@ import { GatewayError, invalidRequest } from './errors.js';
 import { buildHello, presenceFromConnect, runHandshake, type HandshakeAccepted } from './handshake.js';
 import { silentLogger, type Logger } from './logger.js';
 import { methodAccessError, type AccessScope } from './method-access.js';
-import { fanOut } from './fan-out.js';
+import { EventRelay } from './event-relay.js';
+import { linkClusterPresence, type ClusterPresence } from './cluster-presence.js';
 import { DISABLED_HEARTBEAT } from './heartbeat/disabled-heartbeat.js';
-import { v4EventPayload } from './protocol/v4-projection.js';
 import type { MethodContext } from './method-context.js';
 import { MethodTable, type AnyHandler } from './method-table.js';
 import type {
@@ -33,7 +33,7 @@ import { PresenceStore } from './presence.js';
 import { CloseCode, DEFAULT_POLICY, HANDSHAKE_TIMEOUT_MS, eventSpecs } from './protocol/index.js';
 import type { GatewayEventMap, HealthSummary, Policy, PresenceEntry, StateVersion } from './protocol/generated/types.js';
 import { exceedsBytes, validateFrame } from './request-frame.js';
-import { devicesService, presenceService } from './services.js';
+import { clusterService, devicesService, presenceService } from './services.js';
 import { checkSharedAuth } from './shared-auth.js';
 import { AuthRateLimiter } from './auth-rate-limiter.js';
 import { authorizeHttp, type HttpAuthResult } from './http-auth.js';
@@ -83,7 +83,8 @@ export class Gateway implements ConnectionSink {
   #closeRequested = false;
   #startedAtMs = 0;
   readonly #bootId = randomUUID();
-  #seq = 0;
+  readonly #relay: EventRelay;
+  #clusterPresence?: ClusterPresence;
   #healthVersion = 0;
   #health: HealthSummary | undefined;
   #timers: TimerHandle[] = [];
@@ -111,6 +112,14 @@ export class Gateway implements ConnectionSink {
     });
     this.#services.set(devicesService.name, this.#devices);
     this.#services.set(presenceService.name, this.#presence);
+    if (options.cluster) this.#services.set(clusterService.name, options.cluster);
+    this.#relay = new EventRelay({
+      cluster: options.cluster,
+      connections: () => this.#conns.values(),
+      stateVersion: () => this.#stateVersion(),
+      sentListener: () => (this.#emitter.hasListeners('broadcast-sent') ? (event, sent, durationMs) => this.#emitter.emit('broadcast-sent', { event: event as WireEvent, ...sent, durationMs }) : undefined),
+      onError: (err, where) => this.#reportError(err, where),
+    });
     for (const plugin of options.plugins ?? corePlugins({ storage, nodes: options.nodes })) this.use(plugin);
   }
 
@@ -198,6 +207,7 @@ export class Gateway implements ConnectionSink {
   async #start(): Promise<void> {
     try {
       const host = this.#hostApi();
+      this.#relay.start();
       for (; this.#setupDone < this.#plugins.length; this.#setupDone++) {
         const plugin = this.#plugins[this.#setupDone]!;
         // Set up is enough to be stopped: setup may subscribe to events or hold resources.
@@ -214,9 +224,12 @@ export class Gateway implements ConnectionSink {
     } catch (err) {
       this.#state = 'closed';
       await this.#stopPlugins();
+      this.#relay.stop();
       throw err;
     }
     this.#startedAtMs = this.#clock.now();
+    this.#clusterPresence = this.#options.cluster && linkClusterPresence(this.#options.cluster, this.#presence);
+    this.#clusterPresence?.announce();
     this.#refreshHealth(false);
     this.#timers.push(
       this.#clock.setInterval(() => this.broadcast('tick', { ts: this.#clock.now() }), this.policy.tickIntervalMs),
@@ -241,7 +254,9 @@ export class Gateway implements ConnectionSink {
     this.#presenceTimer = undefined;
     this.broadcast('shutdown', { reason: options.reason ?? 'gateway stopping', restartExpectedMs: options.restartExpectedMs ?? null });
     for (const conn of [...this.#conns.values()]) conn.close(CloseCode.ServiceRestart, 'service restart');
+    this.#clusterPresence?.stop();
     await this.#stopPlugins();
+    this.#relay.stop();
     this.#logger.log('info', 'gateway', 'gateway stopped', { reason: options.reason ?? 'gateway stopping' });
   }
 
@@ -291,21 +306,12 @@ export class Gateway implements ConnectionSink {
   }
 
   /**
-   * Sends an event to every authenticated connection allowed to see it, with the next global
-   * `seq`. Slow consumers skip droppable events and are closed for the others.
+   * Sends an event to every authenticated connection allowed to see it, with the next `seq`;
+   * through the event bus, so with a cluster every instance's clients get it, in the bus's order.
+   * Slow consumers skip droppable events and are closed for the others.
    */
   broadcast<E extends WireEvent>(event: E, payload: GatewayEventMap[E], options: { stateVersion?: boolean } = {}): void {
-    const spec = eventSpecs[event as keyof typeof eventSpecs] as { dropIfSlow: boolean; scope?: AccessScope } | undefined;
-    const frame: Record<string, unknown> = { type: 'event', event, payload, seq: ++this.#seq };
-    if (options.stateVersion) frame.stateVersion = this.#stateVersion();
-    const text = JSON.stringify(frame);
-    const v4 = () => {
-      const projected = v4EventPayload(event, payload);
-      return projected === undefined ? text : JSON.stringify({ ...frame, payload: projected });
-    };
-    const observedAt = this.#emitter.hasListeners('broadcast-sent') ? performance.now() : undefined;
-    const sent = fanOut(this.#conns.values(), { v3: text, v4 }, spec);
-    if (observedAt !== undefined) this.#emitter.emit('broadcast-sent', { event, ...sent, durationMs: performance.now() - observedAt });
+    this.#relay.broadcast(event, payload, options.stateVersion ?? false);
     this.#emitter.emit(event, payload as GatewayEvents[E]);
   }
 
@@ -404,7 +410,9 @@ export class Gateway implements ConnectionSink {
     if (this.#presenceTimer !== undefined || this.#state !== 'running') return;
     this.#presenceTimer = this.#clock.setTimeout(() => {
       this.#presenceTimer = undefined;
-      if (this.#state === 'running') this.broadcast('presence', { presence: this.#presence.list() }, { stateVersion: true });
+      if (this.#state !== 'running') return;
+      this.#clusterPresence?.announce();
+      this.broadcast('presence', { presence: this.#presence.list() }, { stateVersion: true });
     }, this.#options.presenceDebounceMs ?? 50);
   }
 
@@ -453,6 +461,9 @@ export class Gateway implements ConnectionSink {
     });
     if (!accepted) return;
     const { session } = accepted;
+    // A client asking for cursors is replayed what it missed (after hello-ok, before anything newer).
+    const resume = session.connect.resume ? await this.#relay.resume(conn, session.connect.resume) : undefined;
+    if (conn.phase !== 'connecting' || conn.closing) return resume?.cancel();
     if (conn.handshakeTimer !== undefined) this.#clock.clearTimeout(conn.handshakeTimer);
     conn.session = session;
     conn.phase = 'ready';
@@ -462,7 +473,8 @@ export class Gateway implements ConnectionSink {
       this.#presenceRefs.set(conn.presenceKey, (this.#presenceRefs.get(conn.presenceKey) ?? 0) + 1);
       this.#presence.upsert(conn.presenceKey, presenceFromConnect(session));
     }
-    conn.sendRes(accepted.requestId, true, this.#hello(conn, accepted));
+    conn.sendRes(accepted.requestId, true, resume ? { ...this.#hello(conn, accepted), resume: resume.outcome } : this.#hello(conn, accepted));
+    resume?.flush();
     this.#logger.log('debug', 'gateway/ws', 'connected', {
       connId: conn.connId,
       client: session.client.id,

@@ -38,6 +38,8 @@ export class PresenceStore {
   readonly #maxEntries: number;
   readonly #self: () => PresenceEntry;
   readonly #onChange: () => void;
+  /** Other cluster instances' lists (their own entry first), as they last announced them. */
+  readonly #remote = new Map<string, PresenceEntry[]>();
   #version = 0;
 
   constructor(options: PresenceStoreOptions) {
@@ -79,11 +81,34 @@ export class PresenceStore {
     return this.upsert(k, { ...entry, reason: 'disconnect', ts: this.#now() });
   }
 
-  /** Live entries, the gateway's own first, then most recent first. */
+  /** Live entries, the gateway's own first, then most recent first; other instances' entries merged in. */
   list(): PresenceEntry[] {
+    const local = this.localList();
+    if (this.#remote.size === 0) return local;
+    // A device that moved between instances is listed once: its newest entry wins.
+    const byKey = new Map<string, PresenceEntry>();
+    const others: PresenceEntry[] = [];
+    for (const entry of [...local.slice(1), ...[...this.#remote.values()].flat()]) {
+      const key = (entry.deviceId ?? entry.instanceId)?.toLowerCase();
+      if (key === undefined) others.push(entry);
+      else if ((byKey.get(key)?.ts ?? -Infinity) < entry.ts) byKey.set(key, entry);
+    }
+    return [local[0]!, ...[...others, ...byKey.values()].sort((a, b) => b.ts - a.ts)];
+  }
+
+  /** This process's entries only: its own first, then most recent first. */
+  localList(): PresenceEntry[] {
     this.#prune();
     const others = [...this.#entries.values()].sort((a, b) => b.ts - a.ts);
     return [this.#self(), ...others];
+  }
+
+  /** Replaces what another cluster instance announced; an empty list forgets it (it left or expired). */
+  setRemote(instanceId: string, entries: PresenceEntry[]): void {
+    if (entries.length === 0 && !this.#remote.delete(instanceId)) return;
+    if (entries.length > 0) this.#remote.set(instanceId, entries.slice(0, this.#maxEntries).map(clampEntry));
+    this.#version++;
+    this.#onChange();
   }
 
   #prune(): void {

@@ -1,5 +1,6 @@
 import type { AgentService } from './agents/agent-service.js';
 import type { ChannelManager } from './channels/channel-manager.js';
+import type { ClusterLink } from './cluster-link.js';
 import type { ConfigManager } from './config/config-manager.js';
 import type { DevicePairingStore } from './device-pairing-store.js';
 import type { NodePairingStore } from './nodes/node-pairing-store.js';
@@ -12,6 +13,8 @@ import type { SystemEventQueue } from './system-event-queue.js';
 export const devicesService = new ServiceKey<DevicePairingStore>('devices');
 /** The kernel's: who is connected and around. */
 export const presenceService = new ServiceKey<PresenceStore>('presence');
+/** The kernel's, when `GatewayOptions.cluster` is set: the link to the other instances. */
+export const clusterService = new ServiceKey<ClusterLink>('cluster');
 /** `systemPlugin`'s: the short queue of system events `status` reports. */
 export const systemEventsService = new ServiceKey<SystemEventQueue>('systemEvents');
 /** `nodePairingPlugin`'s: nodes paired through `node.pair.*`. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { NatsClusterLink } from '../cluster/nats.js';
 import type { PostgresCluster } from '../cluster/postgres.js';
 import { clusterConfig, type ClusterConfig } from '../lib/config/own-settings.js';
 import type { Lease, LeaseRecord } from '../lib/lease.js';
@@ -22,6 +23,8 @@ export interface ClusterRuntime {
   readonly leaseTtlMs: number;
   /** The shared store and leases, when `cluster.postgres` is set. */
   readonly postgres?: PostgresCluster;
+  /** The event bus, presence and node routing between instances, when `cluster.nats` is set. */
+  readonly nats?: NatsClusterLink;
 }
 
 /** What this instance holds, and what the store says everyone holds (`gateway status`). */
@@ -53,6 +56,7 @@ export function clusterRuntimePlugin(): ClusterRuntimePlugin {
   const close = async (): Promise<void> => {
     const previous = running;
     running = undefined;
+    await previous?.nats?.close();
     await previous?.postgres?.close();
   };
 
@@ -78,9 +82,19 @@ export function clusterRuntimePlugin(): ClusterRuntimePlugin {
         const { PostgresCluster } = await loadOptional('The cluster store (cluster.postgres)', () => import('../cluster/postgres.js'));
         postgres = await PostgresCluster.connect({ url: settings.postgres.url, schema: settings.postgres.schema, instanceId, logger: ctx.logger });
       }
-      running = { instanceId, settings, leaseTtlMs: settings.leaseTtlMs ?? DEFAULT_CLUSTER_LEASE_TTL_MS, ...(postgres ? { postgres } : {}) };
-      ctx.logger.log('info', 'cluster', `instance ${instanceId} joined the cluster${postgres ? ` (store: PostgreSQL schema ${postgres.schema})` : ''}`);
-      return postgres ? { storage: postgres.storage } : {};
+      let nats: NatsClusterLink | undefined;
+      if (settings.nats) {
+        const { NatsClusterLink } = await loadOptional('The cluster event bus (cluster.nats)', () => import('../cluster/nats.js'));
+        try {
+          nats = await NatsClusterLink.connect({ url: settings.nats.url, stream: settings.nats.stream, instanceId, logger: ctx.logger });
+        } catch (err) {
+          await postgres?.close();
+          throw err;
+        }
+      }
+      running = { instanceId, settings, leaseTtlMs: settings.leaseTtlMs ?? DEFAULT_CLUSTER_LEASE_TTL_MS, ...(postgres ? { postgres } : {}), ...(nats ? { nats } : {}) };
+      ctx.logger.log('info', 'cluster', `instance ${instanceId} joined the cluster${postgres ? ` (store: PostgreSQL schema ${postgres.schema})` : ''}${nats ? ` (events: NATS stream ${nats.events.stream})` : ''}`);
+      return { ...(postgres ? { storage: postgres.storage } : {}), ...(nats ? { cluster: nats } : {}) };
     },
     stop: close,
   };

@@ -193,6 +193,8 @@
 //   val requestFrame = RequestFrame.fromJson(jsonString)
 //   val responseFrame = ResponseFrame.fromJson(jsonString)
 //   val restartSentinelPayload = RestartSentinelPayload.fromJson(jsonString)
+//   val resumeOutcome = ResumeOutcome.fromJson(jsonString)
+//   val resumeRequest = ResumeRequest.fromJson(jsonString)
 //   val sendParams = SendParams.fromJson(jsonString)
 //   val sendResult = SendResult.fromJson(jsonString)
 //   val sessionCostSummary = SessionCostSummary.fromJson(jsonString)
@@ -2264,6 +2266,7 @@ data class ConnectParams (
     val modelCatalog: ModelCatalogHint? = null,
     val pathEnv: String? = null,
     val permissions: Map<String, Boolean>? = null,
+    val resume: ResumeRequest? = null,
     val role: String? = null,
     val scopes: List<String>? = null,
     val userAgent: String? = null,
@@ -2429,6 +2432,17 @@ data class ModelCatalogHint (
 
     companion object {
         fun fromJson(json: String) = mapper.readValue<ModelCatalogHint>(json)
+    }
+}
+
+data class ResumeRequest (
+    val cursor: Long? = null,
+    val stream: String? = null
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<ResumeRequest>(json)
     }
 }
 
@@ -3624,6 +3638,8 @@ data class EnvironmentsStatusParams (
 }
 
 data class EventFrame (
+    val cursor: Long? = null,
+
     @get:JsonProperty(required=true)@field:JsonProperty(required=true)
     val event: String,
 
@@ -4060,6 +4076,7 @@ data class GatewayFrame (
     val error: ErrorShape? = null,
     val ok: Boolean? = null,
     val payload: Any? = null,
+    val cursor: Long? = null,
     val event: String? = null,
     val seq: Long? = null,
     val stateVersion: StateVersion? = null
@@ -4133,6 +4150,8 @@ data class HelloOk (
 
     @get:JsonProperty(required=true)@field:JsonProperty(required=true)
     val protocol: Long,
+
+    val resume: ResumeOutcome? = null,
 
     @get:JsonProperty(required=true)@field:JsonProperty(required=true)
     val server: Server,
@@ -4208,6 +4227,26 @@ data class Policy (
 
     companion object {
         fun fromJson(json: String) = mapper.readValue<Policy>(json)
+    }
+}
+
+data class ResumeOutcome (
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val complete: Boolean,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val cursor: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val replayed: Long,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val stream: String
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<ResumeOutcome>(json)
     }
 }
 

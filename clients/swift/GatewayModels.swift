@@ -194,6 +194,8 @@
 //   let requestFrame = try? JSONDecoder().decode(RequestFrame.self, from: jsonData)
 //   let responseFrame = try? JSONDecoder().decode(ResponseFrame.self, from: jsonData)
 //   let restartSentinelPayload = try? JSONDecoder().decode(RestartSentinelPayload.self, from: jsonData)
+//   let resumeOutcome = try? JSONDecoder().decode(ResumeOutcome.self, from: jsonData)
+//   let resumeRequest = try? JSONDecoder().decode(ResumeRequest.self, from: jsonData)
 //   let sendParams = try? JSONDecoder().decode(SendParams.self, from: jsonData)
 //   let sendResult = try? JSONDecoder().decode(SendResult.self, from: jsonData)
 //   let sessionCostSummary = try? JSONDecoder().decode(SessionCostSummary.self, from: jsonData)
@@ -2341,6 +2343,7 @@ public struct ConnectParams: Codable {
     public let modelCatalog: ModelCatalogHint?
     public let pathEnv: String?
     public let permissions: [String: Bool]?
+    public let resume: ResumeRequest?
     public let role: String?
     public let scopes: [String]?
     public let userAgent: String?
@@ -2359,13 +2362,14 @@ public struct ConnectParams: Codable {
         case modelCatalog = "modelCatalog"
         case pathEnv = "pathEnv"
         case permissions = "permissions"
+        case resume = "resume"
         case role = "role"
         case scopes = "scopes"
         case userAgent = "userAgent"
         case workerRuns = "workerRuns"
     }
 
-    public init(auth: ConnectAuth?, caps: [String]?, client: ClientInfo, commands: [String]?, computerUse: JSONAny?, device: DeviceIdentityClaim?, locale: String?, maxProtocol: Int, minProtocol: Int, modelCatalog: ModelCatalogHint?, pathEnv: String?, permissions: [String: Bool]?, role: String?, scopes: [String]?, userAgent: String?, workerRuns: WorkerRunsOffer?) {
+    public init(auth: ConnectAuth?, caps: [String]?, client: ClientInfo, commands: [String]?, computerUse: JSONAny?, device: DeviceIdentityClaim?, locale: String?, maxProtocol: Int, minProtocol: Int, modelCatalog: ModelCatalogHint?, pathEnv: String?, permissions: [String: Bool]?, resume: ResumeRequest?, role: String?, scopes: [String]?, userAgent: String?, workerRuns: WorkerRunsOffer?) {
         self.auth = auth
         self.caps = caps
         self.client = client
@@ -2378,6 +2382,7 @@ public struct ConnectParams: Codable {
         self.modelCatalog = modelCatalog
         self.pathEnv = pathEnv
         self.permissions = permissions
+        self.resume = resume
         self.role = role
         self.scopes = scopes
         self.userAgent = userAgent
@@ -2528,6 +2533,22 @@ public struct ModelCatalogHint: Codable {
         self.sessionKey = sessionKey
         self.shortID = shortID
         self.slugHint = slugHint
+    }
+}
+
+// MARK: - ResumeRequest
+public struct ResumeRequest: Codable {
+    public let cursor: Int?
+    public let stream: String?
+
+    public enum CodingKeys: String, CodingKey {
+        case cursor = "cursor"
+        case stream = "stream"
+    }
+
+    public init(cursor: Int?, stream: String?) {
+        self.cursor = cursor
+        self.stream = stream
     }
 }
 
@@ -3791,6 +3812,7 @@ public struct EnvironmentsStatusParams: Codable {
 
 // MARK: - EventFrame
 public struct EventFrame: Codable {
+    public let cursor: Int?
     public let event: String
     public let payload: JSONAny?
     public let seq: Int?
@@ -3798,6 +3820,7 @@ public struct EventFrame: Codable {
     public let type: EventFrameType
 
     public enum CodingKeys: String, CodingKey {
+        case cursor = "cursor"
         case event = "event"
         case payload = "payload"
         case seq = "seq"
@@ -3805,7 +3828,8 @@ public struct EventFrame: Codable {
         case type = "type"
     }
 
-    public init(event: String, payload: JSONAny?, seq: Int?, stateVersion: StateVersion?, type: EventFrameType) {
+    public init(cursor: Int?, event: String, payload: JSONAny?, seq: Int?, stateVersion: StateVersion?, type: EventFrameType) {
+        self.cursor = cursor
         self.event = event
         self.payload = payload
         self.seq = seq
@@ -4343,6 +4367,7 @@ public struct GatewayFrame: Codable {
     public let error: ErrorShape?
     public let ok: Bool?
     public let payload: JSONAny?
+    public let cursor: Int?
     public let event: String?
     public let seq: Int?
     public let stateVersion: StateVersion?
@@ -4355,12 +4380,13 @@ public struct GatewayFrame: Codable {
         case error = "error"
         case ok = "ok"
         case payload = "payload"
+        case cursor = "cursor"
         case event = "event"
         case seq = "seq"
         case stateVersion = "stateVersion"
     }
 
-    public init(id: String?, method: String?, params: JSONAny?, type: GatewayFrameType, error: ErrorShape?, ok: Bool?, payload: JSONAny?, event: String?, seq: Int?, stateVersion: StateVersion?) {
+    public init(id: String?, method: String?, params: JSONAny?, type: GatewayFrameType, error: ErrorShape?, ok: Bool?, payload: JSONAny?, cursor: Int?, event: String?, seq: Int?, stateVersion: StateVersion?) {
         self.id = id
         self.method = method
         self.params = params
@@ -4368,6 +4394,7 @@ public struct GatewayFrame: Codable {
         self.error = error
         self.ok = ok
         self.payload = payload
+        self.cursor = cursor
         self.event = event
         self.seq = seq
         self.stateVersion = stateVersion
@@ -4426,6 +4453,7 @@ public struct HelloOk: Codable {
     public let pluginSurfaceUrls: [String: String]?
     public let policy: Policy
     public let helloOkProtocol: Int
+    public let resume: ResumeOutcome?
     public let server: Server
     public let snapshot: Snapshot
     public let type: HelloOkType
@@ -4437,18 +4465,20 @@ public struct HelloOk: Codable {
         case pluginSurfaceUrls = "pluginSurfaceUrls"
         case policy = "policy"
         case helloOkProtocol = "protocol"
+        case resume = "resume"
         case server = "server"
         case snapshot = "snapshot"
         case type = "type"
     }
 
-    public init(auth: HelloAuth?, canvasHostURL: String?, features: Features, pluginSurfaceUrls: [String: String]?, policy: Policy, helloOkProtocol: Int, server: Server, snapshot: Snapshot, type: HelloOkType) {
+    public init(auth: HelloAuth?, canvasHostURL: String?, features: Features, pluginSurfaceUrls: [String: String]?, policy: Policy, helloOkProtocol: Int, resume: ResumeOutcome?, server: Server, snapshot: Snapshot, type: HelloOkType) {
         self.auth = auth
         self.canvasHostURL = canvasHostURL
         self.features = features
         self.pluginSurfaceUrls = pluginSurfaceUrls
         self.policy = policy
         self.helloOkProtocol = helloOkProtocol
+        self.resume = resume
         self.server = server
         self.snapshot = snapshot
         self.type = type
@@ -4537,6 +4567,28 @@ public struct Policy: Codable {
         self.maxBufferedBytes = maxBufferedBytes
         self.maxPayload = maxPayload
         self.tickIntervalMS = tickIntervalMS
+    }
+}
+
+// MARK: - ResumeOutcome
+public struct ResumeOutcome: Codable {
+    public let complete: Bool
+    public let cursor: Int
+    public let replayed: Int
+    public let stream: String
+
+    public enum CodingKeys: String, CodingKey {
+        case complete = "complete"
+        case cursor = "cursor"
+        case replayed = "replayed"
+        case stream = "stream"
+    }
+
+    public init(complete: Bool, cursor: Int, replayed: Int, stream: String) {
+        self.complete = complete
+        self.cursor = cursor
+        self.replayed = replayed
+        self.stream = stream
     }
 }
 

@@ -76,6 +76,8 @@ export interface NodeRegistryOptions {
   defaultTimeoutMs?: number;
   /** A throwing `onEvent` listener is reported here instead of breaking `node.event`. */
   onListenerError?: (err: unknown) => void;
+  /** Where an invoke for a node not connected here goes (another cluster instance); it answers for that node. */
+  remote?: (input: NodeInvokeInput) => Promise<NodeInvokeSuccess>;
 }
 
 interface PendingInvoke {
@@ -107,8 +109,10 @@ export class NodeRegistry {
   readonly #pending = new Map<string, PendingInvoke>();
   readonly #events: TypedEmitter<{ event: NodeEvent }>;
   readonly #guards = new Set<NodeInvokeGuard>();
+  readonly #remote: NodeRegistryOptions['remote'];
 
   constructor(options: NodeRegistryOptions) {
+    this.#remote = options.remote;
     this.#clock = options.clock;
     this.#send = options.send;
     this.#events = new TypedEmitter((err) => options.onListenerError?.(err));
@@ -192,9 +196,16 @@ export class NodeRegistry {
   /**
    * Sends `node.invoke.request` to the node and settles with its `node.invoke.result`. Rejects
    * when the node is not connected, the command not allowed or a guard refuses it, and when the
-   * invoke times out, fails or its node disconnects.
+   * invoke times out, fails or its node disconnects. A node connected to another cluster instance
+   * is invoked there, under that instance's policy and guards.
    */
   invoke(input: NodeInvokeInput): Promise<NodeInvokeSuccess> {
+    if (this.#remote && !this.#byNode.has(input.nodeId)) return this.#remote(input);
+    return this.invokeLocal(input);
+  }
+
+  /** `invoke` for a node connected to this instance only (what another instance's routed invoke runs). */
+  invokeLocal(input: NodeInvokeInput): Promise<NodeInvokeSuccess> {
     const refused = this.#refusal(input);
     if (refused) return Promise.reject(refused);
     if (this.#guards.size === 0) return this.#dispatch(input);

@@ -1,3 +1,4 @@
+import type { ClusterLink } from '../cluster-link.js';
 import type { DevicePairingStore } from '../device-pairing-store.js';
 import { invalidRequest } from '../errors.js';
 import type { MethodContext } from '../method-context.js';
@@ -8,7 +9,7 @@ import { nodeIdOf, NodeRegistry } from '../nodes/node-registry.js';
 import { stripUndefined } from '../pairing-state.js';
 import type { GatewayHost, GatewayPlugin } from '../plugin.js';
 import type { NodeInfo } from '../protocol/generated/types.js';
-import { devicesService, nodePairingService, nodesService } from '../services.js';
+import { clusterService, devicesService, nodePairingService, nodesService } from '../services.js';
 
 export interface NodesPluginOptions {
   /** Server allowlist node-declared commands are intersected with (config `gateway.nodes`). */
@@ -28,17 +29,36 @@ export function nodesPlugin(options: NodesPluginOptions = {}): GatewayPlugin {
   return {
     name: 'nodes',
     setup(gateway) {
+      const cluster = gateway.optionalService(clusterService);
       const registry = new NodeRegistry({
         clock: gateway.clock,
         policy: new NodeCommandPolicy(options.commands),
         send: (connId, event, payload) => gateway.sendEvent(connId, event, payload),
         defaultTimeoutMs: options.defaultInvokeTimeoutMs,
         onListenerError: (err) => gateway.logger.log('error', 'gateway/nodes', `node event listener failed: ${(err as Error).message}`),
+        ...(cluster ? { remote: (input) => cluster.invokeNode(input) } : {}),
       });
       gateway.provide(nodesService, registry);
       registerNodeMethods(gateway, registry, new NodeInvokeCache({ clock: gateway.clock, ...options.invokeReplay }));
+      if (cluster) serveClusterNodes(gateway, registry, cluster);
     },
   };
+}
+
+/** While a node is connected here, other instances' invokes for it are answered here. */
+function serveClusterNodes(gateway: GatewayHost, nodes: NodeRegistry, cluster: ClusterLink): void {
+  const served = new Map<string, () => void>();
+  gateway.on('client-connected', (session) => {
+    const nodeId = session.role === 'node' ? nodeIdOf(session) : undefined;
+    if (nodeId !== undefined && !served.has(nodeId)) served.set(nodeId, cluster.serveNode(nodeId, (input) => nodes.invokeLocal(input)));
+  });
+  gateway.on('client-disconnected', ({ session }) => {
+    const nodeId = session.role === 'node' ? nodeIdOf(session) : undefined;
+    // Listeners run in order: the registry has forgotten this connection, so a second one of the node keeps it served.
+    if (nodeId === undefined || nodes.get(nodeId)) return;
+    served.get(nodeId)?.();
+    served.delete(nodeId);
+  });
 }
 
 interface NodeStores {

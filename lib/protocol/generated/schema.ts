@@ -3507,6 +3507,50 @@ export const protocolSchema = {
         }
       ]
     },
+    "ResumeRequest": {
+      "$comment": "Ours, opt-in: event frames get a cursor, and with the last cursor (and the stream it came from) the gateway first replays the events missed since, from its event bus (any instance of a cluster), instead of only a seq gap.",
+      "type": "object",
+      "properties": {
+        "stream": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 256
+        },
+        "cursor": {
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "additionalProperties": false
+    },
+    "ResumeOutcome": {
+      "$comment": "Ours: hello-ok.resume answers connect.resume. complete=false means events after the cursor are gone (or were too many): nothing was replayed, refresh state as after a gap.",
+      "type": "object",
+      "properties": {
+        "stream": {
+          "type": "string",
+          "minLength": 1
+        },
+        "cursor": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "replayed": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "complete": {
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "stream",
+        "cursor",
+        "replayed",
+        "complete"
+      ],
+      "additionalProperties": false
+    },
     "ConnectParams": {
       "type": "object",
       "properties": {
@@ -3585,6 +3629,9 @@ export const protocolSchema = {
         "userAgent": {
           "type": "string",
           "maxLength": 512
+        },
+        "resume": {
+          "$ref": "#/definitions/ResumeRequest"
         }
       },
       "required": [
@@ -3679,6 +3726,9 @@ export const protocolSchema = {
         },
         "auth": {
           "$ref": "#/definitions/HelloAuth"
+        },
+        "resume": {
+          "$ref": "#/definitions/ResumeOutcome"
         },
         "policy": {
           "$ref": "#/definitions/Policy"
@@ -6425,6 +6475,11 @@ export const protocolSchema = {
         },
         "stateVersion": {
           "$ref": "#/definitions/StateVersion"
+        },
+        "cursor": {
+          "type": "integer",
+          "minimum": 0,
+          "$comment": "Ours: only to connections that sent connect.resume. The event's position on the gateway's event bus (shared by every instance of a cluster), what a reconnect resumes after. Replayed events carry it without seq."
         }
       },
       "required": [

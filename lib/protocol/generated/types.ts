@@ -1584,6 +1584,24 @@ export interface WorkerRunsOffer {
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ResumeRequest".
+ */
+export interface ResumeRequest {
+  stream?: string;
+  cursor?: number;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "ResumeOutcome".
+ */
+export interface ResumeOutcome {
+  stream: string;
+  cursor: number;
+  replayed: number;
+  complete: boolean;
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
  * via the `definition` "ConnectParams".
  */
 export interface ConnectParams {
@@ -1616,6 +1634,7 @@ export interface ConnectParams {
   auth?: ConnectAuth;
   locale?: string;
   userAgent?: string;
+  resume?: ResumeRequest;
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
@@ -1642,6 +1661,7 @@ export interface HelloOk {
     [k: string]: string;
   };
   auth?: HelloAuth;
+  resume?: ResumeOutcome;
   policy: Policy;
 }
 /**
@@ -2508,6 +2528,7 @@ export interface EventFrame {
   payload?: unknown;
   seq?: number;
   stateVersion?: StateVersion;
+  cursor?: number;
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
