@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { Cleanup, errorText, progress, withTimeout } from './log.js';
 import { markdownTable, type Row } from './rows.js';
 import { cliSection } from './sections/cli.js';
+import { clusterFailoverSection } from './sections/cluster-failover.js';
 import { fanoutSection } from './sections/fanout.js';
 import { handshakeSection } from './sections/handshake.js';
 import { idleSection } from './sections/idle.js';
@@ -35,6 +36,7 @@ const SECTIONS: Array<{ name: string; run: Section; timeoutMs: number }> = [
   { name: 'agentLatency', run: agentLatencySection, timeoutMs: 60_000 },
   { name: 'uiBundle', run: async () => ({ ...(await measureUiBundle()) }), timeoutMs: 60_000 },
   { name: 'installSize', run: installSizeSection, timeoutMs: 300_000 },
+  { name: 'clusterFailover', run: clusterFailoverSection, timeoutMs: 240_000 },
 ];
 
 // An 'error' event nobody listens to (e.g. an accept() EMFILE on a server) must fail the section

@@ -87,6 +87,8 @@ export class OutboxDispatcher {
 
   /** Tries the pending sends (of one channel) whose account is connected, one at a time, oldest first. */
   flush(channel?: string): void {
+    // Sends waiting for another instance skip the flush (they are in flight here): they look now.
+    for (const wake of [...this.#waiters.values()].flatMap((w) => [...w])) wake();
     this.#flushing = this.#flushing
       .then(() => this.#flush(channel))
       .catch((err: unknown) => this.#options.logger.log('error', 'channels', `outbox retry failed: ${(err as Error).message}`));
@@ -151,8 +153,8 @@ export class OutboxDispatcher {
         });
         const now = await this.#options.store.get(entry.key);
         if (now && now.state !== 'pending') return this.#claimed(now);
-        // The account came to us meanwhile (its owner died): deliver it ourselves.
-        if (now && !this.#remote(now)) return this.#retry(now);
+        // The account came to us meanwhile (its owner died) and is up: deliver it ourselves.
+        if (now && !this.#remote(now) && (this.#ready(now) || this.#due(now))) return this.#retry(now);
       }
     } finally {
       if (!waiters.size) this.#waiters.delete(entry.key);
