@@ -211,7 +211,7 @@ export class ControlSession {
       if (live()) this.#signer?.saveDeviceToken(deviceToken).catch((err: unknown) => this.reportError('device token', err));
     });
     client.on('error', (err) => live() && this.reportError('client', err));
-    for (const event of ['chat', 'agent', 'device.pair.requested', 'device.pair.resolved', 'node.pair.requested', 'node.pair.resolved', 'cron', 'exec.approval.requested', 'exec.approval.resolved']) {
+    for (const event of ['chat', 'agent', 'device.pair.requested', 'device.pair.resolved', 'node.pair.requested', 'node.pair.resolved', 'cron', 'exec.approval.requested', 'exec.approval.resolved', 'sessions.changed']) {
       client.on(event as 'chat', (payload) => live() && this.#emitter.emit('event', { event, payload }));
     }
   }

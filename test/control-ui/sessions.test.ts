@@ -112,6 +112,12 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: Sessions view agai
     expect(cleared?.modelOverride).toBeUndefined();
     expect(cleared?.verboseLevel).toBe('on');
 
+    // Another client starts a session: the list follows (sessions.subscribe) without a refresh.
+    await chatTurn(client, 'ideas', 'Brainstorm names');
+    await sessionButton('agent:main:ideas').waitFor();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'sessions.' }).textContent()).toContain('3 sessions');
+    expect(await details.getByRole('heading', { name: 'Session agent:main:main' }).isVisible()).toBe(true);
+
     expect(await unlabelledControls(page)).toEqual([]);
     await expectNoAxeViolations(page, {}, 'the Sessions view with a session open');
     await page.emulateMedia({ colorScheme: 'dark' });

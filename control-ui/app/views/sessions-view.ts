@@ -17,12 +17,16 @@ export class SessionsView implements View {
   readonly #info = h('p', { class: 'muted', role: 'status', 'aria-live': 'polite' });
   readonly #list = h('div');
   readonly #more = h('button', { type: 'button', hidden: true }, 'Show more');
+  /** Why the list does not follow changes live, when it does not. */
+  readonly #live = h('div');
   readonly #details: SessionDetails;
   readonly #body: HTMLElement;
   #rows: SessionRow[] = [];
   #models: ModelChoice[] = [];
   #selected: string | undefined;
   #searchTimer: ReturnType<typeof setTimeout> | undefined;
+  #changedTimer: ReturnType<typeof setTimeout> | undefined;
+  #visible = false;
   /** Only the newest list request may render: a slow older search must not overwrite it. */
   #generation = 0;
 
@@ -60,32 +64,58 @@ export class SessionsView implements View {
     this.#body = h(
       'div',
       { class: 'view-body sessions' },
-      section('sessions-list-title', 'Sessions', form, this.#info, this.#list, this.#more),
+      section('sessions-list-title', 'Sessions', form, this.#info, this.#live, this.#list, this.#more),
       this.#details.el,
     );
     this.el = h('div', { class: 'view-body' }, this.#body);
+    // Rows change as agents run (sessions.subscribe): a burst of changes is one reload.
+    ctx.session.on('event', ({ event }) => {
+      if (event !== 'sessions.changed' || !this.#visible || this.#changedTimer !== undefined) return;
+      this.#changedTimer = setTimeout(() => {
+        this.#changedTimer = undefined;
+        inBackground(ctx.session, 'sessions view', this.#load(0, true));
+      }, 250);
+    });
   }
 
   show(): void {
+    this.#visible = true;
     if (!this.#ctx.session.has('sessions.list')) {
       replaceChildren(this.el, unavailable('sessions.list'));
       return;
     }
     if (this.el.firstChild !== this.#body) replaceChildren(this.el, this.#body);
-    inBackground(this.#ctx.session, 'sessions view', Promise.all([this.#load(), this.#loadModels()]));
+    inBackground(this.#ctx.session, 'sessions view', Promise.all([this.#load(), this.#loadModels(), this.#subscribe()]));
   }
 
-  hide(): void {}
+  hide(): void {
+    this.#visible = false;
+  }
 
-  /** Loads the first page (offset 0) or appends the next one. */
-  async #load(offset = 0): Promise<void> {
+  /** Subscriptions end with the connection, so each show (also after a reconnect) asks again. */
+  async #subscribe(): Promise<void> {
+    const { session } = this.#ctx;
+    if (!session.has('sessions.subscribe') || session.status.kind !== 'open') return;
+    replaceChildren(this.#live);
+    try {
+      await session.client.call('sessions.subscribe', {});
+    } catch (err) {
+      replaceChildren(this.#live, reportedError(session, 'sessions.subscribe', err));
+    }
+  }
+
+  /**
+   * Loads the first page (offset 0) or appends the next one; `keepShown` reloads as many rows as
+   * are on screen (a live change must not fold up pages the user opened).
+   */
+  async #load(offset = 0, keepShown = false): Promise<void> {
     const { session } = this.#ctx;
     if (session.status.kind !== 'open') return;
     const generation = ++this.#generation;
     const search = this.#search.value.trim();
     try {
       const result = await session.client.call('sessions.list', {
-        limit: PAGE,
+        limit: keepShown ? Math.max(PAGE, this.#rows.length) : PAGE,
         ...(offset ? { offset } : {}),
         ...(search ? { search } : {}),
         includeGlobal: true,
