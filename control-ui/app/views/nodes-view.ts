@@ -6,12 +6,16 @@ import type {
   NodePairingRequest,
 } from '../../../lib/protocol/generated/types.js';
 import { badge, errorMessage, formatAgo, formatTime, h, replaceChildren, shortId, table } from '../dom.js';
+import { deviceTokenActions } from './device-tokens.js';
+import { ExecApprovalPrompts } from './exec-approval-prompts.js';
+import { ExecApprovalsEditor } from './exec-approvals-editor.js';
 import { inBackground, section, statusLine, unavailable, type View, type ViewContext } from './view.js';
 
 const PAIRING_EVENTS = new Set(['device.pair.requested', 'device.pair.resolved', 'node.pair.requested', 'node.pair.resolved']);
 
 /**
- * Nodes and devices: pending pairing requests with approve/reject, paired devices, and nodes.
+ * Nodes and devices: commands waiting for exec approval, pending pairing requests with
+ * approve/reject, nodes, paired devices with their tokens, and the exec approvals files.
  * Pairing events and presence changes (nodes come and go) reload the lists while visible.
  */
 export class NodesView implements View {
@@ -22,19 +26,26 @@ export class NodesView implements View {
   readonly #devicePaired = h('div');
   readonly #nodes = h('div');
   readonly #nodePending = h('div');
+  readonly #tokenOutput = h('div');
+  readonly #prompts: ExecApprovalPrompts;
+  readonly #approvals: ExecApprovalsEditor;
   #visible = false;
   #reload: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ctx: ViewContext) {
     this.#ctx = ctx;
+    this.#prompts = new ExecApprovalPrompts(ctx.session);
+    this.#approvals = new ExecApprovalsEditor(ctx.session);
     this.el = h(
       'div',
       { class: 'view-body' },
       this.#status,
+      section('exec-prompts-title', 'Commands waiting for approval', this.#prompts.el),
       section('device-pending-title', 'Pending device pairing requests', this.#devicePending),
       section('node-pending-title', 'Pending node pairing requests', this.#nodePending),
       section('nodes-title', 'Nodes', this.#nodes),
-      section('device-paired-title', 'Paired devices', this.#devicePaired),
+      section('device-paired-title', 'Paired devices', this.#tokenOutput, this.#devicePaired),
+      section('exec-approvals-title', 'Exec approvals', this.#approvals.el),
     );
     ctx.session.on('event', ({ event }) => {
       if (PAIRING_EVENTS.has(event)) this.#scheduleLoad();
@@ -44,11 +55,19 @@ export class NodesView implements View {
 
   show(): void {
     this.#visible = true;
-    inBackground(this.#ctx.session, 'nodes view', this.#load());
+    this.#prompts.show();
+    inBackground(this.#ctx.session, 'nodes view', this.#loadAll());
   }
 
   hide(): void {
     this.#visible = false;
+    this.#prompts.hide();
+  }
+
+  /** The lists, then the approvals file of the target picked (nodes first, so node targets exist). */
+  async #loadAll(): Promise<void> {
+    await this.#load();
+    await this.#approvals.load();
   }
 
   #scheduleLoad(): void {
@@ -73,23 +92,24 @@ export class NodesView implements View {
     this.#renderNodes(nodes);
   }
 
-  async #fetch<T>(method: string, call: () => Promise<T>): Promise<T | 'unavailable' | undefined> {
+  /** The result, 'unavailable', or the failure as an alert naming the method, for the section that asked. */
+  async #fetch<T>(method: string, call: () => Promise<T>): Promise<T | 'unavailable' | HTMLElement> {
     if (!this.#ctx.session.has(method)) return 'unavailable';
     try {
       return await call();
     } catch (err) {
       this.#ctx.session.reportError(method, err);
-      return undefined;
+      return h('p', { class: 'error', role: 'alert', 'data-method': method }, `${method} failed: ${errorMessage(err)}`);
     }
   }
 
-  #renderDevices(result: DevicePairListResult | 'unavailable' | undefined): void {
-    if (result === 'unavailable') {
-      replaceChildren(this.#devicePending, unavailable('device.pair.list'));
-      replaceChildren(this.#devicePaired, unavailable('device.pair.list'));
+  #renderDevices(result: DevicePairListResult | 'unavailable' | HTMLElement): void {
+    if (result === 'unavailable' || result instanceof HTMLElement) {
+      const notice = () => (result === 'unavailable' ? unavailable('device.pair.list') : result.cloneNode(true));
+      replaceChildren(this.#devicePending, notice());
+      replaceChildren(this.#devicePaired, notice());
       return;
     }
-    if (!result) return;
     const self = this.#ctx.session.deviceId;
     replaceChildren(
       this.#devicePending,
@@ -111,22 +131,23 @@ export class NodesView implements View {
       this.#devicePaired,
       table(
         'Paired devices',
-        ['Device', 'Client', 'Roles', 'Scopes', 'Approved'],
+        ['Device', 'Client', 'Roles', 'Scopes', 'Approved', 'Tokens'],
         result.paired.map((d) => [
           h('span', {}, d.displayName ?? shortId(d.deviceId), d.deviceId === self ? badge('this browser', 'ok') : null),
           [d.clientId, d.platform].filter(Boolean).join(' · ') || '—',
           d.roles.join(', '),
           d.scopes.join(', ') || '—',
           formatTime(d.approvedAtMs),
+          deviceTokenActions(d, d.displayName ?? shortId(d.deviceId), { session: this.#ctx.session, output: this.#tokenOutput, onChange: () => this.#scheduleLoad() }),
         ]),
         'No paired devices.',
       ),
     );
   }
 
-  #renderNodePairs(result: NodePairListResult | 'unavailable' | undefined): void {
+  #renderNodePairs(result: NodePairListResult | 'unavailable' | HTMLElement): void {
     if (result === 'unavailable') return replaceChildren(this.#nodePending, unavailable('node.pair.list'));
-    if (!result) return;
+    if (result instanceof HTMLElement) return replaceChildren(this.#nodePending, result);
     replaceChildren(
       this.#nodePending,
       table(
@@ -145,9 +166,10 @@ export class NodesView implements View {
     );
   }
 
-  #renderNodes(result: NodeListResult | 'unavailable' | undefined): void {
+  #renderNodes(result: NodeListResult | 'unavailable' | HTMLElement): void {
     if (result === 'unavailable') return replaceChildren(this.#nodes, unavailable('node.list'));
-    if (!result) return;
+    if (result instanceof HTMLElement) return replaceChildren(this.#nodes, result);
+    this.#approvals.setNodes(result.nodes);
     replaceChildren(
       this.#nodes,
       table(
