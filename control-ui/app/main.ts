@@ -2,6 +2,7 @@ import { ControlSession, type ConnectionStatus } from './control-session.js';
 import { h, replaceChildren } from './dom.js';
 import { IdbStore } from './idb-store.js';
 import { SessionToken } from './session-token.js';
+import { ThemeSetting } from './theme.js';
 import { VIEW_LOADERS } from './view-loaders.js';
 import { CONTROL_UI_VIEWS, type ControlUiViewId } from './views.js';
 import type { View, ViewContext } from './views/view.js';
@@ -23,7 +24,7 @@ class ControlUiApp {
   #shown: View | undefined;
   #bannerTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(root: HTMLElement, session: ControlSession) {
+  constructor(root: HTMLElement, session: ControlSession, theme: ThemeSetting) {
     this.#session = session;
     this.#ctx = { session };
     for (const view of CONTROL_UI_VIEWS) {
@@ -52,6 +53,7 @@ class ControlUiApp {
         h('span', { class: 'brand' }, 'OpenClaw'),
         h('span', { class: 'brand-sub' }, 'Control'),
         this.#statusPill,
+        theme.control(),
         this.#signOut,
       ),
       h('nav', { class: 'sidebar', 'aria-label': 'Views' }, this.#nav),
@@ -90,8 +92,11 @@ class ControlUiApp {
   #render(): void {
     const status = this.#session.status;
     for (const link of Array.from(this.#nav.querySelectorAll('a'))) {
-      if (link.dataset.view === this.#current) link.setAttribute('aria-current', 'page');
-      else link.removeAttribute('aria-current');
+      if (link.dataset.view === this.#current) {
+        link.setAttribute('aria-current', 'page');
+        // At phone width the views are one scrolling row: keep the current one in sight.
+        link.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+      } else link.removeAttribute('aria-current');
     }
     this.#signOut.hidden = status.kind === 'needs-token';
     if (!this.#signedIn()) {
@@ -226,8 +231,10 @@ class ControlUiApp {
   }
 }
 
+const theme = new ThemeSetting();
+theme.apply();
 const token = new SessionToken();
 token.adoptFromUrl();
 const session = new ControlSession({ token, store: new IdbStore() });
-new ControlUiApp(document.getElementById('app')!, session);
+new ControlUiApp(document.getElementById('app')!, session, theme);
 session.start().catch((err: unknown) => session.reportError('start', err));

@@ -1,7 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, it } from 'vitest';
-import { CONTROL_UI_VIEWS } from '../../control-ui/app/views.js';
-import { axeViolations, expectNoAxeViolations, formatViolations } from './axe.js';
+import { expectNoAxeViolations, expectNoAxeViolationsInEveryView } from './axe.js';
 import { HAS_CHROMIUM, SKIP_MESSAGE, startUiGateway, type UiGateway, useBrowser } from './harness.js';
 
 if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
@@ -20,21 +19,10 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI accessibility (axe-core in Chromium)'
     await gw?.stop();
   });
 
-  /** Visits every view and fails once with all of their violations, so one run shows them all. */
   async function visitEveryView(): Promise<void> {
-    const found: string[] = [];
     await page.goto(gw.dashboardUrl);
     await page.getByTestId('connection').filter({ hasText: 'Connected' }).waitFor();
-    for (const view of CONTROL_UI_VIEWS) {
-      await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: view.title, exact: true }).click();
-      await page.getByRole('heading', { name: view.title, level: 1 }).waitFor();
-      await page.locator(`#view[data-view="${view.id}"]`).waitFor();
-      // Views fill in from their first calls; let those land before judging the page.
-      await page.waitForTimeout(300);
-      const violations = await axeViolations(page);
-      if (violations.length) found.push(`${view.title}:\n${formatViolations(violations)}`);
-    }
-    if (found.length) throw new Error(`axe-core violations:\n${found.join('\n')}`);
+    await expectNoAxeViolationsInEveryView(page);
   }
 
   it('the sign-in form has no axe violations', async () => {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AxeResults, ElementContext, Result, RunOptions } from 'axe-core';
 import type { Page } from 'playwright-core';
+import { CONTROL_UI_VIEWS } from '../../control-ui/app/views.js';
 
 const require = createRequire(import.meta.url);
 let axeSource: Promise<string> | undefined;
@@ -53,4 +54,22 @@ export function formatViolations(violations: Result[]): string {
 export async function expectNoAxeViolations(page: Page, check: AxeCheckOptions = {}, label = page.url()): Promise<void> {
   const violations = await axeViolations(page, check);
   if (violations.length > 0) throw new Error(`axe-core found ${violations.length} accessibility rule violation(s) on ${label}:\n${formatViolations(violations)}`);
+}
+
+/**
+ * Visits every view through the navigation of a signed-in page and fails once, listing the
+ * violations of all of them, so one run shows everything to fix.
+ */
+export async function expectNoAxeViolationsInEveryView(page: Page, check: AxeCheckOptions = {}): Promise<void> {
+  const found: string[] = [];
+  for (const view of CONTROL_UI_VIEWS) {
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: view.title, exact: true }).click();
+    await page.getByRole('heading', { name: view.title, level: 1 }).waitFor();
+    await page.locator(`#view[data-view="${view.id}"]`).waitFor();
+    // Views fill in from their first calls; let those land before judging the page.
+    await page.waitForTimeout(300);
+    const violations = await axeViolations(page, check);
+    if (violations.length) found.push(`${view.title}:\n${formatViolations(violations)}`);
+  }
+  if (found.length) throw new Error(`axe-core violations:\n${found.join('\n')}`);
 }
