@@ -95,7 +95,7 @@ class ControlUiApp {
       if (link.dataset.view === this.#current) {
         link.setAttribute('aria-current', 'page');
         // At phone width the views are one scrolling row: keep the current one in sight.
-        link.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+        keepInSight(this.#nav, link);
       } else link.removeAttribute('aria-current');
     }
     this.#signOut.hidden = status.kind === 'needs-token';
@@ -229,6 +229,17 @@ class ControlUiApp {
     this.#banner.className = `banner banner-${tone}`;
     this.#banner.hidden = false;
   }
+}
+
+/**
+ * Scrolls a horizontally scrolling list so `item` shows. Not scrollIntoView: in Chromium that also
+ * moves where the next Tab starts from, which would skip the skip link and the header.
+ */
+function keepInSight(list: HTMLElement, item: HTMLElement): void {
+  if (list.scrollWidth <= list.clientWidth) return;
+  const [outer, inner] = [list.getBoundingClientRect(), item.getBoundingClientRect()];
+  if (inner.left < outer.left) list.scrollLeft -= outer.left - inner.left + 8;
+  else if (inner.right > outer.right) list.scrollLeft += inner.right - outer.right + 8;
 }
 
 const theme = new ThemeSetting();
