@@ -99,6 +99,8 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: Sessions view agai
     model.script = ['On model two.'];
     await chatTurn(client, 'main', 'Which model?');
     expect(model.requests.at(-1)!.body.model).toBe('stand-in-2');
+    // The open session's preview follows the new turn (sessions.changed).
+    await details.locator('.preview-list', { hasText: 'On model two.' }).waitFor();
 
     // Back to the defaults: emptied fields are cleared with null.
     await details.getByLabel('Label').fill('');

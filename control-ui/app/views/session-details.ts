@@ -111,11 +111,12 @@ export class SessionDetails {
     inBackground(this.#ctx.session, 'sessions view', this.#loadPreview());
   }
 
-  /** Fresh data for the open session (the list reloaded): the form follows unless edited. */
+  /** Fresh data for the open session (the list reloaded): the form keeps its edits, the preview follows new messages. */
   update(row: SessionRow): void {
     if (this.#row?.key !== row.key) return;
+    const moved = this.#row.updatedAt !== row.updatedAt;
     this.#row = row;
-    this.#title.textContent = `Session ${row.key}`;
+    if (moved) inBackground(this.#ctx.session, 'sessions view', this.#loadPreview());
   }
 
   close(): void {
