@@ -131,6 +131,14 @@ describe.skipIf(!HAS_CHROMIUM)(`upstream OpenClaw ${UPSTREAM_VERSION} Control UI
         await row.locator('input').fill('Planning');
         await row.locator('input').press('Enter');
         await expect.poll(async () => (await client.call('sessions.list', {})).sessions.find((s) => s.key === 'agent:main:main')?.label).toBe('Planning');
+        // Delete asks with window.confirm; the main session cannot be deleted, so a second one goes.
+        await client.call('chat.send', { sessionKey: 'agent:main:scratch', message: 'scratch', idempotencyKey: 'upstream-scratch' });
+        await expect.poll(async () => (await client.call('sessions.list', {})).sessions.map((s) => s.key)).toContain('agent:main:scratch');
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        const scratch = page.locator('.table-row', { hasText: 'agent:main:scratch' });
+        page.once('dialog', (dialog) => dialog.accept().catch(() => {}));
+        await scratch.getByRole('button', { name: 'Delete' }).click();
+        await expect.poll(async () => (await client.call('sessions.list', {})).sessions.map((s) => s.key)).not.toContain('agent:main:scratch');
       },
     ],
     [
@@ -142,6 +150,8 @@ describe.skipIf(!HAS_CHROMIUM)(`upstream OpenClaw ${UPSTREAM_VERSION} Control UI
         await page.getByRole('button', { name: 'Add job' }).click();
         await expect.poll(async () => (await client.call('cron.list', { includeDisabled: true })).jobs.map((j) => j.name)).toContain('Upstream job');
         await page.getByText('Upstream job').first().waitFor();
+        await page.getByRole('button', { name: 'Run', exact: true }).first().click();
+        await expect.poll(async () => (await client.call('cron.runs', { id: (await client.call('cron.list', {})).jobs[0]!.id })).entries.length).toBeGreaterThan(0);
       },
     ],
     [
