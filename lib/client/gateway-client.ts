@@ -3,6 +3,7 @@ import type { Clock, TimerHandle } from '../clock.js';
 import { buildDeviceAuthPayload, type DeviceSigner } from '../device-auth-payload.js';
 import { GatewayError } from '../errors.js';
 import { CloseCode } from '../protocol/index.js';
+import { ResumeTracker, type ResumePoint } from './resume-tracker.js';
 import type {
   ClientInfo,
   ConnectParams,
@@ -67,6 +68,12 @@ export interface GatewayClientOptions {
   /** Socket open + `connect.challenge` + `hello-ok` must all happen within this. */
   connectTimeoutMs?: number;
   reconnect?: boolean | ReconnectOptions;
+  /**
+   * Ask for event cursors (`connect.resume`): after a reconnect, to this gateway or another
+   * instance of its cluster, the gateway first replays the events missed since the last cursor.
+   * Pass a saved {@link GatewayClient.resumePoint} to resume across restarts of the client.
+   */
+  resume?: boolean | ResumePoint;
   clock?: Clock;
   signatureVersion?: 'v2' | 'v3';
   createSocket?: (url: string) => WebSocketLike;
@@ -153,6 +160,7 @@ export class GatewayClient {
   #hello: HelloOk | undefined;
   #deviceToken: string | undefined;
   #lastSeq: number | undefined;
+  readonly #resume: ResumeTracker | undefined;
   #nextId = 0;
   /** Only a connection that once reached `hello-ok` is re-established after it drops. */
   #retry = false;
@@ -172,6 +180,12 @@ export class GatewayClient {
         ? undefined
         : { initialDelayMs: backoff.initialDelayMs ?? 500, maxDelayMs: backoff.maxDelayMs ?? 5_000 };
     this.#deviceToken = options.deviceToken;
+    this.#resume = options.resume ? new ResumeTracker(options.resume) : undefined;
+  }
+
+  /** With `resume`: the stream and last cursor received, to save and pass back as `resume` later. */
+  get resumePoint(): ResumePoint | undefined {
+    return this.#resume?.point;
   }
 
   /** Where the connection stands; see {@link GatewayClientState}. */
@@ -354,6 +368,7 @@ export class GatewayClient {
       return;
     }
     if (frame.event === 'tick') this.#armTickWatchdog(socket);
+    this.#resume?.onEvent(frame);
     let gap: { expected: number; received: number } | undefined;
     if (typeof frame.seq === 'number') {
       if (this.#lastSeq !== undefined && frame.seq > this.#lastSeq + 1) {
@@ -400,6 +415,7 @@ export class GatewayClient {
       scopes: o.scopes,
       auth: token === undefined && o.password === undefined ? undefined : { token, password: o.password },
     };
+    if (this.#resume) params.resume = this.#resume.request();
     const signer = o.signer;
     if (signer) {
       const signedAt = this.#clock.now();
@@ -435,9 +451,12 @@ export class GatewayClient {
       this.#emit('device-token', { deviceToken: auth.deviceToken, role: auth.role, scopes: auth.scopes });
     }
     this.#emit('hello', hello);
+    const gap = this.#resume?.onHello(hello);
+    if (gap) this.#emit('gap', gap);
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) waiter.resolve(hello);
+    if (gap) this.#refresh();
   }
 
   // Any silence past two intervals means a dead peer the TCP stack has not noticed yet.
