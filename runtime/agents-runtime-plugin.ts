@@ -11,6 +11,12 @@ import { SessionStore } from '../lib/sessions/session-store.js';
 import type { hooksRouteConfig } from './hooks-route-config.js';
 import { lazyRoute } from './lazy-route.js';
 import type { RuntimePlugin } from './runtime-plugin.js';
+import type { ClusterRuntime } from './cluster-runtime-plugin.js';
+
+export interface AgentsRuntimePluginOptions {
+  /** The running cluster, if any: sessions and transcripts then live in its shared store. */
+  cluster?: () => ClusterRuntime | undefined;
+}
 
 /**
  * Agent runs: providers from `models.providers` / `agents.*`, sessions under
@@ -19,7 +25,7 @@ import type { RuntimePlugin } from './runtime-plugin.js';
  * `/v1/chat/completions`. Each endpoint's module is loaded only when the config turns it on
  * (hooks, the OpenAI endpoints) or at its first request (`/tools/invoke`).
  */
-export function agentsRuntimePlugin(): RuntimePlugin {
+export function agentsRuntimePlugin(options: AgentsRuntimePluginOptions = {}): RuntimePlugin {
   let hookConfig: ReturnType<typeof hooksRouteConfig> | undefined;
   return {
     name: 'agents',
@@ -28,7 +34,7 @@ export function agentsRuntimePlugin(): RuntimePlugin {
       hookConfig = config.hooks?.enabled ? (await import('./hooks-route-config.js')).hooksRouteConfig(config.hooks, configPath, [workspaceDir]) : undefined;
       return agentPlugins({
         models: ModelCatalog.fromConfig(config, { env }),
-        sessions: new SessionStore({ storage: new FileStorage(stateDir), logger, maintenance: sessionMaintenanceFromConfig(config) }),
+        sessions: new SessionStore({ storage: options.cluster?.()?.postgres?.storage ?? new FileStorage(stateDir), logger, maintenance: sessionMaintenanceFromConfig(config) }),
         settings: AgentSettings.fromConfig(config, undefined, { home: env.HOME, workspaceDir }),
         toolPolicy: config.tools,
         usage: new UsageLedger({ storage: new FileStorage(stateDir) }),

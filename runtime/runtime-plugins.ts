@@ -31,7 +31,7 @@ export function runtimePlugins(options: RuntimePluginsOptions = {}): RuntimePlug
     cluster,
     probesRuntimePlugin(),
     systemInfoRuntimePlugin(),
-    agentsRuntimePlugin(),
+    agentsRuntimePlugin({ cluster: () => cluster.current() }),
     heartbeatRuntimePlugin(),
     cronRuntimePlugin(),
     canvasHostRuntimePlugin(),

@@ -8,6 +8,7 @@ import type { ModelMessage } from '../providers/model-provider.js';
 import type { AppendStorage } from '../storage.js';
 import { checkSessionId, isStatelessSessionKey } from './session-keys.js';
 import { DEFAULT_SESSION_MAINTENANCE, expiredStatelessKeys, type SessionMaintenance } from './session-maintenance.js';
+import { replaceContents, SharedSessionIndex } from './shared-session-index.js';
 
 /** One row of `agents/<agentId>/sessions/sessions.json`, keyed there by session key. */
 export interface SessionEntry {
@@ -106,6 +107,11 @@ const DEFAULT_INDEX_WRITE_DELAY_MS = 1000;
  * stateless run's row) is written once per `indexWriteDelayMs` with whatever else changed, and at
  * `flush`/`close`; that write also applies session maintenance, so neither the file nor its
  * write cost grows with every stateless request.
+ *
+ * On shared storage (a cluster store: `compareAndSet` and `onExternalChange`) several processes
+ * keep the same index: each write merges the rows this process changed into the index as stored
+ * now (compare-and-set, again on a lost race), so rows another process changed are kept, and
+ * another process's change reloads the index here (keeping rows changed here and not yet written).
  */
 export class SessionStore {
   readonly #storage: AppendStorage;
@@ -129,6 +135,8 @@ export class SessionStore {
   /** Message lines per transcript, counted on its first append in this process. */
   readonly #lineCounts = new Map<string, number>();
   readonly #changes: TypedEmitter<{ change: SessionStoreChange }>;
+  /** Set on shared storage (a cluster store): rows changed here and not yet written. */
+  readonly #shared?: SharedSessionIndex<SessionEntry>;
   #closed = false;
 
   constructor(options: SessionStoreOptions) {
@@ -139,6 +147,11 @@ export class SessionStore {
     this.#writeDelayMs = options.indexWriteDelayMs ?? DEFAULT_INDEX_WRITE_DELAY_MS;
     this.#maintenance = options.maintenance ?? DEFAULT_SESSION_MAINTENANCE;
     this.#changes = new TypedEmitter((err) => this.#logger.log('warn', 'sessions', `session change listener failed: ${(err as Error).message}`));
+    const { storage } = options;
+    if (storage.compareAndSet && storage.onExternalChange) {
+      this.#shared = new SharedSessionIndex(storage);
+      storage.onExternalChange((key) => this.#external(key));
+    }
   }
 
   /** Listens to every row change and appended message; returns the unsubscribe function. */
@@ -335,8 +348,10 @@ export class SessionStore {
   }
 
   async #readIndex(agentId: string): Promise<Index> {
-    const key = this.indexKey(agentId);
-    const text = await this.#storage.read(key);
+    return this.#parseIndex(agentId, await this.#storage.read(this.indexKey(agentId)));
+  }
+
+  #parseIndex(agentId: string, text: string | undefined): Index {
     if (text === undefined || !text.trim()) return {};
     try {
       const value = JSON.parse(text) as unknown;
@@ -416,6 +431,7 @@ export class SessionStore {
     }
     const removed = keys.map((key): [string, SessionEntry] => [key, index[key]!]);
     for (const key of keys) delete index[key];
+    this.#shared?.mark(agentId, removed);
     for (const [key, previous] of removed) this.#changes.emit('change', { type: 'entry', agentId, key, entry: undefined, previous });
     this.#logger.log('info', 'sessions', `session maintenance removed ${keys.length} stateless session(s) of agent "${agentId}"`);
     return removed;
@@ -438,13 +454,30 @@ export class SessionStore {
   /** Writes the agent's index (as it is in memory unless `data` is given). Runs in the agent's queue. */
   async #write(agentId: string, data = serialize(this.#indexes.get(agentId) ?? {})): Promise<void> {
     try {
-      await this.#storage.write(this.indexKey(agentId), data);
+      if (this.#shared) await this.#shared.write(agentId, this.indexKey(agentId), this.#indexes.get(agentId) ?? {}, (text) => this.#parseIndex(agentId, text), serialize);
+      else await this.#storage.write(this.indexKey(agentId), data);
     } catch (err) {
       throw new GatewayError('UNAVAILABLE', `session index write failed (${this.indexPath(agentId)}): ${(err as Error).message}`, { cause: err });
     }
     const timer = this.#pending.get(agentId);
     if (timer !== undefined) this.#timers.clearTimeout(timer);
     this.#pending.delete(agentId);
+  }
+
+  /** Another process changed a key: an index is reloaded (keeping our unwritten rows), a transcript's counts are dropped. */
+  #external(key: string): void {
+    for (const fileKey of key === '*' ? [...this.#lineCounts.keys()] : [key]) {
+      this.#lineCounts.delete(fileKey);
+      this.#tailChecked.delete(fileKey);
+    }
+    for (const agentId of [...this.#indexes.keys()].filter((id) => key === '*' || this.indexKey(id) === key)) {
+      this.#queue
+        .run(agentId, async () => {
+          const index = this.#indexes.get(agentId);
+          if (index) replaceContents(index, this.#shared!.overlay(agentId, index, await this.#readIndex(agentId)));
+        })
+        .catch((err: unknown) => this.#logger.log('warn', 'sessions', `reloading the index of agent "${agentId}" failed: ${(err as Error).message}`));
+    }
   }
 
   /** Arranges a write of the agent's index within the write delay (one timer however many changes). */
@@ -472,7 +505,20 @@ export class SessionStore {
       const previous: IndexChanges = changes.map(([key]) => [key, index[key]]);
       if (when === 'deferred' && !this.#closed) {
         apply(index, changes);
+        this.#shared?.mark(agentId, changes);
         this.#schedule(agentId);
+      } else if (this.#shared) {
+        const dirty = this.#shared.dirty(agentId);
+        const fresh = changes.filter(([key]) => !dirty.has(key));
+        apply(index, changes);
+        this.#shared.mark(agentId, changes);
+        try {
+          await this.#write(agentId);
+        } catch (err) {
+          apply(index, previous);
+          for (const [key] of fresh) dirty.delete(key);
+          throw err;
+        }
       } else {
         apply(index, changes);
         // Serialised with the change, then put back until it is on disk; nothing runs in between.

@@ -4,6 +4,7 @@ import { PostgresCluster } from '../../cluster/postgres.js';
 import type { OutboxEntry } from '../../lib/channels/outbox-store.js';
 import { DevicePairingStore } from '../../lib/device-pairing-store.js';
 import type { Lease } from '../../lib/lease.js';
+import { SessionStore } from '../../lib/sessions/session-store.js';
 import { HAS_POSTGRES, POSTGRES_SKIP_MESSAGE, startPostgresServer, type PostgresServer } from '../helpers/postgres-server.js';
 import { eventually } from './harness.js';
 
@@ -96,6 +97,36 @@ describe.skipIf(!HAS_POSTGRES)('PostgreSQL store, leases and outbox (real server
     await onB.revoke('d3', 'operator');
     await eventually(() => !onA.verifyToken('d3', 'operator', token.token, ['operator.read']), 'the revocation to reach the first instance');
     expect(onA.listPending()).toEqual([]);
+  });
+
+  it('sessions on two instances: rows either one writes are all kept, transcripts and their message order are shared', async () => {
+    const [a, b] = await pair();
+    const onA = new SessionStore({ storage: a.storage, indexWriteDelayMs: 50 });
+    const onB = new SessionStore({ storage: b.storage, indexWriteDelayMs: 50 });
+    await Promise.all([onA.load('main'), onB.load('main')]);
+    // Addressable sessions (written at once) and a run's deferred update, interleaved across instances.
+    const entries = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? onA : onB).ensure('main', `agent:main:s${i}`)));
+    await onA.update('main', 'agent:main:s1', { model: 'm-a' });
+    await onB.update('main', 'agent:main:s2', { model: 'm-b' });
+    await Promise.all([onA.flush('main'), onB.flush('main')]);
+    const keysOf = (store: SessionStore) => store.entries('main').map((e) => e.key).sort();
+    const all = Array.from({ length: 8 }, (_, i) => `agent:main:s${i}`).sort();
+    await eventually(() => JSON.stringify(keysOf(onA)) === JSON.stringify(all) && JSON.stringify(keysOf(onB)) === JSON.stringify(all), 'both instances to list all eight sessions');
+    await eventually(() => onA.peek('main', 'agent:main:s2')?.model === 'm-b' && onB.peek('main', 'agent:main:s1')?.model === 'm-a', 'each deferred update on the other instance');
+    // A conversation that moves from one instance to the other (a failover) keeps its history and numbering.
+    const seqs: number[] = [];
+    onB.onChange((c) => c.type === 'message' && seqs.push(c.seq));
+    const entry = entries[0]!;
+    await onB.append('main', 'agent:main:s0', entry, { role: 'user', content: 'zero' });
+    await onA.append('main', 'agent:main:s0', entry, { role: 'assistant', content: 'one' });
+    await onA.append('main', 'agent:main:s0', entry, { role: 'user', content: 'two' });
+    // B counted its first line itself; A's two reached it as change notices.
+    await new Promise((r) => setTimeout(r, 200));
+    await onB.append('main', 'agent:main:s0', entry, { role: 'assistant', content: 'three' });
+    expect(seqs).toEqual([1, 4]);
+    expect((await onB.messages('main', entry)).map((l) => l.message.content)).toEqual(['zero', 'one', 'two', 'three']);
+    await onA.remove('main', 'agent:main:s7');
+    await eventually(() => onB.peek('main', 'agent:main:s7') === undefined, 'the removal on the other instance');
   });
 
   it('lease: one holder at a time, a fencing token that grows with every acquisition, takeover after release', async () => {
