@@ -114,4 +114,55 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI Cron view in a real browser', () => {
     await page.setViewportSize({ width: 375, height: 800 });
     await screenshot(page, 'cron-375');
   }, 120_000);
+
+  it('adds a one-shot agent turn with delivery, checks time zones, and keeps the form when the gateway refuses a save', async () => {
+    await page.getByRole('link', { name: 'Cron jobs' }).click();
+    await page.getByRole('button', { name: 'Add job' }).click();
+    const form = page.getByRole('form', { name: 'New cron job' });
+    await form.getByLabel('Name').fill('Reminder');
+
+    await form.getByLabel('Time zone (IANA)').fill('Mars/Olympus_Mons');
+    await form.getByTestId('schedule-error').waitFor();
+    expect(await form.getByLabel('Time zone (IANA)').getAttribute('aria-invalid')).toBe('true');
+    await form.getByLabel('Time zone (IANA)').fill('Asia/Tokyo');
+    await expect.poll(() => form.getByTestId('schedule-preview').innerText()).toContain('Asia/Tokyo');
+
+    await form.getByLabel('Kind').selectOption('at');
+    await form.getByLabel('Run at (your local time)').fill('2001-01-01T09:00');
+    await form.getByTestId('schedule-error').filter({ hasText: 'That time has passed' }).waitFor();
+    const at = new Date(Date.now() + 2 * 86_400_000);
+    at.setSeconds(0, 0);
+    const local = `${at.getFullYear()}-${String(at.getMonth() + 1).padStart(2, '0')}-${String(at.getDate()).padStart(2, '0')}T${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+    await form.getByLabel('Run at (your local time)').fill(local);
+    await expect.poll(() => form.getByTestId('schedule-preview').locator('li').count()).toBe(1);
+
+    await form.getByLabel('Session').selectOption('isolated');
+    await form.getByLabel('Message to the agent').fill('Remind me to stretch');
+    expect(await form.getByRole('textbox', { name: 'Channel' }).isDisabled()).toBe(true);
+    await form.getByLabel('Send the reply to a channel').check();
+    await form.getByRole('textbox', { name: 'Channel' }).fill('telegram');
+    await form.getByRole('textbox', { name: 'To', exact: true }).fill('12345');
+    await form.getByRole('button', { name: 'Add job' }).click();
+    await page.getByTestId('cron-jobs').locator('tr', { hasText: 'Reminder' }).waitFor();
+    const [job] = (await client.call('cron.list', {})).jobs;
+    expect(job).toMatchObject({
+      name: 'Reminder',
+      sessionTarget: 'isolated',
+      payload: { kind: 'agentTurn', message: 'Remind me to stretch' },
+      delivery: { mode: 'announce', channel: 'telegram', to: '12345' },
+      state: { nextRunAtMs: at.getTime() },
+    });
+
+    // Removed behind the form's back: the refusal shows under the form, which keeps the edit.
+    await page.getByRole('button', { name: 'Edit Reminder' }).click();
+    const edit = page.getByRole('form', { name: 'Edit Reminder' });
+    await client.call('cron.remove', { id: job!.id });
+    await edit.getByLabel('Name').fill('Reminder, renamed');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    const refusal = edit.locator('[data-method="cron.update"]');
+    await refusal.waitFor();
+    expect(await refusal.innerText()).toMatch(/^cron\.update failed \(\w+\): .+/);
+    expect(await edit.getByLabel('Name').inputValue()).toBe('Reminder, renamed');
+    await screenshot(page, 'cron-refused-1440');
+  }, 120_000);
 });
