@@ -11,6 +11,7 @@ const libraryEntries = {
   'endpoints/canvas-host': 'endpoints/canvas-host.ts',
   'channels/telegram': 'channels/telegram.ts',
   'channels/whatsapp': 'channels/whatsapp.ts',
+  'cluster/nats': 'cluster/nats.ts',
 };
 
 export default defineConfig({
