@@ -5,7 +5,7 @@
  * A2UI host page into dist/a2ui (scripts/build-a2ui.ts).
  */
 import { copyFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { packageVersion } from '../runtime/package-version.js';
@@ -23,11 +23,28 @@ export interface BuildControlUiOptions {
   sourcemap?: boolean;
 }
 
-export async function buildControlUi(options: BuildControlUiOptions = {}): Promise<BuiltDirectory> {
+/** One script the build wrote: its module source (for entry and view chunks) and what it imports. */
+export interface BuiltScript {
+  /** The source file this output is the entry for (`control-ui/app/views/overview-view.ts`); absent for shared chunks. */
+  entryPoint?: string;
+  /** Other outputs it loads before it runs (static imports). */
+  staticImports: string[];
+  /** Outputs it may load later (dynamic import()). */
+  dynamicImports: string[];
+}
+
+export interface BuiltControlUi extends BuiltDirectory {
+  /** Every .js output by file name, from esbuild's metafile. */
+  scripts: Record<string, BuiltScript>;
+}
+
+export async function buildControlUi(options: BuildControlUiOptions = {}): Promise<BuiltControlUi> {
   const outDir = resolve(options.outDir ?? join(root, 'dist/control-ui'));
   const minify = options.minify ?? true;
-  return buildInto(outDir, async (staging) => {
-    await build({
+  const scripts: Record<string, BuiltScript> = {};
+  const built = await buildInto(outDir, async (staging) => {
+    const { metafile } = await build({
+      metafile: true,
       entryPoints: { app: join(appDir, 'main.ts') },
       outdir: staging,
       bundle: true,
@@ -41,6 +58,15 @@ export async function buildControlUi(options: BuildControlUiOptions = {}): Promi
       define: { __OPENCLAW_VERSION__: JSON.stringify(packageVersion()) },
       logLevel: 'warning',
     });
+    for (const [path, output] of Object.entries(metafile.outputs)) {
+      if (!path.endsWith('.js')) continue;
+      const imports = (kind: string) => output.imports.filter((i) => i.kind === kind && !i.external).map((i) => basename(i.path));
+      scripts[basename(path)] = {
+        ...(output.entryPoint ? { entryPoint: relative(root, resolve(output.entryPoint)) } : {}),
+        staticImports: imports('import-statement'),
+        dynamicImports: imports('dynamic-import'),
+      };
+    }
     await build({
       entryPoints: { app: join(appDir, 'styles.css') },
       outdir: staging,
@@ -51,6 +77,7 @@ export async function buildControlUi(options: BuildControlUiOptions = {}): Promi
     await copyFile(join(appDir, 'index.html'), join(staging, 'index.html'));
     await copyFile(join(appDir, 'favicon.svg'), join(staging, 'favicon.svg'));
   });
+  return { ...built, scripts };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
