@@ -1,5 +1,6 @@
 import type { ChannelsStatusResult, HealthSummary } from '../../../lib/protocol/generated/types.js';
 import { badge, formatAgo, formatDuration, formatTime, h, replaceChildren, table } from '../dom.js';
+import { AttentionList } from './attention-list.js';
 import { inBackground, section, type View, type ViewContext } from './view.js';
 
 const CHANNEL_REFRESH_TICKS = 5;
@@ -15,7 +16,7 @@ interface ChannelRow {
   lastMessageAt?: number | null;
 }
 
-/** Health, uptime, version, channels with their link state, and the last errors. */
+/** What needs attention first, then health, uptime, version, channels with their link state, and the last errors. */
 export class OverviewView implements View {
   readonly el: HTMLElement;
   readonly #ctx: ViewContext;
@@ -23,15 +24,18 @@ export class OverviewView implements View {
   readonly #channels = h('div');
   readonly #errors = h('div');
   readonly #uptime = h('dd', { 'data-testid': 'uptime' });
+  readonly #attention: AttentionList;
   #channelStatus: ChannelsStatusResult | undefined;
   #ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(ctx: ViewContext) {
     this.#ctx = ctx;
+    this.#attention = new AttentionList(ctx.session);
     const refresh = h('button', { type: 'button', onclick: () => inBackground(ctx.session, 'overview', this.#probe()) }, 'Probe now');
     this.el = h(
       'div',
       { class: 'view-body' },
+      section('overview-attention', 'Needs attention', this.#attention.el),
       section('overview-gateway', 'Gateway', this.#gateway, refresh),
       section('overview-channels', 'Channels', this.#channels),
       section('overview-errors', 'Last errors', this.#errors),
@@ -42,6 +46,7 @@ export class OverviewView implements View {
   }
 
   show(): void {
+    this.#attention.setVisible(true);
     this.#render();
     inBackground(this.#ctx.session, 'overview', this.#loadChannels(false));
     let ticks = 0;
@@ -53,6 +58,7 @@ export class OverviewView implements View {
   }
 
   hide(): void {
+    this.#attention.setVisible(false);
     if (this.#ticker !== undefined) clearInterval(this.#ticker);
     this.#ticker = undefined;
   }
@@ -69,13 +75,16 @@ export class OverviewView implements View {
 
   async #loadChannels(probe: boolean): Promise<void> {
     const { session } = this.#ctx;
-    if (session.status.kind !== 'open' || !session.has('channels.status')) return;
-    try {
-      this.#channelStatus = await session.client.call('channels.status', { probe });
-    } catch (err) {
-      session.reportError('channels.status', err);
+    if (session.status.kind !== 'open') return;
+    if (session.has('channels.status')) {
+      try {
+        this.#channelStatus = await session.client.call('channels.status', { probe });
+      } catch (err) {
+        session.reportError('channels.status', err);
+      }
+      this.#render();
     }
-    this.#render();
+    await this.#attention.refresh(this.#channelStatus);
   }
 
   #render(): void {
@@ -162,9 +171,10 @@ function channelRows(health: HealthSummary | undefined, status: ChannelsStatusRe
 }
 
 function channelBadge(c: ChannelRow): HTMLElement {
-  if (!c.configured) return badge('not configured', 'muted');
   if (c.enabled === false) return badge('disabled', 'muted');
+  // A device-linked channel (WhatsApp) counts as configured only once linked: say what to do.
   if (c.linked === false) return badge('not linked', 'bad');
+  if (!c.configured) return badge('not configured', 'muted');
   if (c.connected) return badge(c.linked ? 'linked, connected' : 'connected', 'ok');
   return badge(c.lastError ? 'error' : 'not connected', 'warn');
 }
