@@ -18,6 +18,7 @@ import { idleSection } from './sections/idle.js';
 import { installSizeSection } from './sections/install-size.js';
 import { memorySection } from './sections/memory.js';
 import { rpcSection } from './sections/rpc.js';
+import { scaleSection } from './sections/scale.js';
 import { startupSection } from './sections/startup.js';
 import { fdLimit } from './system.js';
 import { agentLatencySection } from './agent-latency.js';
@@ -30,6 +31,7 @@ const SECTIONS: Array<{ name: string; run: Section; timeoutMs: number }> = [
   { name: 'handshake', run: handshakeSection, timeoutMs: 40_000 },
   { name: 'fanout', run: fanoutSection, timeoutMs: 40_000 },
   { name: 'memory', run: memorySection, timeoutMs: 45_000 },
+  { name: 'scale', run: scaleSection, timeoutMs: 480_000 },
   { name: 'startup', run: startupSection, timeoutMs: 60_000 },
   { name: 'idle', run: idleSection, timeoutMs: 90_000 },
   { name: 'cli', run: cliSection, timeoutMs: 90_000 },

@@ -1,4 +1,5 @@
 import { WebSocket } from 'ws';
+import { buildDeviceAuthPayload, type DeviceSigner } from '../lib/device-identity.js';
 
 export const BENCH_TOKEN = 'bench-token-5f1c9a0e7b2d4c68';
 
@@ -111,6 +112,10 @@ export interface HandshakeOptions {
   mode?: ClientMode;
   instanceId?: string;
   timeoutMs?: number;
+  /** Signs the connect with this device (v3 payload over the challenge nonce), as today's clients do. */
+  device?: DeviceSigner;
+  /** `connect.params.caps`. */
+  caps?: string[];
 }
 
 export interface Handshaken {
@@ -118,14 +123,33 @@ export interface Handshaken {
   helloBytes: number;
 }
 
-/** Full challenge → connect (token auth, no device) → hello-ok over a raw socket. */
+/** Full challenge → connect (token auth, optionally device-signed) → hello-ok over a raw socket. */
 export async function connectGateway(url: string, options: HandshakeOptions = {}): Promise<Handshaken> {
   const peer = new Peer(url);
   const timeoutMs = options.timeoutMs ?? 10_000;
   try {
     await peer.opened();
-    const challenge = JSON.parse((await peer.next(timeoutMs)).toString('utf8')) as { event?: string };
+    const challenge = JSON.parse((await peer.next(timeoutMs)).toString('utf8')) as { event?: string; payload?: { nonce?: string } };
     if (challenge.event !== 'connect.challenge') throw new Error(`expected connect.challenge, got ${JSON.stringify(challenge).slice(0, 120)}`);
+    const token = options.token ?? BENCH_TOKEN;
+    const mode = options.mode ?? 'cli';
+    let device: Record<string, unknown> | undefined;
+    if (options.device) {
+      const signedAt = Date.now();
+      const nonce = challenge.payload?.nonce;
+      const payload = buildDeviceAuthPayload('v3', {
+        deviceId: options.device.deviceId,
+        clientId: 'test',
+        clientMode: mode,
+        role: 'operator',
+        scopes: [],
+        signedAtMs: signedAt,
+        token,
+        nonce,
+        platform: process.platform,
+      });
+      device = { id: options.device.deviceId, publicKey: options.device.publicKey, signature: await options.device.sign(payload), signedAt, nonce };
+    }
     peer.send(
       JSON.stringify({
         type: 'req',
@@ -138,10 +162,12 @@ export async function connectGateway(url: string, options: HandshakeOptions = {}
             id: 'test',
             version: 'bench',
             platform: process.platform,
-            mode: options.mode ?? 'cli',
+            mode,
             ...(options.instanceId ? { instanceId: options.instanceId } : {}),
           },
-          auth: { token: options.token ?? BENCH_TOKEN },
+          ...(options.caps ? { caps: options.caps } : {}),
+          ...(device ? { device } : {}),
+          auth: { token },
         },
       }),
     );

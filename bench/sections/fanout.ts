@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { fork, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { stopChild, tailOf } from '../child.js';
+import { withRaisedFdLimit } from '../cli-bundle.js';
 import type { Cleanup } from '../log.js';
 import { errorText, progress, sleep, withTimeout } from '../log.js';
 import { startEchoServer, startGateway } from '../servers.js';
@@ -16,30 +17,30 @@ const TARGET_MS = 25;
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /** A set of connected receivers that can be told which frame to wait for. */
-interface Arrivals {
+export interface Arrivals {
   first: bigint;
   last: bigint;
 }
 
-interface Receivers {
+export interface Receivers {
   readonly count: number;
   /** Starts watching for `marker`; once armed, `arrived` resolves when every receiver saw it. */
   arm(marker: string): Promise<{ arrived: Promise<Arrivals> }>;
   close(): Promise<void>;
 }
 
-function connectFailure(what: string, got: number, error: string | undefined): Error {
+function connectFailure(what: string, got: number, error: string | undefined, wanted = CLIENTS): Error {
   const hint = /EMFILE|ENFILE/.test(error ?? '') ? ` — out of file descriptors (ulimit -n is ${fdLimit()})` : '';
-  return new Error(`${what}: only ${got}/${CLIENTS} clients connected; first error: ${error ?? 'unknown'}${hint}`);
+  return new Error(`${what}: only ${got}/${wanted} clients connected; first error: ${error ?? 'unknown'}${hint}`);
 }
 
-/** Receivers in a forked child (their receive work runs off the gateway's event loop). */
-async function childReceivers(url: string, kind: 'gateway' | 'bare', cleanup: Cleanup): Promise<Receivers> {
-  const child: ChildProcess = fork(fileURLToPath(new URL('../fanout-clients.ts', import.meta.url)), [], {
-    cwd: repoRoot,
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
+/**
+ * Receivers in a child process (their receive work runs off the server's event loop), with the
+ * hard fd limit as its soft limit so it can hold 10,000 sockets.
+ */
+export async function childReceivers(url: string, kind: 'gateway' | 'bare', cleanup: Cleanup, count = CLIENTS): Promise<Receivers> {
+  const { command, args } = withRaisedFdLimit(['--import', 'tsx', fileURLToPath(new URL('../fanout-clients.ts', import.meta.url))]);
+  const child: ChildProcess = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   const stderr = tailOf(child);
   cleanup.add(`fanout ${kind} receivers child`, () => stopChild(child));
   const nextMessage = <T>(type: string, timeoutMs: number): Promise<T> =>
@@ -62,10 +63,10 @@ async function childReceivers(url: string, kind: 'gateway' | 'bare', cleanup: Cl
       `receivers child "${type}"`,
     );
 
-  const connected = nextMessage<{ ok: number; failed: number; error?: string }>('connected', 30_000);
-  child.send({ cmd: 'connect', url, kind, count: CLIENTS });
+  const connected = nextMessage<{ ok: number; failed: number; error?: string }>('connected', 30_000 + count * 20);
+  child.send({ cmd: 'connect', url, kind, count });
   const r = await connected;
-  if (r.failed) throw connectFailure(kind, r.ok, r.error);
+  if (r.failed) throw connectFailure(kind, r.ok, r.error, count);
   return {
     count: r.ok,
     async arm(marker) {
