@@ -48,7 +48,7 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI Skills view in a real browser', () =>
     await skill(
       join(workspace, 'skills'),
       'gifgrep',
-      'name: gifgrep\ndescription: Search GIFs\nmetadata: {"openclaw":{"emoji":"🎞","primaryEnv":"GIPHY_KEY","requires":{"bins":["gifgrep"],"env":["GIPHY_KEY"]},"install":[{"id":"brew","kind":"brew","formula":"gifgrep","bins":["gifgrep"],"label":"Install gifgrep (brew)"},{"id":"bad","kind":"brew","formula":"broken","bins":["broken"],"label":"Install broken (brew)"}]}}',
+      'name: gifgrep\ndescription: Search GIFs\nmetadata: {"openclaw":{"emoji":"🎞","primaryEnv":"GIPHY_KEY","requires":{"bins":["gifgrep"],"env":["GIPHY_KEY","GIPHY_REGION"]},"install":[{"id":"brew","kind":"brew","formula":"gifgrep","bins":["gifgrep"],"label":"Install gifgrep (brew)"},{"id":"bad","kind":"brew","formula":"broken","bins":["broken"],"label":"Install broken (brew)"}]}}',
     );
     await skill(join(workspace, 'skills'), 'notes', 'name: notes\ndescription: Keeps notes');
     gw = await startUiGateway({ assetsDir: ui.assetsDir, config: { agents: { defaults: { workspace } } }, env: { PATH: `${binDir}:/usr/bin:/bin` } });
@@ -72,7 +72,7 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI Skills view in a real browser', () =>
     expect(await card.innerText()).toMatch(/needs setup/);
     const requirements = card.getByRole('list', { name: 'Requirements of gifgrep' });
     expect(await requirements.innerText()).toMatch(/Programs: gifgrep missing/);
-    expect(await requirements.innerText()).toMatch(/Environment: GIPHY_KEY missing/);
+    expect(await requirements.innerText()).toMatch(/Environment: GIPHY_KEY missing, GIPHY_REGION missing/);
     expect(await unlabelledControls(page)).toEqual([]);
     await expectNoAxeViolations(page, {}, 'skills view');
 
@@ -99,7 +99,13 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI Skills view in a real browser', () =>
     await card.getByLabel('API key (GIPHY_KEY)').fill('k-123');
     await card.getByRole('button', { name: 'Save key' }).click();
     await card.getByRole('status').filter({ hasText: 'Saved the key for GIPHY_KEY.' }).waitFor();
+    expect(await card.innerText()).toMatch(/needs setup/);
+    // Another missing variable, set for this skill only.
+    await card.getByLabel('GIPHY_REGION', { exact: true }).fill('eu');
+    await card.getByRole('button', { name: 'Set GIPHY_REGION' }).click();
+    await card.getByRole('status').filter({ hasText: 'Set GIPHY_REGION.' }).waitFor();
     await expect.poll(() => card.innerText()).toMatch(/ready/);
+    expect(await card.getByRole('button', { name: 'Set GIPHY_REGION' }).count()).toBe(0);
     await screenshot(page, 'skills-1440');
 
     // Disable, from the keyboard.

@@ -118,7 +118,11 @@ export class SkillsView implements View {
       );
     }
     card.append(actions);
-    if (skill.primaryEnv && session.has('skills.update')) card.append(this.#apiKeyForm(skill));
+    if (session.has('skills.update')) {
+      if (skill.primaryEnv) card.append(this.#valueForm(skill, skill.primaryEnv, `API key (${skill.primaryEnv})`, 'Save key'));
+      // Other variables the skill still lacks can be set for it alone (skills.entries.<key>.env).
+      for (const name of skill.missing.env.filter((n) => n !== skill.primaryEnv)) card.append(this.#valueForm(skill, name, name, `Set ${name}`));
+    }
     if (installing) {
       card.append(
         h(
@@ -134,30 +138,26 @@ export class SkillsView implements View {
     return card;
   }
 
-  #apiKeyForm(skill: SkillStatusEntry): HTMLElement {
-    const id = `skill-${cssId(skill.skillKey)}-apikey`;
-    const input = h('input', { id, name: 'apiKey', type: 'password', autocomplete: 'off', spellcheck: false });
-    const form = h(
-      'form',
-      { class: 'field-row' },
-      h('label', { for: id }, `API key (${skill.primaryEnv})`),
-      input,
-      h('button', { type: 'submit' }, 'Save key'),
-    );
+  /** The API key of the primary variable (`apiKey`), or another variable's value (`env`). */
+  #valueForm(skill: SkillStatusEntry, name: string, label: string, action: string): HTMLElement {
+    const id = `skill-${cssId(skill.skillKey)}-${cssId(name)}`;
+    const input = h('input', { id, name, type: 'password', autocomplete: 'off', spellcheck: false });
+    const form = h('form', { class: 'field-row' }, h('label', { for: id }, label), input, h('button', { type: 'submit' }, action));
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      const apiKey = input.value.trim();
-      if (!apiKey) {
-        this.#outcome.set(skill.skillKey, h('p', { class: 'error', role: 'alert' }, `Enter the key for ${skill.primaryEnv} first.`));
+      const value = input.value.trim();
+      if (!value) {
+        this.#outcome.set(skill.skillKey, h('p', { class: 'error', role: 'alert' }, `Enter the value of ${name} first.`));
         this.#render();
         return;
       }
-      inBackground(this.#ctx.session, 'skills view', this.#update(skill, { apiKey }, `Saved the key for ${skill.primaryEnv}.`));
+      const patch = name === skill.primaryEnv ? { apiKey: value } : { env: { [name]: value } };
+      inBackground(this.#ctx.session, 'skills view', this.#update(skill, patch, name === skill.primaryEnv ? `Saved the key for ${name}.` : `Set ${name}.`));
     });
     return form;
   }
 
-  async #update(skill: SkillStatusEntry, patch: { enabled?: boolean; apiKey?: string }, done: string): Promise<void> {
+  async #update(skill: SkillStatusEntry, patch: { enabled?: boolean; apiKey?: string; env?: Record<string, string> }, done: string): Promise<void> {
     try {
       await this.#ctx.session.client.call('skills.update', { skillKey: skill.skillKey, ...patch });
       this.#outcome.set(skill.skillKey, h('p', { class: 'ok-text', role: 'status' }, `${skill.name}: ${done}`));
