@@ -22,6 +22,8 @@ export class GatewayConnection {
   queued: string[] = [];
   session?: ClientSession;
   presenceKey?: string;
+  /** Sent `caps: ["presence-deltas"]` in its connect: gets `presence.delta` in place of `presence`. */
+  presenceDeltas?: boolean;
   /**
    * Set for a client that asked for event cursors (`connect.resume`): its frames carry `cursor`,
    * and frames at or below this one (already replayed or seen elsewhere) are not sent again.

@@ -1,7 +1,7 @@
 import type { ClusterEvent, ClusterLink } from './cluster-link.js';
 import type { GatewayConnection } from './connection.js';
 import { MemoryEventBus, type EventBus, type EventBusEntry } from './event-bus.js';
-import { fanOut, type FanOutResult, type FrameTexts } from './fan-out.js';
+import { fanOut, type FanOutResult, type FrameTexts, type FrameVariant } from './fan-out.js';
 import { canReceiveEvent, type AccessScope } from './method-access.js';
 import { eventSpecs } from './protocol/index.js';
 import type { ConnectParams, HelloOk, StateVersion } from './protocol/generated/types.js';
@@ -27,6 +27,8 @@ export interface EventRelayOptions {
   stateVersion: () => StateVersion;
   /** Who to tell after each local fan-out (metrics), if anyone listens: asked per event, so nobody pays for timing otherwise. */
   sentListener?: () => ((event: string, result: FanOutResult, durationMs: number) => void) | undefined;
+  /** Another form of a local event's frame for the connections that ask for it (presence deltas). */
+  variant?: (event: string, frame: Record<string, unknown>) => FrameVariant | undefined;
   /** The bus failed; the event still reached this process's clients. */
   onError: (err: unknown, where: string) => void;
   maxReplay?: number;
@@ -146,7 +148,7 @@ export class EventRelay {
       const projected = v4EventPayload(event, payload);
       return projected === undefined ? text : JSON.stringify({ ...frame, payload: projected });
     };
-    const texts: FrameTexts = { v3: text, v4 };
+    const texts: FrameTexts = { v3: text, v4, variant: this.#options.variant?.(event, frame) };
     if (cursor !== undefined) {
       texts.cursor = {
         value: cursor,
@@ -165,6 +167,10 @@ export class EventRelay {
     const session = conn.session;
     if (!session || !canReceiveEvent(session.role, session.scopes, spec?.scope)) return;
     if (texts.cursor && texts.cursor.value <= (conn.cursorAfter ?? 0)) return;
+    if (texts.variant?.wants(conn)) {
+      conn.sendText(texts.variant.text());
+      return;
+    }
     const v4 = session.protocol >= 4;
     conn.sendText(texts.cursor ? (v4 ? texts.cursor.v4() : texts.cursor.v3()) : v4 ? texts.v4() : texts.v3);
   }

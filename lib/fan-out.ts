@@ -13,6 +13,18 @@ export interface FrameTexts {
   v4: () => string;
   /** The frame's bus cursor, and its texts for connections that asked for cursors (`connect.resume`). */
   cursor?: { value: number; v3: () => string; v4: () => string };
+  /** Another form of the frame for the connections that asked for it (presence deltas). */
+  variant?: FrameVariant;
+}
+
+/**
+ * A frame's other form, e.g. `presence.delta` in place of `presence` (same `seq`). It carries
+ * state a client cannot rebuild, so a slow consumer is closed rather than skipped.
+ */
+export interface FrameVariant {
+  wants(conn: GatewayConnection): boolean;
+  /** Made on first need and kept: the same text for every connection that wants it. */
+  text(): string;
 }
 
 /**
@@ -24,11 +36,16 @@ export function fanOut(conns: Iterable<GatewayConnection>, texts: FrameTexts, sp
   let v4: string | undefined;
   let c3: string | undefined;
   let c4: string | undefined;
+  let alt: string | undefined;
   let recipients = 0;
   let dropped = 0;
   for (const conn of conns) {
     const session = conn.session;
     if (!conn.ready || !session || !canReceiveEvent(session.role, session.scopes, spec?.scope)) continue;
+    if (texts.variant?.wants(conn)) {
+      if (conn.sendText((alt ??= texts.variant.text()))) recipients++;
+      continue;
+    }
     if (conn.slow) {
       if (spec?.dropIfSlow) dropped++;
       else conn.closeSlow();

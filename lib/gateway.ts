@@ -11,7 +11,7 @@ import { silentLogger, type Logger } from './logger.js';
 import { methodAccessError, type AccessScope } from './method-access.js';
 import { EventRelay } from './event-relay.js';
 import { linkClusterPresence, type ClusterPresence } from './cluster-presence.js';
-import { DISABLED_HEARTBEAT } from './heartbeat/disabled-heartbeat.js';
+import { baseHealth } from './base-health.js';
 import type { MethodContext } from './method-context.js';
 import { MethodTable, type AnyHandler } from './method-table.js';
 import type {
@@ -30,6 +30,7 @@ import type {
   WireEvent,
 } from './plugin.js';
 import { PresenceStore } from './presence.js';
+import { helloEvents, PRESENCE_DELTAS_CAP, PresenceFeed } from './presence-feed.js';
 import { CloseCode, DEFAULT_POLICY, HANDSHAKE_TIMEOUT_MS, eventSpecs } from './protocol/index.js';
 import type { GatewayEventMap, HealthSummary, Policy, PresenceEntry, StateVersion } from './protocol/generated/types.js';
 import { exceedsBytes, validateFrame } from './request-frame.js';
@@ -71,6 +72,7 @@ export class Gateway implements ConnectionSink {
   readonly #devices: DevicePairingStore;
   readonly #authLimiter: AuthRateLimiter | undefined;
   readonly #presence: PresenceStore;
+  readonly #presenceFeed: PresenceFeed;
   readonly #healthStages: HealthStage[] = [];
   readonly #statusStages: StatusStage[] = [];
   readonly #version: string;
@@ -112,11 +114,13 @@ export class Gateway implements ConnectionSink {
     });
     this.#services.set(devicesService.name, this.#devices);
     this.#services.set(presenceService.name, this.#presence);
+    this.#presenceFeed = new PresenceFeed(this.#presence);
     if (options.cluster) this.#services.set(clusterService.name, options.cluster);
     this.#relay = new EventRelay({
       cluster: options.cluster,
       connections: () => this.#conns.values(),
       stateVersion: () => this.#stateVersion(),
+      variant: (event, frame) => (event === 'presence' ? this.#presenceFeed.variant(frame, (frame.payload as { presence: PresenceEntry[] }).presence) : undefined),
       sentListener: () => (this.#emitter.hasListeners('broadcast-sent') ? (event, sent, durationMs) => this.#emitter.emit('broadcast-sent', { event: event as WireEvent, ...sent, durationMs }) : undefined),
       onError: (err, where) => this.#reportError(err, where),
     });
@@ -390,7 +394,7 @@ export class Gateway implements ConnectionSink {
 
   #refreshHealth(broadcast: boolean): HealthSummary {
     const started = this.#clock.now();
-    const summary = this.#healthStages.reduce((health, s) => s(health), this.#baseHealth());
+    const summary = this.#healthStages.reduce((health, s) => s(health), baseHealth(this.#options.defaultAgentId ?? 'main', this.#options.stateDir, started));
     summary.durationMs = Math.max(0, this.#clock.now() - started);
     this.#health = summary;
     this.#healthVersion++;
@@ -467,6 +471,7 @@ export class Gateway implements ConnectionSink {
     if (conn.handshakeTimer !== undefined) this.#clock.clearTimeout(conn.handshakeTimer);
     conn.session = session;
     conn.phase = 'ready';
+    conn.presenceDeltas = session.connect.caps?.includes(PRESENCE_DELTAS_CAP) === true;
     if (session.client.mode !== 'cli') {
       // Presence keys are case-insensitive; so is the count of live connections behind each.
       conn.presenceKey = (session.deviceId ?? session.client.instanceId ?? conn.connId).toLowerCase();
@@ -495,9 +500,9 @@ export class Gateway implements ConnectionSink {
     return buildHello({
       accepted,
       server: { version: this.#version, host: this.#host, connId: conn.connId, ...(options.commit ? { commit: options.commit } : {}), bootId: this.#bootId },
-      features: { methods: this.methods(), events: this.events() },
+      features: { methods: this.methods(), events: helloEvents(this.events(), conn.presenceDeltas === true) },
       snapshot: {
-        presence: this.#presence.list(),
+        ...this.#presenceFeed.snapshot(this.#presence.list(), conn.presenceDeltas === true),
         health: this.#health ?? this.#refreshHealth(false),
         stateVersion: this.#stateVersion(),
         uptimeMs: Math.max(0, this.#clock.now() - this.#startedAtMs),
@@ -580,21 +585,4 @@ export class Gateway implements ConnectionSink {
     return { ...entry, text: presenceText(entry), ts: this.#clock.now() };
   }
 
-  #baseHealth(): HealthSummary {
-    const agentId = this.#options.defaultAgentId ?? 'main';
-    const sessionsPath = this.#options.stateDir ? `${this.#options.stateDir}/agents/${agentId}/sessions/sessions.json` : '';
-    const sessions = { path: sessionsPath, count: 0, recent: [] };
-    return {
-      ok: true,
-      ts: this.#clock.now(),
-      durationMs: 0,
-      channels: {},
-      channelOrder: [],
-      channelLabels: {},
-      heartbeatSeconds: 0,
-      defaultAgentId: agentId,
-      agents: [{ agentId, isDefault: true, heartbeat: DISABLED_HEARTBEAT, sessions }],
-      sessions,
-    };
-  }
 }

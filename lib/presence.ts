@@ -31,6 +31,8 @@ export interface PresenceStoreOptions {
 export class PresenceStore {
   readonly #entries = new Map<string, PresenceEntry>();
   readonly #sizes = new Map<string, number>();
+  /** The key each stored entry object sits under: presence deltas name entries by it. */
+  readonly #keys = new WeakMap<PresenceEntry, string>();
   #bytes = 0;
   readonly #maxBytes: number;
   readonly #now: () => number;
@@ -65,6 +67,7 @@ export class PresenceStore {
     const merged = clampEntry({ ...this.#entries.get(k), ...stripUndefined(entry), ts: entry.ts ?? this.#now() });
     this.#delete(k);
     this.#entries.set(k, merged);
+    this.#keys.set(merged, k);
     const size = JSON.stringify(merged).length + 1;
     this.#sizes.set(k, size);
     this.#bytes += size;
@@ -72,6 +75,11 @@ export class PresenceStore {
     this.#version++;
     this.#onChange();
     return merged;
+  }
+
+  /** The key of an entry this store holds (as `list()` returned it); undefined for any other. */
+  keyOf(entry: PresenceEntry): string | undefined {
+    return this.#keys.get(entry);
   }
 
   markDisconnected(key: string): PresenceEntry | undefined {

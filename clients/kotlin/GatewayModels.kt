@@ -185,6 +185,7 @@
 //   val pluginSurfaceRefreshParams = PluginSurfaceRefreshParams.fromJson(jsonString)
 //   val pluginSurfaceRefreshResult = PluginSurfaceRefreshResult.fromJson(jsonString)
 //   val policy = Policy.fromJson(jsonString)
+//   val presenceDeltaEventPayload = PresenceDeltaEventPayload.fromJson(jsonString)
 //   val presenceEntry = PresenceEntry.fromJson(jsonString)
 //   val presenceEventPayload = PresenceEventPayload.fromJson(jsonString)
 //   val progressCardGetParams = ProgressCardGetParams.fromJson(jsonString)
@@ -4272,9 +4273,14 @@ data class Snapshot (
     @get:JsonProperty(required=true)@field:JsonProperty(required=true)
     val health: HealthSummary,
 
+    /**
+     * At most 64 entries: the gateway's own, then the most recently active. The whole list:
+     * system-presence.
+     */
     @get:JsonProperty(required=true)@field:JsonProperty(required=true)
     val presence: List<PresenceEntry>,
 
+    val presenceKeys: List<String>? = null,
     val sessionDefaults: SessionDefaults? = null,
     val stateDir: String? = null,
 
@@ -5265,6 +5271,34 @@ data class PluginSurfaceRefreshResult (
         fun fromJson(json: String) = mapper.readValue<PluginSurfaceRefreshResult>(json)
     }
 }
+
+data class PresenceDeltaEventPayload (
+    /**
+     * Keys of entries gone since the previous presence event (expired, evicted).
+     */
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val removed: List<String>,
+
+    /**
+     * Entries added or changed since the previous presence event, whole.
+     */
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val upserted: List<Upserted>
+) {
+    fun toJson() = mapper.writeValueAsString(this)
+
+    companion object {
+        fun fromJson(json: String) = mapper.readValue<PresenceDeltaEventPayload>(json)
+    }
+}
+
+data class Upserted (
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val entry: PresenceEntry,
+
+    @get:JsonProperty(required=true)@field:JsonProperty(required=true)
+    val key: String
+)
 
 data class PresenceEventPayload (
     @get:JsonProperty(required=true)@field:JsonProperty(required=true)

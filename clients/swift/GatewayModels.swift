@@ -186,6 +186,7 @@
 //   let pluginSurfaceRefreshParams = try? JSONDecoder().decode(PluginSurfaceRefreshParams.self, from: jsonData)
 //   let pluginSurfaceRefreshResult = try? JSONDecoder().decode(PluginSurfaceRefreshResult.self, from: jsonData)
 //   let policy = try? JSONDecoder().decode(Policy.self, from: jsonData)
+//   let presenceDeltaEventPayload = try? JSONDecoder().decode(PresenceDeltaEventPayload.self, from: jsonData)
 //   let presenceEntry = try? JSONDecoder().decode(PresenceEntry.self, from: jsonData)
 //   let presenceEventPayload = try? JSONDecoder().decode(PresenceEventPayload.self, from: jsonData)
 //   let progressCardGetParams = try? JSONDecoder().decode(ProgressCardGetParams.self, from: jsonData)
@@ -4622,7 +4623,10 @@ public struct Snapshot: Codable {
     public let authMode: AuthMode?
     public let configPath: String?
     public let health: HealthSummary
+    /// At most 64 entries: the gateway's own, then the most recently active. The whole list:
+    /// system-presence.
     public let presence: [PresenceEntry]
+    public let presenceKeys: [String]?
     public let sessionDefaults: SessionDefaults?
     public let stateDir: String?
     public let stateVersion: StateVersion
@@ -4633,17 +4637,19 @@ public struct Snapshot: Codable {
         case configPath = "configPath"
         case health = "health"
         case presence = "presence"
+        case presenceKeys = "presenceKeys"
         case sessionDefaults = "sessionDefaults"
         case stateDir = "stateDir"
         case stateVersion = "stateVersion"
         case uptimeMS = "uptimeMs"
     }
 
-    public init(authMode: AuthMode?, configPath: String?, health: HealthSummary, presence: [PresenceEntry], sessionDefaults: SessionDefaults?, stateDir: String?, stateVersion: StateVersion, uptimeMS: Int) {
+    public init(authMode: AuthMode?, configPath: String?, health: HealthSummary, presence: [PresenceEntry], presenceKeys: [String]?, sessionDefaults: SessionDefaults?, stateDir: String?, stateVersion: StateVersion, uptimeMS: Int) {
         self.authMode = authMode
         self.configPath = configPath
         self.health = health
         self.presence = presence
+        self.presenceKeys = presenceKeys
         self.sessionDefaults = sessionDefaults
         self.stateDir = stateDir
         self.stateVersion = stateVersion
@@ -5846,6 +5852,40 @@ public struct PluginSurfaceRefreshResult: Codable {
     public init(pluginSurfaceUrls: [String: String], surface: String) {
         self.pluginSurfaceUrls = pluginSurfaceUrls
         self.surface = surface
+    }
+}
+
+// MARK: - PresenceDeltaEventPayload
+public struct PresenceDeltaEventPayload: Codable {
+    /// Keys of entries gone since the previous presence event (expired, evicted).
+    public let removed: [String]
+    /// Entries added or changed since the previous presence event, whole.
+    public let upserted: [Upserted]
+
+    public enum CodingKeys: String, CodingKey {
+        case removed = "removed"
+        case upserted = "upserted"
+    }
+
+    public init(removed: [String], upserted: [Upserted]) {
+        self.removed = removed
+        self.upserted = upserted
+    }
+}
+
+// MARK: - Upserted
+public struct Upserted: Codable {
+    public let entry: PresenceEntry
+    public let key: String
+
+    public enum CodingKeys: String, CodingKey {
+        case entry = "entry"
+        case key = "key"
+    }
+
+    public init(entry: PresenceEntry, key: String) {
+        self.entry = entry
+        self.key = key
     }
 }
 

@@ -7,6 +7,7 @@
  * @module clawgate/client
  */
 export { GatewayClient } from './gateway-client.js';
+export { PresenceList, PRESENCE_DELTAS_CAP } from './presence-list.js';
 export type {
   GatewayCallOptions,
   GatewayClientEvents,

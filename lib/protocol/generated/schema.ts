@@ -3807,10 +3807,20 @@ export const protocolSchema = {
       "type": "object",
       "properties": {
         "presence": {
+          "description": "At most 64 entries: the gateway's own, then the most recently active. The whole list: system-presence.",
           "type": "array",
           "items": {
             "$ref": "#/definitions/PresenceEntry"
-          }
+          },
+          "maxItems": 64
+        },
+        "presenceKeys": {
+          "$comment": "Ours: only for clients that sent caps [\"presence-deltas\"]. The key of each presence entry, in the same order (the gateway's own is \"\"); presence.delta events name entries by these keys.",
+          "type": "array",
+          "items": {
+            "type": "string"
+          },
+          "maxItems": 64
         },
         "health": {
           "$ref": "#/definitions/HealthSummary"
@@ -9141,6 +9151,46 @@ export const protocolSchema = {
       },
       "additionalProperties": true
     },
+    "PresenceDeltaEventPayload": {
+      "$comment": "Ours, opt-in: what clients that sent caps [\"presence-deltas\"] in connect get in place of each presence event (same seq). Entries are named by key (hello-ok.snapshot.presenceKeys gives the keys of the snapshot); the gateway's own entry is never in a delta. Never skipped for a slow consumer: the connection is closed instead, so a client's list stays exact.",
+      "type": "object",
+      "properties": {
+        "upserted": {
+          "description": "Entries added or changed since the previous presence event, whole.",
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "key": {
+                "type": "string",
+                "minLength": 1
+              },
+              "entry": {
+                "$ref": "#/definitions/PresenceEntry"
+              }
+            },
+            "required": [
+              "key",
+              "entry"
+            ],
+            "additionalProperties": false
+          }
+        },
+        "removed": {
+          "description": "Keys of entries gone since the previous presence event (expired, evicted).",
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1
+          }
+        }
+      },
+      "required": [
+        "upserted",
+        "removed"
+      ],
+      "additionalProperties": false
+    },
     "PresenceEventPayload": {
       "type": "object",
       "properties": {
@@ -10695,6 +10745,10 @@ export const eventSpecs = {
   "presence": {
     "payload": "PresenceEventPayload",
     "dropIfSlow": true
+  },
+  "presence.delta": {
+    "payload": "PresenceDeltaEventPayload",
+    "dropIfSlow": false
   },
   "tick": {
     "payload": "TickEventPayload",

@@ -1669,7 +1669,16 @@ export interface HelloOk {
  * via the `definition` "Snapshot".
  */
 export interface Snapshot {
+  /**
+   * At most 64 entries: the gateway's own, then the most recently active. The whole list: system-presence.
+   *
+   * @maxItems 64
+   */
   presence: PresenceEntry[];
+  /**
+   * @maxItems 64
+   */
+  presenceKeys?: string[];
   health: HealthSummary;
   stateVersion: StateVersion;
   uptimeMs: number;
@@ -3434,6 +3443,23 @@ export interface SystemEventParams {
 }
 /**
  * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
+ * via the `definition` "PresenceDeltaEventPayload".
+ */
+export interface PresenceDeltaEventPayload {
+  /**
+   * Entries added or changed since the previous presence event, whole.
+   */
+  upserted: {
+    key: string;
+    entry: PresenceEntry;
+  }[];
+  /**
+   * Keys of entries gone since the previous presence event (expired, evicted).
+   */
+  removed: string[];
+}
+/**
+ * This interface was referenced by `ProtocolDefinitions`'s JSON-Schema
  * via the `definition` "PresenceEventPayload".
  */
 export interface PresenceEventPayload {
@@ -3950,6 +3976,7 @@ export interface GatewayEventMap {
   "session.message": SessionMessageEvent;
   "connect.challenge": ConnectChallengePayload;
   "presence": PresenceEventPayload;
+  "presence.delta": PresenceDeltaEventPayload;
   "tick": TickEventPayload;
   "health": HealthSummary;
   "shutdown": ShutdownEventPayload;
