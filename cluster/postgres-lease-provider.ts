@@ -59,7 +59,14 @@ export class PostgresLeaseProvider implements LeaseProvider {
   async tryAcquire(key: string, options: LeaseAcquireOptions): Promise<Lease | undefined> {
     const { url, instanceId } = this.#options;
     const lockKey = `clawgate-lease:${this.#options.schema}:${key}`;
-    const client = new pg.Client({ connectionString: url, keepAlive: true, application_name: `clawgate lease ${instanceId}` });
+    // Bounded waits: a try during a partition fails (and is retried) instead of blocking the account's queue.
+    const client = new pg.Client({
+      connectionString: url,
+      keepAlive: true,
+      connectionTimeoutMillis: 5_000,
+      query_timeout: Math.max(1_000, Math.round(options.ttlMs)),
+      application_name: `clawgate lease ${instanceId}`,
+    });
     // Errors before the lease exists reject below; after, the lease reports them as its loss.
     const early = (): void => undefined;
     client.on('error', early);

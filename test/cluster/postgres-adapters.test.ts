@@ -117,12 +117,12 @@ describe.skipIf(!HAS_POSTGRES)('PostgreSQL store, leases and outbox (real server
     const seqs: number[] = [];
     onB.onChange((c) => c.type === 'message' && seqs.push(c.seq));
     const entry = entries[0]!;
-    await onB.append('main', 'agent:main:s0', entry, { role: 'user', content: 'zero' });
-    await onA.append('main', 'agent:main:s0', entry, { role: 'assistant', content: 'one' });
-    await onA.append('main', 'agent:main:s0', entry, { role: 'user', content: 'two' });
+    await onB.append('main', 'agent:main:s0', entry, { role: 'user', content: 'zero', timestamp: 1 });
+    await onA.append('main', 'agent:main:s0', entry, { role: 'user', content: 'one', timestamp: 2 });
+    await onA.append('main', 'agent:main:s0', entry, { role: 'user', content: 'two', timestamp: 3 });
     // B counted its first line itself; A's two reached it as change notices.
     await new Promise((r) => setTimeout(r, 200));
-    await onB.append('main', 'agent:main:s0', entry, { role: 'assistant', content: 'three' });
+    await onB.append('main', 'agent:main:s0', entry, { role: 'user', content: 'three', timestamp: 4 });
     expect(seqs).toEqual([1, 4]);
     expect((await onB.messages('main', entry)).map((l) => l.message.content)).toEqual(['zero', 'one', 'two', 'three']);
     await onA.remove('main', 'agent:main:s7');
