@@ -59,6 +59,9 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: Channels (WhatsApp
     expect(await page.getByRole('status').filter({ hasText: 'Scan this QR code in WhatsApp' }).count()).toBeGreaterThan(0);
     await screenshot(page, 'channels-whatsapp-qr-1440');
     await expectNoAxeViolations(page, {}, 'Channels with a WhatsApp QR');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expectNoAxeViolations(page, {}, 'Channels with a WhatsApp QR, dark scheme');
+    await screenshot(page, 'channels-whatsapp-qr-dark-1440');
 
     // WhatsApp rotates the code on the same socket: the page follows.
     const socket = await wa.socket(0);
@@ -82,7 +85,7 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: Channels (WhatsApp
     expect(wa.sockets[1]!.loggedOut).toBe(true);
     await expect.poll(() => whatsapp.locator('.wa-state').textContent()).toContain('not linked');
     await page.getByRole('button', { name: 'Link WhatsApp account default with a QR code' }).waitFor();
-  });
+  }, 90_000);
 
   it('shows a failed login where it happened, with the method and the message', async () => {
     const wa = fakeWaNetwork();
@@ -98,7 +101,7 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: Channels (WhatsApp
     expect(await alert.textContent()).toMatch(/^web\.login\.wait failed: .*QR code expired/);
     expect(await shownQr(page)).toBe('');
     await page.getByRole('button', { name: 'Link WhatsApp account default with a QR code' }).waitFor();
-  });
+  }, 90_000);
 
   it('shows Telegram status and lets an operator approve a DM pairing request, at phone width', async () => {
     const stub = await new BotApiStub().start();
@@ -141,5 +144,5 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: Channels (WhatsApp
     await alert.waitFor();
     expect(await alert.textContent()).toBe(`channels.pairing.dismiss failed: unknown or expired pairing code for telegram: ${mallory.requestId}`);
     await screenshot(page, 'channels-pairing-error-390');
-  });
+  }, 90_000);
 });

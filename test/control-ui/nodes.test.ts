@@ -48,6 +48,9 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: Nodes & devices (a
     expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, 'nodes-approval-prompt-1440');
     await expectNoAxeViolations(page, {}, 'Nodes with an approval prompt');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expectNoAxeViolations(page, {}, 'Nodes with an approval prompt, dark scheme');
+    await screenshot(page, 'nodes-approval-prompt-dark-1440');
 
     await prompt.getByRole('button', { name: 'Deny' }).click();
     expect(await asked).toMatchObject({ decision: 'deny' });
@@ -65,7 +68,7 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: Nodes & devices (a
     expect(await second).toMatchObject({ decision: 'allow-once' });
     await other.waitFor({ state: 'detached' });
     await page.getByRole('status').filter({ hasText: 'curl https://example.com: allow-once by Ops Script.' }).waitFor();
-  });
+  }, 90_000);
 
   it('edits the gateway approvals file with its base hash, refuses a stale save in place, and edits a node\'s own file', async () => {
     const editor = page.getByRole('region', { name: 'Exec approvals' });
@@ -114,7 +117,7 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: Nodes & devices (a
     expect((await node.approvals.file()).agents?.main?.allowlist).toEqual([{ pattern: '/bin/ls' }]);
     await expectNoAxeViolations(page, {}, 'Nodes with the approvals editor on a node');
     await screenshot(page, 'nodes-approvals-node-1440');
-  });
+  }, 90_000);
 
   it('rotates a device token (shown once, the old one stops working) and revokes it after a second click', async () => {
     const signer = createNodeDeviceSigner(generateDeviceIdentity());
@@ -148,5 +151,5 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: Nodes & devices (a
     await paired.getByRole('status').filter({ hasText: 'Revoked the node token of Kitchen Pi.' }).waitFor();
     await expect.poll(async () => (await operator.call('device.pair.list', {})).paired.find((d) => d.deviceId === device.deviceId)?.tokens?.find((t) => t.role === 'node')?.revokedAtMs).toEqual(expect.any(Number));
     await expect.poll(() => paired.locator('tr', { hasText: 'Kitchen Pi' }).textContent()).toContain('revoked');
-  });
+  }, 90_000);
 });

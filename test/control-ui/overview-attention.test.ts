@@ -64,5 +64,5 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: Overview says what
     await expect.poll(() => attention.getByText('waiting for exec approval').count()).toBe(0);
     await attention.getByRole('link', { name: 'Link on Channels' }).click();
     await page.getByRole('heading', { name: 'Channels', level: 1 }).waitFor();
-  }, 60_000);
+  }, 90_000);
 });
