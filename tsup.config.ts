@@ -12,6 +12,7 @@ const libraryEntries = {
   'channels/telegram': 'channels/telegram.ts',
   'channels/whatsapp': 'channels/whatsapp.ts',
   'cluster/nats': 'cluster/nats.ts',
+  'cluster/postgres': 'cluster/postgres.ts',
 };
 
 export default defineConfig({
