@@ -41,7 +41,10 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI config form (config.schema + uiHints,
 
   it('edits fields in the form, shows the diff, applies with config.patch, survives the restart, and the file has the values', async () => {
     const logging = await open('logging');
+    const loggingSummary = page.locator('details[data-path="logging"] > summary');
+    expect(await loggingSummary.innerText()).toBe('Logging · not set');
     await logging.getByLabel('Level', { exact: true }).selectOption('debug');
+    expect(await loggingSummary.innerText()).toBe('Logging');
     const controlUi = await open('gateway.controlUi');
     await controlUi.getByRole('button', { name: 'Add to Allowed Origins' }).click();
     await controlUi.getByLabel('Allowed Origins 1', { exact: true }).fill('https://ops.example.com');

@@ -27,6 +27,8 @@ interface At {
 export class ConfigForm {
   readonly el: HTMLElement;
   readonly #options: ConfigFormOptions;
+  /** Each section's "not set" mark and the path it stands for, updated as the draft changes. */
+  readonly #marks = new Map<HTMLElement, string[]>();
   #ids = 0;
 
   constructor(options: ConfigFormOptions) {
@@ -60,6 +62,10 @@ export class ConfigForm {
 
   #set(at: At, value: Json | undefined): void {
     setValueAt(this.#options.draft, at.path, value);
+    for (const [mark, path] of this.#marks) {
+      if (mark.isConnected) mark.hidden = valueAt(this.#options.draft, path) !== undefined;
+      else this.#marks.delete(mark);
+    }
     this.#options.onChange();
   }
 
@@ -99,11 +105,12 @@ export class ConfigForm {
   #section(node: SchemaNode, at: At, group: boolean, label = this.#label(at)): HTMLElement {
     const hint = this.#hint(at);
     const body = h('div', { class: 'cfg-body', role: 'group', 'aria-label': label });
-    const set = valueAt(this.#options.draft, at.path) !== undefined;
+    const unset = h('span', { class: 'muted', hidden: valueAt(this.#options.draft, at.path) !== undefined }, ' · not set');
+    this.#marks.set(unset, at.path);
     const details = h(
       'details',
       { class: group ? 'cfg-group card' : 'cfg-object', 'data-path': at.path.join('.') },
-      h('summary', {}, h('span', { class: 'cfg-summary' }, label), set ? null : h('span', { class: 'muted' }, ' · not set')),
+      h('summary', {}, h('span', { class: 'cfg-summary' }, label), unset),
       body,
     );
     let drawn = false;
