@@ -117,6 +117,9 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: Nodes & devices (a
     expect((await node.approvals.file()).agents?.main?.allowlist).toEqual([{ pattern: '/bin/ls' }]);
     await expectNoAxeViolations(page, {}, 'Nodes with the approvals editor on a node');
     await screenshot(page, 'nodes-approvals-node-1440');
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'nodes-approvals-node-390');
   }, 90_000);
 
   it('rotates a device token (shown once, the old one stops working) and revokes it after a second click', async () => {
