@@ -71,4 +71,29 @@ describe.skipIf(!HAS_POSTGRES)('channel ownership across gateway processes (Post
     }
     expect(survivor.output).toMatch(/owned by this process \(fencing token [2-9]\)/);
   }, 90_000);
+
+  it('an owner paused past its TTL (SIGSTOP) is superseded, and once it runs again it does not send: every send goes out once', async () => {
+    const stopped = cluster.instances.find((i) => !i.running);
+    if (stopped) await stopped.start();
+    const owner = await ownerOf(cluster.instances);
+    const standby = cluster.instances.find((i) => i !== owner)!;
+    const viaOwner = await owner.client();
+    const viaStandby = await standby.client();
+    owner.pause();
+    try {
+      // Waits in the shared outbox until the standby finds the lease expired and takes over.
+      await send(viaStandby, 'paused-1', 'while the owner is paused');
+      expect(await ownerOf([standby])).toBe(standby);
+    } finally {
+      owner.resume();
+    }
+    // The old owner's first act after waking: a send through it. Its lease is gone (its token is
+    // fenced off, its session was ended), so the send goes to the new owner instead.
+    await send(viaOwner, 'paused-2', 'right after waking up');
+    await ownerOf(cluster.instances, 'ownership to settle after the pause');
+    expect(delivered('while the owner is paused')).toBe(1);
+    expect(delivered('right after waking up')).toBe(1);
+    expect(owner.output).toMatch(/lease telegram-default \(fencing token \d+\) lost/);
+    expect(await ownerOf(cluster.instances)).toBe(standby);
+  }, 90_000);
 });
