@@ -90,7 +90,8 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI Debug view in a real browser', () => 
     await screenshot(page, 'debug-375');
   }, 120_000);
 
-  it('has no method caller for an operator without operator.admin', async () => {
+  it('has no method caller, and no cron changes, for an operator without operator.admin', async () => {
+    await client.call('cron.add', { name: 'Nightly', schedule: { kind: 'every', everyMs: 86_400_000 }, sessionTarget: 'main', wakeMode: 'next-heartbeat', payload: { kind: 'systemEvent', text: 'n' } });
     const readOnly = await ui.newPage();
     readOnly.setDefaultTimeout(10_000);
     // The UI asks for operator.admin. Here it asks for operator.read instead, without its device
@@ -116,5 +117,11 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI Debug view in a real browser', () => 
     await readOnly.getByRole('region', { name: 'Models', exact: true }).getByRole('cell', { name: 'demo', exact: true }).waitFor();
     expect(await readOnly.getByRole('region', { name: 'Call a method' }).count()).toBe(0);
     expect(await readOnly.getByRole('combobox', { name: 'Method' }).count()).toBe(0);
+    // Jobs and their run log are readable; adding, running, editing and removing are not offered.
+    await readOnly.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Cron jobs' }).click();
+    const row = readOnly.getByTestId('cron-jobs').locator('tr', { hasText: 'Nightly' });
+    await row.getByRole('button', { name: 'Runs Nightly' }).waitFor();
+    expect(await row.getByRole('button').allInnerTexts()).toEqual(['Runs']);
+    expect(await readOnly.getByRole('button', { name: 'Add job' }).isHidden()).toBe(true);
   });
 });

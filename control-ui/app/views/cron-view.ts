@@ -3,6 +3,7 @@ import { badge, formatDuration, formatTime, h, replaceChildren, table } from '..
 import { CronForm } from './cron-form.js';
 import { describeSchedule, formatRun } from './cron-preview.js';
 import { methodErrorNote } from './method-error.js';
+import { hasScope } from './scopes.js';
 import { inBackground, section, statusLine, unavailable, type View, type ViewContext } from './view.js';
 
 /**
@@ -54,7 +55,7 @@ export class CronView implements View {
       return;
     }
     if (this.el.firstChild !== this.#body) replaceChildren(this.el, this.#body);
-    this.#add.hidden = !this.#ctx.session.has('cron.add');
+    this.#add.hidden = !this.#ctx.session.has('cron.add') || !hasScope(this.#ctx.session, 'operator.admin');
     inBackground(this.#ctx.session, 'cron view', this.#load());
   }
 
@@ -93,7 +94,9 @@ export class CronView implements View {
 
   #renderJobs(): void {
     const { session } = this.#ctx;
-    const canAdmin = session.has('cron.update');
+    // Adding, changing, running and removing jobs take operator.admin; reading them does not.
+    const admin = hasScope(session, 'operator.admin');
+    const canAdmin = admin && session.has('cron.update');
     replaceChildren(
       this.#jobs,
       table(
@@ -105,13 +108,13 @@ export class CronView implements View {
           const row = (label: string, method: string, onclick: () => void) => {
             if (session.has(method)) actions.append(h('button', { type: 'button', 'aria-label': `${label} ${job.name}`, onclick }, label));
           };
-          row('Run now', 'cron.run', () => inBackground(session, 'cron view', this.#runNow(job)));
+          if (admin) row('Run now', 'cron.run', () => inBackground(session, 'cron view', this.#runNow(job)));
           row('Runs', 'cron.runs', () => inBackground(session, 'cron view', this.#loadRuns(job, true)));
           if (canAdmin) {
             row('Edit', 'cron.update', () => this.#openForm(job));
             row(job.enabled ? 'Disable' : 'Enable', 'cron.update', () => inBackground(session, 'cron view', this.#toggle(job)));
           }
-          if (session.has('cron.remove')) actions.append(this.#removeButton(job));
+          if (admin && session.has('cron.remove')) actions.append(this.#removeButton(job));
           return [
             h('div', {}, h('strong', {}, job.name), job.description ? h('div', { class: 'muted' }, job.description) : null, job.agentId ? h('div', { class: 'muted' }, `agent ${job.agentId}`) : null),
             describeSchedule(job.schedule),

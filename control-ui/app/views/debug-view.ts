@@ -1,6 +1,7 @@
 import type { ModelChoice, PresenceEntry } from '../../../lib/protocol/generated/types.js';
 import { badge, formatAgo, formatTime, h, replaceChildren, table } from '../dom.js';
 import { methodErrorNote, methodErrorText } from './method-error.js';
+import { hasScope } from './scopes.js';
 import { inBackground, section, unavailable, type View, type ViewContext } from './view.js';
 
 type Json5 = { parse(text: string): unknown };
@@ -63,7 +64,7 @@ export class DebugView implements View {
   show(): void {
     if (this.el.firstChild !== this.#body) replaceChildren(this.el, this.#body);
     const { session } = this.#ctx;
-    const admin = session.hello?.auth?.scopes.includes('operator.admin') ?? false;
+    const admin = hasScope(session, 'operator.admin');
     this.#caller.hidden = !admin;
     this.#caller.parentElement!.hidden = !admin;
     replaceChildren(this.#methods, ...(session.hello?.features.methods ?? []).map((m) => h('option', { value: m })));

@@ -1,6 +1,7 @@
 import type { SkillInstallOption, SkillRequirements, SkillStatusEntry, SkillsInstallResult, SkillsStatusResult } from '../../../lib/protocol/generated/types.js';
 import { badge, h, replaceChildren } from '../dom.js';
 import { methodErrorNote } from './method-error.js';
+import { hasScope } from './scopes.js';
 import { inBackground, section, unavailable, type View, type ViewContext } from './view.js';
 
 const INSTALL_TIMEOUT_MS = 10 * 60_000;
@@ -101,7 +102,9 @@ export class SkillsView implements View {
       requirementsList(skill),
     );
     const actions = h('div', { class: 'actions' });
-    if (session.has('skills.install')) {
+    // Installing and changing skills take operator.admin; a read-only operator sees their state.
+    const admin = hasScope(session, 'operator.admin');
+    if (admin && session.has('skills.install')) {
       for (const option of skill.install) {
         actions.append(
           h(
@@ -112,13 +115,13 @@ export class SkillsView implements View {
         );
       }
     }
-    if (session.has('skills.update')) {
+    if (admin && session.has('skills.update')) {
       actions.append(
         h('button', { type: 'button', 'aria-label': `${skill.disabled ? 'Enable' : 'Disable'} ${skill.name}`, onclick: () => inBackground(session, 'skills view', this.#update(skill, { enabled: skill.disabled }, skill.disabled ? 'Enabled.' : 'Disabled.')) }, skill.disabled ? 'Enable' : 'Disable'),
       );
     }
     card.append(actions);
-    if (session.has('skills.update')) {
+    if (admin && session.has('skills.update')) {
       if (skill.primaryEnv) card.append(this.#valueForm(skill, skill.primaryEnv, `API key (${skill.primaryEnv})`, 'Save key'));
       // Other variables the skill still lacks can be set for it alone (skills.entries.<key>.env).
       for (const name of skill.missing.env.filter((n) => n !== skill.primaryEnv)) card.append(this.#valueForm(skill, name, name, `Set ${name}`));
