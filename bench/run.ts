@@ -17,6 +17,7 @@ import { handshakeSection } from './sections/handshake.js';
 import { idleSection } from './sections/idle.js';
 import { installSizeSection } from './sections/install-size.js';
 import { memorySection } from './sections/memory.js';
+import { presenceSection } from './sections/presence.js';
 import { rpcSection } from './sections/rpc.js';
 import { scaleSection } from './sections/scale.js';
 import { startupSection } from './sections/startup.js';
@@ -30,6 +31,7 @@ const SECTIONS: Array<{ name: string; run: Section; timeoutMs: number }> = [
   { name: 'rpc', run: rpcSection, timeoutMs: 30_000 },
   { name: 'handshake', run: handshakeSection, timeoutMs: 40_000 },
   { name: 'fanout', run: fanoutSection, timeoutMs: 40_000 },
+  { name: 'presence', run: presenceSection, timeoutMs: 240_000 },
   { name: 'memory', run: memorySection, timeoutMs: 45_000 },
   { name: 'scale', run: scaleSection, timeoutMs: 480_000 },
   { name: 'startup', run: startupSection, timeoutMs: 60_000 },
