@@ -138,6 +138,40 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI config form (config.schema + uiHints,
     await screenshot(page, 'config-secret-diff-1440');
   });
 
+  it('every section of the form opened: each control labelled, ids unique, axe-clean, and nothing wider than a phone', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    // Sections draw their fields when first opened; open until none is left closed.
+    await expect
+      .poll(
+        () =>
+          page.evaluate(() => {
+            const closed = Array.from(document.querySelectorAll<HTMLDetailsElement>('.cfg-form details:not([open])'));
+            for (const details of closed) details.open = true;
+            return closed.length;
+          }),
+        { timeout: 30_000 },
+      )
+      .toBe(0);
+    const counts = await page.evaluate(() => {
+      const controls = Array.from(document.querySelectorAll<HTMLElement>('.cfg-form input, .cfg-form select, .cfg-form textarea'));
+      const ids = controls.map((c) => c.id);
+      return {
+        controls: controls.length,
+        unlabelled: controls.filter((c) => (c as HTMLInputElement).labels?.length === 0).map((c) => c.outerHTML.slice(0, 100)),
+        duplicateIds: ids.filter((id, i) => ids.indexOf(id) !== i),
+        sections: document.querySelectorAll('.cfg-form details').length,
+      };
+    });
+    expect(counts.controls).toBeGreaterThan(150);
+    expect(counts.sections).toBeGreaterThan(50);
+    expect(counts.unlabelled).toEqual([]);
+    expect(counts.duplicateIds).toEqual([]);
+    // Long help texts (paths, URLs) wrap rather than widen the page.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await expectNoAxeViolations(page, { context: '.cfg-form' }, 'the whole config form at 390px');
+    await screenshot(page, 'config-form-open-390');
+  }, 120_000);
+
   it('edits in raw JSON5 mode with validation, and the form picks the edit up', async () => {
     await page.getByRole('button', { name: 'Raw JSON5' }).click();
     const editor = page.getByLabel('Config file (JSON5)');
