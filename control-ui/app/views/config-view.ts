@@ -181,7 +181,11 @@ export class ConfigView implements View {
       h('h3', { id: 'config-diff-title' }, 'Review changes'),
       diffTable(changes),
       issueList('Fix these before applying', issues),
-      h('p', { class: 'muted' }, 'Apply & restart sends only these changes (config.patch) and restarts the gateway; Save only writes the file and the gateway applies what it can live (gateway.reload.mode).'),
+      h(
+        'p',
+        { class: 'muted' },
+        'Apply & restart sends only these changes (config.patch) and restarts the gateway; Save only writes the file and the gateway applies what it can live (gateway.reload.mode). The gateway writes the file back as plain JSON, so comments in it are not kept (Save only from the raw editor keeps your text when it holds no hidden secret).',
+      ),
       h('div', { class: 'actions' }, apply, save, back),
     );
     this.#diff.hidden = false;
