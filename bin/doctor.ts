@@ -7,6 +7,7 @@ import { migrateConfig } from '../lib/config/config-migration.js';
 import { resolvePort } from '../lib/config/index.js';
 import { writeConfigFile } from '../lib/config/write-config.js';
 import type { DiagnosticContext } from './cli-context.js';
+import { checkCluster } from './doctor-cluster.js';
 import { probePort } from './port-probe.js';
 import { auditServiceDefinition } from './service/service-definition.js';
 import { expectedServiceDefinition, gatewayServiceFor, type ServiceHost } from './service/service-host.js';
@@ -19,7 +20,7 @@ export interface DoctorFlags {
 export type DoctorStatus = 'ok' | 'warn' | 'error' | 'fixed' | 'skip';
 
 export interface DoctorCheck {
-  id: 'config' | 'config-dialect' | 'config-unused' | 'config-permissions' | 'state-dir' | 'port' | 'service' | 'legacy';
+  id: 'config' | 'config-dialect' | 'config-unused' | 'config-permissions' | 'state-dir' | 'port' | 'service' | 'legacy' | 'cluster';
   status: DoctorStatus;
   message: string;
   /** What to do about a warn/error that `--fix` does not repair. */
@@ -46,6 +47,7 @@ export async function runDoctor(ctx: DiagnosticContext, flags: DoctorFlags, host
     await checkPort(ctx),
     await checkService(ctx, host, Boolean(flags.fix)),
     await checkLegacy(ctx, host.home),
+    ...(await checkCluster(ctx.loaded.config)),
   ];
   const report: DoctorReport = { ok: !checks.some((c) => c.status === 'error'), fix: Boolean(flags.fix), checks };
   if (flags.json) {

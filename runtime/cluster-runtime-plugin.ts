@@ -4,6 +4,7 @@ import type { NatsClusterLink } from '../cluster/nats.js';
 import type { PostgresCluster } from '../cluster/postgres.js';
 import { clusterConfig, type ClusterConfig } from '../lib/config/own-settings.js';
 import type { Lease, LeaseRecord } from '../lib/lease.js';
+import { registerClusterStatus } from './cluster-status.js';
 import { loadOptional } from './optional-package.js';
 import type { RuntimePlugin } from './runtime-plugin.js';
 
@@ -60,7 +61,7 @@ export function clusterRuntimePlugin(): ClusterRuntimePlugin {
     await previous?.postgres?.close();
   };
 
-  return {
+  const plugin: ClusterRuntimePlugin = {
     name: 'cluster',
     current: () => running,
     async heldLeases() {
@@ -96,6 +97,11 @@ export function clusterRuntimePlugin(): ClusterRuntimePlugin {
       ctx.logger.log('info', 'cluster', `instance ${instanceId} joined the cluster${postgres ? ` (store: PostgreSQL schema ${postgres.schema})` : ''}${nats ? ` (events: NATS stream ${nats.events.stream})` : ''}`);
       return { ...(postgres ? { storage: postgres.storage } : {}), ...(nats ? { cluster: nats } : {}) };
     },
+    setup(ctx) {
+      // `gateway status` asks the instance for its id, leases and peers.
+      if (running) registerClusterStatus(ctx.gateway, () => running, () => plugin.heldLeases());
+    },
     stop: close,
   };
+  return plugin;
 }

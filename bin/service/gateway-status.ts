@@ -7,6 +7,7 @@ import { parseLogLine } from '../../lib/logging/parse-log-line.js';
 import type { DiagnosticContext } from '../cli-context.js';
 import { probePort, type PortReport } from '../port-probe.js';
 import { openRpcSession, type RpcFlags } from '../rpc.js';
+import { CLUSTER_STATUS_METHOD, type ClusterStatus } from '../../runtime/cluster-status.js';
 import type { ExtraService, ServiceRuntime } from './gateway-service.js';
 import { auditServiceDefinition, type ServiceDefinition } from './service-definition.js';
 import { expectedServiceDefinition, gatewayServiceFor, type ServiceHost } from './service-host.js';
@@ -51,6 +52,8 @@ export interface GatewayStatusReport {
   portCli?: PortReport;
   lastError?: string;
   rpc?: { ok: boolean; error?: string; url: string; latencyMs?: number; version?: string };
+  /** What a cluster instance says of its cluster: its id, leases, peers (`clawgate.cluster.status`). */
+  cluster?: ClusterStatus;
   extraServices: ExtraService[];
 }
 
@@ -163,15 +166,18 @@ export async function collectGatewayStatus(
     const line = await lastGatewayError(ctx.stateDir, config, installed);
     if (line) report.lastError = line;
   }
-  if (flags.probe !== false) report.rpc = await probeRpc(ctx, flags, gateway.probeUrl);
+  if (flags.probe !== false) report.rpc = await probeRpc(ctx, flags, gateway.probeUrl, report);
   return report;
 }
 
-async function probeRpc(ctx: DiagnosticContext, flags: GatewayStatusFlags, url: string): Promise<NonNullable<GatewayStatusReport['rpc']>> {
+async function probeRpc(ctx: DiagnosticContext, flags: GatewayStatusFlags, url: string, report: GatewayStatusReport): Promise<NonNullable<GatewayStatusReport['rpc']>> {
   try {
     const session = await openRpcSession(ctx, { ...flags, url });
     try {
       await session.client.call('status', {}, { timeoutMs: flags.timeout });
+      if (session.hello.features.methods.includes(CLUSTER_STATUS_METHOD)) {
+        report.cluster = await session.client.call<ClusterStatus>(CLUSTER_STATUS_METHOD, {}, { timeoutMs: flags.timeout });
+      }
       return { ok: true, url, latencyMs: session.connectLatencyMs, version: session.hello.server.version };
     } finally {
       await session.close();
@@ -238,10 +244,22 @@ export function formatGatewayStatus(report: GatewayStatusReport, ctx: Diagnostic
   } else {
     lines.push('Gateway: not probed (--no-probe)');
   }
+  if (report.cluster) lines.push(...formatClusterStatus(report.cluster));
   for (const extra of report.extraServices) {
     lines.push(`warning: another gateway-like ${extra.scope} service: ${extra.label} (${extra.detail}); one gateway per host unless profiles keep them apart`);
   }
   if (ctx.profile !== 'default') lines.push(`Profile: ${ctx.profile}`);
+  return lines;
+}
+
+function formatClusterStatus(c: ClusterStatus): string[] {
+  const lines = [`Cluster instance: ${c.instanceId}`];
+  if (c.postgres) lines.push(`Cluster store: PostgreSQL schema ${c.postgres.schema} (${c.postgres.ok ? `reachable, ${c.postgres.latencyMs} ms` : `unreachable: ${c.postgres.error}`})`);
+  if (c.nats) lines.push(`Cluster events: NATS stream ${c.nats.stream} (${c.nats.ok ? `reachable, ${c.nats.latencyMs} ms, ${c.nats.messages} events, last ${c.nats.lastSeq}` : `unreachable: ${c.nats.error}`})`);
+  const held = c.leases?.held ?? [];
+  lines.push(`Leases held: ${held.length ? held.map((l) => `${l.key} (fencing token ${l.fencingToken})`).join(', ') : 'none'}`);
+  for (const l of (c.leases?.all ?? []).filter((l) => l.holder !== c.instanceId)) lines.push(`Lease ${l.key}: ${l.holder ?? 'free'} (fencing token ${l.fencingToken})`);
+  lines.push(`Peers: ${c.peers.length ? c.peers.map((p) => `${p.instanceId}${p.host ? ` on ${p.host}` : ''} (${p.clients} clients)`).join(', ') : 'none heard'}`);
   return lines;
 }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'isomorphic-ws';
 import { GatewayClient, type GatewayClientOptions } from '../../lib/client/index.js';
 import type { EventFrame } from '../../lib/protocol/generated/types.js';
-import { killAll } from '../bin/helpers.js';
+import { killAll, runCli } from '../bin/helpers.js';
 import { TOKEN } from '../helpers/connect.js';
 import { FakeModelServer } from '../helpers/fake-model-server.js';
 import { HAS_NATS_SERVER, NATS_SKIP_MESSAGE, startNatsServer, type NatsServer } from '../helpers/nats-server.js';
@@ -146,6 +146,19 @@ describe.skipIf(!HAS_NATS_SERVER)('events across gateway processes (NATS JetStre
     expect(frames.map((f) => f.cursor)).toEqual([point.cursor + 1, point.cursor + 2, point.cursor + 3]);
     expect(gaps).toBe(0);
   }, 60_000);
+
+  it('gateway status names the instance and its peers; doctor finds NATS and the stream', async () => {
+    const [a] = cluster.instances as [GatewayInstance, GatewayInstance];
+    const status = await runCli(['gateway', 'status', '--json', '--url', a.url, '--token', TOKEN], a.testEnv, 30_000);
+    const report = JSON.parse(status.stdout) as { cluster?: Record<string, unknown> };
+    expect(report.cluster).toMatchObject({ instanceId: 'gw-0', peers: [{ instanceId: 'gw-1' }], nats: { ok: true, stream: 'CLAWGATE' } });
+    const text = await runCli(['gateway', 'status', '--url', a.url, '--token', TOKEN], a.testEnv, 30_000);
+    expect(text.stdout).toMatch(/Cluster instance: gw-0/);
+    expect(text.stdout).toMatch(/Peers: gw-1/);
+    const doctor = await runCli(['doctor', '--json'], a.testEnv, 30_000);
+    const checks = (JSON.parse(doctor.stdout) as { checks: Array<{ id: string; status: string; message: string }> }).checks.filter((c) => c.id === 'cluster');
+    expect(checks).toEqual([expect.objectContaining({ status: 'ok', message: expect.stringMatching(/NATS reachable .*JetStream on; stream CLAWGATE holds \d+ events/) })]);
+  }, 90_000);
 
   it('a rolling restart of every instance loses no event for a resuming client, and repeats none', async () => {
     const [a, b] = cluster.instances as [GatewayInstance, GatewayInstance];
