@@ -2,6 +2,8 @@ import { ChannelPairingStore } from '../../lib/channels/channel-pairing-store.js
 import { GatewayError } from '../../lib/errors.js';
 import { FileStorage } from '../../lib/file-storage.js';
 import { maskDigits } from '../../lib/channels/redact.js';
+import { clusterConfig } from '../../lib/config/own-settings.js';
+import { loadOptional } from '../../runtime/optional-package.js';
 import { loadCliContext, type CliContext } from '../cli-context.js';
 import { formatAgo, printJson, printLines } from '../rpc-action.js';
 import type { CommandKit, Flags } from './command-kit.js';
@@ -13,6 +15,7 @@ const USAGE = 'openclaw pairing approve <channel> <code>';
  * `openclaw pairing list [channel]` and `openclaw pairing approve <channel> <code>`: DM pairing
  * codes of messaging channels. They work on the state dir directly (atomic writes), so they work
  * whether or not the gateway runs; a running gateway sees an approval on the sender's next message.
+ * In a cluster (`cluster.postgres`) they work on the shared store instead, which every instance reads.
  */
 export function registerPairingCommands(kit: CommandKit): void {
   const { cli, globals } = kit;
@@ -26,7 +29,18 @@ export function registerPairingCommands(kit: CommandKit): void {
 }
 
 export async function runPairing(ctx: CliContext, action: string, args: string[], json: boolean): Promise<number> {
-  const store = new ChannelPairingStore({ storage: new FileStorage(ctx.stateDir) });
+  const postgres = clusterConfig(ctx.loaded.config)?.postgres;
+  const cluster = postgres
+    ? await (await loadOptional('The cluster store (cluster.postgres)', () => import('../../cluster/postgres.js'))).PostgresCluster.connect({ url: postgres.url, schema: postgres.schema, instanceId: `cli-${process.pid}` })
+    : undefined;
+  try {
+    return await pairingAction(new ChannelPairingStore({ storage: cluster?.storage ?? new FileStorage(ctx.stateDir) }), action, args, json);
+  } finally {
+    await cluster?.close();
+  }
+}
+
+async function pairingAction(store: ChannelPairingStore, action: string, args: string[], json: boolean): Promise<number> {
   switch (action) {
     case 'list': {
       const channels = args[0] ? [channelArg(args[0])] : CHANNELS;

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayClient } from '../../lib/client/index.js';
 import { BotApiStub } from '../channels/bot-api-stub.js';
-import { killAll } from '../bin/helpers.js';
+import { killAll, runCli } from '../bin/helpers.js';
+import { PostgresCluster } from '../../cluster/postgres.js';
+import { ChannelPairingStore } from '../../lib/channels/channel-pairing-store.js';
 import { HAS_POSTGRES, POSTGRES_SKIP_MESSAGE, startPostgresServer, type PostgresServer } from '../helpers/postgres-server.js';
 import { ClusterHarness, ownerOf } from './harness.js';
 
@@ -71,6 +73,19 @@ describe.skipIf(!HAS_POSTGRES)('channel ownership across gateway processes (Post
     }
     expect(survivor.output).toMatch(/owned by this process \(fencing token [2-9]\)/);
   }, 90_000);
+
+  it('openclaw pairing approve on any instance\'s host approves in the shared store', async () => {
+    const store = await PostgresCluster.connect({ url: pg.url, instanceId: 'test' });
+    try {
+      const pairing = new ChannelPairingStore({ storage: store.storage });
+      const issued = (await pairing.request('telegram', { senderId: '4711', senderName: 'Ada' }))!;
+      const r = await runCli(['pairing', 'approve', 'telegram', issued.request.code, '--json'], cluster.instance(1).testEnv, 30_000);
+      expect(r.code, r.output).toBe(0);
+      expect(await new ChannelPairingStore({ storage: store.storage }).isAllowed('telegram', ['4711'])).toBe(true);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 
   it('an owner paused past its TTL (SIGSTOP) is superseded, and once it runs again it does not send: every send goes out once', async () => {
     const stopped = cluster.instances.find((i) => !i.running);
