@@ -144,13 +144,34 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI Cron view in a real browser', () => {
     await form.getByRole('textbox', { name: 'To', exact: true }).fill('12345');
     await form.getByRole('button', { name: 'Add job' }).click();
     await page.getByTestId('cron-jobs').locator('tr', { hasText: 'Reminder' }).waitFor();
-    const [job] = (await client.call('cron.list', {})).jobs;
+    const job = (await client.call('cron.list', {})).jobs.find((j) => j.name === 'Reminder');
     expect(job).toMatchObject({
       name: 'Reminder',
       sessionTarget: 'isolated',
       payload: { kind: 'agentTurn', message: 'Remind me to stretch' },
       delivery: { mode: 'announce', channel: 'telegram', to: '12345' },
       state: { nextRunAtMs: at.getTime() },
+    });
+
+    // An edit keeps what the form does not show: the delivery's account and best-effort flag, the turn's model and timeout.
+    const hooked = await client.call('cron.add', {
+      name: 'Hooked',
+      schedule: { kind: 'every', everyMs: 3_600_000 },
+      sessionTarget: 'isolated',
+      wakeMode: 'now',
+      payload: { kind: 'agentTurn', message: 'report', model: 'local/demo', timeoutSeconds: 30 },
+      delivery: { mode: 'announce', channel: 'telegram', to: '999', accountId: 'work', bestEffort: true },
+    });
+    const hookedRow = page.getByTestId('cron-jobs').locator('tr', { hasText: 'Hooked' });
+    await hookedRow.getByRole('button', { name: 'Edit Hooked' }).click();
+    const editHooked = page.getByRole('form', { name: 'Edit Hooked' });
+    await editHooked.getByLabel('Name').fill('Hooked hourly');
+    await editHooked.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved Hooked hourly.' }).waitFor();
+    expect((await client.call('cron.list', {})).jobs.find((j) => j.id === hooked.id)).toMatchObject({
+      name: 'Hooked hourly',
+      payload: { kind: 'agentTurn', message: 'report', model: 'local/demo', timeoutSeconds: 30 },
+      delivery: { mode: 'announce', channel: 'telegram', to: '999', accountId: 'work', bestEffort: true },
     });
 
     // Removed behind the form's back: the refusal shows under the form, which keeps the edit.

@@ -1,4 +1,4 @@
-import type { CronAddParams, CronJob, CronSchedule } from '../../../lib/protocol/generated/types.js';
+import type { CronAddParams, CronDelivery, CronJob, CronSchedule } from '../../../lib/protocol/generated/types.js';
 import { h, replaceChildren } from '../dom.js';
 import { formatRun, previewSchedule } from './cron-preview.js';
 import { methodErrorNote } from './method-error.js';
@@ -236,9 +236,33 @@ export class CronForm {
       schedule: this.#schedule(),
       sessionTarget: isolated ? 'isolated' : 'main',
       wakeMode: this.#wake.value === 'next-heartbeat' ? 'next-heartbeat' : 'now',
-      payload: isolated ? { kind: 'agentTurn', message: text } : { kind: 'systemEvent', text },
-      ...(isolated ? { delivery: deliver ? { mode: 'announce', channel: channel || 'last', ...(to ? { to } : {}) } : { mode: 'none' } } : {}),
+      payload: isolated ? { ...this.#keptTurnSettings(), kind: 'agentTurn', message: text } : { kind: 'systemEvent', text },
+      ...(isolated ? this.#delivery(deliver, channel, to) : {}),
     };
+  }
+
+  /** An edited agent turn keeps the settings this form does not show (model, thinking, timeout). */
+  #keptTurnSettings(): { model?: string; thinking?: string; timeoutSeconds?: number } {
+    const payload = this.#editing?.payload;
+    if (payload?.kind !== 'agentTurn') return {};
+    return {
+      ...(payload.model !== undefined ? { model: payload.model } : {}),
+      ...(payload.thinking !== undefined ? { thinking: payload.thinking } : {}),
+      ...(payload.timeoutSeconds !== undefined ? { timeoutSeconds: payload.timeoutSeconds } : {}),
+    };
+  }
+
+  /**
+   * Where the reply goes. An edit that leaves the delivery fields as they were sends none, so a
+   * delivery's fields this form does not show (accountId, bestEffort) survive; a changed one keeps them too.
+   */
+  #delivery(deliver: boolean, channel: string, to: string): { delivery?: CronDelivery } {
+    const before = this.#editing?.delivery;
+    const wasAnnounce = before?.mode === 'announce';
+    if (this.#editing && deliver === wasAnnounce && channel === (before?.channel ?? '') && to === (before?.to ?? '')) return {};
+    if (!deliver) return { delivery: { mode: 'none' } };
+    const { to: _oldTo, ...rest } = before ?? { mode: 'announce' as const };
+    return { delivery: { ...rest, mode: 'announce', channel: channel || 'last', ...(to ? { to } : {}) } };
   }
 
   async #send(): Promise<void> {
