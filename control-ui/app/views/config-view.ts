@@ -4,7 +4,7 @@ import { badge, errorMessage, h, replaceChildren } from '../dom.js';
 import { checkSchema, type SchemaIssue } from '../schema-check.js';
 import { diffConfig, equalJson, isObject, mergePatch, type JsonObject } from './config/config-diff.js';
 import { ConfigForm } from './config/config-form.js';
-import { diffTable } from './config/diff-panel.js';
+import { diffTable } from './config/diff-table.js';
 import { issueList } from './config/issue-list.js';
 import { RawEditor } from './config/raw-editor.js';
 import { inBackground, section, statusLine, unavailable, type View, type ViewContext } from './view.js';

@@ -1,7 +1,7 @@
 import type { ConfigUiHint } from '../../../../lib/protocol/generated/types.js';
 import { h, replaceChildren } from '../../dom.js';
 import { isObject, isSensitivePath, setValueAt, valueAt, type Json, type JsonObject } from './config-diff.js';
-import { scalarField } from './config-inputs.js';
+import { scalarField } from './scalar-field.js';
 import { branchLabel, classify, emptyValue, fitsBranch, resolveNode, type SchemaNode } from './schema-node.js';
 
 export interface ConfigFormOptions {
