@@ -12,6 +12,7 @@ import { Cleanup, errorText, progress, withTimeout } from './log.js';
 import { markdownTable, type Row } from './rows.js';
 import { cliSection } from './sections/cli.js';
 import { clusterFailoverSection } from './sections/cluster-failover.js';
+import { clusterLatencySection } from './sections/cluster-latency.js';
 import { fanoutSection } from './sections/fanout.js';
 import { handshakeSection } from './sections/handshake.js';
 import { idleSection } from './sections/idle.js';
@@ -34,13 +35,14 @@ const SECTIONS: Array<{ name: string; run: Section; timeoutMs: number }> = [
   { name: 'presence', run: presenceSection, timeoutMs: 240_000 },
   { name: 'memory', run: memorySection, timeoutMs: 45_000 },
   { name: 'scale', run: scaleSection, timeoutMs: 480_000 },
-  { name: 'startup', run: startupSection, timeoutMs: 60_000 },
+  { name: 'startup', run: startupSection, timeoutMs: 180_000 },
   { name: 'idle', run: idleSection, timeoutMs: 90_000 },
   { name: 'cli', run: cliSection, timeoutMs: 90_000 },
   { name: 'agentLatency', run: agentLatencySection, timeoutMs: 60_000 },
   { name: 'uiBundle', run: async () => ({ ...(await measureUiBundle()) }), timeoutMs: 60_000 },
   { name: 'installSize', run: installSizeSection, timeoutMs: 300_000 },
   { name: 'clusterFailover', run: clusterFailoverSection, timeoutMs: 240_000 },
+  { name: 'clusterLatency', run: clusterLatencySection, timeoutMs: 180_000 },
 ];
 
 // An 'error' event nobody listens to (e.g. an accept() EMFILE on a server) must fail the section
