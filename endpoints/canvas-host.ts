@@ -6,14 +6,14 @@
  */
 import { constants, watch, type FSWatcher } from 'node:fs';
 import { mkdir, open, realpath, stat } from 'node:fs/promises';
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { GatewayError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { bindServers, stopServer } from '../transports/bind-servers.js';
 import type { HttpRoute } from '../transports/http.js';
 
 export interface CanvasHostOptions {
@@ -34,7 +34,6 @@ const CANVAS_PATH = '/__openclaw__/canvas/';
 const LIVE_RELOAD_PATH = '/__openclaw__/ws';
 const DEFAULT_PORT = 18793;
 const DEFAULT_HOSTS = ['127.0.0.1', '::1'];
-const MISSING_ADDRESS = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
 
 const TEXT = '; charset=utf-8';
 const CONTENT_TYPES: Record<string, string> = {
@@ -105,6 +104,7 @@ export class CanvasHost {
   #watcher?: FSWatcher;
   #reloadTimer?: NodeJS.Timeout;
   #listening?: Promise<{ port: number; hosts: string[] }>;
+  #opening?: Promise<void>;
   #closing?: Promise<void>;
 
   constructor(options: CanvasHostOptions) {
@@ -185,57 +185,57 @@ export class CanvasHost {
     return true;
   }
 
+  /** Answers any upgrade on the canvas port: live reload, else 404. */
+  serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (!this.handleUpgrade(req, socket, head)) refuseUpgrade(socket);
+  }
+
   /** Stops watching, disconnects viewers and closes the servers. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
     return this.#closing;
   }
 
+  /**
+   * Creates the root if needed and starts watching it for live reload, without binding: for a
+   * host that serves `handleRequest`/`handleUpgrade` on servers of its own. `listen()` does this
+   * too. Idempotent.
+   */
+  open(): Promise<void> {
+    if (this.#closing) return Promise.reject(new GatewayError('CLOSED', 'CanvasHost is closed'));
+    this.#opening ??= (async () => {
+      await mkdir(this.#root, { recursive: true });
+      this.#realRoot = await realpath(this.#root);
+      if (this.#liveReload && !this.#closing) this.#watch();
+    })();
+    return this.#opening;
+  }
+
   async #start(): Promise<{ port: number; hosts: string[] }> {
-    await mkdir(this.#root, { recursive: true });
-    this.#realRoot = await realpath(this.#root);
-    const bound = await this.#bind();
-    if (this.#liveReload) this.#watch();
-    return bound;
+    await this.open();
+    return this.#bind();
   }
 
   async #bind(): Promise<{ port: number; hosts: string[] }> {
-    let port = this.#port;
-    const hosts: string[] = [];
-    for (const [index, host] of this.#hosts.entries()) {
-      const server = createServer((req, res) => {
-        this.#onRequest(req, res).catch((err: unknown) => {
+    const bound = await bindServers({
+      port: this.#port,
+      hosts: this.#hosts,
+      label: 'canvas host',
+      onRequest: (req, res) => {
+        this.serve(req, res).catch((err: unknown) => {
           this.#logger?.log('error', 'canvas', `${req.method} ${(req.url ?? '').split('?')[0]} failed: ${(err as Error).message}`);
           if (!res.headersSent) send(res, 500);
           else res.destroy();
         });
-      });
-      server.on('upgrade', (req, socket, head) => {
-        if (!this.handleUpgrade(req, socket, head)) refuseUpgrade(socket);
-      });
-      try {
-        await new Promise<void>((done, fail) => {
-          server.once('error', fail);
-          server.listen(port, host, () => {
-            server.off('error', fail);
-            done();
-          });
-        });
-      } catch (err) {
-        if (index > 0 && MISSING_ADDRESS.has((err as NodeJS.ErrnoException).code ?? '')) continue;
-        await Promise.all(this.#servers.map(stopServer));
-        this.#servers = [];
-        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-        throw new GatewayError('ADDRESS_IN_USE', `canvas host port ${port} is already in use on ${host}`, { cause: err });
-      }
-      if (index === 0) port = (server.address() as AddressInfo).port;
-      this.#servers.push(server);
-      hosts.push(host);
-    }
-    return { port, hosts };
+      },
+      onUpgrade: (req, socket, head) => this.serveUpgrade(req, socket, head),
+    });
+    this.#servers = bound.servers;
+    return { port: bound.port, hosts: bound.hosts };
   }
 
-  async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Answers any request on the canvas port: the files, the added routes, `/` redirected, else 404. */
+  async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (await this.handleRequest(req, res)) return;
     for (const route of this.#routes) if (await route(req, res)) return;
     if ((req.url ?? '/').split('?')[0] === '/') redirect(res, CANVAS_PATH);
@@ -326,6 +326,7 @@ export class CanvasHost {
 
   async #shutdown(): Promise<void> {
     await this.#listening?.catch(() => undefined);
+    await this.#opening?.catch(() => undefined);
     this.#watcher?.close();
     clearTimeout(this.#reloadTimer);
     for (const ws of this.#viewers) ws.terminate();
@@ -370,9 +371,3 @@ function refuseUpgrade(socket: Duplex): void {
   socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
 }
 
-function stopServer(server: Server): Promise<void> {
-  return new Promise((done) => {
-    server.close(() => done());
-    server.closeAllConnections();
-  });
-}

@@ -1,7 +1,7 @@
 import { homedir, networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { resolveCanvasPort } from '../lib/config/paths.js';
-import type { CanvasHost } from '../endpoints/canvas-host.js';
+import { LazyCanvasHost } from './lazy-canvas-host.js';
 import { A2UI_PATH } from '../control-ui/a2ui-paths.js';
 import { lazyRoute } from './lazy-route.js';
 import { isEnvFlagSet } from './env-flag.js';
@@ -23,7 +23,7 @@ export interface CanvasHostRuntimePluginOptions {
 }
 
 export function canvasHostRuntimePlugin(options: CanvasHostRuntimePluginOptions = {}): RuntimePlugin {
-  let host: CanvasHost | undefined;
+  let host: LazyCanvasHost | undefined;
   let advertised: string | undefined;
   /** The port the OS picked on a first start, kept across in-process restarts like the gateway's. */
   let picked: number | undefined;
@@ -35,8 +35,7 @@ export function canvasHostRuntimePlugin(options: CanvasHostRuntimePluginOptions 
       if (config.enabled === false || isEnvFlagSet(ctx.env.OPENCLAW_SKIP_CANVAS_HOST) || ctx.port === 0) return {};
       const wanted = resolveCanvasPort(ctx.env, ctx.config, ctx.requestedPort);
       const root = config.root === undefined ? join(ctx.workspaceDir, 'canvas') : resolveRoot(config.root, ctx);
-      const { CanvasHost } = await import('../endpoints/canvas-host.js');
-      const canvas = new CanvasHost({
+      const canvas = new LazyCanvasHost({
         root,
         port: wanted === 0 && picked !== undefined ? picked : wanted,
         host: ctx.hosts,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ const HEAVY: Record<string, RegExp> = {
   'prom-client': /\/node_modules\/prom-client\//,
   ajv: /\/node_modules\/ajv\/dist\/(ajv|core)\.js$/,
   endpoints: new RegExp(`^${REPO}/endpoints/(?!canvas-host)`),
+  'canvas host': new RegExp(`^${REPO}/endpoints/canvas-host\\.ts$`),
   'channel adapters': new RegExp(`^${REPO}/channels/(telegram|whatsapp)`),
   'control ui route': new RegExp(`^${REPO}/control-ui/control-ui-route\\.ts$`),
   'a2ui route': new RegExp(`^${REPO}/control-ui/a2ui-route\\.ts$`),
@@ -67,7 +68,7 @@ afterEach(async () => {
 });
 
 describe('an unconfigured gateway loads what it uses', () => {
-  it('starts without channel libraries, endpoints, routes, cron, PDF, metrics or validation libraries; each loads at first use and works', { timeout: 120_000 }, async () => {
+  it('starts without channel libraries, endpoints, the canvas host, routes, cron, PDF, metrics or validation libraries; each loads at first use and works', { timeout: 120_000 }, async () => {
     const t = await makeEnv();
     await writeFile(t.configPath, JSON.stringify({ gateway: { mode: 'local', auth: { mode: 'token', token: TOKEN } } }), { mode: 0o600 });
     const child = spawn(process.execPath, ['--import', 'tsx', '--import', join(REPO, 'test/helpers/module-recorder.mjs'), join(REPO, 'test/helpers/loaded-modules-child.ts'), t.configPath, t.stateDir], {
@@ -87,7 +88,15 @@ describe('an unconfigured gateway loads what it uses', () => {
 
     const base = `http://127.0.0.1:${port}`;
     const client = new GatewayClient({ url: `ws://127.0.0.1:${port}`, token: TOKEN, client: { version: '1', platform: 'test' }, reconnect: false });
-    await client.connect();
+    const hello = await client.connect();
+    // The canvas port listens from the start; its server loads at the first request.
+    const canvasUrl = hello.pluginSurfaceUrls?.canvas;
+    expect(canvasUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    await mkdir(join(t.stateDir, 'workspace', 'canvas'), { recursive: true });
+    await writeFile(join(t.stateDir, 'workspace', 'canvas', 'index.html'), '<html><body>lazy canvas</body></html>');
+    const page = await fetch(`${canvasUrl}/__openclaw__/canvas/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('lazy canvas');
     try {
       const job = await client.call('cron.add', { name: 'nightly', schedule: { kind: 'cron', expr: '0 3 * * *' }, sessionTarget: 'main', wakeMode: 'next-heartbeat', payload: { kind: 'systemEvent', text: 'n' } });
       expect(job.state.nextRunAtMs).toBeGreaterThan(Date.now());
@@ -107,7 +116,7 @@ describe('an unconfigured gateway loads what it uses', () => {
     expect(await metrics.text()).toContain('# TYPE');
 
     const afterUse = await runtime.loaded();
-    expect(present(afterUse).sort()).toEqual(['a2ui route', 'ajv', 'control ui route', 'croner', 'endpoints', 'prom-client'].sort());
+    expect(present(afterUse).sort()).toEqual(['a2ui route', 'ajv', 'canvas host', 'control ui route', 'croner', 'endpoints', 'prom-client'].sort());
     // Channel libraries load only for a configured account (test/runtime/channels-plugin.test.ts).
     expect(present(afterUse)).not.toContain('grammy');
   });
