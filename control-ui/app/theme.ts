@@ -36,10 +36,6 @@ export class ThemeSetting {
     this.#dark.addEventListener('change', () => this.apply());
   }
 
-  get choice(): ThemeChoice {
-    return this.#choice;
-  }
-
   /** The theme in force: the choice, or the system's when the choice is "system". */
   get resolved(): 'light' | 'dark' {
     return this.#choice === 'system' ? (this.#dark.matches ? 'dark' : 'light') : this.#choice;
