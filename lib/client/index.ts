@@ -18,6 +18,7 @@ export type {
   ReconnectOptions,
   WebSocketLike,
 } from './gateway-client.js';
+export type { ResumePoint } from './resume-tracker.js';
 export type { DeviceSigner } from '../device-auth-payload.js';
 export { GatewayError } from '../errors.js';
 export type { GatewayErrorCode } from '../errors.js';
