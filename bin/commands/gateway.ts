@@ -39,7 +39,7 @@ export function registerGatewayCommands(kit: CommandKit): void {
         case 'run': {
           // The runtime is the bulk of the package: only `run` loads it, not health/status/call.
           const { runGateway } = await import('../run-gateway.js');
-          return runGateway(await loadCliContext(globals(flags)), {
+          const code = await runGateway(await loadCliContext(globals(flags)), {
             port: str(flags, 'port'),
             bind: str(flags, 'bind'),
             token: str(flags, 'token'),
@@ -50,6 +50,12 @@ export function registerGatewayCommands(kit: CommandKit): void {
             force: Boolean(flags.force),
             stdio: Boolean(flags.stdio),
           });
+          // The runtime is stopped and the file log written synchronously. Leaving the loop to
+          // empty would make Node tear down the whole environment and heap first, which doubled
+          // the time a supervisor waits after SIGTERM (bench/README.md, Exit after SIGTERM). Not
+          // in --stdio mode, whose stdout may be an asynchronous pipe still flushing frames.
+          if (!flags.stdio) process.exit(code);
+          return code;
         }
         case 'call': {
           const method = args[0];
