@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from '../lib/logger.js';
 
-export type ChangeTopic = 'kv' | 'outbox';
+export type ChangeTopic = 'kv' | 'outbox' | 'lease';
 
 interface Notice {
   /** Topic. */

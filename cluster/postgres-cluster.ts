@@ -40,7 +40,7 @@ export class PostgresCluster {
     this.pool = pool;
     this.#feed = feed;
     this.storage = new PostgresStorage({ pool, schema, instanceId, feed });
-    this.leases = new PostgresLeaseProvider({ url: options.url, pool, schema, instanceId, logger });
+    this.leases = new PostgresLeaseProvider({ url: options.url, pool, schema, instanceId, logger, feed });
     this.outbox = new PostgresOutboxStore({ pool, schema, instanceId, feed });
   }
 

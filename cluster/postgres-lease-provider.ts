@@ -2,6 +2,7 @@ import pg from 'pg';
 import { GatewayError } from '../lib/errors.js';
 import type { Lease, LeaseAcquireOptions, LeaseProvider, LeaseRecord } from '../lib/lease.js';
 import type { Logger } from '../lib/logger.js';
+import type { PostgresChangeFeed } from './postgres-change-feed.js';
 import { quoteIdent } from './postgres-schema.js';
 
 export interface PostgresLeaseProviderOptions {
@@ -10,6 +11,8 @@ export interface PostgresLeaseProviderOptions {
   schema: string;
   instanceId: string;
   logger: Logger;
+  /** Announces releases, so waiting contenders on other instances try at once. */
+  feed?: PostgresChangeFeed;
 }
 
 /**
@@ -29,6 +32,8 @@ export class PostgresLeaseProvider implements LeaseProvider {
   readonly #options: PostgresLeaseProviderOptions;
   readonly #table: string;
   readonly #held = new Set<PostgresLease>();
+  /** Listeners to releases: the feed tells of other instances' ones, this set of our own. */
+  readonly #ownReleases = new Set<(key: string) => void>();
 
   constructor(options: PostgresLeaseProviderOptions) {
     this.#options = options;
@@ -49,6 +54,15 @@ export class PostgresLeaseProvider implements LeaseProvider {
       `SELECT key, holder, fencing_token, expires_at FROM ${this.#table} ORDER BY key`,
     );
     return rows.map((r) => ({ key: r.key, holder: r.holder, fencingToken: Number(r.fencing_token), expiresAt: r.expires_at.getTime() }));
+  }
+
+  onReleased(listener: (key: string) => void): () => void {
+    const offOthers = this.#options.feed?.on('lease', listener);
+    this.#ownReleases.add(listener);
+    return () => {
+      offOthers?.();
+      this.#ownReleases.delete(listener);
+    };
   }
 
   async isCurrent(key: string, fencingToken: number): Promise<boolean> {
@@ -91,12 +105,17 @@ export class PostgresLeaseProvider implements LeaseProvider {
       const lease = new PostgresLease({
         key,
         client,
+        pool: this.#options.pool,
         table: this.#table,
         fencingToken: Number(rows[0]!.fencing_token),
         ttlMs: ttl,
         renewedAt: started,
         logger: this.#options.logger,
         onGone: (l) => this.#held.delete(l),
+        notifySql: this.#options.feed?.notifySql('lease', '$1'),
+        onReleased: (k) => {
+          for (const listener of [...this.#ownReleases]) listener(k);
+        },
       });
       this.#held.add(lease);
       return lease;
@@ -139,12 +158,16 @@ async function tryLock(client: pg.Client, lockKey: string): Promise<boolean> {
 interface PostgresLeaseInit {
   key: string;
   client: pg.Client;
+  pool: pg.Pool;
   table: string;
   fencingToken: number;
   ttlMs: number;
   renewedAt: number;
   logger: Logger;
   onGone(lease: PostgresLease): void;
+  /** `pg_notify(…)` announcing a release of the key in `$1`. */
+  notifySql?: string;
+  onReleased(key: string): void;
 }
 
 class PostgresLease implements Lease {
@@ -211,6 +234,9 @@ class PostgresLease implements Lease {
       .query(`UPDATE ${table} SET holder = NULL, expires_at = now() WHERE ${fencedCondition('$1', '$2')}`, [this.key, this.fencingToken])
       .catch(() => undefined);
     await client.end().catch(() => undefined);
+    // Only now is the lock free: contenders told earlier would find it still held.
+    if (this.#init.notifySql) await this.#init.pool.query(`SELECT ${this.#init.notifySql}`, [this.key]).catch(() => undefined);
+    this.#init.onReleased(this.key);
   }
 
   /** A renewal must land before the TTL runs out by our clock; otherwise the lease is lost. */

@@ -22,6 +22,11 @@ export interface LeaseProvider {
    * store checks this inside the same transaction as a channel write; this is the standalone form.
    */
   isCurrent?(key: string, fencingToken: number): Promise<boolean>;
+  /**
+   * Shared stores: a holder (of this or another process) gave `key` up, so a contender can try
+   * at once instead of at its next retry. Returns the unsubscribe.
+   */
+  onReleased?(listener: (key: string) => void): () => void;
 }
 
 /** One lease as the shared store records it. */

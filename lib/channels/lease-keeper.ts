@@ -38,6 +38,7 @@ export class LeaseKeeper {
   #retryTimer?: TimerHandle;
   #attempt = 0;
   #closed = false;
+  readonly #offReleased?: () => void;
   /** Why the account is not held (another process has it, the store failed, it was lost), else null. */
   waiting: string | null = null;
   /** When the next try is due, while waiting. */
@@ -46,6 +47,12 @@ export class LeaseKeeper {
   constructor(options: LeaseKeeperOptions) {
     this.#options = options;
     this.#ttlMs = options.ttlMs ?? 30_000;
+    // The holder gave the key up (a graceful stop elsewhere): waiting for the next retry would only delay the takeover.
+    this.#offReleased = options.leases.onReleased?.((key) => {
+      if (key !== options.key || this.#retryTimer === undefined || this.#closed) return;
+      this.#cancelRetry();
+      options.onRetry();
+    });
   }
 
   get lease(): Lease | undefined {
@@ -83,6 +90,7 @@ export class LeaseKeeper {
   /** Gives the lease up and stops every timer; the keeper is done. */
   async release(): Promise<void> {
     this.#closed = true;
+    this.#offReleased?.();
     this.#cancelRetry();
     const lease = this.#drop();
     await lease?.release();

@@ -3,6 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresCluster } from '../../cluster/postgres.js';
 import type { OutboxEntry } from '../../lib/channels/outbox-store.js';
 import { DevicePairingStore } from '../../lib/device-pairing-store.js';
+import { LeaseKeeper } from '../../lib/channels/lease-keeper.js';
+import { systemClock } from '../../lib/clock.js';
 import type { Lease } from '../../lib/lease.js';
 import { SessionStore } from '../../lib/sessions/session-store.js';
 import { HAS_POSTGRES, POSTGRES_SKIP_MESSAGE, startPostgresServer, type PostgresServer } from '../helpers/postgres-server.js';
@@ -144,6 +146,31 @@ describe.skipIf(!HAS_POSTGRES)('PostgreSQL store, leases and outbox (real server
     expect(second.fencingToken).toBe(2);
     expect(await a.leases.isCurrent('telegram-default', 1)).toBe(false);
     expect(b.leases.held().map((l) => l.key)).toEqual(['telegram-default']);
+  });
+
+  it('lease: a release is announced, so a contender waiting on another instance tries at once instead of at its next retry', async () => {
+    const [a, b] = await pair();
+    const held = (await a.leases.tryAcquire('telegram-default', { ttlMs: 3000 }))!;
+    let retries = 0;
+    const keeper = new LeaseKeeper({
+      leases: b.leases,
+      key: 'telegram-default',
+      clock: systemClock,
+      ttlMs: 3000,
+      retry: { initialMs: 60_000, maxMs: 60_000 },
+      log: () => undefined,
+      onRetry: () => retries++,
+      onLost: () => undefined,
+    });
+    try {
+      expect(await keeper.acquire()).toBe(false);
+      await held.release();
+      await eventually(() => retries === 1, 'the waiting contender to be told of the release');
+      expect(await keeper.acquire()).toBe(true);
+      expect(keeper.lease!.fencingToken).toBe(2);
+    } finally {
+      await keeper.release();
+    }
   });
 
   it('lease: a holder whose database session dies loses it at once, and another takes it', async () => {
