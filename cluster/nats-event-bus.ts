@@ -16,6 +16,8 @@ export interface NatsEventBusOptions {
 
 const DEFAULT_MAX_AGE_MS = 60 * 60_000;
 const DEFAULT_MAX_MESSAGES = 100_000;
+/** How long a publish waits for the stream's ack before the event goes to local clients only. */
+const PUBLISH_TIMEOUT_MS = 2_000;
 /** A consumer that broke (server restart, lost stream) is made again after this pause. */
 const RESUBSCRIBE_DELAY_MS = 500;
 
@@ -39,8 +41,11 @@ export class NatsEventBus<T> implements EventBus<T> {
   readonly #openedAt: number;
   readonly #stops = new Set<() => void>();
   #closed = false;
+  /** Between a disconnect and the reconnect a publish fails at once instead of waiting out its timeout. */
+  #connected = true;
 
-  private constructor(js: JetStreamClient, jsm: JetStreamManager, options: NatsEventBusOptions, created: string, lastSeq: number) {
+  private constructor(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager, options: NatsEventBusOptions, created: string, lastSeq: number) {
+    this.#watch(nc).catch(() => undefined);
     this.#js = js;
     this.#jsm = jsm;
     this.stream = options.stream;
@@ -77,13 +82,21 @@ export class NatsEventBus<T> implements EventBus<T> {
     if (!info.config.subjects?.includes(options.subject)) {
       throw new Error(`JetStream stream ${options.stream} exists but does not hold ${options.subject}: use another cluster.nats.stream`);
     }
-    return new NatsEventBus<T>(nc.jetstream(), jsm, options, info.created, info.state.last_seq);
+    return new NatsEventBus<T>(nc, nc.jetstream(), jsm, options, info.created, info.state.last_seq);
   }
 
   async publish(value: T): Promise<number> {
     if (this.#closed) throw new Error('event bus closed');
-    const ack = await this.#js.publish(this.subject, encoder.encode(JSON.stringify(value)));
+    if (!this.#connected) throw new Error('NATS is disconnected');
+    const ack = await this.#js.publish(this.subject, encoder.encode(JSON.stringify(value)), { timeout: PUBLISH_TIMEOUT_MS });
     return ack.seq;
+  }
+
+  async #watch(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect') this.#connected = false;
+      else if (status.type === 'reconnect') this.#connected = true;
+    }
   }
 
   subscribe(listener: (entry: EventBusEntry<T>) => void, options: EventBusSubscribeOptions = {}): () => void {

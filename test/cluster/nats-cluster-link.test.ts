@@ -3,6 +3,10 @@ import { NatsClusterLink } from '../../cluster/nats.js';
 import type { ClusterEvent, ClusterPeer } from '../../lib/cluster-link.js';
 import type { EventBusEntry } from '../../lib/event-bus.js';
 import { GatewayError } from '../../lib/errors.js';
+import { connectMemory } from '../../lib/memory-transport.js';
+import { connectParams, handshake } from '../helpers/connect.js';
+import { RawPeer } from '../helpers/raw-peer.js';
+import { createTestGateway } from '../transports/contract.js';
 import { HAS_NATS_SERVER, NATS_SKIP_MESSAGE, startNatsServer, type NatsServer } from '../helpers/nats-server.js';
 import { eventually } from './harness.js';
 
@@ -95,4 +99,30 @@ describe.skipIf(!HAS_NATS_SERVER)('NATS cluster link against a real nats-server 
     off();
     await expect(b.invokeNode({ nodeId: 'node/1 *', command: 'echo' })).rejects.toMatchObject({ code: 'UNAVAILABLE', details: { code: 'NOT_CONNECTED' } });
   });
+
+  it('a gateway on the link sends its events through the stream, and to its own clients still when NATS is down', async () => {
+    const own = await startNatsServer();
+    const l = await NatsClusterLink.connect({ url: own.url, instanceId: 'k-a', heartbeatMs: 200 });
+    const gateway = createTestGateway({ cluster: l });
+    try {
+      await gateway.start();
+      const socket = connectMemory(gateway);
+      const peer = new RawPeer((t) => socket.send(t), (c, r) => socket.close(c, r));
+      socket.onmessage = (t) => peer.receive(t);
+      socket.onclose = (c, r) => peer.markClosed(c, r);
+      expect((await handshake(peer, () => connectParams({ resume: {} }))).ok).toBe(true);
+      const agent = (n: number) => gateway.broadcast('agent', { runId: 'r', seq: n, stream: 'assistant', ts: n, data: {} } as never);
+      agent(1);
+      const first = await peer.waitFor(() => peer.frames.find((f) => f.event === 'agent'), 'event through the stream');
+      expect(first.cursor).toBe(1);
+      await own.stop();
+      agent(2);
+      const second = await peer.waitFor(() => peer.frames.find((f) => f.event === 'agent' && f.payload.seq === 2), 'event while NATS is down', 15_000);
+      expect(second.cursor).toBeUndefined();
+    } finally {
+      await gateway.close();
+      await l.close();
+      await own.close();
+    }
+  }, 30_000);
 });
