@@ -1,17 +1,35 @@
 import type { OpenClawConfig } from '../lib/config/index.js';
 import type { HeartbeatConfig } from '../lib/heartbeat/heartbeat-settings.js';
+import { systemClock } from '../lib/clock.js';
+import { LeaseLeadership } from '../lib/lease-leadership.js';
 import { heartbeatPlugin } from '../lib/plugins/heartbeat-plugin.js';
+import type { ClusterRuntime } from './cluster-runtime-plugin.js';
 import type { RuntimePlugin } from './runtime-plugin.js';
+
+export interface HeartbeatRuntimePluginOptions {
+  /** The running cluster, if any: heartbeats then run in one instance at a time (the holder of the `heartbeat` lease). */
+  cluster?: () => ClusterRuntime | undefined;
+}
 
 /**
  * Heartbeats from `agents.defaults.heartbeat` and each agent's own `heartbeat` block (seed
  * `agents.list[]` or today's `agents.entries`). Comes after the agents runtime plugin, whose
  * agents and sessions it reads.
  */
-export function heartbeatRuntimePlugin(): RuntimePlugin {
+export function heartbeatRuntimePlugin(options: HeartbeatRuntimePluginOptions = {}): RuntimePlugin {
+  let leadership: LeaseLeadership | undefined;
   return {
     name: 'heartbeat',
-    gatewayPlugins: ({ config }) => [heartbeatPlugin(heartbeatOptions(config))],
+    gatewayPlugins: ({ config, logger }) => {
+      const cluster = options.cluster?.();
+      leadership = cluster?.postgres && new LeaseLeadership({ leases: cluster.postgres.leases, key: 'heartbeat', ttlMs: cluster.leaseTtlMs, clock: systemClock, logger });
+      return [heartbeatPlugin({ ...heartbeatOptions(config), ...(leadership ? { leadership } : {}) })];
+    },
+    setup: () => leadership?.start(),
+    async stop() {
+      await leadership?.close();
+      leadership = undefined;
+    },
   };
 }
 

@@ -32,7 +32,7 @@ export function runtimePlugins(options: RuntimePluginsOptions = {}): RuntimePlug
     probesRuntimePlugin(),
     systemInfoRuntimePlugin(),
     agentsRuntimePlugin({ cluster: () => cluster.current() }),
-    heartbeatRuntimePlugin(),
+    heartbeatRuntimePlugin({ cluster: () => cluster.current() }),
     cronRuntimePlugin(),
     canvasHostRuntimePlugin(),
     channelsRuntimePlugin({ cluster: () => cluster.current(), ...options.channels }),

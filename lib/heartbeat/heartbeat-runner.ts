@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TimerHandle } from '../clock.js';
+import type { Leadership } from '../lease-leadership.js';
 import type { GatewayHost } from '../plugin.js';
 import type { HeartbeatEventPayload } from '../protocol/generated/types.js';
 import type { SystemEventQueue } from '../system-event-queue.js';
@@ -28,6 +29,8 @@ export interface HeartbeatRunnerOptions {
   lastRoute?: (agentId: string, sessionKey: string) => DeliveryRoute | undefined;
   /** Whether heartbeats run at start (default true); `set-heartbeats` changes it. */
   enabled?: boolean;
+  /** Several processes (a cluster): only the leader runs heartbeats on their interval; `wake` still runs here. */
+  leadership?: Leadership;
 }
 
 const PREVIEW_CHARS = 200;
@@ -51,6 +54,7 @@ export class HeartbeatRunner {
   #started = false;
   #stopped = false;
   #last: HeartbeatEventPayload | null = null;
+  #offLeadership?: () => void;
 
   constructor(options: HeartbeatRunnerOptions) {
     this.#options = options;
@@ -77,11 +81,15 @@ export class HeartbeatRunner {
 
   start(): void {
     this.#started = true;
+    this.#offLeadership = this.#options.leadership?.onChange(() => {
+      for (const s of this.#options.settings) this.#schedule(s);
+    });
     for (const s of this.#options.settings) this.#schedule(s);
   }
 
   stop(): void {
     this.#stopped = true;
+    this.#offLeadership?.();
     for (const timer of this.#timers.values()) this.#options.host.clock.clearTimeout(timer);
     this.#timers.clear();
   }
@@ -108,7 +116,7 @@ export class HeartbeatRunner {
     const previous = this.#timers.get(s.agentId);
     if (previous !== undefined) clock.clearTimeout(previous);
     this.#timers.delete(s.agentId);
-    if (!this.#started || this.#stopped || !this.#enabled || !s.enabled || s.everyMs === null) return;
+    if (!this.#started || this.#stopped || !this.#enabled || !s.enabled || s.everyMs === null || this.#options.leadership?.leading === false) return;
     this.#arm(s, clock.now() + s.everyMs);
   }
 

@@ -6,6 +6,7 @@ import type { GatewayHost, GatewayPlugin } from '../plugin.js';
 import type { HealthSummary } from '../protocol/generated/types.js';
 import { agentsService, systemEventsService } from '../services.js';
 import { SystemEventQueue } from '../system-event-queue.js';
+import type { Leadership } from '../lease-leadership.js';
 
 export interface HeartbeatPluginOptions {
   /** `agents.defaults.heartbeat`. */
@@ -16,6 +17,8 @@ export interface HeartbeatPluginOptions {
   userTimezone?: string;
   /** Whether heartbeats run from the start (default true); `set-heartbeats` switches them at runtime. */
   enabled?: boolean;
+  /** Several processes (a cluster): heartbeats run on their interval only in the leader. */
+  leadership?: Leadership;
 }
 
 /**
@@ -52,6 +55,7 @@ function createRunner(host: GatewayHost, options: HeartbeatPluginOptions): Heart
     systemEvents: host.optionalService(systemEventsService) ?? new SystemEventQueue(),
     userTimezone: options.userTimezone,
     enabled: options.enabled,
+    leadership: options.leadership,
     lastRoute: (agentId, key) => {
       const entry = agents?.sessions.peek(agentId, key);
       return entry ? { channel: entry.channel, to: entry.lastTo, accountId: entry.lastAccountId } : undefined;

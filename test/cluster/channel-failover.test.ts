@@ -71,7 +71,7 @@ describe.skipIf(!HAS_POSTGRES)('channel ownership across gateway processes (Post
       expect(delivered(`before via survivor ${i}`)).toBe(1);
       expect(delivered(`during failover ${i}`)).toBe(1);
     }
-    expect(survivor.output).toMatch(/owned by this process \(fencing token [2-9]\)/);
+    expect(survivor.output).toMatch(/account default owned by this process \(fencing token [2-9]\)/);
   }, 90_000);
 
   it('openclaw pairing approve on any instance\'s host approves in the shared store', async () => {

@@ -6,6 +6,8 @@ import { DevicePairingStore } from '../../lib/device-pairing-store.js';
 import { LeaseKeeper } from '../../lib/channels/lease-keeper.js';
 import { systemClock } from '../../lib/clock.js';
 import type { Lease } from '../../lib/lease.js';
+import { LeaseLeadership } from '../../lib/lease-leadership.js';
+import { silentLogger } from '../../lib/logger.js';
 import { SessionStore } from '../../lib/sessions/session-store.js';
 import { HAS_POSTGRES, POSTGRES_SKIP_MESSAGE, startPostgresServer, type PostgresServer } from '../helpers/postgres-server.js';
 import { eventually } from './harness.js';
@@ -170,6 +172,27 @@ describe.skipIf(!HAS_POSTGRES)('PostgreSQL store, leases and outbox (real server
       expect(keeper.lease!.fencingToken).toBe(2);
     } finally {
       await keeper.release();
+    }
+  });
+
+  it('leadership (heartbeats): exactly one instance leads, and the other takes over when it stops', async () => {
+    const [a, b] = await pair();
+    const lead = (cluster: PostgresCluster) => new LeaseLeadership({ leases: cluster.leases, key: 'heartbeat', ttlMs: 3000, clock: systemClock, logger: silentLogger });
+    const onA = lead(a);
+    const onB = lead(b);
+    const changes: string[] = [];
+    onB.onChange((leading) => changes.push(`b ${leading}`));
+    try {
+      await onA.start();
+      await onB.start();
+      expect([onA.leading, onB.leading]).toEqual([true, false]);
+      await onA.close();
+      await eventually(() => onB.leading, 'the other instance to lead');
+      expect(onA.leading).toBe(false);
+      expect(changes).toEqual(['b true']);
+    } finally {
+      await onA.close();
+      await onB.close();
     }
   });
 

@@ -52,7 +52,7 @@ describe.skipIf(!HAS_POSTGRES)('the channel owner cut off from PostgreSQL', () =
     const during = await Promise.all([0, 1, 2].map((i) => send(`p-during-${i}`, `during the partition ${i}`)));
     expect(during.every((r) => r.channel === 'telegram')).toBe(true);
     expect(await ownerOf([other])).toBe(other);
-    expect(other.output).toMatch(/owned by this process \(fencing token 2\)/);
+    expect(other.output).toMatch(/account default owned by this process \(fencing token 2\)/);
     expect(other.output).toMatch(/let it expire; ended that holder's database session/);
 
     for (let i = 0; i < 3; i++) expect(bot.sent().filter((c) => c.body.text === `during the partition ${i}`)).toHaveLength(1);

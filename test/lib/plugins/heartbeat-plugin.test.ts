@@ -55,6 +55,33 @@ function lastUserText(s: Setup): string {
 }
 
 describe('heartbeats', () => {
+  it('with a leadership (a cluster) runs on its interval only while leading, from the moment it leads', async () => {
+    let leading = false;
+    const listeners = new Set<(leading: boolean) => void>();
+    const leadership = {
+      get leading() {
+        return leading;
+      },
+      onChange(listener: (leading: boolean) => void) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    const s = await start({ defaults: { every: '30m', target: 'fake', to: 'chat-9' }, leadership });
+    s.h.model.script({ text: ['HEARTBEAT_OK'] });
+    await s.clock.advance(90 * MINUTE);
+    expect(s.h.model.requests).toHaveLength(0);
+    leading = true;
+    for (const listener of listeners) listener(true);
+    const event = nextHeartbeat(s);
+    await s.clock.advance(30 * MINUTE);
+    expect(await event).toMatchObject({ status: 'ok-token' });
+    leading = false;
+    for (const listener of listeners) listener(false);
+    await s.clock.advance(90 * MINUTE);
+    expect(s.h.model.requests).toHaveLength(1);
+  });
+
   it('runs a turn every interval; HEARTBEAT_OK is an acknowledgement that is not delivered; last-heartbeat returns it', async () => {
     const s = await start({ defaults: { every: '30m', target: 'fake', to: 'chat-9' } });
     expect(await call(s, 'last-heartbeat')).toBeNull();
