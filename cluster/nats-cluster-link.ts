@@ -1,5 +1,5 @@
 import { connect, ErrorCode, type NatsConnection, type NatsError, type Subscription } from 'nats';
-import type { ClusterEvent, ClusterLink, ClusterPeer } from '../lib/cluster-link.js';
+import type { ClusterEvent, ClusterLink, ClusterNode, ClusterPeer } from '../lib/cluster-link.js';
 import { GatewayError, type GatewayErrorCode } from '../lib/errors.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import type { NodeInvokeInput, NodeInvokeSuccess } from '../lib/nodes/node-registry.js';
@@ -27,6 +27,7 @@ const DEFAULT_NODE_INVOKE_TIMEOUT_MS = 30_000;
 interface PresenceMessage {
   instanceId: string;
   entries: PresenceEntry[];
+  nodes?: ClusterNode[];
   /** The sender is leaving: forget it now rather than when it expires. */
   left?: true;
 }
@@ -56,6 +57,8 @@ export class NatsClusterLink implements ClusterLink {
   readonly #heartbeat: ReturnType<typeof setInterval>;
   #announced: PresenceEntry[] = [];
   #announcedText = '';
+  #nodes: ClusterNode[] = [];
+  #nodesText = '[]';
   #closed = false;
 
   private constructor(nc: NatsConnection, events: NatsEventBus<ClusterEvent>, prefix: string, options: NatsClusterLinkOptions) {
@@ -95,6 +98,14 @@ export class NatsClusterLink implements ClusterLink {
     if (text === this.#announcedText) return;
     this.#announced = entries;
     this.#announcedText = text;
+    this.#sendPresence();
+  }
+
+  announceNodes(nodes: ClusterNode[]): void {
+    const text = JSON.stringify(nodes);
+    if (text === this.#nodesText) return;
+    this.#nodes = nodes;
+    this.#nodesText = text;
     this.#sendPresence();
   }
 
@@ -171,7 +182,7 @@ export class NatsClusterLink implements ClusterLink {
 
   #sendPresence(): void {
     if (this.#closed || this.#announced.length === 0 || this.connection.isClosed()) return;
-    this.connection.publish(`${this.#prefix}.presence`, encode({ instanceId: this.instanceId, entries: this.#announced } satisfies PresenceMessage));
+    this.connection.publish(`${this.#prefix}.presence`, encode({ instanceId: this.instanceId, entries: this.#announced, nodes: this.#nodes } satisfies PresenceMessage));
   }
 
   #onPresence(data: Uint8Array): void {
@@ -192,9 +203,10 @@ export class NatsClusterLink implements ClusterLink {
     const ttl = this.#heartbeatMs * 3;
     const timer = setTimeout(() => this.#forget(message.instanceId), ttl);
     timer.unref?.();
-    const peer = { instanceId: message.instanceId, entries: message.entries, seenAt: now, expiresAt: now + ttl };
+    const nodes = Array.isArray(message.nodes) ? message.nodes : [];
+    const peer: ClusterPeer = { instanceId: message.instanceId, entries: message.entries, nodes, seenAt: now, expiresAt: now + ttl };
     this.#peers.set(message.instanceId, { ...peer, timer });
-    const changed = !known || JSON.stringify(known.entries) !== JSON.stringify(message.entries);
+    const changed = !known || JSON.stringify(known.entries) !== JSON.stringify(message.entries) || JSON.stringify(known.nodes) !== JSON.stringify(nodes);
     // A newcomer hears from us now rather than at our next heartbeat.
     if (!known) this.#sendPresence();
     if (changed) this.#emitter.emit('peer', peer);
@@ -205,7 +217,7 @@ export class NatsClusterLink implements ClusterLink {
     if (!peer) return;
     clearTimeout(peer.timer);
     this.#peers.delete(instanceId);
-    this.#emitter.emit('peer', { instanceId, entries: [], seenAt: peer.seenAt, expiresAt: Date.now() });
+    this.#emitter.emit('peer', { instanceId, entries: [], nodes: [], seenAt: peer.seenAt, expiresAt: Date.now() });
   }
 }
 

@@ -1,5 +1,5 @@
 import type { EventBus } from './event-bus.js';
-import type { NodeInvokeInput, NodeInvokeSuccess } from './nodes/node-registry.js';
+import type { ConnectedNode, NodeInvokeInput, NodeInvokeSuccess } from './nodes/node-registry.js';
 import type { PresenceEntry } from './protocol/generated/types.js';
 
 /** A broadcast as it travels between gateway instances. */
@@ -11,11 +11,16 @@ export interface ClusterEvent {
   source: string;
 }
 
+/** A node connected to some instance, as the others list it (`node.list`). */
+export type ClusterNode = Pick<ConnectedNode, 'nodeId' | 'displayName' | 'platform' | 'version' | 'deviceFamily' | 'modelIdentifier' | 'remoteIp' | 'caps' | 'commands' | 'permissions' | 'connectedAtMs'>;
+
 /** What one instance last said about itself: its presence entries, until `expiresAt`. */
 export interface ClusterPeer {
   instanceId: string;
   /** The instance's own entry first, then its clients'. */
   entries: PresenceEntry[];
+  /** The nodes connected to it. */
+  nodes: ClusterNode[];
   /** When it was last heard from (epoch ms). */
   seenAt: number;
   /** Its entries count until then unless it speaks again (epoch ms). */
@@ -38,6 +43,8 @@ export interface ClusterLink {
    * ones as a heartbeat until `close()`, which tells them it left.
    */
   announcePresence(entries: PresenceEntry[]): void;
+  /** Tells the peers which nodes are connected here (repeated with the presence heartbeat). */
+  announceNodes(nodes: ClusterNode[]): void;
   /** A peer's entries changed, arrived or expired (`entries` empty then). Returns the unsubscribe. */
   onPeer(listener: (peer: ClusterPeer) => void): () => void;
   /** The other instances heard from and not yet expired. */

@@ -1,11 +1,11 @@
-import type { ClusterLink } from '../cluster-link.js';
+import type { ClusterLink, ClusterNode } from '../cluster-link.js';
 import type { DevicePairingStore } from '../device-pairing-store.js';
 import { invalidRequest } from '../errors.js';
 import type { MethodContext } from '../method-context.js';
 import { NodeCommandPolicy, type NodeCommandPolicyOptions } from '../nodes/node-command-policy.js';
 import { NodeInvokeCache } from '../nodes/node-invoke-cache.js';
 import type { NodePairingStore } from '../nodes/node-pairing-store.js';
-import { nodeIdOf, NodeRegistry } from '../nodes/node-registry.js';
+import { nodeIdOf, NodeRegistry, type ConnectedNode } from '../nodes/node-registry.js';
 import { stripUndefined } from '../pairing-state.js';
 import type { GatewayHost, GatewayPlugin } from '../plugin.js';
 import type { NodeInfo } from '../protocol/generated/types.js';
@@ -48,27 +48,45 @@ export function nodesPlugin(options: NodesPluginOptions = {}): GatewayPlugin {
 /** While a node is connected here, other instances' invokes for it are answered here. */
 function serveClusterNodes(gateway: GatewayHost, nodes: NodeRegistry, cluster: ClusterLink): void {
   const served = new Map<string, () => void>();
+  const announce = () => cluster.announceNodes(nodes.list().map(clusterNode));
   gateway.on('client-connected', (session) => {
     const nodeId = session.role === 'node' ? nodeIdOf(session) : undefined;
-    if (nodeId !== undefined && !served.has(nodeId)) served.set(nodeId, cluster.serveNode(nodeId, (input) => nodes.invokeLocal(input)));
+    if (nodeId === undefined) return;
+    if (!served.has(nodeId)) served.set(nodeId, cluster.serveNode(nodeId, (input) => nodes.invokeLocal(input)));
+    announce();
   });
   gateway.on('client-disconnected', ({ session }) => {
     const nodeId = session.role === 'node' ? nodeIdOf(session) : undefined;
     // Listeners run in order: the registry has forgotten this connection, so a second one of the node keeps it served.
-    if (nodeId === undefined || nodes.get(nodeId)) return;
+    if (nodeId === undefined) return;
+    announce();
+    if (nodes.get(nodeId)) return;
     served.get(nodeId)?.();
     served.delete(nodeId);
   });
+}
+
+function clusterNode(node: ConnectedNode): ClusterNode {
+  const { nodeId, displayName, platform, version, deviceFamily, modelIdentifier, remoteIp, caps, commands, permissions, connectedAtMs } = node;
+  return stripUndefined({ nodeId, displayName, platform, version, deviceFamily, modelIdentifier, remoteIp, caps, commands, permissions, connectedAtMs }) as ClusterNode;
 }
 
 interface NodeStores {
   nodes: NodeRegistry;
   devices: DevicePairingStore;
   pairing: NodePairingStore;
+  /** Nodes connected to the other instances of a cluster. */
+  remote?: () => ClusterNode[];
 }
 
 function registerNodeMethods(gateway: GatewayHost, nodes: NodeRegistry, invokes: NodeInvokeCache): void {
-  const stores: NodeStores = { nodes, devices: gateway.service(devicesService), pairing: gateway.service(nodePairingService) };
+  const cluster = gateway.optionalService(clusterService);
+  const stores: NodeStores = {
+    nodes,
+    devices: gateway.service(devicesService),
+    pairing: gateway.service(nodePairingService),
+    ...(cluster ? { remote: () => cluster.peers().flatMap((p) => p.nodes) } : {}),
+  };
 
   gateway.on('client-connected', (session) => {
     if (session.role !== 'node') return;
@@ -149,7 +167,7 @@ function callerNodeId(ctx: MethodContext<unknown>): string {
  * or connected right now. Connected ones first, then by name. A name given by `node.rename`
  * (stored with the pairing) wins over the one the node announces.
  */
-function listNodes({ nodes, devices, pairing }: NodeStores): NodeInfo[] {
+function listNodes({ nodes, devices, pairing, remote }: NodeStores): NodeInfo[] {
   const policy = nodes.policy;
   const byId = new Map<string, NodeInfo>();
   const entry = (nodeId: string): NodeInfo => {
@@ -176,6 +194,11 @@ function listNodes({ nodes, devices, pairing }: NodeStores): NodeInfo[] {
       connectedAtMs: live.connectedAtMs,
       connected: true,
     }));
+  }
+  // One connected to this instance wins over the same node reported by another.
+  for (const live of remote?.() ?? []) {
+    if (byId.get(live.nodeId)?.connected) continue;
+    Object.assign(entry(live.nodeId), stripUndefined({ ...live, caps: [...live.caps], commands: [...live.commands], connected: true }));
   }
   for (const node of pairing.listPaired()) {
     const info = entry(node.nodeId);

@@ -102,6 +102,8 @@ describe.skipIf(!HAS_NATS_SERVER)('events across gateway processes (NATS JetStre
     const node = await startNode(a.url, { displayName: 'node on A' });
     nodes.push(node);
     await eventually(async () => ((await onB.call('system-presence')) as Array<{ host?: string }>).some((e) => e.host === 'node on A'), 'the node in B\'s presence');
+    const listedOnB = async () => (await onB.call('node.list')).nodes.find((n) => n.nodeId === 'node-host');
+    expect(await eventually(listedOnB, 'the node in B\'s node.list')).toMatchObject({ displayName: 'node on A', connected: true, commands: ['canvas.eval', 'canvas.snapshot'] });
     const result = await onB.call('node.invoke', { nodeId: 'node-host', command: 'canvas.eval', params: { js: '1+1' }, idempotencyKey: 'inv-1' });
     expect(result).toMatchObject({ ok: true, nodeId: 'node-host', payload: { echo: { js: '1+1' } } });
     expect(node.requests).toHaveLength(1);
@@ -112,6 +114,7 @@ describe.skipIf(!HAS_NATS_SERVER)('events across gateway processes (NATS JetStre
     // The node's own instance refuses what its allowlist refuses, for a caller on B too.
     await expect(onB.call('node.invoke', { nodeId: 'node-host', command: 'system.run', idempotencyKey: 'inv-3' })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
     node.client.close();
+    await eventually(async () => (await listedOnB()) === undefined, 'the node gone from B\'s node.list');
   }, 60_000);
 
   it('a client that reconnects to the other instance with its cursor gets what it missed, in order, without a gap', async () => {
