@@ -152,7 +152,7 @@ export class ClusterHarness {
   static async create(count: number, options: ClusterHarnessOptions): Promise<ClusterHarness> {
     const harness = new ClusterHarness(options);
     for (let i = 0; i < count; i++) {
-      const testEnv = await makeEnv({ OPENCLAW_SKIP_UPDATE_CHECK: '1', ...options.env });
+      const testEnv = await makeEnv(options.env);
       const instance = new GatewayInstance(i, await findFreePort(), testEnv);
       await writeFile(testEnv.configPath, JSON.stringify(harness.configFor(instance), null, 2));
       harness.instances.push(instance);
