@@ -67,6 +67,8 @@ export class Gateway implements ConnectionSink {
   readonly #services = new Map<string, unknown>();
   readonly #plugins: GatewayPlugin[] = [];
   readonly #conns = new Map<string, GatewayConnection>();
+  /** One function for every connection: a closure per connection would cost each idle one its bytes. */
+  readonly #onSlow = (c: GatewayConnection) => this.#emitter.emit('slow-consumer-closed', { connId: c.connId, bufferedBytes: c.transport.bufferedAmount });
   /** Live connections per presence key, so a second socket of one device keeps it "present". */
   readonly #presenceRefs = new Map<string, number>();
   readonly #devices: DevicePairingStore;
@@ -295,7 +297,7 @@ export class Gateway implements ConnectionSink {
       connId: randomUUID(),
       nonce: randomUUID(),
       maxBufferedBytes: this.policy.maxBufferedBytes,
-      onSlow: (c) => this.#emitter.emit('slow-consumer-closed', { connId: c.connId, bufferedBytes: c.transport.bufferedAmount }),
+      onSlow: this.#onSlow,
     });
     this.#conns.set(conn.connId, conn);
     transport.onmessage = (data) => this.#onMessage(conn, data);
@@ -469,6 +471,8 @@ export class Gateway implements ConnectionSink {
     const resume = session.connect.resume ? await this.#relay.resume(conn, session.connect.resume) : undefined;
     if (conn.phase !== 'connecting' || conn.closing) return resume?.cancel();
     if (conn.handshakeTimer !== undefined) this.#clock.clearTimeout(conn.handshakeTimer);
+    // A cleared timer still held would stay for the life of the connection.
+    conn.handshakeTimer = undefined;
     conn.session = session;
     conn.phase = 'ready';
     conn.presenceDeltas = session.connect.caps?.includes(PRESENCE_DELTAS_CAP) === true;

@@ -197,9 +197,8 @@ export class WebSocketTransport {
       origin: req.headers.origin,
       userAgent: req.headers['user-agent'],
     };
-    const connection = new WsConnection(ws, peer);
+    const connection = new WsConnection(ws, peer, this.#connections);
     this.#connections.add(connection);
-    ws.once('close', () => this.#connections.delete(connection));
     this.#sink.accept(connection);
   }
 }
@@ -219,25 +218,28 @@ function utf8(text: string): Buffer {
   return lastBytes;
 }
 
+/**
+ * Idle connections are most of what a busy gateway holds, so each costs only what it must: two
+ * listeners sharing one context, and no promise or timer of its own.
+ */
 class WsConnection implements TransportConnection {
   readonly peer: PeerInfo;
   onmessage?: (data: string) => void;
   onclose?: (code: number, reason: string) => void;
   readonly #ws: WebSocket;
-  readonly #closed: Promise<void>;
 
-  constructor(ws: WebSocket, peer: PeerInfo) {
+  /** `live` is the transport's set of open connections; this one leaves it when it closes. */
+  constructor(ws: WebSocket, peer: PeerInfo, live: Set<WsConnection>) {
     this.#ws = ws;
     this.peer = peer;
     ws.on('message', (data) => this.onmessage?.(rawToText(data)));
     // ws follows every 'error' with 'close', which is what the core hears about; without a
     // listener the error would be thrown and take the process down.
-    ws.on('error', () => {});
-    this.#closed = new Promise((resolve) => {
-      ws.once('close', (code: number, reason: Buffer) => {
-        this.onclose?.(code, reason.toString('utf8'));
-        resolve();
-      });
+    ws.on('error', ignore);
+    // ws emits 'close' once per socket.
+    ws.on('close', (code: number, reason: Buffer) => {
+      live.delete(this);
+      this.onclose?.(code, reason.toString('utf8'));
     });
   }
 
@@ -259,11 +261,18 @@ class WsConnection implements TransportConnection {
     }
   }
 
+  /** Resolves once ws has emitted 'close' (and `onclose` has run). */
   terminate(): Promise<void> {
-    this.#ws.terminate();
-    return this.#closed;
+    const ws = this.#ws;
+    // ws sets CLOSED right before it emits 'close'.
+    if (ws.readyState === ws.CLOSED) return Promise.resolve();
+    const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    ws.terminate();
+    return closed;
   }
 }
+
+function ignore(): void {}
 
 /** With ws's default `binaryType` ("nodebuffer") every message, text or binary, is one Buffer. */
 function rawToText(data: RawData): string {
