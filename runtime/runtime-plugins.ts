@@ -33,7 +33,7 @@ export function runtimePlugins(options: RuntimePluginsOptions = {}): RuntimePlug
     systemInfoRuntimePlugin(),
     agentsRuntimePlugin({ cluster: () => cluster.current() }),
     heartbeatRuntimePlugin({ cluster: () => cluster.current() }),
-    cronRuntimePlugin(),
+    cronRuntimePlugin({ cluster: () => cluster.current() }),
     canvasHostRuntimePlugin(),
     channelsRuntimePlugin({ cluster: () => cluster.current(), ...options.channels }),
     execApprovalsRuntimePlugin(),

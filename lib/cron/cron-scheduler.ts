@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from "../clock.js";
 import { invalidRequest } from "../errors.js";
+import type { Leadership } from "../lease-leadership.js";
 import type { Logger } from "../logger.js";
 import type {
   CronAddParams,
@@ -30,6 +31,8 @@ export interface CronSchedulerOptions {
   enabled?: boolean;
   /** `cron.maxConcurrentRuns` (default 1). */
   maxConcurrentRuns?: number;
+  /** Several processes (a cluster): only the leader runs jobs on their schedule; `cron.run` still runs where it is asked. */
+  leadership?: Leadership;
 }
 
 /**
@@ -45,6 +48,11 @@ const SAVE_RETRY_MS = 60_000;
  * croner only computes run times. A job that came due while the gateway was down runs once at
  * start (never once per missed slot); a run the gateway stopped in the middle of is logged as an
  * error.
+ *
+ * In a cluster (shared store and a leadership) every process keeps the jobs, reloading them when
+ * another one changes the file, and saves only the jobs it changed (see {@link CronJobStore.merge});
+ * only the leader arms the timer. A new leader does what a start does: settles runs the previous
+ * one was in the middle of and runs once what came due meanwhile.
  */
 export class CronScheduler {
   readonly #o: CronSchedulerOptions;
@@ -56,6 +64,12 @@ export class CronScheduler {
   #saving: Promise<void> = Promise.resolve();
   #started = false;
   #stopped = false;
+  /** Shared store: jobs changed here and not yet merged into the file (id -> change number). */
+  readonly #changed = new Map<string, number>();
+  #changes = 0;
+  #off: Array<() => void> = [];
+  /** Leading, and done settling what the previous leader left: only then does the timer run jobs. */
+  #inCharge = false;
 
   constructor(options: CronSchedulerOptions) {
     this.#o = options;
@@ -83,31 +97,79 @@ export class CronScheduler {
     return this.#jobs.get(id);
   }
 
-  /** Loads the jobs, settles runs a stop interrupted, and arms the timer. */
+  /** Loads the jobs; when leading (always, outside a cluster), settles runs a stop interrupted and arms the timer. */
   async start(): Promise<void> {
-    const now = this.#o.clock.now();
-    for (const job of await this.#o.store.load()) {
-      this.#jobs.set(job.id, job);
-      if (job.state.runningAtMs !== undefined)
-        await this.#settleInterrupted(job, now);
-      // A persisted past nextRunAtMs stays: that job is due and runs once now.
-      else if (job.state.nextRunAtMs === undefined || !job.enabled)
-        setNext(job, firstRun(job, now));
-    }
-    await this.#save();
+    for (const job of await this.#o.store.load()) this.#jobs.set(job.id, job);
+    const { store, leadership } = this.#o;
+    if (store.shared) this.#off.push(store.onExternalChange(() => this.#reload()));
+    if (leadership)
+      this.#off.push(leadership.onChange((leading) => (leading ? this.#lead() : this.#stepDown())));
     this.#started = true;
-    this.#tick();
+    if (this.#leading) await this.#takeOver();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    for (const off of this.#off.splice(0)) off();
     this.#disarm();
     await this.#saving;
+  }
+
+  get #leading(): boolean {
+    return this.#o.leadership?.leading !== false;
+  }
+
+  async #takeOver(): Promise<void> {
+    const now = this.#o.clock.now();
+    for (const job of [...this.#jobs.values()]) {
+      if (job.state.runningAtMs !== undefined && !this.#running.has(job.id))
+        await this.#settleInterrupted(job, now);
+      // A persisted past nextRunAtMs stays: that job is due and runs once now.
+      else if (job.state.nextRunAtMs === undefined || !job.enabled) {
+        const before = job.state.nextRunAtMs;
+        setNext(job, firstRun(job, now));
+        if (job.state.nextRunAtMs !== before) this.#mark(job.id);
+      }
+    }
+    await this.#save();
+    this.#inCharge = this.#leading;
+    this.#tick();
+  }
+
+  #stepDown(): void {
+    this.#inCharge = false;
+    this.#disarm();
+  }
+
+  /** Became the leader: takes over from the file as it is now. */
+  #lead(): void {
+    this.#serial(() => this.#load())
+      .then(() => {
+        if (this.#started && !this.#stopped && this.#leading) return this.#takeOver();
+      })
+      .catch((err: unknown) =>
+        this.#o.logger.log("error", "cron", `taking over the cron jobs failed: ${(err as Error).message}`),
+      );
+  }
+
+  /** Another process changed the file: reload it in turn with the saves (a failed read keeps what we had). */
+  #reload(): void {
+    this.#serial(() => this.#load()).then(
+      () => this.#tick(),
+      (err: unknown) =>
+        this.#o.logger.log("error", "cron", `reloading ${this.storePath} failed: ${(err as Error).message}`),
+    );
+  }
+
+  /** The file's jobs, keeping what this process has not saved yet. */
+  async #load(): Promise<void> {
+    this.#adopt(await this.#o.store.load());
   }
 
   async add(params: CronAddParams): Promise<StoredCronJob> {
     const job = createJob(params, this.#o.clock.now());
     this.#jobs.set(job.id, job);
+    this.#mark(job.id);
     await this.#save();
     this.#o.emit({ jobId: job.id, action: "added", ...nextOf(job) });
     this.#tick();
@@ -118,6 +180,7 @@ export class CronScheduler {
     const job = this.#require(id);
     const next = patchJob(job, patch, this.#o.clock.now());
     this.#jobs.set(id, next);
+    this.#mark(id);
     await this.#save();
     this.#o.emit({ jobId: id, action: "updated", ...nextOf(next) });
     this.#tick();
@@ -126,6 +189,7 @@ export class CronScheduler {
 
   async remove(id: string): Promise<boolean> {
     if (!this.#jobs.delete(id)) return false;
+    this.#mark(id);
     await this.#save();
     await this.#o.runLog.remove(id);
     this.#o.emit({ jobId: id, action: "removed" });
@@ -177,7 +241,7 @@ export class CronScheduler {
   /** Starts what is due (up to the concurrency limit) and arms the timer for the next one. */
   #tick(): void {
     this.#disarm();
-    if (!this.#started || this.#stopped || !this.enabled) return;
+    if (!this.#started || this.#stopped || !this.enabled || !this.#inCharge) return;
     const now = this.#o.clock.now();
     const due = this.jobs()
       .filter(
@@ -239,6 +303,7 @@ export class CronScheduler {
   async #execute(job: StoredCronJob): Promise<void> {
     const startedAt = this.#o.clock.now();
     job.state.runningAtMs = startedAt;
+    this.#mark(job.id);
     try {
       await this.#save();
     } catch (err) {
@@ -283,6 +348,7 @@ export class CronScheduler {
       }
       setNext(current, firstRun(current, endedAt));
       nextRunAtMs = current.state.nextRunAtMs;
+      this.#mark(current.id);
       await this.#save();
     }
     // A job removed while it ran took its run log with it: nothing to write back into.
@@ -351,10 +417,8 @@ export class CronScheduler {
 
   /** Writes the jobs file; saves queue behind each other so the last one holds the newest state. */
   #save(): Promise<void> {
-    const next = this.#saving
-      .catch(() => undefined)
-      .then(() => this.#o.store.save(this.#jobs.values()));
-    this.#saving = next.catch((err: unknown) =>
+    const next = this.#serial(() => this.#write());
+    next.catch((err: unknown) =>
       this.#o.logger.log(
         "error",
         "cron",
@@ -362,6 +426,42 @@ export class CronScheduler {
       ),
     );
     return next;
+  }
+
+  #serial(task: () => Promise<void>): Promise<void> {
+    const next = this.#saving.catch(() => undefined).then(task);
+    this.#saving = next.catch(() => undefined);
+    return next;
+  }
+
+  async #write(): Promise<void> {
+    const { store } = this.#o;
+    if (!store.shared) return store.save(this.#jobs.values());
+    const changed = new Map(this.#changed);
+    if (changed.size === 0) return;
+    const stored = await store.merge(this.#jobs, changed.keys());
+    for (const [id, n] of changed)
+      if (this.#changed.get(id) === n) this.#changed.delete(id);
+    this.#adopt(stored);
+  }
+
+  /** The file's jobs become the live ones, except those changed here since (not merged yet). */
+  #adopt(stored: StoredCronJob[]): void {
+    const next = new Map<string, StoredCronJob>();
+    for (const job of stored) {
+      const local = this.#changed.has(job.id) ? this.#jobs.get(job.id) : job;
+      if (local) next.set(job.id, local);
+    }
+    for (const id of this.#changed.keys()) {
+      const local = this.#jobs.get(id);
+      if (local && !next.has(id)) next.set(id, local);
+    }
+    this.#jobs.clear();
+    for (const [id, job] of next) this.#jobs.set(id, job);
+  }
+
+  #mark(id: string): void {
+    if (this.#o.store.shared) this.#changed.set(id, ++this.#changes);
   }
 }
 

@@ -8,6 +8,7 @@ import { runCronJob } from "../cron/cron-job-runner.js";
 import { CronRunLog } from "../cron/cron-run-log.js";
 import { CronScheduler } from "../cron/cron-scheduler.js";
 import { invalidRequest } from "../errors.js";
+import type { Leadership } from "../lease-leadership.js";
 import type { GatewayHost, GatewayPlugin } from "../plugin.js";
 import type {
   CronListParams,
@@ -28,6 +29,8 @@ export interface CronPluginOptions {
   maxConcurrentRuns?: number;
   /** Run log entries kept per job (default 2000). */
   maxRunLogEntries?: number;
+  /** Several processes (a cluster): jobs run on their schedule only in the leader. */
+  leadership?: Leadership;
 }
 
 /** What a seed-era `cron.runs` answers when it names no limit. */
@@ -58,6 +61,7 @@ export function cronPlugin(options: CronPluginOptions): GatewayPlugin {
         emit: (event) => gateway.broadcast("cron", event),
         enabled: options.enabled,
         maxConcurrentRuns: options.maxConcurrentRuns,
+        leadership: options.leadership,
       });
       registerCronMethods(gateway, scheduler);
     },
