@@ -91,6 +91,8 @@ export async function runHandshake(conn: GatewayConnection, parsed: unknown, dep
     }
     if (conn.phase !== 'connecting') return undefined;
   }
+  // The secret and the device proof are checked and done with; the session outlives them.
+  const { auth: _auth, device: _device, ...kept } = connect;
   const session: ClientSession = {
     connId: conn.connId,
     role: outcome.role,
@@ -100,7 +102,7 @@ export async function runHandshake(conn: GatewayConnection, parsed: unknown, dep
     peer: conn.transport.peer,
     protocol: outcome.protocol,
     connectedAtMs: deps.clock.now(),
-    connect,
+    connect: kept,
   };
   return { session, requestId: id, outcome, deviceToken };
 }

@@ -12,7 +12,8 @@ export interface ClientSession {
   readonly peer: PeerInfo;
   readonly protocol: number;
   readonly connectedAtMs: number;
-  readonly connect: ConnectParams;
+  /** The connect params, without `auth` and `device` (what they proved is `role`, `scopes`, `deviceId`). */
+  readonly connect: Omit<ConnectParams, 'auth' | 'device'>;
 }
 
 /**
