@@ -68,7 +68,13 @@ export class WebSocketTransport {
   readonly #trustedProxies: string[];
   readonly #verifyOrigin?: (origin: string | undefined, req: IncomingMessage) => boolean;
   readonly #requestHandler: (req: IncomingMessage, res: ServerResponse) => void;
-  readonly #connections = new Set<WsConnection>();
+  /** Open connections by socket: ws calls the listeners below with the socket as `this`. */
+  readonly #connections = new Map<WebSocket, WsConnection>();
+  /**
+   * One pair of listeners for every socket of this transport: closures per socket would cost
+   * each idle connection their bytes.
+   */
+  readonly #listeners: SocketListeners;
   #ownedServers: Server[] = [];
   #listening?: Promise<ListenAddress>;
   #address: ListenAddress | null = null;
@@ -96,6 +102,18 @@ export class WebSocketTransport {
       clientTracking: false,
     });
     this.#server?.on('upgrade', this.#onSharedUpgrade);
+    const live = this.#connections;
+    this.#listeners = {
+      message(this: WebSocket, data: RawData) {
+        live.get(this)?.onmessage?.(rawToText(data));
+      },
+      close(this: WebSocket, code: number, reason: Buffer) {
+        const connection = live.get(this);
+        if (!connection) return;
+        live.delete(this);
+        connection.onclose?.(code, reason.toString('utf8'));
+      },
+    };
   }
 
   /** Binds the server this transport owns (`port` mode only). Calling it again returns the same binding. */
@@ -137,7 +155,7 @@ export class WebSocketTransport {
   async #shutdown(): Promise<void> {
     this.#server?.off('upgrade', this.#onSharedUpgrade);
     this.#wss.close();
-    const closing = [...this.#connections].map((connection) => connection.terminate());
+    const closing = [...this.#connections.values()].map((connection) => connection.terminate());
     // A bind still in flight finishes first, so the servers it opens are closed too.
     await this.#listening?.catch(() => {});
     await Promise.all([...closing, ...this.#ownedServers.map(closeServer)]);
@@ -197,8 +215,14 @@ export class WebSocketTransport {
       origin: req.headers.origin,
       userAgent: req.headers['user-agent'],
     };
-    const connection = new WsConnection(ws, peer, this.#connections);
-    this.#connections.add(connection);
+    const connection = new WsConnection(ws, peer);
+    this.#connections.set(ws, connection);
+    ws.on('message', this.#listeners.message);
+    // ws follows every 'error' with 'close', which is what the core hears about; without a
+    // listener the error would be thrown and take the process down.
+    ws.on('error', ignore);
+    // ws emits 'close' once per socket.
+    ws.on('close', this.#listeners.close);
     this.#sink.accept(connection);
   }
 }
@@ -218,9 +242,14 @@ function utf8(text: string): Buffer {
   return lastBytes;
 }
 
+interface SocketListeners {
+  message(this: WebSocket, data: RawData): void;
+  close(this: WebSocket, code: number, reason: Buffer): void;
+}
+
 /**
- * Idle connections are most of what a busy gateway holds, so each costs only what it must: two
- * listeners sharing one context, and no promise or timer of its own.
+ * Idle connections are most of what a busy gateway holds, so each costs only what it must: its
+ * transport's shared listeners, and no closure, promise or timer of its own.
  */
 class WsConnection implements TransportConnection {
   readonly peer: PeerInfo;
@@ -228,19 +257,9 @@ class WsConnection implements TransportConnection {
   onclose?: (code: number, reason: string) => void;
   readonly #ws: WebSocket;
 
-  /** `live` is the transport's set of open connections; this one leaves it when it closes. */
-  constructor(ws: WebSocket, peer: PeerInfo, live: Set<WsConnection>) {
+  constructor(ws: WebSocket, peer: PeerInfo) {
     this.#ws = ws;
     this.peer = peer;
-    ws.on('message', (data) => this.onmessage?.(rawToText(data)));
-    // ws follows every 'error' with 'close', which is what the core hears about; without a
-    // listener the error would be thrown and take the process down.
-    ws.on('error', ignore);
-    // ws emits 'close' once per socket.
-    ws.on('close', (code: number, reason: Buffer) => {
-      live.delete(this);
-      this.onclose?.(code, reason.toString('utf8'));
-    });
   }
 
   get bufferedAmount(): number {
