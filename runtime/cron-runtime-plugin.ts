@@ -2,7 +2,7 @@ import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { systemClock } from "../lib/clock.js";
 import { FileStorage } from "../lib/file-storage.js";
-import { LeaseLeadership } from "../lib/lease-leadership.js";
+import { LeaseLeadership, type Leadership } from "../lib/lease-leadership.js";
 import { cronPlugin } from "../lib/plugins/cron-plugin.js";
 import { PrefixedStorage } from "../lib/prefixed-storage.js";
 import type { ClusterRuntime } from "./cluster-runtime-plugin.js";
@@ -35,23 +35,26 @@ export function cronRuntimePlugin(
         stateDir,
         env.HOME ?? homedir(),
       );
+      const enabled = config.cron?.enabled !== false;
       leadership =
-        cluster?.postgres &&
-        new LeaseLeadership({
-          leases: cluster.postgres.leases,
-          key: "cron",
-          ttlMs: cluster.leaseTtlMs,
-          clock: systemClock,
-          logger,
-        });
+        cluster?.postgres && enabled
+          ? new LeaseLeadership({
+              leases: cluster.postgres.leases,
+              key: "cron",
+              ttlMs: cluster.leaseTtlMs,
+              clock: systemClock,
+              logger,
+            })
+          : undefined;
       return [
         cronPlugin({
           ...(postgres
             ? { storage: new PrefixedStorage(postgres.storage, "cron/") }
             : { storage: new FileStorage(dirname(path)), key: basename(path) }),
-          enabled: config.cron?.enabled !== false,
+          enabled,
           maxConcurrentRuns: config.cron?.maxConcurrentRuns,
-          ...(leadership ? { leadership } : {}),
+          // `cron.enabled: false` in a cluster: keeps the shared jobs, never takes the lease from an instance that runs them.
+          ...(postgres ? { leadership: leadership ?? NEVER_LEADING } : {}),
         }),
       ];
     },
@@ -62,6 +65,8 @@ export function cronRuntimePlugin(
     },
   };
 }
+
+const NEVER_LEADING: Leadership = { leading: false, onChange: () => () => undefined };
 
 /** `~` is the home folder; a relative path is read from the state dir. */
 export function cronStorePath(

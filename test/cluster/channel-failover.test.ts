@@ -5,7 +5,7 @@ import { killAll, runCli } from '../bin/helpers.js';
 import { PostgresCluster } from '../../cluster/postgres.js';
 import { ChannelPairingStore } from '../../lib/channels/channel-pairing-store.js';
 import { HAS_POSTGRES, POSTGRES_SKIP_MESSAGE, startPostgresServer, type PostgresServer } from '../helpers/postgres-server.js';
-import { ClusterHarness, ownerOf } from './harness.js';
+import { ClusterHarness, eventually, ownerOf } from './harness.js';
 
 if (!HAS_POSTGRES) console.warn(POSTGRES_SKIP_MESSAGE);
 
@@ -86,6 +86,39 @@ describe.skipIf(!HAS_POSTGRES)('channel ownership across gateway processes (Post
       await store.close();
     }
   }, 60_000);
+
+  it('cron: a job added on one instance lists on the other, runs in one instance at a time, and keeps running after that one is killed', async () => {
+    const stopped = cluster.instances.find((i) => !i.running);
+    if (stopped) await stopped.start();
+    const [a, b] = await Promise.all(cluster.instances.map((i) => i.client()));
+    const job = await a!.call('cron.add', {
+      name: 'tick',
+      schedule: { kind: 'every', everyMs: 1000 },
+      sessionTarget: 'main',
+      wakeMode: 'next-heartbeat',
+      payload: { kind: 'systemEvent', text: 'cron tick' },
+    });
+    await eventually(async () => (await b!.call('cron.list', {})).jobs.some((j) => j.id === job.id), 'the job to list on the other instance');
+    // Only the holder of the cron lease arms its timer.
+    const leader = await eventually(async () => {
+      const waking = [];
+      for (const i of cluster.instances) if ((await (await i.client()).call('cron.status', {})).nextWakeAtMs !== null) waking.push(i);
+      return waking.length === 1 && waking[0];
+    }, 'one instance to lead cron');
+    const survivor = cluster.instances.find((i) => i !== leader)!;
+    const viaSurvivor = await survivor.client();
+    const runs = async () => (await viaSurvivor.call('cron.runs', { id: job.id })).entries;
+    await eventually(async () => (await runs()).length >= 2, 'the leader to run the job');
+    await leader!.kill();
+    const killedAt = Date.now();
+    await eventually(async () => (await runs()).filter((e) => (e.runAtMs ?? 0) > killedAt).length >= 2, 'the other instance to run the job', 30_000);
+    const entries = await runs();
+    // A kill in the middle of a run leaves that run to be logged as interrupted by the next leader.
+    expect(entries.filter((e) => e.status !== 'ok').map((e) => e.error)).toEqual(entries.filter((e) => e.status !== 'ok').map(() => 'interrupted: the gateway stopped during the run'));
+    // Every slot ran once cluster-wide: two runs of one slot would name the same next slot.
+    expect(new Set(entries.map((e) => e.nextRunAtMs)).size).toBe(entries.length);
+    await viaSurvivor.call('cron.remove', { id: job.id });
+  }, 90_000);
 
   it('an owner paused past its TTL (SIGSTOP) is superseded, and once it runs again it does not send: every send goes out once', async () => {
     const stopped = cluster.instances.find((i) => !i.running);
