@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { NatsClusterLink } from '../cluster/nats.js';
 import type { PostgresCluster } from '../cluster/postgres.js';
 import { clusterConfig, type ClusterConfig } from '../lib/config/own-settings.js';
 import type { Lease, LeaseRecord } from '../lib/lease.js';
-import { registerClusterStatus } from './cluster-status.js';
+import { registerClusterStatus, type ClusterBusLink } from './cluster-status.js';
 import { loadOptional } from './optional-package.js';
 import type { RuntimePlugin } from './runtime-plugin.js';
 
@@ -25,8 +24,9 @@ export interface ClusterRuntime {
   /** The shared store and leases, when `cluster.postgres` is set. */
   readonly postgres?: PostgresCluster;
   /** The event bus, presence and node routing between instances, when `cluster.nats` is set. */
-  readonly nats?: NatsClusterLink;
+  readonly nats?: ClusterBusLink;
 }
+
 
 /** What this instance holds, and what the store says everyone holds (`gateway status`). */
 export interface ClusterLeaseHoldings {
@@ -83,7 +83,7 @@ export function clusterRuntimePlugin(): ClusterRuntimePlugin {
         const { PostgresCluster } = await loadOptional('The cluster store (cluster.postgres)', () => import('../cluster/postgres.js'));
         postgres = await PostgresCluster.connect({ url: settings.postgres.url, schema: settings.postgres.schema, instanceId, logger: ctx.logger });
       }
-      let nats: NatsClusterLink | undefined;
+      let nats: ClusterBusLink | undefined;
       if (settings.nats) {
         const { NatsClusterLink } = await loadOptional('The cluster event bus (cluster.nats)', () => import('../cluster/nats.js'));
         try {

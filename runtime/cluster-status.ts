@@ -1,13 +1,27 @@
-import type { NatsClusterLink } from '../cluster/nats.js';
 import type { PostgresCluster } from '../cluster/postgres.js';
 import type { Gateway } from '../lib/gateway.js';
+import type { ClusterLink } from '../lib/cluster-link.js';
 import type { Lease, LeaseRecord } from '../lib/lease.js';
+
+/**
+ * What the runtime uses of the NATS link. Structural, so the package's root declarations never
+ * name a type of the optional `nats` package (a consumer without it must still type-check).
+ */
+export interface ClusterBusLink extends ClusterLink {
+  readonly events: ClusterLink['events'] & {
+    readonly stream: string;
+    info(): Promise<{ stream: string; messages: number; firstSeq: number; lastSeq: number }>;
+  };
+  /** Round trip to the server, ms. */
+  ping(): Promise<number>;
+  close(): Promise<void>;
+}
 
 /** The running cluster parts the status reads (the cluster runtime plugin's `current()`). */
 export interface ClusterStatusSource {
   readonly instanceId: string;
   readonly postgres?: Pick<PostgresCluster, 'ping' | 'schema'>;
-  readonly nats?: Pick<NatsClusterLink, 'peers' | 'ping' | 'events'>;
+  readonly nats?: Pick<ClusterBusLink, 'peers' | 'ping' | 'events'>;
 }
 
 /** What this instance holds, and what the store says everyone holds. */
