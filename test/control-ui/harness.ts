@@ -169,6 +169,15 @@ export async function startUiGateway(options: UiGatewayOptions): Promise<UiGatew
   };
 }
 
+/** A new page on the dashboard link the gateway printed, once it shows Connected. */
+export async function openDashboard(ui: BrowserSuite, gw: UiGateway, options: { timeoutMs?: number } = {}): Promise<Page> {
+  const page = await ui.newPage();
+  if (options.timeoutMs !== undefined) page.setDefaultTimeout(options.timeoutMs);
+  await page.goto(gw.dashboardUrl);
+  await page.getByTestId('connection').filter({ hasText: 'Connected' }).waitFor();
+  return page;
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(ARTIFACTS_DIR, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: true });

@@ -2,9 +2,10 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GatewayClient } from '../../lib/client/index.js';
+import type { GatewayClient } from '../../lib/client/index.js';
 import { expectNoAxeViolations } from './axe.js';
-import { HAS_CHROMIUM, SKIP_MESSAGE, screenshot, startUiGateway, tempDir, unlabelledControls, type UiGateway, useBrowser } from './harness.js';
+import { operatorClient } from './chat-turns.js';
+import { HAS_CHROMIUM, SKIP_MESSAGE, openDashboard, screenshot, startUiGateway, tempDir, unlabelledControls, type UiGateway, useBrowser } from './harness.js';
 
 if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
 
@@ -52,12 +53,8 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI Skills view in a real browser', () =>
     );
     await skill(join(workspace, 'skills'), 'notes', 'name: notes\ndescription: Keeps notes');
     gw = await startUiGateway({ assetsDir: ui.assetsDir, config: { agents: { defaults: { workspace } } }, env: { PATH: `${binDir}:/usr/bin:/bin` } });
-    client = new GatewayClient({ url: `ws://127.0.0.1:${gw.port}`, token: gw.token, client: { version: '1', platform: 'test' }, reconnect: false });
-    await client.connect();
-    page = await ui.newPage();
-    page.setDefaultTimeout(10_000);
-    await page.goto(gw.dashboardUrl);
-    await page.getByTestId('connection').filter({ hasText: 'Connected' }).waitFor();
+    client = await operatorClient(gw);
+    page = await openDashboard(ui, gw, { timeoutMs: 10_000 });
   });
 
   afterEach(async () => {
