@@ -2,7 +2,7 @@ import WebSocket from 'isomorphic-ws';
 import type { Clock, TimerHandle } from '../clock.js';
 import { buildDeviceAuthPayload, type DeviceSigner } from '../device-auth-payload.js';
 import { GatewayError } from '../errors.js';
-import { CloseCode } from '../protocol/index.js';
+import { CloseCode } from '../protocol/constants.js';
 import { ResumeTracker, type ResumePoint } from './resume-tracker.js';
 import type {
   ClientInfo,

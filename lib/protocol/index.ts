@@ -1,23 +1,3 @@
 export type * from './generated/types.js';
 export { protocolSchema, methodSpecs, eventSpecs } from './generated/schema.js';
-
-/** Protocol versions this gateway speaks; it answers with the highest one the client accepts. */
-export const SUPPORTED_PROTOCOLS = [3, 4] as const;
-
-export const DEFAULT_POLICY = {
-  maxPayload: 512 * 1024,
-  maxBufferedBytes: 1.5 * 1024 * 1024,
-  tickIntervalMs: 30_000,
-} as const;
-
-export const HANDSHAKE_TIMEOUT_MS = 10_000;
-
-/** Close codes the gateway uses (docs/protocol.md, Close codes). */
-export const CloseCode = {
-  Normal: 1000,
-  ProtocolError: 1002,
-  PolicyViolation: 1008,
-  MessageTooBig: 1009,
-  ServiceRestart: 1012,
-  TickTimeout: 4000,
-} as const;
+export * from './constants.js';

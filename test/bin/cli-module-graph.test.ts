@@ -71,6 +71,10 @@ describe('CLI module graph', () => {
     }
     // `openclaw health` (in the gateway family) does load the client.
     expect(staticClosure(['bin/openclaw.ts', 'bin/commands/gateway.ts'])).toContain('lib/client/gateway-client.ts');
+    // The client needs the protocol's constants, not the 240 KB schema module.
+    const client = staticClosure(['lib/client/gateway-client.ts']);
+    expect(client).toContain('lib/protocol/constants.ts');
+    expect(client).not.toContain('lib/protocol/generated/schema.ts');
     // ...and `openclaw gateway run` reaches the runtime only through a dynamic import.
     const gatewayEdges = inputs['bin/commands/gateway.ts']!.imports;
     expect(gatewayEdges).toContainEqual(expect.objectContaining({ path: 'bin/run-gateway.ts', kind: 'dynamic-import' }));
