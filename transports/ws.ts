@@ -143,7 +143,7 @@ export class WebSocketTransport {
     if (this.#closing || this.#refusing) return refuseUpgrade(socket, 503);
     if (!this.#matchesPath(req)) return refuseUpgrade(socket, 404);
     if (!this.#originAllowed(req)) return refuseUpgrade(socket, 403);
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req, socket));
   }
 
   /** Terminates every connection, detaches from a shared server, closes an owned one. Idempotent. */
@@ -206,7 +206,7 @@ export class WebSocketTransport {
     }
   }
 
-  #accept(ws: WebSocket, req: IncomingMessage): void {
+  #accept(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
     const request = { remoteAddress: req.socket.remoteAddress, headers: req.headers, trustedProxies: this.#trustedProxies };
     const peer: PeerInfo = {
       transport: 'ws',
@@ -223,6 +223,10 @@ export class WebSocketTransport {
     ws.on('error', ignore);
     // ws emits 'close' once per socket.
     ws.on('close', this.#listeners.close);
+    // ws parses a chunk and emits its messages in its own 'data' listener; with ours on either
+    // side, the answers to all the requests of one chunk leave in one write, not one each.
+    socket.prependListener('data', corkRead);
+    socket.on('data', uncorkRead);
     this.#sink.accept(connection);
   }
 }
@@ -292,6 +296,14 @@ class WsConnection implements TransportConnection {
 }
 
 function ignore(): void {}
+
+function corkRead(this: Duplex): void {
+  this.cork();
+}
+
+function uncorkRead(this: Duplex): void {
+  this.uncork();
+}
 
 /** With ws's default `binaryType` ("nodebuffer") every message, text or binary, is one Buffer. */
 function rawToText(data: RawData): string {

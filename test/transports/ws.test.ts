@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { GatewayError } from '../../lib/errors.js';
@@ -279,6 +279,33 @@ describe('WebSocketTransport in server mode', () => {
     expect(server.listening).toBe(true);
     wb.send('b still works');
     expect((await nextMessage(wb)).text).toBe('b still works');
+  });
+
+  it('answers every frame of one read in one socket write', async () => {
+    const { server, port } = await hostServer();
+    // Seen before the transport takes the socket: count the writes the server end makes.
+    const writes: number[] = [];
+    server.prependListener('upgrade', (_req, socket: Socket) => {
+      const spied = socket as Socket & { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
+      const write = spied._write.bind(socket);
+      const writev = spied._writev.bind(socket);
+      spied._write = (...args) => (writes.push(1), write(...args));
+      spied._writev = (chunks: unknown, cb: unknown) => (writes.push((chunks as unknown[]).length), writev(chunks, cb));
+    });
+    transport({ server, path: '/ws' });
+    const ws = await connect(`ws://127.0.0.1:${port}/ws`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    writes.length = 0;
+    const received: string[] = [];
+    const all = new Promise<void>((resolve) => ws.on('message', (data) => received.push(String(data)) === 8 && resolve()));
+    // Eight frames in one TCP segment, so the server reads them in one chunk.
+    const raw = (ws as unknown as { _socket: Socket })._socket;
+    raw.cork();
+    for (let i = 0; i < 8; i++) ws.send(`frame ${i}`);
+    raw.uncork();
+    await all;
+    expect(received).toEqual(Array.from({ length: 8 }, (_, i) => `frame ${i}`));
+    expect(writes).toHaveLength(1);
   });
 });
 
