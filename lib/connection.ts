@@ -3,6 +3,7 @@ import { toWireError } from './errors.js';
 import type { ClientSession } from './method-context.js';
 import { CloseCode } from './protocol/index.js';
 import type { TransportConnection } from './transport.js';
+import { payloadJson } from './sealed-payload.js';
 
 export type ConnectionPhase = 'handshake' | 'connecting' | 'ready' | 'closed';
 
@@ -70,10 +71,10 @@ export class GatewayConnection {
   }
 
   sendRes(id: string, ok: boolean, payload?: unknown, error?: unknown): void {
-    const frame: Record<string, unknown> = { type: 'res', id, ok };
-    if (payload !== undefined) frame.payload = payload;
-    if (error !== undefined) frame.error = toWireError(error);
-    this.sendText(JSON.stringify(frame));
+    // Built by hand so a sealed payload's JSON is spliced in, not serialized again.
+    const body = payload === undefined ? undefined : payloadJson(payload);
+    const tail = error === undefined ? '}' : `,"error":${JSON.stringify(toWireError(error))}}`;
+    this.sendText(`{"type":"res","id":${JSON.stringify(id)},"ok":${ok}${body === undefined ? '' : `,"payload":${body}`}${tail}`);
   }
 
   closeSlow(): void {

@@ -33,7 +33,9 @@ import { PresenceStore } from './presence.js';
 import { helloEvents, PRESENCE_DELTAS_CAP, PresenceFeed } from './presence-feed.js';
 import { CloseCode, DEFAULT_POLICY, HANDSHAKE_TIMEOUT_MS, eventSpecs } from './protocol/index.js';
 import type { GatewayEventMap, HealthSummary, Policy, PresenceEntry, StateVersion } from './protocol/generated/types.js';
-import { exceedsBytes, validateFrame } from './request-frame.js';
+import { exceedsBytes } from './request-frame.js';
+import { RequestDispatcher } from './request-dispatcher.js';
+import { sealPayload } from './sealed-payload.js';
 import { clusterService, devicesService, presenceService } from './services.js';
 import { checkSharedAuth } from './shared-auth.js';
 import { AuthRateLimiter } from './auth-rate-limiter.js';
@@ -64,6 +66,7 @@ export class Gateway implements ConnectionSink {
   readonly #emitter: TypedEmitter<GatewayEvents>;
   readonly #methods = new MethodTable();
   readonly #activity = new RequestActivity(() => this.#clock.now(), undefined, (method, outcome, durationMs) => this.#emitter.hasListeners('request-completed') && this.#emitter.emit('request-completed', { method, outcome, durationMs }));
+  readonly #dispatcher: RequestDispatcher;
   readonly #services = new Map<string, unknown>();
   readonly #plugins: GatewayPlugin[] = [];
   readonly #conns = new Map<string, GatewayConnection>();
@@ -102,6 +105,7 @@ export class Gateway implements ConnectionSink {
     this.#host = options.host ?? hostname();
     this.policy = { ...DEFAULT_POLICY, ...options.policy };
     this.#emitter = new TypedEmitter<GatewayEvents>((err, event) => this.#reportError(err, `listener for ${String(event)}`));
+    this.#dispatcher = new RequestDispatcher({ methods: this.#methods, activity: this.#activity, logger: this.#logger, reportError: (err, where) => this.#reportError(err, where) });
     this.#emitter.on('slow-consumer-closed', (c) => this.#logger.log('warn', 'gateway/ws', 'slow consumer closed', { connId: c.connId, buffered: c.bufferedBytes }));
     const storage = options.storage ?? new MemoryStorage();
     this.#authLimiter = options.authRateLimit === false ? undefined : new AuthRateLimiter({ clock: this.#clock, ...options.authRateLimit });
@@ -398,7 +402,7 @@ export class Gateway implements ConnectionSink {
     const started = this.#clock.now();
     const summary = this.#healthStages.reduce((health, s) => s(health), baseHealth(this.#options.defaultAgentId ?? 'main', this.#options.stateDir, started));
     summary.durationMs = Math.max(0, this.#clock.now() - started);
-    this.#health = summary;
+    this.#health = sealPayload(summary);
     this.#healthVersion++;
     if (broadcast) this.broadcast('health', summary, { stateVersion: true });
     return summary;
@@ -450,7 +454,11 @@ export class Gateway implements ConnectionSink {
       this.#handshake(conn, parsed).catch((err: unknown) => this.#reportError(err, 'handshake'));
       return;
     }
-    this.#dispatch(conn, parsed).catch((err: unknown) => this.#reportError(err, 'request'));
+    try {
+      this.#dispatcher.dispatch(conn, parsed);
+    } catch (err) {
+      this.#reportError(err, 'request');
+    }
   }
 
   async #handshake(conn: GatewayConnection, parsed: unknown): Promise<void> {
@@ -518,43 +526,6 @@ export class Gateway implements ConnectionSink {
       canvasHostUrl: options.canvasHostUrl,
       authMode: options.auth.mode,
     });
-  }
-
-  async #dispatch(conn: GatewayConnection, parsed: unknown): Promise<void> {
-    const session = conn.session!;
-    const frame = validateFrame(parsed);
-    if (!frame.ok) {
-      conn.sendRes(frame.id, false, undefined, invalidRequest(`invalid request frame: ${frame.message}`));
-      return;
-    }
-    const { id, method } = frame.value;
-    const started = this.#clock.now();
-    if (this.#logger.enabled?.('debug') ?? true) this.#logger.log('debug', 'gateway/ws', 'request', { connId: conn.connId, id, method });
-    const done = this.#activity.begin(method);
-    let outcome = 'ok';
-    try {
-      if (method === 'connect') throw invalidRequest('connect is only valid as the first request');
-      const entry = this.#methods.get(method);
-      if (!entry) throw invalidRequest(`unknown method: ${method}`);
-      const denied = methodAccessError(session.role, session.scopes, entry.scope);
-      if (denied) throw invalidRequest(denied);
-      const ctx: MethodContext<unknown> = { session, respond: (payload) => conn.sendRes(id, true, payload) };
-      conn.sendRes(id, true, await entry.handler(entry.check(frame.value.params ?? {}), ctx));
-    } catch (err) {
-      let failure = err;
-      if (!(err instanceof GatewayError)) {
-        // An unexpected error's message may name paths or secrets: it goes to the log, and the
-        // client gets a reference to find it there.
-        const ref = randomUUID().slice(0, 8);
-        this.#reportError(err, `method ${method} (ref ${ref})`);
-        failure = new GatewayError('UNAVAILABLE', `internal error (ref ${ref})`, { details: { correlationId: ref } });
-      }
-      outcome = failure instanceof GatewayError ? failure.code : 'UNAVAILABLE';
-      conn.sendRes(id, false, failure instanceof GatewayError ? failure.payload : undefined, failure);
-    } finally {
-      done(outcome);
-    }
-    if (this.#logger.enabled?.('debug') ?? true) this.#logger.log('debug', 'gateway/ws', 'response', { connId: conn.connId, id, method, ok: outcome === 'ok', ms: this.#clock.now() - started });
   }
 
   #onClose(conn: GatewayConnection, code: number, reason: string): void {

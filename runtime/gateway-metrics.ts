@@ -104,7 +104,9 @@ export class GatewayMetrics {
       counter(this.#instruments, name).inc(labels ?? {}, by);
       return;
     }
-    const key = labels ? `${name}\0${JSON.stringify(labels)}` : name;
+    let key: string = name;
+    // Every request is counted here until the first scrape: a plain join, not JSON.stringify.
+    if (labels) for (const label in labels) key += `\0${label}\0${labels[label]}`;
     const entry = this.#earlyCounts.get(key);
     if (entry) entry.value += by;
     else this.#earlyCounts.set(key, { name, ...(labels ? { labels } : {}), value: by });

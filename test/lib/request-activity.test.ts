@@ -5,13 +5,13 @@ describe('RequestActivity', () => {
   it('lists running requests with their age, then those finished within the window, most recent first', () => {
     let now = 1000;
     const activity = new RequestActivity(() => now);
-    const endHealth = activity.begin('health');
-    const endStatus = activity.begin('status');
+    const health = activity.begin('health');
+    const status = activity.begin('status');
     activity.begin('agent');
     now = 1300;
-    endHealth();
+    activity.end(health);
     now = 1400;
-    endStatus();
+    activity.end(status);
     now = 1500;
     expect(activity.list()).toEqual([{ method: 'agent', ms: 500, running: true }]);
     expect(activity.list(150)).toEqual([
@@ -25,11 +25,23 @@ describe('RequestActivity', () => {
     let now = 0;
     const activity = new RequestActivity(() => now, 2);
     for (const method of ['a', 'b', 'c']) {
-      const end = activity.begin(method);
+      const mark = activity.begin(method);
       now += 10;
-      end();
-      end();
+      expect(activity.end(mark)).toBe(10);
+      now += 5;
+      expect(activity.end(mark)).toBe(10);
     }
     expect(activity.list(1000).map((r) => r.method)).toEqual(['c', 'b']);
+  });
+
+  it('reports each request to onEnd once, with its outcome and duration', () => {
+    let now = 0;
+    const ended: Array<[string, string, number]> = [];
+    const activity = new RequestActivity(() => now, 4, (...args) => ended.push(args));
+    const mark = activity.begin('agent');
+    now = 7;
+    activity.end(mark, 'UNAVAILABLE');
+    activity.end(mark, 'ok');
+    expect(ended).toEqual([['agent', 'UNAVAILABLE', 7]]);
   });
 });
