@@ -90,7 +90,7 @@ async function checkConfig(ctx: DiagnosticContext): Promise<DoctorCheck> {
  */
 async function checkConfigKeys(ctx: DiagnosticContext, fix: boolean): Promise<DoctorCheck[]> {
   if (ctx.configError || !ctx.loaded.exists) return [];
-  const report = configKeyReport(ctx.loaded.config);
+  const report = await configKeyReport(ctx.loaded.config);
   const checks: DoctorCheck[] = [];
   if (report.legacy.length && fix) {
     const { config, changes } = migrateConfig(ctx.loaded.parsed as Record<string, unknown>);

@@ -8,7 +8,7 @@ import type { Logger } from './logger.js';
 import type { ClientSession } from './method-context.js';
 import { CloseCode } from './protocol/index.js';
 import type { ConnectParams, DevicePairingRequest, HelloOk, PresenceEntry, RequestFrame } from './protocol/generated/types.js';
-import { validatorFor } from './protocol/validate.js';
+import { loadProtocolSchema, validatorFor } from './protocol/validate.js';
 import type { GatewayAuthConfig } from './shared-auth.js';
 import { truncateUtf8 } from './truncate-utf8.js';
 import { presenceText } from './presence-text.js';
@@ -45,6 +45,14 @@ export interface HandshakeAccepted {
  * undefined then. The caller sends `hello-ok` for an accepted connect.
  */
 export async function runHandshake(conn: GatewayConnection, parsed: unknown, deps: HandshakeDeps): Promise<HandshakeAccepted | undefined> {
+  const loading = loadProtocolSchema();
+  if (loading) {
+    // The process's first connection loads the validators' schema; frames that arrive meanwhile
+    // queue as they do behind a connect being checked.
+    conn.phase = 'connecting';
+    await loading;
+    if (conn.phase !== 'connecting' || conn.closing) return undefined;
+  }
   const frame = validateRequestFrame(parsed);
   if (!frame.ok) {
     conn.close(CloseCode.PolicyViolation, 'invalid request frame');

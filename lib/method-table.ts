@@ -3,9 +3,9 @@ import { invalidRequest } from './errors.js';
 import { ACCESS_SCOPES, type AccessScope } from './method-access.js';
 import type { MethodContext } from './method-context.js';
 import type { CustomMethodOptions } from './plugin.js';
-import { methodSpecs } from './protocol/index.js';
 import { createAjv } from './protocol/create-ajv.js';
-import { boundedCheck, compilePair, validatorFor } from './protocol/validate.js';
+import { methodSpecs } from './protocol/generated/specs.js';
+import { boundedCheck, compilePair, loadProtocolSchema, validatorFor } from './protocol/validate.js';
 
 export type AnyHandler = (params: unknown, ctx: MethodContext<unknown>) => unknown;
 
@@ -17,6 +17,9 @@ export interface MethodEntry {
   check(params: unknown): unknown;
 }
 
+/** An entry as the table keeps it: `declared` when its params are checked against the protocol schema. */
+type TableEntry = MethodEntry & { readonly declared?: true };
+
 const CUSTOM_NAME = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
 
 /**
@@ -24,7 +27,7 @@ const CUSTOM_NAME = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
  * their own params schema. Each name has at most one handler; every registration can be undone.
  */
 export class MethodTable {
-  readonly #entries = new Map<string, MethodEntry>();
+  readonly #entries = new Map<string, TableEntry>();
   #ajv?: { first: Ajv; all: Ajv };
 
   /** A schema-declared method: its access rule and params schema come from the protocol schema (`methodSpecs`). */
@@ -35,6 +38,7 @@ export class MethodTable {
     return this.#add(method, {
       scope: spec.scope as AccessScope,
       handler,
+      declared: true,
       check: (params) => {
         const result = validate(params);
         if (!result.ok) throw invalidRequest(`invalid ${method} params: ${result.message}`);
@@ -72,7 +76,9 @@ export class MethodTable {
   }
 
   get(method: string): MethodEntry | undefined {
-    return this.#entries.get(method);
+    const entry = this.#entries.get(method);
+    const loading = entry?.declared ? loadProtocolSchema() : undefined;
+    return loading ? afterSchemaLoads(entry!, loading) : entry;
   }
 
   has(method: string): boolean {
@@ -84,11 +90,26 @@ export class MethodTable {
     return [...this.#entries.keys()];
   }
 
-  #add(method: string, entry: MethodEntry): () => void {
+  #add(method: string, entry: TableEntry): () => void {
     if (this.#entries.has(method)) throw new TypeError(`method ${method} already has a handler`);
     this.#entries.set(method, entry);
     return () => {
       if (this.#entries.get(method) === entry) this.#entries.delete(method);
     };
   }
+}
+
+/**
+ * A declared method as a call sees it before anything has loaded the protocol schema (a call made
+ * in-process before any client connected): its params are checked, and it runs, once the schema is there.
+ */
+function afterSchemaLoads(entry: MethodEntry, loading: Promise<void>): MethodEntry {
+  return {
+    scope: entry.scope,
+    check: (params) => params,
+    handler: async (params, ctx) => {
+      await loading;
+      return entry.handler(entry.check(params), ctx);
+    },
+  };
 }

@@ -49,7 +49,7 @@ export async function createGatewayRuntime(options: CreateGatewayRuntimeOptions)
     configPath = resolve(config);
   } else {
     // Refused before anything is written, with the same message a file would get.
-    evaluateConfig(config, 'object', env);
+    await evaluateConfig(config, 'object', env);
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
     configPath = join(stateDir, EMBEDDED_CONFIG_FILE);
     await writeAtomic(configPath, `${JSON.stringify(config, null, 2)}\n`, 0o600);

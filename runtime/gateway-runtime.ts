@@ -276,7 +276,7 @@ export class GatewayRuntime {
       out: (line) => this.#out(line),
     });
     if (prepared.generatedToken) this.#generatedToken = prepared.generatedToken;
-    const keys = configKeyReport(prepared.config);
+    const keys = await configKeyReport(prepared.config);
     if (keys.legacy.length) {
       const list = keys.legacy.map((k) => `${k.path} → ${k.replacement}`).join(', ');
       this.#logger.log('warn', 'config', `old-dialect keys upstream OpenClaw refuses: ${list}; run openclaw doctor --fix`);

@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_SCOPE, canReceiveEvent, methodAccessError, type AccessScope } from '../lib/method-access.js';
-import { eventSpecs, methodSpecs } from '../lib/protocol/generated/schema.js';
+import { eventSpecs, methodSpecs } from '../lib/protocol/generated/specs.js';
 
 export const DOC_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'protocol.md');
 const START = '<!-- methods:start -->';

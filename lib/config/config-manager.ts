@@ -4,7 +4,7 @@ import JSON5 from 'json5';
 import { GatewayError, invalidRequest } from '../errors.js';
 import { writeAtomic } from '../file-storage.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { configSchema, type OpenClawConfig } from '../protocol/generated/config.js';
+import type { OpenClawConfig } from '../protocol/generated/config.js';
 import type {
   ConfigApplyParams,
   ConfigApplyResult,
@@ -131,7 +131,7 @@ export class ConfigManager {
       checkBaseHash(current, params.baseHash);
       const parsed = parseRaw(params.raw, 'config.set');
       const restored = restoreRedactedValues(parsed, current.parsed);
-      const config = this.#validate(restored);
+      const config = await this.#validate(restored);
       await this.#write(containsRedacted(parsed) ? toJson(restored) : params.raw, 'config.set');
       return { ok: true as const, path: this.path, config: redactConfigValue(config) as Record<string, unknown> };
     });
@@ -146,7 +146,7 @@ export class ConfigManager {
       const patch = parseRaw(params.raw, 'config.patch');
       if (!isPlainObject(patch)) throw invalidRequest('config.patch raw must be an object');
       const merged = applyMergePatch(current.parsed, restoreRedactedValues(patch, current.parsed));
-      const config = this.#validate(merged);
+      const config = await this.#validate(merged);
       await this.#write(toJson(merged), 'config.patch');
       return this.#afterApply(config, params, 'config.patch');
     });
@@ -159,7 +159,7 @@ export class ConfigManager {
       checkBaseHash(current, params.baseHash);
       const parsed = parseRaw(params.raw, 'config.apply');
       const restored = restoreRedactedValues(parsed, current.parsed);
-      const config = this.#validate(restored);
+      const config = await this.#validate(restored);
       await this.#write(containsRedacted(parsed) ? toJson(restored) : params.raw, 'config.apply');
       return this.#afterApply(config, params, 'config.apply');
     });
@@ -177,7 +177,7 @@ export class ConfigManager {
       if (!current.valid) throw invalidRequest('invalid config; fix before editing', { issues: current.issues });
       const base = isPlainObject(current.parsed) ? structuredClone(current.parsed) : {};
       const next = mutate(base);
-      const config = this.#validate(next);
+      const config = await this.#validate(next);
       await this.#write(toJson(next), writer);
       return config;
     });
@@ -202,8 +202,9 @@ export class ConfigManager {
    * `sensitive`). `formReady` answers it in the subset field-by-field forms render (see
    * {@link formSchema}); it accepts the same documents.
    */
-  schema(options: { formReady?: boolean } = {}): ConfigSchemaResult {
-    dereferenced ??= dereferenceSchema(configSchema as unknown as Record<string, unknown>);
+  async schema(options: { formReady?: boolean } = {}): Promise<ConfigSchemaResult> {
+    // The whole schema (100 KB) is for this method alone: loaded at its first call.
+    dereferenced ??= dereferenceSchema((await import('../protocol/generated/config-schema.js')).configSchema as unknown as Record<string, unknown>);
     if (options.formReady) formReady ??= formSchema(dereferenced);
     return {
       schema: options.formReady ? formReady! : dereferenced,
@@ -282,7 +283,7 @@ export class ConfigManager {
       return { exists: true, raw, hash, parsed: null, valid: false, config: {}, issues: [{ path: '(root)', message: (err as Error).message }], warnings };
     }
     try {
-      const { config } = evaluateConfig(parsed, this.path, this.#env());
+      const { config } = await evaluateConfig(parsed, this.path, this.#env());
       return { exists: true, raw, hash, parsed, valid: true, config, issues: [], warnings };
     } catch (err) {
       return { exists: true, raw, hash, parsed, valid: false, config: {}, issues: issuesOf(err), warnings };
@@ -302,9 +303,9 @@ export class ConfigManager {
     return [];
   }
 
-  #validate(value: unknown): OpenClawConfig {
+  async #validate(value: unknown): Promise<OpenClawConfig> {
     try {
-      return evaluateConfig(value, this.path, this.#env()).config;
+      return (await evaluateConfig(value, this.path, this.#env())).config;
     } catch (err) {
       throw invalidRequest('invalid config', { issues: issuesOf(err) });
     }

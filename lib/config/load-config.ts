@@ -5,7 +5,7 @@ import JSON5 from 'json5';
 import { GatewayError } from '../errors.js';
 import { redactPatternIssues } from '../logging/log-redactor.js';
 import type { OpenClawConfig } from '../protocol/generated/config.js';
-import { validate as validator } from '../protocol/generated/config-validator.js';
+import { configErrors } from './config-validators.js';
 import type { EnvMap } from './paths.js';
 
 export interface ConfigIssue {
@@ -41,9 +41,13 @@ export interface LoadedConfig {
 const MAX_LISTED_ISSUES = 20;
 const MAX_ISSUES = 200;
 
-/** Validates a config object against schema/config.schema.json (compiled at build time by `npm run protocol:gen`). */
-export function validateConfig(value: unknown): ConfigValidation {
-  if (!validator(value)) return { ok: false, issues: toIssues(validator.errors ?? []) };
+/**
+ * Validates a config object against schema/config.schema.json (compiled at build time by
+ * `npm run protocol:gen`; each section's part is loaded the first time a config has it).
+ */
+export async function validateConfig(value: unknown): Promise<ConfigValidation> {
+  const errors = await configErrors(value);
+  if (errors.length) return { ok: false, issues: toIssues(errors) };
   // What the schema cannot say: each redact pattern must compile.
   const issues = redactPatternIssues((value as OpenClawConfig).logging);
   return issues.length ? { ok: false, issues } : { ok: true, config: value as OpenClawConfig };
@@ -65,7 +69,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     throw err;
   }
   const parsed = parseConfigText(raw, path);
-  const { config, envAdditions } = evaluateConfig(parsed, path, env);
+  const { config, envAdditions } = await evaluateConfig(parsed, path, env);
   const hash = createHash('sha256').update(raw).digest('hex');
   return { path, exists: true, raw, parsed, config, hash, envAdditions };
 }
@@ -74,10 +78,10 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
  * Applies the file's `env` block and `${VAR}` substitution to a parsed config, then validates it.
  * Throws CONFIG_INVALID naming every bad key (`details.issues`); `path` only labels the messages.
  */
-export function evaluateConfig(parsed: unknown, path: string, env: EnvMap): { config: OpenClawConfig; envAdditions: Record<string, string> } {
+export async function evaluateConfig(parsed: unknown, path: string, env: EnvMap): Promise<{ config: OpenClawConfig; envAdditions: Record<string, string> }> {
   const envAdditions = missingEnv(parsed, env);
   const substituted = substituteEnv(parsed, { ...env, ...envAdditions }, path);
-  const result = validateConfig(substituted);
+  const result = await validateConfig(substituted);
   if (!result.ok) {
     const shown = result.issues.slice(0, MAX_LISTED_ISSUES).map((issue) => `${issue.path}: ${issue.message}`);
     const hidden = result.issues.length - shown.length;

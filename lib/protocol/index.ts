@@ -1,3 +1,4 @@
 export type * from './generated/types.js';
-export { protocolSchema, methodSpecs, eventSpecs } from './generated/schema.js';
+// The tables alone: the schema itself (generated/schema.ts) loads with the first validator.
+export { methodSpecs, eventSpecs } from './generated/specs.js';
 export * from './constants.js';

@@ -1,6 +1,6 @@
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { createAjv } from './create-ajv.js';
-import { protocolSchema } from './generated/schema.js';
+import type { protocolSchema } from './generated/schema.js';
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -23,10 +23,32 @@ export interface ValidatorPair {
 let ajvFirst: Ajv | undefined;
 let ajvAll: Ajv | undefined;
 const compiled = new Map<string, ValidatorPair>();
+let loadedSchema: object | undefined;
+let loading: Promise<void> | undefined;
+
+/**
+ * Loads the protocol schema the validators compile from (240 KB of source, which a gateway that
+ * has validated nothing yet does not need); undefined once it is loaded. Validation itself is
+ * synchronous, so what validates first (the handshake, a call made in-process) awaits this.
+ */
+export function loadProtocolSchema(): Promise<void> | undefined {
+  if (loadedSchema) return undefined;
+  loading ??= import('./generated/schema.js').then(
+    (module) => {
+      loadedSchema = module.protocolSchema;
+    },
+    (err: unknown) => {
+      loading = undefined;
+      throw err;
+    },
+  );
+  return loading;
+}
 
 /**
  * Returns the validator of one protocol definition. Each is compiled once per process, on its
- * first use (not at import), from the one bundled protocol schema.
+ * first use (not at import), from the one bundled protocol schema, which must be loaded by then
+ * ({@link loadProtocolSchema}).
  */
 export function validatorFor<T>(definition: DefinitionName | string): (value: unknown) => ValidationResult<T> {
   return (value: unknown) => {
@@ -55,10 +77,11 @@ export function compilePair(first: Ajv, all: Ajv, schema: object): ValidatorPair
 function compile(definition: string): ValidatorPair {
   let pair = compiled.get(definition);
   if (!pair) {
+    if (!loadedSchema) throw new Error(`cannot validate ${definition}: the protocol schema is not loaded (await loadProtocolSchema() first)`);
     // The generated schema is checked by its own tests; validating it against the meta-schema at
     // every process start would cost more than all frame validation of a typical session.
-    ajvFirst ??= createAjv({ allErrors: false, strict: false, validateSchema: false, schemas: [protocolSchema] });
-    ajvAll ??= createAjv({ allErrors: true, strict: false, validateSchema: false, schemas: [protocolSchema] });
+    ajvFirst ??= createAjv({ allErrors: false, strict: false, validateSchema: false, schemas: [loadedSchema] });
+    ajvAll ??= createAjv({ allErrors: true, strict: false, validateSchema: false, schemas: [loadedSchema] });
     const ref = `openclaw-protocol#/definitions/${definition}`;
     const first = ajvFirst.getSchema(ref);
     const all = ajvAll.getSchema(ref);

@@ -188,7 +188,7 @@ describe('deploy/kubernetes/openclaw-tenant.yaml', () => {
     expect(pod.securityContext.runAsNonRoot).toBe(true);
 
     const configMap = docs.find((d) => d.kind === 'ConfigMap')!;
-    const { config } = evaluateConfig(JSON.parse(configMap.data['openclaw.json']), 'configmap', {});
+    const { config } = await evaluateConfig(JSON.parse(configMap.data['openclaw.json']), 'configmap', {});
     const preStop = gateway.lifecycle.preStop.exec.command as string[];
     expect(preStop[0]).toBe('sleep');
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(Number(preStop[1]) + drainTimeoutMs(config) / 1000);

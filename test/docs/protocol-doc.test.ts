@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { methodSpecs, eventSpecs } from '../../lib/protocol/generated/schema.js';
+import { methodSpecs, eventSpecs } from '../../lib/protocol/generated/specs.js';
 import { DOC_PATH, renderTables, updateProtocolDoc } from '../../scripts/protocol-doc.js';
 
 describe('docs/protocol.md', () => {

@@ -1,14 +1,15 @@
 /**
  * A gateway runtime in a child process (run with test/helpers/module-recorder.mjs preloaded):
- * `argv[2]` the config file, `argv[3]` the state dir. Prints `{"port":N}`, then answers each
- * stdin line `loaded` with the JSON list of every module file loaded so far.
+ * `argv[2]` the config file, `argv[3]` the state dir, `argv[4]` optionally `--allow-unconfigured`.
+ * Prints `{"port":N}`, then answers each stdin line `loaded` with the JSON list of every module
+ * file loaded so far.
  */
 import { createInterface } from 'node:readline';
 import { createGatewayRuntime } from '../../runtime/index.js';
 
-const [configPath, stateDir] = process.argv.slice(2);
+const [configPath, stateDir, flag] = process.argv.slice(2);
 const env = { ...process.env, OPENCLAW_DISABLE_BONJOUR: '1', HOME: stateDir };
-const runtime = await createGatewayRuntime({ config: configPath!, stateDir: stateDir!, env, overrides: { port: '0' } });
+const runtime = await createGatewayRuntime({ config: configPath!, stateDir: stateDir!, env, overrides: { port: '0', allowUnconfigured: flag === '--allow-unconfigured' } });
 await runtime.start();
 process.stdout.write(`${JSON.stringify({ port: runtime.port })}\n`);
 createInterface({ input: process.stdin })

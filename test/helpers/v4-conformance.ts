@@ -3,8 +3,11 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { eventSpecs, methodSpecs } from '../../lib/protocol/index.js';
-import { validatorFor } from '../../lib/protocol/validate.js';
+import { loadProtocolSchema, validatorFor } from '../../lib/protocol/validate.js';
 import type { Frame, RawPeer } from './raw-peer.js';
+
+// Our own definitions are checked here too, whether or not a gateway in this process has loaded them.
+await loadProtocolSchema();
 
 /**
  * Protocol 4 as upstream publishes it (`@openclaw/gateway-protocol`, pinned exactly as a dev

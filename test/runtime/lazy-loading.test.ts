@@ -21,12 +21,31 @@ const HEAVY: Record<string, RegExp> = {
   'channel adapters': new RegExp(`^${REPO}/channels/(telegram|whatsapp)`),
   'control ui route': new RegExp(`^${REPO}/control-ui/control-ui-route\\.ts$`),
   'a2ui route': new RegExp(`^${REPO}/control-ui/a2ui-route\\.ts$`),
+  // Generated code: the protocol schema loads with the first validator, the whole config schema for config.schema.
+  'protocol schema': new RegExp(`^${REPO}/lib/protocol/generated/schema\\.ts$`),
+  'config schema': new RegExp(`^${REPO}/lib/protocol/generated/config-schema\\.ts$`),
 };
+
+/** The config validator modules loaded (`root`, and one per section), by name. */
+function configValidators(files: string[]): string[] {
+  const pattern = new RegExp(`^${REPO}/lib/protocol/generated/config-validator/(\\w+)\\.js$`);
+  return files.flatMap((file) => pattern.exec(file)?.[1] ?? []).sort();
+}
 
 function present(files: string[]): string[] {
   return Object.entries(HEAVY)
     .filter(([, pattern]) => files.some((file) => pattern.test(file)))
     .map(([name]) => name);
+}
+
+function spawnRuntime(configPath: string, stateDir: string, env: NodeJS.ProcessEnv, ...flags: string[]): RuntimeChild {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', join(REPO, 'test/helpers/module-recorder.mjs'), join(REPO, 'test/helpers/loaded-modules-child.ts'), configPath, stateDir, ...flags], {
+    cwd: REPO,
+    env,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return new RuntimeChild(child);
 }
 
 class RuntimeChild {
@@ -71,13 +90,7 @@ describe('an unconfigured gateway loads what it uses', () => {
   it('starts without channel libraries, endpoints, the canvas host, routes, cron, PDF, metrics or validation libraries; each loads at first use and works', { timeout: 120_000 }, async () => {
     const t = await makeEnv();
     await writeFile(t.configPath, JSON.stringify({ gateway: { mode: 'local', auth: { mode: 'token', token: TOKEN } } }), { mode: 0o600 });
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', join(REPO, 'test/helpers/module-recorder.mjs'), join(REPO, 'test/helpers/loaded-modules-child.ts'), t.configPath, t.stateDir], {
-      cwd: REPO,
-      env: t.env,
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    children.push(child);
-    const runtime = new RuntimeChild(child);
+    const runtime = spawnRuntime(t.configPath, t.stateDir, t.env);
     const { port } = (await runtime.next()) as { port: number };
 
     const atStart = await runtime.loaded();
@@ -85,6 +98,8 @@ describe('an unconfigured gateway loads what it uses', () => {
     expect(atStart.some((file) => file.endsWith('/runtime/gateway-runtime.ts'))).toBe(true);
     expect(atStart.some((file) => /\/node_modules\/ws\//.test(file))).toBe(true);
     expect(present(atStart)).toEqual([]);
+    // The config has a gateway section: its check and the root's, no other section's.
+    expect(configValidators(atStart)).toEqual(['gateway', 'root']);
 
     const base = `http://127.0.0.1:${port}`;
     const client = new GatewayClient({ url: `ws://127.0.0.1:${port}`, token: TOKEN, client: { version: '1', platform: 'test' }, reconnect: false });
@@ -116,8 +131,30 @@ describe('an unconfigured gateway loads what it uses', () => {
     expect(await metrics.text()).toContain('# TYPE');
 
     const afterUse = await runtime.loaded();
-    expect(present(afterUse).sort()).toEqual(['a2ui route', 'ajv', 'canvas host', 'control ui route', 'croner', 'endpoints', 'prom-client'].sort());
+    expect(present(afterUse).sort()).toEqual(['a2ui route', 'ajv', 'canvas host', 'control ui route', 'croner', 'endpoints', 'prom-client', 'protocol schema'].sort());
     // Channel libraries load only for a configured account (test/runtime/channels-plugin.test.ts).
     expect(present(afterUse)).not.toContain('grammy');
+  });
+});
+
+describe('a gateway without a config file', () => {
+  it('loads no config validator, no config schema and no protocol schema to start; the first client loads the protocol schema', { timeout: 120_000 }, async () => {
+    const t = await makeEnv({ OPENCLAW_GATEWAY_TOKEN: TOKEN });
+    const runtime = spawnRuntime(t.configPath, t.stateDir, t.env, '--allow-unconfigured');
+    const { port } = (await runtime.next()) as { port: number };
+
+    const atStart = await runtime.loaded();
+    expect(atStart.some((file) => file.endsWith('/runtime/gateway-runtime.ts'))).toBe(true);
+    expect(present(atStart)).toEqual([]);
+    expect(configValidators(atStart)).toEqual([]);
+
+    const client = new GatewayClient({ url: `ws://127.0.0.1:${port}`, token: TOKEN, client: { version: '1', platform: 'test' }, reconnect: false });
+    try {
+      await client.connect();
+      expect(await client.call('health', {})).toMatchObject({ ok: true });
+    } finally {
+      await client.close();
+    }
+    expect(present(await runtime.loaded())).toContain('protocol schema');
   });
 });

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,11 @@ describe('generated protocol code', () => {
     for (const [rel, text] of Object.entries(files)) {
       const committed = await readFile(join(import.meta.dirname, '../..', rel), 'utf8');
       expect(committed, `${rel} is stale: run npm run protocol:gen`).toBe(text);
+    }
+    // A config section that lost its module (or the old single validator) must not linger.
+    for (const dir of ['lib/protocol/generated', 'lib/protocol/generated/config-validator']) {
+      const present = (await readdir(join(import.meta.dirname, '../..', dir), { withFileTypes: true })).filter((e) => e.isFile()).map((e) => `${dir}/${e.name}`);
+      expect(present.filter((rel) => !(rel in files)), 'not generated any more: delete').toEqual([]);
     }
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { connectMemory } from '../../lib/memory-transport.js';
-import { eventSpecs, methodSpecs } from '../../lib/protocol/generated/schema.js';
+import { eventSpecs, methodSpecs } from '../../lib/protocol/generated/specs.js';
 import { CLIENT_MODEL_TARGETS, generateClientModel } from '../../scripts/protocol-gen-clients.js';
 import { agentGatewayPerTest } from '../helpers/agent-gateway.js';
 import { RawPeer } from '../helpers/raw-peer.js';

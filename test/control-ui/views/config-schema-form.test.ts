@@ -56,8 +56,8 @@ describe('config form: schema nodes', () => {
     expect(emptyValue({ type: 'string' }, root, { itemTemplate: 'https://' })).toBe('https://');
   });
 
-  it("draws our gateway's config schema with no field left to raw JSON except the ones without a type", () => {
-    const { schema } = new ConfigManager({ path: '/nonexistent/openclaw.json' }).schema();
+  it("draws our gateway's config schema with no field left to raw JSON except the ones without a type", async () => {
+    const { schema } = await new ConfigManager({ path: '/nonexistent/openclaw.json' }).schema();
     const all = kinds(schema);
     expect(all.get('gateway.port')).toBe('number');
     expect(all.get('gateway.mode')).toBe('enum');

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../lib/config/index.js';
 
 describe('channels.* config schema', () => {
-  it('accepts the documented WhatsApp and Telegram settings, per account too', () => {
-    const result = validateConfig({
+  it('accepts the documented WhatsApp and Telegram settings, per account too', async () => {
+    const result = await validateConfig({
       channels: {
         whatsapp: {
           dmPolicy: 'pairing',
@@ -31,17 +31,17 @@ describe('channels.* config schema', () => {
     expect(result).toMatchObject({ ok: true });
   });
 
-  it('rejects typos, bad policies, bad limits and unsafe account ids, naming the key', () => {
-    const bad = (channels: unknown) => {
-      const result = validateConfig({ channels });
+  it('rejects typos, bad policies, bad limits and unsafe account ids, naming the key', async () => {
+    const bad = async (channels: unknown) => {
+      const result = await validateConfig({ channels });
       if (result.ok) throw new Error('expected invalid');
       return result.issues;
     };
-    expect(bad({ telegram: { botTokn: 'x' } })).toEqual([{ path: 'channels.telegram.botTokn', message: 'unknown key' }]);
-    expect(bad({ whatsapp: { dmPolicy: 'everyone' } })[0]).toMatchObject({ path: 'channels.whatsapp.dmPolicy', message: expect.stringContaining('"pairing"') });
-    expect(bad({ telegram: { textChunkLimit: 5000 } })[0]!.path).toBe('channels.telegram.textChunkLimit');
-    expect(bad({ whatsapp: { accounts: { '../etc': {} } } }).length).toBeGreaterThan(0);
+    expect(await bad({ telegram: { botTokn: 'x' } })).toEqual([{ path: 'channels.telegram.botTokn', message: 'unknown key' }]);
+    expect((await bad({ whatsapp: { dmPolicy: 'everyone' } }))[0]).toMatchObject({ path: 'channels.whatsapp.dmPolicy', message: expect.stringContaining('"pairing"') });
+    expect((await bad({ telegram: { textChunkLimit: 5000 } }))[0]!.path).toBe('channels.telegram.textChunkLimit');
+    expect((await bad({ whatsapp: { accounts: { '../etc': {} } } })).length).toBeGreaterThan(0);
     // Upstream has dozens of channels: one this gateway does not run is accepted, not an error.
-    expect(validateConfig({ channels: { signal: {} } }).ok).toBe(true);
+    expect((await validateConfig({ channels: { signal: {} } })).ok).toBe(true);
   });
 });

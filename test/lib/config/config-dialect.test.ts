@@ -18,7 +18,7 @@ const parsed = async (name: string) => JSON5.parse(await readFile(fixture(name),
 describe('upstream config dialect', () => {
   it('loads a config written by the seed era\'s onboarding: model { primary, fallbacks }, meta, wizard, messages', async () => {
     const loaded = await loadConfig({ path: fixture('seed-onboard.json5'), env: {} });
-    const report = configKeyReport(loaded.config);
+    const report = await configKeyReport(loaded.config);
     expect(report.legacy).toEqual([]);
     expect(report.unused).toEqual(
       expect.arrayContaining(['meta', 'wizard', 'agents.defaults.maxConcurrent', 'agents.defaults.subagents', 'agents.defaults.compaction', 'messages.ackReactionScope', 'commands.native']),
@@ -33,7 +33,7 @@ describe('upstream config dialect', () => {
 
   it('loads a config valid for today\'s upstream: agents.entries, model string, secret references, newer families, typed channels', async () => {
     const loaded = await loadConfig({ path: fixture('today.json5'), env: {} });
-    const report = configKeyReport(loaded.config);
+    const report = await configKeyReport(loaded.config);
     expect(report.legacy).toEqual([]);
     expect(report.unused).toEqual(
       expect.arrayContaining(['memory', 'channels.discord', 'channels.telegram.linkPreview', 'channels.telegram.mentionPatterns', 'plugins.entries.telegram']),
@@ -71,9 +71,9 @@ describe('upstream config dialect', () => {
 
   it('still reads the old dialect, reports each old key, and migrates it to keys every era accepts', async () => {
     const old = await parsed('old-dialect.json5');
-    const validated = validateConfig(old);
+    const validated = await validateConfig(old);
     expect(validated.ok).toBe(true);
-    const report = configKeyReport(old);
+    const report = await configKeyReport(old);
     expect(report.legacy.map((k) => k.path).sort()).toEqual([
       '$schema',
       'channels.telegram.accounts.alerts.mentionPatterns',
@@ -89,8 +89,8 @@ describe('upstream config dialect', () => {
     const { config, changes } = migrateConfig(old);
     expect(changes).toHaveLength(9);
     expect(old.$schema).toBe('./config.schema.json');
-    expect(validateConfig(config).ok).toBe(true);
-    expect(configKeyReport(config).legacy).toEqual([]);
+    expect((await validateConfig(config)).ok).toBe(true);
+    expect((await configKeyReport(config)).legacy).toEqual([]);
     expect(config).toMatchObject({
       gateway: { mode: 'local', auth: { token: 'old-dialect-token-0123456789' } },
       agents: { defaults: { model: { primary: 'local/demo' } } },
@@ -103,8 +103,8 @@ describe('upstream config dialect', () => {
     expect(migrateConfig(config)).toEqual({ config, changes: [] });
   });
 
-  it('keeps unknown keys an error: a typo is not an upstream key', () => {
-    const result = validateConfig({ gateway: { prot: 1 }, agnets: {} });
+  it('keeps unknown keys an error: a typo is not an upstream key', async () => {
+    const result = await validateConfig({ gateway: { prot: 1 }, agnets: {} });
     expect(result.ok).toBe(false);
     expect(!result.ok && result.issues).toEqual([
       { path: 'agnets', message: 'unknown key' },

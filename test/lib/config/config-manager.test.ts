@@ -8,7 +8,7 @@ import { REDACTED_SENTINEL } from '../../../lib/config/config-redaction.js';
 import { consumeRestartSentinel } from '../../../lib/config/restart-sentinel.js';
 import type { Gateway } from '../../../lib/gateway.js';
 import { configPlugin } from '../../../lib/plugins/config-plugin.js';
-import { configSchema } from '../../../lib/protocol/generated/config.js';
+import { configSchema } from '../../../lib/protocol/generated/config-schema.js';
 import { call } from '../../helpers/connect.js';
 import { callOk, memoryPeer } from '../../helpers/memory-peer.js';
 import type { RawPeer } from '../../helpers/raw-peer.js';

@@ -7,7 +7,7 @@ import { dereferenceSchema } from '../../../lib/config/dereference-schema.js';
 import { formSchema } from '../../../lib/config/form-schema.js';
 import { configPlugin } from '../../../lib/plugins/config-plugin.js';
 import { createAjv } from '../../../lib/protocol/create-ajv.js';
-import { configSchema } from '../../../lib/protocol/generated/config.js';
+import { configSchema } from '../../../lib/protocol/generated/config-schema.js';
 import { connectParams, handshake } from '../../helpers/connect.js';
 import { callOk, openMemoryPeer } from '../../helpers/memory-peer.js';
 import { createTestGateway } from '../../transports/contract.js';

@@ -149,12 +149,12 @@ describe('loadConfig', () => {
 });
 
 describe('validateConfig', () => {
-  it('returns issues instead of throwing', () => {
-    expect(validateConfig({ gateway: { policy: { maxPayload: 0 } } })).toEqual({
+  it('returns issues instead of throwing', async () => {
+    expect(await validateConfig({ gateway: { policy: { maxPayload: 0 } } })).toEqual({
       ok: false,
       issues: [{ path: 'gateway.policy.maxPayload', message: 'must be >= 1' }],
     });
-    expect(validateConfig({ env: { A: 1 } })).toEqual({ ok: false, issues: [{ path: 'env.A', message: 'must be string' }] });
-    expect(validateConfig({ gateway: { mode: 'local' } })).toEqual({ ok: true, config: { gateway: { mode: 'local' } } });
+    expect(await validateConfig({ env: { A: 1 } })).toEqual({ ok: false, issues: [{ path: 'env.A', message: 'must be string' }] });
+    expect(await validateConfig({ gateway: { mode: 'local' } })).toEqual({ ok: true, config: { gateway: { mode: 'local' } } });
   });
 });

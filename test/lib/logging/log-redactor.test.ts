@@ -33,8 +33,8 @@ describe('logging.redactSensitive / redactPatterns', () => {
     expect(own(`ACME-1234 CUSTOMER=bob ${KEY}`)).toBe(`*** CUSTOMER=*** ${KEY}`);
   });
 
-  it('an invalid pattern is a config error naming it', () => {
-    const result = validateConfig({ logging: { redactPatterns: ['ok', '(unclosed', ''] } });
+  it('an invalid pattern is a config error naming it', async () => {
+    const result = await validateConfig({ logging: { redactPatterns: ['ok', '(unclosed', ''] } });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.issues.map((i) => i.path)).toEqual(['logging.redactPatterns.1', 'logging.redactPatterns.2']);
