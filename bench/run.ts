@@ -36,7 +36,7 @@ const SECTIONS: Array<{ name: string; run: Section; timeoutMs: number }> = [
   { name: 'memory', run: memorySection, timeoutMs: 45_000 },
   { name: 'scale', run: scaleSection, timeoutMs: 480_000 },
   { name: 'startup', run: startupSection, timeoutMs: 180_000 },
-  { name: 'idle', run: idleSection, timeoutMs: 90_000 },
+  { name: 'idle', run: idleSection, timeoutMs: 150_000 },
   { name: 'cli', run: cliSection, timeoutMs: 90_000 },
   { name: 'agentLatency', run: agentLatencySection, timeoutMs: 60_000 },
   { name: 'uiBundle', run: async () => ({ ...(await measureUiBundle()) }), timeoutMs: 60_000 },
