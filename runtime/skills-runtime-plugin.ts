@@ -4,8 +4,7 @@ import type { CommandRunner } from '../lib/command-runner.js';
 import { loadConfig } from '../lib/config/load-config.js';
 import { skillsPlugin } from '../lib/plugins/skills-plugin.js';
 import { PathBinaryLocator, type BinaryLocator } from '../lib/skills/binary-locator.js';
-import { SkillInstaller } from '../lib/skills/skill-installer.js';
-import { ChildProcessRunner } from './child-process-runner.js';
+import { loadOnce } from '../lib/load-once.js';
 import type { RuntimePlugin } from './runtime-plugin.js';
 
 export interface SkillsRuntimePluginOptions {
@@ -34,6 +33,11 @@ export function skillsRuntimePlugin(options: SkillsRuntimePluginOptions = {}): R
           return startConfig;
         }
       };
+      // The installer (downloads, package managers, child processes) loads at the first skills.install.
+      const installer = loadOnce(async () => {
+        const [{ SkillInstaller }, { ChildProcessRunner }] = await Promise.all([import('../lib/skills/skill-installer.js'), import('./child-process-runner.js')]);
+        return new SkillInstaller({ runner: options.runner ?? new ChildProcessRunner(), env, fetch: options.fetch ?? fetch, toolsDir: join(stateDir, 'tools') });
+      });
       return [
         skillsPlugin({
           config: currentConfig,
@@ -44,12 +48,7 @@ export function skillsRuntimePlugin(options: SkillsRuntimePluginOptions = {}): R
           managedSkillsDir: join(stateDir, 'skills'),
           env,
           bins: (options.bins ?? ((e) => new PathBinaryLocator({ env: e, platform: options.platform })))(env),
-          installer: new SkillInstaller({
-            runner: options.runner ?? new ChildProcessRunner(),
-            env,
-            fetch: options.fetch ?? fetch,
-            toolsDir: join(stateDir, 'tools'),
-          }),
+          installer: { install: async (request) => (await installer()).install(request) },
           platform: options.platform,
         }),
       ];

@@ -4,8 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { CommandRunner } from '../lib/command-runner.js';
 import { PACKAGE_NAME } from '../lib/package-name.js';
 import { updatePlugin } from '../lib/plugins/update-plugin.js';
-import { PackageUpdater } from '../lib/update/package-updater.js';
-import { ChildProcessRunner } from './child-process-runner.js';
+import { loadOnce } from '../lib/load-once.js';
 import type { RuntimePlugin } from './runtime-plugin.js';
 
 export interface UpdateRuntimePluginOptions {
@@ -23,18 +22,12 @@ export function updateRuntimePlugin(options: UpdateRuntimePluginOptions = {}): R
     name: 'update',
     gatewayPlugins({ env, version }) {
       const packageRoot = options.packageRoot ?? ownPackageRoot();
-      return [
-        updatePlugin(
-          new PackageUpdater({
-            packageRoot,
-            packageName: PACKAGE_NAME,
-            currentVersion: version,
-            runner: options.runner ?? new ChildProcessRunner(),
-            fetch: options.fetch ?? fetch,
-            env,
-          }),
-        ),
-      ];
+      // The updater (registry client, npm runs) loads at the first update check or run.
+      const updater = loadOnce(async () => {
+        const [{ PackageUpdater }, { ChildProcessRunner }] = await Promise.all([import('../lib/update/package-updater.js'), import('./child-process-runner.js')]);
+        return new PackageUpdater({ packageRoot, packageName: PACKAGE_NAME, currentVersion: version, runner: options.runner ?? new ChildProcessRunner(), fetch: options.fetch ?? fetch, env });
+      });
+      return [updatePlugin({ check: async (timeoutMs) => (await updater()).check(timeoutMs), run: async (timeoutMs) => (await updater()).run(timeoutMs) })];
     },
   };
 }

@@ -1,6 +1,4 @@
 import type { AgentService } from '../agents/agent-service.js';
-import { SessionUsageReport } from '../agents/session-usage-report.js';
-import { usageDayRange } from '../agents/usage-day-range.js';
 import { invalidRequest } from '../errors.js';
 import type { GatewayHost } from '../plugin.js';
 
@@ -20,6 +18,8 @@ export function registerSessionsUsageMethod(gateway: GatewayHost, service: Agent
     if (params.agentScope === 'all' && (params.agentId !== undefined || params.key !== undefined)) {
       throw invalidRequest('agentScope "all" cannot be combined with agentId or key');
     }
+    // The report's code is for this method alone: loaded at its first call.
+    const [{ SessionUsageReport }, { usageDayRange }] = await Promise.all([import('../agents/session-usage-report.js'), import('../agents/usage-day-range.js')]);
     const now = gateway.clock.now();
     const range = usageDayRange(params, now, options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone);
     const report = new SessionUsageReport({ range, priceOf: (ref) => service.models.priceOf?.(ref) });

@@ -22,7 +22,7 @@ export interface SkillsPluginOptions {
   /** Requirements of kind `env` are met by this environment (or by `skills.entries.<key>.env|apiKey`). */
   env: Readonly<Record<string, string | undefined>>;
   bins: BinaryLocator;
-  installer: SkillInstaller;
+  installer: Pick<SkillInstaller, 'install'>;
   platform?: NodeJS.Platform;
 }
 

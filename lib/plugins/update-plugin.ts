@@ -16,7 +16,7 @@ const UPDATE_CHECK_TIMEOUT_MS = 5_000;
  * (through the config service, as `config.apply` does) for an in-process restart with an
  * `update` sentinel. Up to date: nothing is installed and nothing restarts.
  */
-export function updatePlugin(updater: PackageUpdater): GatewayPlugin {
+export function updatePlugin(updater: Pick<PackageUpdater, 'check' | 'run'>): GatewayPlugin {
   let running: Promise<UpdateRunResult> | undefined;
   let checked: { at: number; available: Promise<UpdateAvailable | null> } | undefined;
   return {

@@ -1,9 +1,11 @@
 import { invalidRequest } from '../errors.js';
 import type { GatewayPlugin } from '../plugin.js';
 import type { Storage } from '../storage.js';
-import { TtsService, type TtsServiceOptions } from '../voice/tts-service.js';
+import type { TtsService, TtsServiceOptions } from '../voice/tts-service.js';
 import { VoicewakeStore } from '../voice/voicewake-store.js';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import { loadOnce } from '../load-once.js';
 
 export interface VoicePluginOptions {
   /** The state dir's storage: voice-wake triggers live in `settings/voicewake.json`. */
@@ -18,14 +20,16 @@ export interface VoicePluginOptions {
  */
 export function voicePlugin(options: VoicePluginOptions): GatewayPlugin {
   let voicewake: VoicewakeStore | undefined;
-  let tts: TtsService | undefined;
   let logger: Logger | undefined;
+  let clock: Clock | undefined;
+  /** The TTS service, whose code loads with the first TTS or talk call (or at start when preferences are saved). */
+  const speechService = loadOnce(async (): Promise<TtsService> => new (await import('../voice/tts-service.js')).TtsService({ ...options.tts, clock: clock! }));
   return {
     name: 'voice',
     setup(host) {
       logger = host.logger;
+      clock = host.clock;
       const wake = (voicewake = new VoicewakeStore(options.storage, () => host.clock.now()));
-      const speech = (tts = new TtsService({ ...options.tts, clock: host.clock }));
 
       host.registerMethod('talk.mode', (params) => {
         const payload = { enabled: params.enabled, phase: params.phase ?? null, ts: host.clock.now() };
@@ -41,7 +45,8 @@ export function voicePlugin(options: VoicePluginOptions): GatewayPlugin {
         return { triggers };
       });
 
-      host.registerMethod('talk.catalog', () => {
+      host.registerMethod('talk.catalog', async () => {
+        const speech = await speechService();
         const { providers, active } = speech.providers();
         return {
           modes: [],
@@ -56,15 +61,17 @@ export function voicePlugin(options: VoicePluginOptions): GatewayPlugin {
           realtime: { providers: [] },
         };
       });
-      host.registerMethod('tts.status', () => speech.status());
-      host.registerMethod('tts.providers', () => speech.providers());
-      host.registerMethod('tts.enable', () => speech.setEnabled(true));
-      host.registerMethod('tts.disable', () => speech.setEnabled(false));
-      host.registerMethod('tts.setProvider', (params) => speech.setProvider(params.provider));
-      host.registerMethod('tts.convert', (params) => speech.convert(params.text, params.channel));
+      host.registerMethod('tts.status', async () => (await speechService()).status());
+      host.registerMethod('tts.providers', async () => (await speechService()).providers());
+      host.registerMethod('tts.enable', async () => (await speechService()).setEnabled(true));
+      host.registerMethod('tts.disable', async () => (await speechService()).setEnabled(false));
+      host.registerMethod('tts.setProvider', async (params) => (await speechService()).setProvider(params.provider));
+      host.registerMethod('tts.convert', async (params) => (await speechService()).convert(params.text, params.channel));
     },
     async start() {
-      for (const problem of [await voicewake?.load(), await tts?.load()]) if (problem) logger?.log('warn', 'voice', problem);
+      // Without a preferences file the service has nothing to load: it starts from the config at its first call.
+      const prefsSaved = (await options.tts.prefsStorage.read(options.tts.prefsKey)) !== undefined;
+      for (const problem of [await voicewake?.load(), prefsSaved ? await (await speechService()).load() : undefined]) if (problem) logger?.log('warn', 'voice', problem);
     },
   };
 }

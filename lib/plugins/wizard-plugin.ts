@@ -4,9 +4,7 @@ import { isPlainObject } from '../config/merge-patch.js';
 import { GatewayError, invalidRequest } from '../errors.js';
 import type { GatewayPlugin } from '../plugin.js';
 import { configService } from '../services.js';
-import { applyOnboarding, hasGatewaySecret } from '../wizard/onboarding-config.js';
-import { runOnboardingFlow } from '../wizard/onboarding-flow.js';
-import { WizardSession } from '../wizard/wizard-session.js';
+import type { WizardSession } from '../wizard/wizard-session.js';
 
 export interface WizardPluginOptions {
   /** The workspace offered when `wizard.start` names none. */
@@ -37,6 +35,12 @@ export function wizardPlugin(options: WizardPluginOptions): GatewayPlugin {
         if (params.flow === 'channels') throw invalidRequest('wizard flow "channels" is not offered; use the setup flow');
         const manager = gateway.optionalService(configService);
         if (!manager) throw new GatewayError('UNAVAILABLE', 'the wizard needs the config file service, which this gateway does not run');
+        // The onboarding steps and their session are for this method alone: loaded at its first call.
+        const [{ WizardSession }, { runOnboardingFlow }, { applyOnboarding, hasGatewaySecret }] = await Promise.all([
+          import('../wizard/wizard-session.js'),
+          import('../wizard/onboarding-flow.js'),
+          import('../wizard/onboarding-config.js'),
+        ]);
         const snapshot = await manager.get();
         const current = isPlainObject(snapshot.parsed) ? snapshot.parsed : {};
         const session = new WizardSession(randomUUID(), async (prompter) => {

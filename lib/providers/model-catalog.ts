@@ -1,8 +1,7 @@
 import { GatewayError } from '../errors.js';
 import type { OpenClawConfig } from '../protocol/generated/config.js';
-import { AnthropicMessagesProvider } from './anthropic-messages-provider.js';
+import { DeferredProvider } from './deferred-provider.js';
 import type { ModelProvider, ProviderApi } from './model-provider.js';
-import { OpenAiChatProvider } from './openai-chat-provider.js';
 import type { ProviderHttpOptions } from './provider-stream.js';
 import type { ModelChoice } from '../protocol/generated/types.js';
 import { splitModelRef } from './model-ref.js';
@@ -171,10 +170,7 @@ export class ModelCatalog implements ModelResolver {
       requestTimeoutMs: this.#options.requestTimeoutMs,
       idleTimeoutMs: this.#options.idleTimeoutMs,
     };
-    const provider =
-      api === 'anthropic-messages'
-        ? new AnthropicMessagesProvider({ ...http, id, baseUrl, apiKey })
-        : new OpenAiChatProvider({ ...http, id, baseUrl, apiKey });
+    const provider = new DeferredProvider(api === 'anthropic-messages' ? api : 'openai-completions', { ...http, id, baseUrl, apiKey });
     this.#built.set(id, provider);
     return provider;
   }
