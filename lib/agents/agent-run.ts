@@ -1,4 +1,4 @@
-import type { GatewayError } from '../errors.js';
+import { GatewayError } from '../errors.js';
 import type { AgentPendingToolCall, AgentReplyPayload } from '../protocol/generated/types.js';
 import type { AssistantMessage, ImagePart, ModelUsage, ThinkingLevel, ToolSpec } from '../providers/model-provider.js';
 import type { ResolvedModel } from '../providers/model-catalog.js';
@@ -148,4 +148,10 @@ export class AgentRun {
     state.abortReason = reason;
     state.controller.abort();
   }
+}
+
+/** A failure as the GatewayError a run reports (UNAVAILABLE unless it is one already). */
+export function asGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  return new GatewayError('UNAVAILABLE', err instanceof Error ? err.message : String(err), { cause: err });
 }
