@@ -4,7 +4,6 @@ import {
   renderRunEntry,
   type StoredCronJob,
 } from "../cron/cron-job.js";
-import { runCronJob } from "../cron/cron-job-runner.js";
 import { CronRunLog } from "../cron/cron-run-log.js";
 import { CronScheduler } from "../cron/cron-scheduler.js";
 import { invalidRequest } from "../errors.js";
@@ -57,7 +56,8 @@ export function cronPlugin(options: CronPluginOptions): GatewayPlugin {
         }),
         clock: gateway.clock,
         logger: gateway.logger,
-        execute: (job) => runCronJob(gateway, job),
+        // What a run does (agent turn, delivery) loads when a job first runs.
+        execute: async (job) => (await import("../cron/cron-job-runner.js")).runCronJob(gateway, job),
         emit: (event) => gateway.broadcast("cron", event),
         enabled: options.enabled,
         maxConcurrentRuns: options.maxConcurrentRuns,

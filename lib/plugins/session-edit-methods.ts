@@ -1,5 +1,4 @@
 import { parseThinking, type AgentService } from '../agents/agent-service.js';
-import { compactSession } from '../agents/session-compactor.js';
 import { invalidRequest } from '../errors.js';
 import type { GatewayHost } from '../plugin.js';
 import type { SessionsPatchParams, SessionsPreviewResult } from '../protocol/generated/types.js';
@@ -79,6 +78,8 @@ export function registerSessionEditMethods(gateway: GatewayHost, service: AgentS
 
   gateway.registerMethod('sessions.compact', async (params) => {
     const { agentId, sessionKey } = await service.resolveTarget({ sessionKey: params.key, ...(params.agentId ? { agentId: params.agentId } : {}) });
+    // Compaction (a model call writing a summary) loads at its first use.
+    const { compactSession } = await import('../agents/session-compactor.js');
     const outcome = await compactSession(service, agentId, sessionKey, { ...(params.maxLines ? { keep: params.maxLines } : {}) });
     if (!outcome.compacted) return { ok: true as const, key: sessionKey, compacted: false, reason: outcome.reason };
     const { previous, ...rest } = outcome;
