@@ -5,7 +5,8 @@
  * file loaded so far.
  */
 import { createInterface } from 'node:readline';
-import { createGatewayRuntime } from '../../runtime/index.js';
+// As `openclaw gateway` does (bin/run-gateway.ts): the package's index re-exports every public class, providers included.
+import { createGatewayRuntime } from '../../runtime/create-gateway-runtime.js';
 
 const [configPath, stateDir, flag] = process.argv.slice(2);
 const env = { ...process.env, OPENCLAW_DISABLE_BONJOUR: '1', HOME: stateDir };

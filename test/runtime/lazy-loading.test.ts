@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayClient } from '../../lib/client/index.js';
 import { makeEnv, REPO } from '../bin/helpers.js';
+import { FakeModelServer } from '../helpers/fake-model-server.js';
 
 const TOKEN = 'lazy-loading-token-0123456789';
 
@@ -25,6 +26,27 @@ const HEAVY: Record<string, RegExp> = {
   'protocol schema': new RegExp(`^${REPO}/lib/protocol/generated/schema\\.ts$`),
   'config schema': new RegExp(`^${REPO}/lib/protocol/generated/config-schema\\.ts$`),
 };
+
+/** Feature modules a method call, a run or a job loads at its first use, and how to tell their files. */
+const FEATURES: Record<string, RegExp> = {
+  'model providers': new RegExp(`^${REPO}/lib/providers/(openai-chat-provider|anthropic-messages-provider|provider-stream|sse-parser)\\.ts$|/node_modules/eventsource-parser/`),
+  'agent turn': new RegExp(`^${REPO}/lib/agents/agent-turn\\.ts$`),
+  'usage report': new RegExp(`^${REPO}/lib/agents/(session-usage-report|usage-day-range)\\.ts$`),
+  'session compactor': new RegExp(`^${REPO}/lib/agents/session-compactor\\.ts$`),
+  'workspace files': new RegExp(`^${REPO}/lib/agents/workspace-files\\.ts$`),
+  'skill installer': new RegExp(`^${REPO}/lib/skills/skill-installer\\.ts$`),
+  tts: new RegExp(`^${REPO}/lib/voice/tts-service\\.ts$`),
+  wizard: new RegExp(`^${REPO}/lib/wizard/(wizard-session|onboarding-flow|onboarding-config)\\.ts$`),
+  updater: new RegExp(`^${REPO}/lib/update/(package-updater|npm-registry)\\.ts$`),
+  'cron job runner': new RegExp(`^${REPO}/lib/cron/cron-job-runner\\.ts$`),
+};
+
+function features(files: string[]): string[] {
+  return Object.entries(FEATURES)
+    .filter(([, pattern]) => files.some((file) => pattern.test(file)))
+    .map(([name]) => name)
+    .sort();
+}
 
 /** The config validator modules loaded (`root`, and one per section), by name. */
 function configValidators(files: string[]): string[] {
@@ -98,6 +120,7 @@ describe('an unconfigured gateway loads what it uses', () => {
     expect(atStart.some((file) => file.endsWith('/runtime/gateway-runtime.ts'))).toBe(true);
     expect(atStart.some((file) => /\/node_modules\/ws\//.test(file))).toBe(true);
     expect(present(atStart)).toEqual([]);
+    expect(features(atStart)).toEqual([]);
     // The config has a gateway section: its check and the root's, no other section's.
     expect(configValidators(atStart)).toEqual(['gateway', 'root']);
 
@@ -146,6 +169,7 @@ describe('a gateway without a config file', () => {
     const atStart = await runtime.loaded();
     expect(atStart.some((file) => file.endsWith('/runtime/gateway-runtime.ts'))).toBe(true);
     expect(present(atStart)).toEqual([]);
+    expect(features(atStart)).toEqual([]);
     expect(configValidators(atStart)).toEqual([]);
 
     const client = new GatewayClient({ url: `ws://127.0.0.1:${port}`, token: TOKEN, client: { version: '1', platform: 'test' }, reconnect: false });
@@ -156,5 +180,70 @@ describe('a gateway without a config file', () => {
       await client.close();
     }
     expect(present(await runtime.loaded())).toContain('protocol schema');
+  });
+});
+
+describe('feature modules load at their first use', () => {
+  let model: FakeModelServer | undefined;
+  afterEach(async () => {
+    await model?.close();
+    model = undefined;
+  });
+
+  it('a configured agent, a skill, TTS and cron load nothing of their work at start; each call loads its module and answers', { timeout: 120_000 }, async () => {
+    model = await FakeModelServer.start('openai');
+    model.script({ text: ['lazy ', 'hello'], usage: { input: 3, output: 2 } });
+    // The update check goes to a registry that refuses at once: no network, an answer without an update.
+    const t = await makeEnv({ npm_config_registry: 'http://127.0.0.1:1' });
+    const workspace = join(t.stateDir, 'workspace');
+    await mkdir(join(workspace, 'skills', 'lazytool'), { recursive: true });
+    await writeFile(
+      join(workspace, 'skills', 'lazytool', 'SKILL.md'),
+      '---\nname: lazytool\ndescription: A tool\nmetadata: {"openclaw":{"requires":{"bins":["lazytool"]},"install":[{"id":"brew","kind":"brew","formula":"lazytool","bins":["lazytool"]}]}}\n---\nUse it.\n',
+    );
+    const config = {
+      gateway: { mode: 'local', auth: { mode: 'token', token: TOKEN } },
+      agents: { defaults: { model: 'fake/m1', workspace } },
+      models: { providers: { fake: { baseUrl: model.baseUrl, apiKey: 'sk-lazy', api: 'openai-completions' } } },
+    };
+    await writeFile(t.configPath, JSON.stringify(config), { mode: 0o600 });
+    const runtime = spawnRuntime(t.configPath, t.stateDir, t.env);
+    const { port } = (await runtime.next()) as { port: number };
+    const atStart = await runtime.loaded();
+    expect(atStart.some((file) => file.endsWith('/lib/agents/agent-runner.ts'))).toBe(true);
+    expect(atStart.some((file) => file.endsWith('/lib/providers/model-catalog.ts'))).toBe(true);
+    expect(features(atStart)).toEqual([]);
+
+    const client = new GatewayClient({ url: `ws://127.0.0.1:${port}`, token: TOKEN, client: { version: '1', platform: 'test' }, reconnect: false });
+    try {
+      await client.connect();
+      // Every method is registered from the start; only what answers it loads later.
+      expect(features(await runtime.loaded())).toEqual([]);
+
+      const final = await client.call('agent', { message: 'hi', idempotencyKey: 'lazy-run-1' }, { expectFinal: true });
+      expect(final).toMatchObject({ status: 'ok', result: { payloads: [{ text: 'lazy hello' }] } });
+      expect(model.requests).toHaveLength(1);
+      expect(features(await runtime.loaded())).toEqual(['agent turn', 'model providers']);
+
+      const usage = await client.call('sessions.usage', {});
+      expect(usage.sessions.length).toBe(1);
+      expect(usage.totals).toMatchObject({ input: 3, output: 2 });
+      const compact = await client.call('sessions.compact', { key: 'main' });
+      expect(compact).toMatchObject({ ok: true, compacted: false });
+      const files = await client.call('agents.files.list', { agentId: 'main' });
+      expect(files.workspace).toBe(workspace);
+      expect((await client.call('tts.status', {})).provider).toBeTruthy();
+      const install = await client.call('skills.install', { name: 'lazytool', installId: 'brew', timeoutMs: 10_000 }).catch((err: unknown) => err);
+      expect(JSON.stringify(install)).toContain('brew');
+      const wizard = await client.call('wizard.start', {});
+      expect(wizard.sessionId).toBeTruthy();
+      await client.call('wizard.cancel', { sessionId: wizard.sessionId });
+      expect(await client.call('update.status', {})).toEqual({ sentinel: null, updateAvailable: null });
+      const job = await client.call('cron.add', { name: 'now', schedule: { kind: 'every', everyMs: 3_600_000 }, sessionTarget: 'main', wakeMode: 'next-heartbeat', payload: { kind: 'systemEvent', text: 'lazy' } });
+      await client.call('cron.run', { id: job.id, mode: 'force' });
+    } finally {
+      await client.close();
+    }
+    expect(features(await runtime.loaded())).toEqual(Object.keys(FEATURES).sort());
   });
 });
