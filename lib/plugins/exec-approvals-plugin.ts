@@ -1,9 +1,8 @@
 import { ExecApprovalQueue } from '../approvals/exec-approval-queue.js';
 import { EXEC_APPROVAL_DECISIONS, type ExecApprovalDecisionValue } from '../approvals/exec-approval-policy.js';
-import { ExecApprovalsStore } from '../approvals/exec-approvals-store.js';
-import { SystemRunGate } from '../approvals/system-run-gate.js';
 import { GatewayError, invalidRequest } from '../errors.js';
 import type { NodeRegistry } from '../nodes/node-registry.js';
+import { loadOnce } from '../load-once.js';
 import type { GatewayPlugin } from '../plugin.js';
 import type { ExecApprovalsNodeSnapshot } from '../protocol/generated/types.js';
 import { agentsService, nodesService } from '../services.js';
@@ -33,7 +32,6 @@ export function execApprovalsPlugin(options: ExecApprovalsPluginOptions): Gatewa
   return {
     name: 'exec-approvals',
     setup(gateway) {
-      const store = new ExecApprovalsStore({ storage: options.storage });
       const nodes = gateway.service(nodesService);
       const approvals = new ExecApprovalQueue({
         clock: gateway.clock,
@@ -42,21 +40,27 @@ export function execApprovalsPlugin(options: ExecApprovalsPluginOptions): Gatewa
         onResolved: (payload) => gateway.broadcast('exec.approval.resolved', payload),
       });
       queue = approvals;
-      const gate = new SystemRunGate({
-        store,
-        queue: approvals,
-        clock: gateway.clock,
-        defaultAgentId: gateway.defaultAgentId,
-        approvalTimeoutMs: options.approvalTimeoutMs,
-        agentExists: (id) => {
-          const settings = gateway.optionalService(agentsService)?.settings;
-          return settings ? settings.get(id) !== undefined : id === gateway.defaultAgentId;
-        },
+      // The approvals file and the system.run gate load at the first node invoke or exec.approvals call.
+      const approvalsFile = loadOnce(async () => {
+        const [{ ExecApprovalsStore }, { SystemRunGate }] = await Promise.all([import('../approvals/exec-approvals-store.js'), import('../approvals/system-run-gate.js')]);
+        const store = new ExecApprovalsStore({ storage: options.storage });
+        const gate = new SystemRunGate({
+          store,
+          queue: approvals,
+          clock: gateway.clock,
+          defaultAgentId: gateway.defaultAgentId,
+          approvalTimeoutMs: options.approvalTimeoutMs,
+          agentExists: (id) => {
+            const settings = gateway.optionalService(agentsService)?.settings;
+            return settings ? settings.get(id) !== undefined : id === gateway.defaultAgentId;
+          },
+        });
+        return { store, gate };
       });
-      removeGuard = nodes.addGuard((input) => gate.check(input));
+      removeGuard = nodes.addGuard(async (input) => (await approvalsFile()).gate.check(input));
 
-      gateway.registerMethod('exec.approvals.get', () => store.snapshot());
-      gateway.registerMethod('exec.approvals.set', ({ file, baseHash }) => store.set(file, baseHash));
+      gateway.registerMethod('exec.approvals.get', async () => (await approvalsFile()).store.snapshot());
+      gateway.registerMethod('exec.approvals.set', async ({ file, baseHash }) => (await approvalsFile()).store.set(file, baseHash));
       gateway.registerMethod('exec.approvals.node.get', ({ nodeId }) => relay(nodes, nodeId, 'system.execApprovals.get', {}));
       gateway.registerMethod('exec.approvals.node.set', ({ nodeId, file, baseHash }) =>
         relay(nodes, nodeId, 'system.execApprovals.set', { file, ...(baseHash === undefined ? {} : { baseHash }) }),

@@ -39,6 +39,7 @@ const FEATURES: Record<string, RegExp> = {
   wizard: new RegExp(`^${REPO}/lib/wizard/(wizard-session|onboarding-flow|onboarding-config)\\.ts$`),
   updater: new RegExp(`^${REPO}/lib/update/(package-updater|npm-registry)\\.ts$`),
   'cron job runner': new RegExp(`^${REPO}/lib/cron/cron-job-runner\\.ts$`),
+  'exec approvals': new RegExp(`^${REPO}/lib/approvals/(exec-approvals-store|system-run-gate)\\.ts$`),
 };
 
 function features(files: string[]): string[] {
@@ -239,6 +240,7 @@ describe('feature modules load at their first use', () => {
       expect(wizard.sessionId).toBeTruthy();
       await client.call('wizard.cancel', { sessionId: wizard.sessionId });
       expect(await client.call('update.status', {})).toEqual({ sentinel: null, updateAvailable: null });
+      expect((await client.call('exec.approvals.get', {})).exists).toBe(false);
       const job = await client.call('cron.add', { name: 'now', schedule: { kind: 'every', everyMs: 3_600_000 }, sessionTarget: 'main', wakeMode: 'next-heartbeat', payload: { kind: 'systemEvent', text: 'lazy' } });
       await client.call('cron.run', { id: job.id, mode: 'force' });
     } finally {
