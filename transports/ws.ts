@@ -10,12 +10,19 @@ import { STATUS_CODES, createServer, type IncomingMessage, type Server, type Ser
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { createRequire } from 'node:module';
+import type * as Ws from 'ws';
+import type { RawData, WebSocket, WebSocketServer as WsServer } from 'ws';
 import { GatewayError } from '../lib/errors.js';
 import { isLocalPeer, resolveClientIp } from '../lib/is-local-peer.js';
 import { truncateUtf8 } from '../lib/truncate-utf8.js';
 import { DEFAULT_POLICY } from '../lib/protocol/index.js';
 import type { ConnectionSink, PeerInfo, TransportConnection } from '../lib/transport.js';
+
+// ws is CommonJS. Imported from ESM, Node 20 hands each of its files to the ESM loader's CommonJS
+// translator (export detection, loader hooks), which put ~11 ms on every gateway's start;
+// required, it loads through the plain CommonJS loader (bench/README.md, start to listening).
+const { WebSocketServer } = createRequire(import.meta.url)('ws') as typeof Ws;
 
 export interface WebSocketTransportOptions {
   sink: ConnectionSink;
@@ -60,7 +67,7 @@ const MAX_CLOSE_REASON_BYTES = 123;
  */
 export class WebSocketTransport {
   readonly #sink: ConnectionSink;
-  readonly #wss: WebSocketServer;
+  readonly #wss: WsServer;
   readonly #port?: number;
   readonly #hosts: string[];
   readonly #server?: Server | HttpsServer;

@@ -1,8 +1,13 @@
 import { GatewayError } from '../../lib/errors.js';
 import { loadCliContext, loadClientContext } from '../cli-context.js';
-import { runCall, runHealth, runStatus } from '../rpc-commands.js';
 import { withRpcOptions, type CommandKit, type Flags } from './command-kit.js';
 import { isServiceAction, runServiceCommand } from './service.js';
+
+/**
+ * The client side (the typed client and, through isomorphic-ws, all of ws as Node's ESM loader
+ * translates it): `gateway run` shares this module with health/status/call but needs none of it.
+ */
+const rpcCommands = () => import('../rpc-commands.js');
 
 /**
  * `openclaw gateway [run|call|health|discover]`, `gateway install|uninstall|start|stop|restart|status`,
@@ -61,13 +66,13 @@ export function registerGatewayCommands(kit: CommandKit): void {
           const method = args[0];
           if (!method) throw new GatewayError('INVALID_REQUEST', 'usage: openclaw gateway call <method> [--params <json>]');
           const rpc = rpcFlags(flags);
-          return runCall(await loadClientContext(globals(flags), rpc.url), method, str(flags, 'params') ?? '{}', { ...rpc, expectFinal: Boolean(flags.expectFinal) });
+          return (await rpcCommands()).runCall(await loadClientContext(globals(flags), rpc.url), method, str(flags, 'params') ?? '{}', { ...rpc, expectFinal: Boolean(flags.expectFinal) });
         }
         case 'discover':
           return (await import('./discover.js')).runDiscover(kit, flags);
         case 'health': {
           const rpc = rpcFlags(flags);
-          return runHealth(await loadClientContext(globals(flags), rpc.url), rpc);
+          return (await rpcCommands()).runHealth(await loadClientContext(globals(flags), rpc.url), rpc);
         }
         default:
           throw new GatewayError(
@@ -79,11 +84,11 @@ export function registerGatewayCommands(kit: CommandKit): void {
 
   withRpcOptions(cli.command('health', 'Health of the running gateway')).action(async (flags: Flags) => {
     const rpc = rpcFlags(flags);
-    return runHealth(await loadClientContext(globals(flags), rpc.url), rpc);
+    return (await rpcCommands()).runHealth(await loadClientContext(globals(flags), rpc.url), rpc);
   });
 
   withRpcOptions(cli.command('status', 'Status of the running gateway')).action(async (flags: Flags) => {
     const rpc = rpcFlags(flags);
-    return runStatus(await loadClientContext(globals(flags), rpc.url), rpc);
+    return (await rpcCommands()).runStatus(await loadClientContext(globals(flags), rpc.url), rpc);
   });
 }

@@ -69,8 +69,11 @@ describe('CLI module graph', () => {
       const loaded = staticClosure(['bin/openclaw.ts', family]);
       expect([...loaded].filter((p) => GATEWAY_ONLY.test(p)), family).toEqual([]);
     }
-    // `openclaw health` (in the gateway family) does load the client.
-    expect(staticClosure(['bin/openclaw.ts', 'bin/commands/gateway.ts'])).toContain('lib/client/gateway-client.ts');
+    // `openclaw health` (in the gateway family) loads the client on use; `gateway run`, in the
+    // same family, does not load it (nor, through isomorphic-ws, ws) before it listens.
+    expect(staticClosure(['bin/openclaw.ts', 'bin/commands/gateway.ts'])).not.toContain('lib/client/gateway-client.ts');
+    expect(inputs['bin/commands/gateway.ts']!.imports).toContainEqual(expect.objectContaining({ path: 'bin/rpc-commands.ts', kind: 'dynamic-import' }));
+    expect(staticClosure(['bin/rpc-commands.ts'])).toContain('lib/client/gateway-client.ts');
     // The client needs the protocol's constants, not the 240 KB schema module.
     const client = staticClosure(['lib/client/gateway-client.ts']);
     expect(client).toContain('lib/protocol/constants.ts');
