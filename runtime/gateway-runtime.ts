@@ -28,7 +28,7 @@ import type { ConnectionSink } from '../lib/transport.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
 import { HttpRouter, sendText } from '../transports/http.js';
 import { createOriginVerifier } from '../transports/origin-verifier.js';
-import { StdioTransport } from '../transports/stdio.js';
+import type { StdioTransport } from '../transports/stdio.js';
 import type { WebSocketTransport } from '../transports/ws.js';
 import type { ChannelReloadHook, RuntimeContext, RuntimePlugin } from './runtime-plugin.js';
 import { prepareLaunch, type Prepared } from './prepare-launch.js';
@@ -166,7 +166,8 @@ export class GatewayRuntime {
     if (stale.length) this.#logger.log('info', 'gateway', `removed ${stale.length} temp file(s) an interrupted write left in the state dir`);
     if (overrides.stdio) {
       const streams = overrides.stdio === true ? {} : overrides.stdio;
-      this.#stdio = new StdioTransport({ sink: this.#sink, maxLineBytes: policyConfig(prepared.config)?.maxPayload, ...streams });
+      // Only --stdio serves over stdin/stdout: its transport loads then, as the ws transport does for a listener.
+      this.#stdio = new (await import('../transports/stdio.js')).StdioTransport({ sink: this.#sink, maxLineBytes: policyConfig(prepared.config)?.maxPayload, ...streams });
     } else if (server) {
       this.#hostRequests = new HostServerRequests(server, (req, res) => {
         this.#current?.http.handle(req, res);

@@ -22,6 +22,8 @@ const HEAVY: Record<string, RegExp> = {
   'channel adapters': new RegExp(`^${REPO}/channels/(telegram|whatsapp)`),
   'control ui route': new RegExp(`^${REPO}/control-ui/control-ui-route\\.ts$`),
   'a2ui route': new RegExp(`^${REPO}/control-ui/a2ui-route\\.ts$`),
+  // Only `gateway --stdio` serves over stdin/stdout.
+  'stdio transport': new RegExp(`^${REPO}/transports/(stdio|ndjson)\\.ts$`),
   // Generated code: the protocol schema loads with the first validator, the whole config schema for config.schema.
   'protocol schema': new RegExp(`^${REPO}/lib/protocol/generated/schema\\.ts$`),
   'config schema': new RegExp(`^${REPO}/lib/protocol/generated/config-schema\\.ts$`),
