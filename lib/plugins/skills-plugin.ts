@@ -7,7 +7,7 @@ import type { OpenClawConfig } from '../protocol/generated/config.js';
 import type { SkillEntryConfig, SkillsUpdateParams } from '../protocol/generated/types.js';
 import { configService } from '../services.js';
 import type { BinaryLocator } from '../skills/binary-locator.js';
-import { loadSkills, skillBins, skillStatus, type SkillFolders, type SkillRecord } from '../skills/skill-catalog.js';
+import type { SkillFolders, SkillRecord } from '../skills/skill-catalog.js';
 import type { SkillInstaller } from '../skills/skill-installer.js';
 
 export const DEFAULT_SKILL_INSTALL_TIMEOUT_MS = 300_000;
@@ -42,6 +42,7 @@ export function skillsPlugin(options: SkillsPluginOptions): GatewayPlugin {
       gateway.registerMethod('skills.status', async (params) => {
         const config = await options.config();
         const where = folders(config, params.agentId);
+        const { loadSkills, skillStatus } = await skillCatalog();
         const records = await loadSkills(where);
         const ctx = { config, env: options.env, bins: options.bins, platform: options.platform };
         return {
@@ -53,11 +54,13 @@ export function skillsPlugin(options: SkillsPluginOptions): GatewayPlugin {
 
       gateway.registerMethod('skills.bins', async () => {
         const config = await options.config();
+        const { loadSkills, skillBins } = await skillCatalog();
         return { bins: skillBins(await loadSkills(folders(config))) };
       });
 
       gateway.registerMethod('skills.install', async (params) => {
         const config = await options.config();
+        const { loadSkills } = await skillCatalog();
         const record = findSkill(await loadSkills(folders(config, params.agentId)), params.name);
         const spec = record.manifest.install.find((s) => s.id === params.installId);
         if (!spec) {
@@ -92,6 +95,11 @@ export function skillsPlugin(options: SkillsPluginOptions): GatewayPlugin {
       });
     },
   };
+}
+
+/** The catalog (SKILL.md discovery and parsing, requirement checks) loads at the first skills call. */
+function skillCatalog(): Promise<typeof import('../skills/skill-catalog.js')> {
+  return import('../skills/skill-catalog.js');
 }
 
 function findSkill(records: readonly SkillRecord[], name: string): SkillRecord {

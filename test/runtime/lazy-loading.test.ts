@@ -37,6 +37,7 @@ const FEATURES: Record<string, RegExp> = {
   'session compactor': new RegExp(`^${REPO}/lib/agents/session-compactor\\.ts$`),
   'workspace files': new RegExp(`^${REPO}/lib/agents/workspace-files\\.ts$`),
   'skill installer': new RegExp(`^${REPO}/lib/skills/skill-installer\\.ts$`),
+  'skill catalog': new RegExp(`^${REPO}/lib/skills/(skill-catalog|skill-manifest)\\.ts$`),
   tts: new RegExp(`^${REPO}/lib/voice/tts-service\\.ts$`),
   wizard: new RegExp(`^${REPO}/lib/wizard/(wizard-session|onboarding-flow|onboarding-config)\\.ts$`),
   updater: new RegExp(`^${REPO}/lib/update/(package-updater|npm-registry)\\.ts$`),
