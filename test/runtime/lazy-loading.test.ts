@@ -175,6 +175,9 @@ describe('a gateway without a config file', () => {
     expect(present(atStart)).toEqual([]);
     expect(features(atStart)).toEqual([]);
     expect(configValidators(atStart)).toEqual([]);
+    // ws is required through the CommonJS loader: imported from ESM, Node 20 translates each of its files.
+    expect(atStart.some((file) => file.endsWith('/node_modules/ws/index.js'))).toBe(true);
+    expect(atStart.filter((file) => file.endsWith('/node_modules/ws/wrapper.mjs'))).toEqual([]);
 
     const client = new GatewayClient({ url: `ws://127.0.0.1:${port}`, token: TOKEN, client: { version: '1', platform: 'test' }, reconnect: false });
     try {
