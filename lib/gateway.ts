@@ -32,10 +32,10 @@ import type {
 import { PresenceStore } from './presence.js';
 import { helloEvents, PRESENCE_DELTAS_CAP, PresenceFeed } from './presence-feed.js';
 import { CloseCode, DEFAULT_POLICY, HANDSHAKE_TIMEOUT_MS, eventSpecs } from './protocol/index.js';
-import type { GatewayEventMap, HealthSummary, Policy, PresenceEntry, StateVersion } from './protocol/generated/types.js';
+import type { GatewayEventMap, HealthSummary, HelloOk, Policy, PresenceEntry, StateVersion } from './protocol/generated/types.js';
 import { exceedsBytes } from './request-frame.js';
 import { RequestDispatcher } from './request-dispatcher.js';
-import { sealPayload } from './sealed-payload.js';
+import { composePayload, sealPayload } from './sealed-payload.js';
 import { clusterService, devicesService, presenceService } from './services.js';
 import { checkSharedAuth } from './shared-auth.js';
 import { AuthRateLimiter } from './auth-rate-limiter.js';
@@ -67,6 +67,7 @@ export class Gateway implements ConnectionSink {
   readonly #methods = new MethodTable();
   readonly #activity = new RequestActivity(() => this.#clock.now(), undefined, (method, outcome, durationMs) => this.#emitter.hasListeners('request-completed') && this.#emitter.emit('request-completed', { method, outcome, durationMs }));
   readonly #dispatcher: RequestDispatcher;
+  #features?: { methods: readonly string[]; variants: Map<number, HelloOk['features']> };
   readonly #services = new Map<string, unknown>();
   readonly #plugins: GatewayPlugin[] = [];
   readonly #conns = new Map<string, GatewayConnection>();
@@ -173,7 +174,7 @@ export class Gateway implements ConnectionSink {
 
   /** Methods with a handler: what `hello-ok.features.methods` advertises. */
   methods(): string[] {
-    return this.#methods.names();
+    return [...this.#methods.names()];
   }
 
   /** Events this gateway emits. */
@@ -408,6 +409,24 @@ export class Gateway implements ConnectionSink {
     return summary;
   }
 
+  /**
+   * What hello-ok advertises, sealed and kept while the method table stays the same: every
+   * handshake sends it, and serializing ~130 method names was most of a hello's cost.
+   */
+  #helloFeatures(presenceDeltas: boolean, v4: boolean): HelloOk['features'] {
+    const methods = this.#methods.names();
+    if (this.#features?.methods !== methods) this.#features = { methods, variants: new Map() };
+    const key = Number(presenceDeltas) + 2 * Number(v4);
+    let features = this.#features.variants.get(key);
+    if (!features) {
+      const advertised = { methods: [...methods], events: helloEvents(this.events(), presenceDeltas) };
+      // No server capability tokens yet: each names a contract beyond what this gateway implements.
+      features = sealPayload(v4 ? { ...advertised, capabilities: [] } : advertised);
+      this.#features.variants.set(key, features);
+    }
+    return features;
+  }
+
   #stateVersion(): StateVersion {
     return { presence: this.#presence.version, health: this.#healthVersion };
   }
@@ -490,7 +509,7 @@ export class Gateway implements ConnectionSink {
       this.#presenceRefs.set(conn.presenceKey, (this.#presenceRefs.get(conn.presenceKey) ?? 0) + 1);
       this.#presence.upsert(conn.presenceKey, presenceFromConnect(session));
     }
-    conn.sendRes(accepted.requestId, true, resume ? { ...this.#hello(conn, accepted), resume: resume.outcome } : this.#hello(conn, accepted));
+    conn.sendRes(accepted.requestId, true, resume ? composePayload({ ...this.#hello(conn, accepted), resume: resume.outcome }) : this.#hello(conn, accepted));
     resume?.flush();
     this.#logger.log('debug', 'gateway/ws', 'connected', {
       connId: conn.connId,
@@ -512,7 +531,7 @@ export class Gateway implements ConnectionSink {
     return buildHello({
       accepted,
       server: { version: this.#version, host: this.#host, connId: conn.connId, ...(options.commit ? { commit: options.commit } : {}), bootId: this.#bootId },
-      features: { methods: this.methods(), events: helloEvents(this.events(), conn.presenceDeltas === true) },
+      features: this.#helloFeatures(conn.presenceDeltas === true, accepted.outcome.protocol >= 4),
       snapshot: {
         ...this.#presenceFeed.snapshot(this.#presence.list(), conn.presenceDeltas === true),
         health: this.#health ?? this.#refreshHealth(false),

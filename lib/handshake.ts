@@ -12,6 +12,7 @@ import { loadProtocolSchema, validatorFor } from './protocol/validate.js';
 import type { GatewayAuthConfig } from './shared-auth.js';
 import { truncateUtf8 } from './truncate-utf8.js';
 import { presenceText } from './presence-text.js';
+import { composePayload } from './sealed-payload.js';
 
 const validateRequestFrame = validatorFor<RequestFrame>('RequestFrame');
 const validateConnectParams = validatorFor<ConnectParams>('ConnectParams');
@@ -125,6 +126,7 @@ export interface HelloInput {
   accepted: HandshakeAccepted;
   /** Protocol 3's server block; protocol 4 keeps only version and connId, and adds `bootId`. */
   server: HelloOk['server'] & { bootId: string };
+  /** As the negotiated protocol advertises them (v4 adds `capabilities`); the same object for every hello. */
   features: HelloOk['features'];
   snapshot: HelloOk['snapshot'];
   policy: HelloOk['policy'];
@@ -147,8 +149,8 @@ export function buildHello({ accepted, server, features, snapshot, policy, canva
     protocol: outcome.protocol,
     server: v4 ? { version, connId, bootId } : { version, ...v3Only, connId },
     // No server capability tokens yet: each names a contract beyond what this gateway implements.
-    features: v4 ? { ...features, capabilities: [] } : features,
-    snapshot: v4 ? { ...snapshot, authMode } : snapshot,
+    features,
+    snapshot: composePayload(v4 ? { ...snapshot, authMode } : snapshot),
     ...(canvasHostUrl ? (v4 ? { pluginSurfaceUrls: { canvas: canvasHostUrl } } : { canvasHostUrl }) : {}),
     policy,
   };
@@ -158,7 +160,7 @@ export function buildHello({ accepted, server, features, snapshot, policy, canva
   } else if (v4) {
     hello.auth = { role: outcome.role, scopes: outcome.scopes };
   }
-  return hello;
+  return composePayload(hello);
 }
 
 /** The presence entry a client's connect announces. */

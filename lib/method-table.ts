@@ -27,6 +27,7 @@ const CUSTOM_NAME = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
  * their own params schema. Each name has at most one handler; every registration can be undone.
  */
 export class MethodTable {
+  #names?: readonly string[];
   readonly #entries = new Map<string, TableEntry>();
   #ajv?: { first: Ajv; all: Ajv };
 
@@ -86,15 +87,20 @@ export class MethodTable {
   }
 
   /** Served methods in registration order: what `hello-ok.features.methods` advertises. */
-  names(): string[] {
-    return [...this.#entries.keys()];
+  names(): readonly string[] {
+    // The same array until the table changes, so what is built from it can be kept with it.
+    this.#names ??= Object.freeze([...this.#entries.keys()]);
+    return this.#names;
   }
 
   #add(method: string, entry: TableEntry): () => void {
     if (this.#entries.has(method)) throw new TypeError(`method ${method} already has a handler`);
     this.#entries.set(method, entry);
+    this.#names = undefined;
     return () => {
-      if (this.#entries.get(method) === entry) this.#entries.delete(method);
+      if (this.#entries.get(method) !== entry) return;
+      this.#entries.delete(method);
+      this.#names = undefined;
     };
   }
 }

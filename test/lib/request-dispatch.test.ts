@@ -94,3 +94,21 @@ describe('request dispatch', () => {
     expect((conn.sent[2]?.payload as { ts: number }).ts).toBeGreaterThanOrEqual((first?.payload as { ts: number }).ts);
   });
 });
+
+describe('hello-ok features', () => {
+  it('advertise a method registered or removed after start to the next client', async () => {
+    const gateway = await started(() => {});
+    const helloMethods = async () => {
+      const conn = recordingConnection();
+      gateway.accept(conn);
+      conn.onmessage!(JSON.stringify({ type: 'req', id: 'c', method: 'connect', params: connectParams() }));
+      for (let i = 0; i < 200 && !conn.sent.some((f) => f.id === 'c'); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      return ((conn.sent.find((f) => f.id === 'c')?.payload as { features: { methods: string[] } }).features.methods);
+    };
+    expect(await helloMethods()).not.toContain('test.late');
+    const off = gateway.registerCustomMethod('test.late', { params: { type: 'object' }, scope: 'read' }, () => ({}));
+    expect(await helloMethods()).toContain('test.late');
+    off();
+    expect(await helloMethods()).not.toContain('test.late');
+  });
+});
