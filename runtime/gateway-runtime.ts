@@ -45,6 +45,7 @@ import { policyConfig } from '../lib/config/own-settings.js';
 import { configKeyReport } from '../lib/config/config-key-report.js';
 import { removeStaleTempFiles } from '../lib/file-storage.js';
 import { PendingConnectionQueue } from './pending-connection-queue.js';
+import { applyChannelReloads } from './channel-reloads.js';
 
 /** Announced in `shutdown.restartExpectedMs`: a rebuild takes well under this. */
 export const RESTART_EXPECTED_MS = 1500;
@@ -568,27 +569,7 @@ export class GatewayRuntime {
     for (const [key, value] of Object.entries(loaded.envAdditions)) this.#options.environment.env[key] ??= value;
     this.#config = config;
     if (plan.changedPaths.some((path) => path === 'logging' || path.startsWith('logging.'))) this.#applyLogging(config);
-    for (const action of plan.actions) {
-      const channel = /^restart-channel:(.+)$/.exec(action)?.[1];
-      if (!channel) {
-        logger.log('info', 'gateway/reload', `${action}: nothing of that kind runs in this gateway`);
-        continue;
-      }
-      const hooks = this.#current?.channelHooks.get(channel) ?? [];
-      if (hooks.length === 0) {
-        logger.log('info', 'gateway/reload', `channels.${channel} changed; no "${channel}" channel runs here, nothing to restart`);
-        continue;
-      }
-      const changedPaths = plan.hotReasons.filter((path) => path === `channels.${channel}` || path.startsWith(`channels.${channel}.`));
-      // One channel at a time: a restarting channel must not race another for shared state.
-      for (const hook of hooks) {
-        try {
-          await hook({ channelId: channel, config, changedPaths });
-        } catch (err) {
-          this.#backgroundError('gateway/reload', `reloading channel ${channel}`, err);
-        }
-      }
-    }
+    await applyChannelReloads(plan, config, this.#current?.channelHooks, logger, (what, err) => this.#backgroundError('gateway/reload', what, err));
     const nextRun = plan.noopPaths.filter((path) => /^(agents|agent|models)(\.|$)/.test(path));
     if (nextRun.length) logger.log('info', 'gateway/reload', `takes effect on the next agent run: ${nextRun.join(', ')}`);
     logger.log('info', 'gateway/reload', `config hot reload applied (${plan.changedPaths.join(', ')})`);
