@@ -235,7 +235,14 @@ export class ControlSession {
   #onRefused(err: unknown): void {
     const message = errorMessage(err);
     const code = err instanceof GatewayError ? err.code : undefined;
-    if (code === 'NOT_PAIRED' && /pairing required/.test(message)) {
+    const rateLimited = err instanceof GatewayError && (err.details as { code?: string } | undefined)?.code === 'AUTH_RATE_LIMITED';
+    if (rateLimited) {
+      // A sign-in right after a mistyped token lands in the gateway's backoff: it said when to
+      // come back, so the credentials just entered are tried again then, not refused.
+      this.#setStatus({ kind: 'connecting' });
+      this.#clearRetry();
+      this.#retryTimer = setTimeout(() => this.connect(), Math.max(100, (err as GatewayError).retryAfterMs ?? RETRY_MS));
+    } else if (code === 'NOT_PAIRED' && /pairing required/.test(message)) {
       const requestId = ((err as GatewayError).details as { requestId?: string } | undefined)?.requestId;
       this.#setStatus({
         kind: 'pairing',

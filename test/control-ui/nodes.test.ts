@@ -150,7 +150,13 @@ describe.skipIf(!HAS_CHROMIUM)('Control UI in a real browser: Nodes & devices (a
 
     const revoke = paired.getByRole('button', { name: 'Revoke node token of Kitchen Pi' });
     await revoke.click();
-    await paired.getByRole('button', { name: 'Confirm revoke node token of Kitchen Pi' }).click();
+    const confirm = paired.getByRole('button', { name: 'Confirm revoke node token of Kitchen Pi' });
+    await confirm.waitFor();
+    // A presence change refreshes the lists while the button waits for its second click: it stays armed.
+    const armed = await confirm.elementHandle();
+    clients.push(await startOperator(`ws://127.0.0.1:${gw.port}`, { client: { id: 'test', mode: 'ui', version: '1', platform: 'linux', displayName: 'Second UI' } }));
+    await expect.poll(() => armed!.evaluate((el) => el.isConnected), { timeout: 10_000 }).toBe(false);
+    await confirm.click();
     await paired.getByRole('status').filter({ hasText: 'Revoked the node token of Kitchen Pi.' }).waitFor();
     await expect.poll(async () => (await operator.call('device.pair.list', {})).paired.find((d) => d.deviceId === device.deviceId)?.tokens?.find((t) => t.role === 'node')?.revokedAtMs).toEqual(expect.any(Number));
     await expect.poll(() => paired.locator('tr', { hasText: 'Kitchen Pi' }).textContent()).toContain('revoked');

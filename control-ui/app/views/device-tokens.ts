@@ -9,6 +9,11 @@ export interface DeviceTokenActionsOptions {
   output: HTMLElement;
   /** The device list changed (rotated or revoked). */
   onChange: () => void;
+  /**
+   * Revoke buttons clicked once and waiting for the confirming click, by `deviceId role`. Owned by
+   * the view, so a refresh of the list (a presence or pairing event) does not disarm them.
+   */
+  armed: Set<string>;
 }
 
 /**
@@ -25,16 +30,23 @@ export function deviceTokenActions(device: PairedDevice, name: string, options: 
       const state = t.revokedAtMs ? badge('revoked', 'bad') : badge(t.lastUsedAtMs ? `used ${formatAgo(t.lastUsedAtMs)}` : 'unused', t.lastUsedAtMs ? 'ok' : 'muted');
       const what = `${t.role} token of ${name}`;
       const rotate = h('button', { type: 'button', 'aria-label': `Rotate ${what}` }, 'Rotate');
+      const key = `${device.deviceId} ${t.role}`;
       const revoke = h('button', { type: 'button', class: 'danger', 'aria-label': `Revoke ${what}`, disabled: Boolean(t.revokedAtMs) }, 'Revoke');
+      const arm = () => {
+        revoke.dataset.armed = 'true';
+        revoke.textContent = 'Confirm revoke';
+        revoke.setAttribute('aria-label', `Confirm revoke ${what}`);
+      };
+      if (options.armed.has(key) && !t.revokedAtMs) arm();
       rotate.addEventListener('click', () => inBackground(options.session, 'device tokens', rotateToken(device, t.role, t.scopes, what, options)));
       revoke.addEventListener('click', () => {
         // The first click only arms the button: revoking signs the device out.
         if (revoke.dataset.armed !== 'true') {
-          revoke.dataset.armed = 'true';
-          revoke.textContent = 'Confirm revoke';
-          revoke.setAttribute('aria-label', `Confirm revoke ${what}`);
+          options.armed.add(key);
+          arm();
           return;
         }
+        options.armed.delete(key);
         revoke.disabled = true;
         inBackground(options.session, 'device tokens', revokeToken(device, t.role, what, options));
       });

@@ -27,6 +27,7 @@ export class NodesView implements View {
   readonly #nodes = h('div');
   readonly #nodePending = h('div');
   readonly #tokenOutput = h('div');
+  readonly #armedRevokes = new Set<string>();
   readonly #prompts: ExecApprovalPrompts;
   readonly #approvals: ExecApprovalsEditor;
   #visible = false;
@@ -138,7 +139,7 @@ export class NodesView implements View {
           d.roles.join(', '),
           d.scopes.join(', ') || '—',
           formatTime(d.approvedAtMs),
-          deviceTokenActions(d, d.displayName ?? shortId(d.deviceId), { session: this.#ctx.session, output: this.#tokenOutput, onChange: () => this.#scheduleLoad() }),
+          deviceTokenActions(d, d.displayName ?? shortId(d.deviceId), { session: this.#ctx.session, output: this.#tokenOutput, onChange: () => this.#scheduleLoad(), armed: this.#armedRevokes }),
         ]),
         'No paired devices.',
       ),
