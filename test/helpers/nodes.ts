@@ -57,8 +57,14 @@ export async function startNode(url: string, options: TestNodeOptions = {}): Pro
       await client.call('node.invoke.result', { id: request.id, nodeId: request.nodeId, ...result });
     })().catch(() => undefined);
   });
-  const hello = await client.connect();
-  return { client, hello, requests };
+  try {
+    return { client, hello: await client.connect(), requests };
+  } catch (err) {
+    // A refused connect that may be retried (rate limited) would go on reconnecting in the
+    // background, and connect once the limit lifts, behind the test's back.
+    await client.close();
+    throw err;
+  }
 }
 
 export interface WsGateway {
