@@ -60,6 +60,7 @@ const DEFAULT_HOSTS = ['127.0.0.1', '::1'];
 const MISSING_ADDRESS = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
 /** RFC 6455 caps a close reason at 123 bytes (125-byte control frame minus the code). */
 const MAX_CLOSE_REASON_BYTES = 123;
+const FLUSH_CORKED_BYTES = 64 * 1024;
 
 /**
  * Accepts WebSocket peers and hands each to the sink as a TransportConnection. Follows ws's
@@ -222,7 +223,7 @@ export class WebSocketTransport {
       origin: req.headers.origin,
       userAgent: req.headers['user-agent'],
     };
-    const connection = new WsConnection(ws, peer);
+    const connection = new WsConnection(ws, peer, socket);
     this.#connections.set(ws, connection);
     ws.on('message', this.#listeners.message);
     // ws follows every 'error' with 'close', which is what the core hears about; without a
@@ -267,10 +268,12 @@ class WsConnection implements TransportConnection {
   onmessage?: (data: string) => void;
   onclose?: (code: number, reason: string) => void;
   readonly #ws: WebSocket;
+  readonly #socket: Duplex;
 
-  constructor(ws: WebSocket, peer: PeerInfo) {
+  constructor(ws: WebSocket, peer: PeerInfo, socket: Duplex) {
     this.#ws = ws;
     this.peer = peer;
+    this.#socket = socket;
   }
 
   get bufferedAmount(): number {
@@ -280,6 +283,13 @@ class WsConnection implements TransportConnection {
   send(data: string): void {
     // ws drops (rather than throws) a send once the socket is closing or closed.
     this.#ws.send(utf8(data), { binary: false });
+    // Answers to one read wait corked for one write (see #accept); past this much they go out now,
+    // so a pipelining peer that reads fine never looks like one that stopped reading.
+    const socket = this.#socket;
+    if (socket.writableCorked > 0 && socket.writableLength >= FLUSH_CORKED_BYTES) {
+      socket.uncork();
+      socket.cork();
+    }
   }
 
   close(code: number, reason = ''): void {
