@@ -240,8 +240,7 @@ export class ControlSession {
       // A sign-in right after a mistyped token lands in the gateway's backoff: it said when to
       // come back, so the credentials just entered are tried again then, not refused.
       this.#setStatus({ kind: 'connecting' });
-      this.#clearRetry();
-      this.#retryTimer = setTimeout(() => this.connect(), Math.max(100, (err as GatewayError).retryAfterMs ?? RETRY_MS));
+      this.#retryLater(Math.max(100, (err as GatewayError).retryAfterMs ?? RETRY_MS));
     } else if (code === 'NOT_PAIRED' && /pairing required/.test(message)) {
       const requestId = ((err as GatewayError).details as { requestId?: string } | undefined)?.requestId;
       this.#setStatus({
@@ -262,9 +261,9 @@ export class ControlSession {
     }
   }
 
-  #retryLater(): void {
+  #retryLater(delayMs = RETRY_MS): void {
     this.#clearRetry();
-    this.#retryTimer = setTimeout(() => this.connect(), RETRY_MS);
+    this.#retryTimer = setTimeout(() => this.connect(), delayMs);
   }
 
   #clearRetry(): void {

@@ -1,4 +1,5 @@
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import { loadOnce } from '../load-once.js';
 import { createAjv } from './create-ajv.js';
 import type { protocolSchema } from './generated/schema.js';
 
@@ -24,7 +25,9 @@ let ajvFirst: Ajv | undefined;
 let ajvAll: Ajv | undefined;
 const compiled = new Map<string, ValidatorPair>();
 let loadedSchema: object | undefined;
-let loading: Promise<void> | undefined;
+const loadSchema = loadOnce(async () => {
+  loadedSchema = (await import('./generated/schema.js')).protocolSchema;
+});
 
 /**
  * Loads the protocol schema the validators compile from (240 KB of source, which a gateway that
@@ -32,17 +35,7 @@ let loading: Promise<void> | undefined;
  * synchronous, so what validates first (the handshake, a call made in-process) awaits this.
  */
 export function loadProtocolSchema(): Promise<void> | undefined {
-  if (loadedSchema) return undefined;
-  loading ??= import('./generated/schema.js').then(
-    (module) => {
-      loadedSchema = module.protocolSchema;
-    },
-    (err: unknown) => {
-      loading = undefined;
-      throw err;
-    },
-  );
-  return loading;
+  return loadedSchema ? undefined : loadSchema();
 }
 
 /**
